@@ -1,0 +1,168 @@
+//! The adapter trait and the delivery receipt every receiver answers with.
+
+use std::pin::Pin;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::Stream;
+use serde::{Deserialize, Serialize};
+
+use crate::bundle::AttachmentMeta;
+use crate::message::Message;
+
+/// A file's bytes, streamed so no adapter holds a whole attachment in memory.
+pub type ByteStream = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>;
+
+/// One attachment on its way out: what it claims to be and its bytes.
+pub struct FileBody {
+    pub meta: AttachmentMeta,
+    pub body: ByteStream,
+}
+
+/// Where a receiving system is reached.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub base_url: String,
+    pub timeout: Duration,
+}
+
+/// One file the receiver says it holds, by the hash of the bytes it actually received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileHash {
+    pub kind: String,
+    pub sha256: String,
+}
+
+/// The receiver's account of a delivery: its own record id and every file it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub record_id: String,
+    pub files: Vec<FileHash>,
+}
+
+impl Receipt {
+    /// The declared attachments the receiver does not hold with the right hash.
+    pub fn missing<'a>(&self, declared: &'a [AttachmentMeta]) -> Vec<&'a AttachmentMeta> {
+        declared
+            .iter()
+            .filter(|m| {
+                !self
+                    .files
+                    .iter()
+                    .any(|f| f.kind == m.kind && f.sha256.eq_ignore_ascii_case(&m.sha256))
+            })
+            .collect()
+    }
+}
+
+/// Why a call failed, split by what the gateway should do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdapterError {
+    /// Timeouts, refused connections, 5xx, 408, 429: worth retrying later.
+    #[error("transient: {0}")]
+    Transient(String),
+    /// The receiver refused the message itself (4xx): retrying the same bytes will not help.
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+impl AdapterError {
+    /// Classifies a transport error: everything below HTTP is worth a retry.
+    pub fn from_reqwest(e: reqwest::Error) -> Self {
+        AdapterError::Transient(describe_reqwest(&e))
+    }
+
+    /// Classifies an HTTP status the receiver answered with.
+    pub fn from_status(status: reqwest::StatusCode, body: &str) -> Self {
+        let text: String = body.chars().take(200).collect();
+        let msg = format!("HTTP {}: {}", status.as_u16(), text.trim());
+        if status.is_server_error()
+            || status == reqwest::StatusCode::REQUEST_TIMEOUT
+            || status == reqwest::StatusCode::TOO_MANY_REQUESTS
+        {
+            AdapterError::Transient(msg)
+        } else {
+            AdapterError::Permanent(msg)
+        }
+    }
+
+    /// True when a later retry may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, AdapterError::Transient(_))
+    }
+}
+
+fn describe_reqwest(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        "connection refused or unreachable".to_string()
+    } else {
+        // The URL is ours (no personal data); the source chain explains the failure.
+        let mut msg = e.to_string();
+        let mut src = std::error::Error::source(e);
+        while let Some(s) = src {
+            msg.push_str(": ");
+            msg.push_str(&s.to_string());
+            src = s.source();
+        }
+        msg
+    }
+}
+
+/// A receiving system's client. The gateway drives the protocol; the adapter only speaks.
+#[async_trait]
+pub trait Adapter: Send + Sync {
+    /// The system this adapter speaks to, for logs and metrics.
+    fn system(&self) -> &'static str;
+
+    /// Sends the message with its files in one request; the receiver dedupes on the message's
+    /// idempotency key and answers with what it holds.
+    async fn submit(
+        &self,
+        endpoint: &Endpoint,
+        message: &Message,
+        files: Vec<FileBody>,
+    ) -> Result<Receipt, AdapterError>;
+
+    /// Re-sends one file alone for an envelope the receiver already has.
+    async fn send_file(
+        &self,
+        endpoint: &Endpoint,
+        idempotency_key: &str,
+        file: FileBody,
+    ) -> Result<Receipt, AdapterError>;
+
+    /// Asks what the receiver holds for an envelope it already has.
+    async fn receipt(
+        &self,
+        endpoint: &Endpoint,
+        idempotency_key: &str,
+    ) -> Result<Receipt, AdapterError>;
+}
+
+/// Shared HTTP client settings for adapters: rustls, no proxies from the environment.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .pool_idle_timeout(Duration::from_secs(30))
+        .build()
+        .expect("a TLS backend is compiled in")
+}
+
+/// Reads a response into a receipt-shaped value or the matching error.
+pub async fn read_body(resp: reqwest::Response) -> Result<String, AdapterError> {
+    let status = resp.status();
+    let body = resp.text().await.map_err(AdapterError::from_reqwest)?;
+    if status.is_success() {
+        Ok(body)
+    } else {
+        Err(AdapterError::from_status(status, &body))
+    }
+}
+
+/// Wraps a file for a multipart part or a request body without buffering it.
+pub fn stream_body(body: ByteStream) -> reqwest::Body {
+    reqwest::Body::wrap_stream(body)
+}

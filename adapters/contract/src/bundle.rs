@@ -1,0 +1,93 @@
+//! The canonical case bundle (case-bundle.md, version 1) as typed data.
+//!
+//! Values of these types are produced by the gateway's validator, so anything holding a
+//! [`CaseBundle`] holds one that passed every rule; adapters map it to their wire formats.
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// One newborn case as pushed once by the commune.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseBundle {
+    pub receipt_code: String,
+    pub procedure: String,
+    pub commune_code: String,
+    pub received_at: Timestamp,
+    pub child: Child,
+    pub birth_registration: BirthRegistration,
+    pub mother: Option<Parent>,
+    pub father: Option<Parent>,
+    pub residence: Residence,
+    pub insurance: Insurance,
+    pub applicant: Applicant,
+    pub attachments: Vec<AttachmentMeta>,
+}
+
+/// Sex as written in the civil-status register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sex {
+    Male,
+    Female,
+}
+
+/// The newborn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Child {
+    pub full_name: String,
+    pub sex: Sex,
+    pub date_of_birth: Date,
+    pub personal_id: String,
+}
+
+/// The birth registration the commune made before pushing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BirthRegistration {
+    pub number: String,
+    pub book: String,
+    pub registered_on: Date,
+}
+
+/// A parent; at least one is present in a valid bundle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Parent {
+    pub full_name: String,
+    pub personal_id: Option<String>,
+}
+
+/// Where the child is registered for permanent residence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Residence {
+    pub address: String,
+    pub commune_code: String,
+    /// True when the child joins an existing household (then the head is named).
+    pub existing_household: bool,
+    pub household_head_personal_id: Option<String>,
+    pub relationship_to_head: Option<String>,
+}
+
+/// What the insurance card needs beyond the child's identity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Insurance {
+    pub health_facility_code: String,
+}
+
+/// The person who receives progress messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Applicant {
+    pub full_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// A declared attachment; the gateway only accepts a case once every declared file arrived with
+/// exactly this size and SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentMeta {
+    pub kind: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub size: u64,
+    pub sha256: String,
+}

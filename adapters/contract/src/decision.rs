@@ -1,0 +1,40 @@
+//! Decisions the agencies report back through the gateway's callback API.
+//!
+//! They are tagged by `outcome` so one JSON shape serves systems and web forms alike.
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+/// The police residence system's decision on a registration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ResidenceDecision {
+    Completed {
+        registration_number: String,
+        registered_on: Date,
+    },
+    Rejected {
+        reason: String,
+    },
+    NeedsSupplement {
+        missing: Vec<String>,
+    },
+}
+
+/// The social-insurance office's decision on a health-insurance card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case", deny_unknown_fields)]
+pub enum InsuranceDecision {
+    Completed {
+        social_insurance_number: String,
+        card_valid_from: Date,
+        card_valid_to: Date,
+        health_facility_code: String,
+    },
+    Rejected {
+        reason: String,
+    },
+    NeedsSupplement {
+        missing: Vec<String>,
+    },
+}

@@ -1,0 +1,34 @@
+//! The contract between the lienthong gateway and the systems it connects.
+//!
+//! Every receiving system (police residence, social insurance, the commune's one-stop) is reached
+//! through an [`Adapter`]: the gateway speaks in canonical messages ([`message`]) and each adapter
+//! translates them to its system's wire format. The delivery protocol is the same for all:
+//! submit an envelope (with its files), read back a [`Receipt`] listing the SHA-256 of every file
+//! the receiver holds, and re-send missing files alone. Every call carries an idempotency key that
+//! the receiver honours, so a retry never creates a second registration or card.
+//!
+//! [`sim`] is the shared core of the simulators (fault injection, records, decisions) and
+//! [`conformance`] is the kit every adapter passes against its simulator.
+
+pub mod adapter;
+pub mod bundle;
+pub mod conformance;
+pub mod decision;
+pub mod message;
+pub mod sim;
+
+pub use adapter::{Adapter, AdapterError, ByteStream, Endpoint, FileBody, FileHash, Receipt};
+pub use bundle::{AttachmentMeta, CaseBundle};
+pub use decision::{InsuranceDecision, ResidenceDecision};
+pub use message::{CaseEnvelope, CaseResult, LegKind, LegOutcome, Message};
+
+/// Vietnam's civil time: UTC+07:00 all year (no daylight saving), so no time-zone database is
+/// needed to turn instants into the dates officers and families read.
+pub fn vn_tz() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::fixed(jiff::tz::offset(7))
+}
+
+/// Today's date in Vietnam.
+pub fn vn_today() -> jiff::civil::Date {
+    jiff::Timestamp::now().to_zoned(vn_tz()).date()
+}

@@ -1,0 +1,567 @@
+//! The shared core of the receiving-system simulators.
+//!
+//! Each adapter crate builds its simulator's wire routes on top of [`SimState`], which keeps what
+//! was received (so tests can assert "exactly one registration per case"), injects faults (5xx,
+//! time-outs, dropped or corrupted files, slow answers) and reports decisions back to the gateway
+//! with a configurable mix. Faults are set by flags at start and at run time through
+//! `PUT /_sim/faults`; records are read at `GET /_sim/records`.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::adapter::{FileHash, Receipt};
+use crate::bundle::AttachmentMeta;
+
+/// Faults to inject; all off by default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    /// The next N wire requests answer 503.
+    pub fail_next: u32,
+    /// Every wire request answers 503 (a system that is down).
+    pub fail_always: bool,
+    /// Probability (0..1) that a wire request answers 503.
+    pub fail_rate: f64,
+    /// The next N wire requests are processed but answered only after 30 s (a time-out).
+    pub timeout_next: u32,
+    /// The next N envelopes are accepted WITHOUT their files.
+    pub drop_files_next: u32,
+    /// Probability (0..1) that an envelope is accepted without its files.
+    pub drop_files_rate: f64,
+    /// The next N files received are stored corrupted.
+    pub corrupt_next: u32,
+    /// Every wire request is answered this much later.
+    pub delay_ms: u64,
+    /// How this system decides once a record is complete.
+    pub decide: DecideMix,
+}
+
+/// Weights of the decisions a simulator makes, and how long it thinks first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DecideMix {
+    pub completed: u32,
+    pub rejected: u32,
+    pub needs_supplement: u32,
+    pub after_ms: u64,
+}
+
+impl Default for DecideMix {
+    fn default() -> Self {
+        DecideMix {
+            completed: 1,
+            rejected: 0,
+            needs_supplement: 0,
+            after_ms: 50,
+        }
+    }
+}
+
+/// The decision a simulator picked for a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Completed,
+    Rejected,
+    NeedsSupplement,
+}
+
+/// What the simulator holds for one idempotency key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Record {
+    pub key: String,
+    pub record_id: String,
+    pub case_id: String,
+    pub leg_id: String,
+    pub declared: Vec<AttachmentMeta>,
+    pub files: BTreeMap<String, String>,
+    pub envelope_posts: u32,
+    pub file_puts: u32,
+    /// The envelope as the simulator understood it, for tests to inspect.
+    pub envelope: serde_json::Value,
+    pub decision: Option<serde_json::Value>,
+    pub decision_delivered: bool,
+}
+
+impl Record {
+    /// The receipt for this record, listing the hash of every file held.
+    pub fn receipt(&self) -> Receipt {
+        Receipt {
+            record_id: self.record_id.clone(),
+            files: self
+                .files
+                .iter()
+                .map(|(kind, sha256)| FileHash {
+                    kind: kind.clone(),
+                    sha256: sha256.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    fn complete(&self) -> bool {
+        self.declared
+            .iter()
+            .all(|m| self.files.get(&m.kind) == Some(&m.sha256))
+    }
+}
+
+/// Builds the decision body a system posts to the gateway.
+pub type DecisionBuilder = dyn Fn(&Record, Outcome, &mut fastrand::Rng) -> serde_json::Value + Send + Sync;
+
+/// Where and how a simulator reports its decisions.
+pub struct Decider {
+    pub gateway_url: String,
+    pub token: String,
+    pub build: Box<DecisionBuilder>,
+}
+
+struct Inner {
+    faults: Faults,
+    records: BTreeMap<String, Record>,
+    rng: fastrand::Rng,
+    requests: u64,
+    next_id: u64,
+}
+
+/// A simulator's memory and fault switches, shared by its handlers.
+pub struct SimState {
+    prefix: &'static str,
+    inner: Mutex<Inner>,
+    decider: Option<Decider>,
+    client: reqwest::Client,
+}
+
+/// The result of a wire request passing the fault gate.
+pub enum Gate {
+    /// Handle the request normally.
+    Pass,
+    /// Handle it, then answer after this delay (the caller times out first).
+    AnswerLate(Duration),
+}
+
+impl SimState {
+    /// A simulator whose record ids start with `prefix`, seeded for repeatable fault mixes.
+    pub fn new(prefix: &'static str, faults: Faults, seed: u64, decider: Option<Decider>) -> Arc<Self> {
+        Arc::new(SimState {
+            prefix,
+            inner: Mutex::new(Inner {
+                faults,
+                records: BTreeMap::new(),
+                rng: fastrand::Rng::with_seed(seed),
+                requests: 0,
+                next_id: 1,
+            }),
+            decider,
+            client: crate::adapter::http_client(),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Applies delay and failure faults to one wire request.
+    pub async fn gate(&self) -> Result<Gate, Response> {
+        let (delay, fail, late) = {
+            let mut inner = self.lock();
+            inner.requests += 1;
+            let f = &mut inner.faults;
+            let delay = f.delay_ms;
+            let mut fail = f.fail_always;
+            if !fail && f.fail_next > 0 {
+                f.fail_next -= 1;
+                fail = true;
+            }
+            let rate = f.fail_rate;
+            if !fail && rate > 0.0 && inner.rng.f64() < rate {
+                fail = true;
+            }
+            let mut late = false;
+            if !fail && inner.faults.timeout_next > 0 {
+                inner.faults.timeout_next -= 1;
+                late = true;
+            }
+            (delay, fail, late)
+        };
+        if delay > 0 {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
+        if fail {
+            return Err((StatusCode::SERVICE_UNAVAILABLE, "simulated outage").into_response());
+        }
+        Ok(if late {
+            Gate::AnswerLate(Duration::from_secs(30))
+        } else {
+            Gate::Pass
+        })
+    }
+
+    /// Records an envelope post; returns whether this post's files are to be dropped.
+    pub fn open_envelope(
+        &self,
+        key: &str,
+        case_id: &str,
+        leg_id: &str,
+        declared: Vec<AttachmentMeta>,
+        envelope: serde_json::Value,
+    ) -> bool {
+        let mut inner = self.lock();
+        let drop_files = if inner.faults.drop_files_next > 0 {
+            inner.faults.drop_files_next -= 1;
+            true
+        } else {
+            let rate = inner.faults.drop_files_rate;
+            rate > 0.0 && inner.rng.f64() < rate
+        };
+        let id = inner.next_id;
+        let prefix = self.prefix;
+        let rec = inner.records.entry(key.to_string()).or_insert_with(|| Record {
+            key: key.to_string(),
+            record_id: format!("{prefix}-{id:06}"),
+            case_id: case_id.to_string(),
+            leg_id: leg_id.to_string(),
+            declared,
+            files: BTreeMap::new(),
+            envelope_posts: 0,
+            file_puts: 0,
+            envelope,
+            decision: None,
+            decision_delivered: false,
+        });
+        rec.envelope_posts += 1;
+        if rec.envelope_posts == 1 {
+            inner.next_id += 1;
+        }
+        drop_files
+    }
+
+    /// Stores a received file's hash (corrupted if a fault says so). False when the key is unknown.
+    pub fn store_file(&self, key: &str, kind: &str, sha256: String, alone: bool) -> bool {
+        let mut inner = self.lock();
+        let corrupt = if inner.faults.corrupt_next > 0 {
+            inner.faults.corrupt_next -= 1;
+            true
+        } else {
+            false
+        };
+        let Some(rec) = inner.records.get_mut(key) else {
+            return false;
+        };
+        if alone {
+            rec.file_puts += 1;
+        }
+        let held = if corrupt {
+            hex::encode(Sha256::digest(format!("corrupted:{sha256}")))
+        } else {
+            sha256
+        };
+        rec.files.insert(kind.to_string(), held);
+        true
+    }
+
+    /// The receipt for a key, if the envelope was received.
+    pub fn receipt(&self, key: &str) -> Option<Receipt> {
+        self.lock().records.get(key).map(Record::receipt)
+    }
+
+    /// Every record, oldest id first.
+    pub fn records(&self) -> Vec<Record> {
+        let mut v: Vec<Record> = self.lock().records.values().cloned().collect();
+        v.sort_by(|a, b| a.record_id.cmp(&b.record_id));
+        v
+    }
+
+    /// Replaces the fault switches.
+    pub fn set_faults(&self, faults: Faults) {
+        self.lock().faults = faults;
+    }
+
+    /// The current fault switches.
+    pub fn faults(&self) -> Faults {
+        self.lock().faults.clone()
+    }
+
+    /// Once a record holds every declared file, decides it (once) and reports to the gateway.
+    pub fn maybe_decide(self: &Arc<Self>, key: &str) {
+        let Some(decider) = &self.decider else { return };
+        let (body, leg_id, after) = {
+            let mut inner = self.lock();
+            let mix = inner.faults.decide.clone();
+            let total = mix.completed + mix.rejected + mix.needs_supplement;
+            let pick = if total == 0 { 0 } else { inner.rng.u32(0..total) };
+            let outcome = if pick < mix.completed {
+                Outcome::Completed
+            } else if pick < mix.completed + mix.rejected {
+                Outcome::Rejected
+            } else {
+                Outcome::NeedsSupplement
+            };
+            let Inner { records, rng, .. } = &mut *inner;
+            let Some(rec) = records.get_mut(key) else { return };
+            if rec.decision.is_some() || !rec.complete() || total == 0 {
+                return;
+            }
+            let body = (decider.build)(rec, outcome, rng);
+            rec.decision = Some(body.clone());
+            (body, rec.leg_id.clone(), mix.after_ms)
+        };
+        let this = Arc::clone(self);
+        let key = key.to_string();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(after)).await;
+            this.report(&key, &leg_id, &body).await;
+        });
+    }
+
+    /// Posts a decision until the gateway accepts it (it may be restarting), for up to ~2 minutes.
+    async fn report(&self, key: &str, leg_id: &str, body: &serde_json::Value) {
+        let Some(decider) = &self.decider else { return };
+        let url = format!(
+            "{}/api/v1/legs/{}/decision",
+            decider.gateway_url.trim_end_matches('/'),
+            leg_id
+        );
+        let mut wait = Duration::from_millis(100);
+        for _ in 0..40 {
+            let sent = self
+                .client
+                .post(&url)
+                .bearer_auth(&decider.token)
+                .timeout(Duration::from_secs(10))
+                .json(body)
+                .send()
+                .await;
+            match sent {
+                Ok(r) if r.status().is_success() => {
+                    if let Some(rec) = self.lock().records.get_mut(key) {
+                        rec.decision_delivered = true;
+                    }
+                    return;
+                }
+                Ok(r) if r.status().is_client_error() => {
+                    tracing::warn!(status = r.status().as_u16(), "gateway refused a decision");
+                    return;
+                }
+                _ => {}
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_secs(3));
+        }
+        tracing::warn!("gave up reporting a decision");
+    }
+}
+
+/// The control routes every simulator serves: `/_sim/records` and `/_sim/faults`.
+pub fn control_routes(state: Arc<SimState>) -> Router {
+    Router::new()
+        .route("/_sim/records", get(list_records))
+        .route("/_sim/faults", get(get_faults).put(put_faults))
+        .with_state(state)
+}
+
+async fn list_records(State(s): State<Arc<SimState>>) -> Json<Vec<Record>> {
+    Json(s.records())
+}
+
+async fn get_faults(State(s): State<Arc<SimState>>) -> Json<Faults> {
+    Json(s.faults())
+}
+
+async fn put_faults(State(s): State<Arc<SimState>>, Json(f): Json<Faults>) -> StatusCode {
+    s.set_faults(f);
+    StatusCode::NO_CONTENT
+}
+
+/// One multipart request read by a simulator: the envelope text and the files' hashes.
+pub struct Received {
+    pub envelope: String,
+    pub files: Vec<(String, String)>,
+}
+
+/// Reads an envelope part and file parts, hashing files as they stream and keeping no bytes.
+pub async fn read_multipart(mut mp: Multipart) -> Result<Received, Response> {
+    let bad = |m: String| (StatusCode::BAD_REQUEST, m).into_response();
+    let mut envelope = None;
+    let mut files = Vec::new();
+    while let Some(mut field) = mp.next_field().await.map_err(|e| bad(e.to_string()))? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "envelope" {
+            envelope = Some(field.text().await.map_err(|e| bad(e.to_string()))?);
+            continue;
+        }
+        let mut h = Sha256::new();
+        while let Some(chunk) = field.chunk().await.map_err(|e| bad(e.to_string()))? {
+            h.update(&chunk);
+        }
+        files.push((name, hex::encode(h.finalize())));
+    }
+    let envelope = envelope.ok_or_else(|| bad("missing envelope part".into()))?;
+    Ok(Received { envelope, files })
+}
+
+/// Hashes a request body streamed by a file re-send.
+pub async fn hash_body(body: axum::body::Body) -> Result<String, Response> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut h = Sha256::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()).into_response())?;
+        h.update(&chunk);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Waits out a late-answer fault.
+pub async fn answer(gate: Gate, resp: Response) -> Response {
+    if let Gate::AnswerLate(d) = gate {
+        tokio::time::sleep(d).await;
+    }
+    resp
+}
+
+/// A running simulator.
+pub struct SimHandle {
+    pub addr: SocketAddr,
+    pub state: Arc<SimState>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SimHandle {
+    /// The base URL to configure as the endpoint.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Serves a simulator's router (wire + control routes) on an already bound listener.
+pub fn spawn(listener: tokio::net::TcpListener, router: Router, state: Arc<SimState>) -> SimHandle {
+    let addr = listener.local_addr().expect("bound listener has an address");
+    let app = router
+        .merge(control_routes(Arc::clone(&state)))
+        .layer(axum::extract::DefaultBodyLimit::disable());
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "simulator stopped");
+        }
+    });
+    SimHandle { addr, state, task }
+}
+
+/// What a simulator needs from an envelope in its system's wire format.
+pub struct ParsedEnvelope {
+    pub key: String,
+    pub case_id: String,
+    pub leg_id: String,
+    pub declared: Vec<AttachmentMeta>,
+    /// The envelope as JSON, kept in the record for tests to inspect.
+    pub view: serde_json::Value,
+}
+
+/// A system's wire format, as far as its simulator needs it.
+#[derive(Clone, Copy)]
+pub struct WireFormat {
+    pub parse_envelope: fn(&str) -> Result<ParsedEnvelope, String>,
+    pub render_receipt: fn(&Receipt) -> Response,
+}
+
+#[derive(Clone)]
+struct WireState {
+    sim: Arc<SimState>,
+    format: WireFormat,
+}
+
+/// The envelope/file/receipt routes of a case-receiving simulator:
+/// `POST {collection}`, `GET {collection}/{key}`, `PUT {collection}/{key}/{file_segment}/{kind}`.
+pub fn wire_routes(collection: &str, file_segment: &str, format: WireFormat, sim: Arc<SimState>) -> Router {
+    use axum::routing::{post, put};
+    Router::new()
+        .route(collection, post(submit))
+        .route(&format!("{collection}/{{key}}"), get(receipt_of))
+        .route(&format!("{collection}/{{key}}/{file_segment}/{{kind}}"), put(file))
+        .with_state(WireState { sim, format })
+}
+
+fn idempotency_key(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+async fn submit(State(w): State<WireState>, headers: axum::http::HeaderMap, mp: Multipart) -> Response {
+    let gate = match w.sim.gate().await {
+        Ok(g) => g,
+        Err(r) => return r,
+    };
+    let received = match read_multipart(mp).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let env = match (w.format.parse_envelope)(&received.envelope) {
+        Ok(e) => e,
+        Err(m) => return (StatusCode::BAD_REQUEST, m).into_response(),
+    };
+    if idempotency_key(&headers).as_deref() != Some(env.key.as_str()) {
+        return (StatusCode::BAD_REQUEST, "Idempotency-Key header must match the envelope").into_response();
+    }
+    let drop_files = w.sim.open_envelope(&env.key, &env.case_id, &env.leg_id, env.declared.clone(), env.view);
+    if !drop_files {
+        for (kind, sha) in received.files {
+            if env.declared.iter().any(|m| m.kind == kind) {
+                w.sim.store_file(&env.key, &kind, sha, false);
+            }
+        }
+    }
+    w.sim.maybe_decide(&env.key);
+    let receipt = w.sim.receipt(&env.key).expect("record was just opened");
+    answer(gate, (w.format.render_receipt)(&receipt)).await
+}
+
+async fn file(
+    State(w): State<WireState>,
+    axum::extract::Path((key, kind)): axum::extract::Path<(String, String)>,
+    body: axum::body::Body,
+) -> Response {
+    let gate = match w.sim.gate().await {
+        Ok(g) => g,
+        Err(r) => return r,
+    };
+    let sha = match hash_body(body).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !w.sim.store_file(&key, &kind, sha, true) {
+        return (StatusCode::NOT_FOUND, "no such envelope").into_response();
+    }
+    w.sim.maybe_decide(&key);
+    let receipt = w.sim.receipt(&key).expect("record exists");
+    answer(gate, (w.format.render_receipt)(&receipt)).await
+}
+
+async fn receipt_of(State(w): State<WireState>, axum::extract::Path(key): axum::extract::Path<String>) -> Response {
+    let gate = match w.sim.gate().await {
+        Ok(g) => g,
+        Err(r) => return r,
+    };
+    match w.sim.receipt(&key) {
+        Some(r) => answer(gate, (w.format.render_receipt)(&r)).await,
+        None => (StatusCode::NOT_FOUND, "no such envelope").into_response(),
+    }
+}

@@ -1,0 +1,96 @@
+//! The gateway's client for the police residence system.
+
+use async_trait::async_trait;
+use lienthong_contract::adapter::{http_client, read_body, stream_body};
+use lienthong_contract::{Adapter, AdapterError, Endpoint, FileBody, Message, Receipt};
+use reqwest::multipart::{Form, Part};
+
+use crate::wire::Registration;
+
+const COLLECTION: &str = "/api/residence/registrations";
+
+/// Speaks JSON to the police residence registration system.
+pub struct PoliceResidenceAdapter {
+    http: reqwest::Client,
+}
+
+impl Default for PoliceResidenceAdapter {
+    fn default() -> Self {
+        PoliceResidenceAdapter { http: http_client() }
+    }
+}
+
+fn parse_receipt(body: &str) -> Result<Receipt, AdapterError> {
+    serde_json::from_str(body).map_err(|e| AdapterError::Permanent(format!("unreadable receipt: {e}")))
+}
+
+fn url(ep: &Endpoint, rest: &str) -> String {
+    format!("{}{COLLECTION}{rest}", ep.base_url.trim_end_matches('/'))
+}
+
+/// Builds a multipart file part that streams its bytes.
+pub fn file_part(file: FileBody) -> Result<Part, AdapterError> {
+    Part::stream_with_length(stream_body(file.body), file.meta.size)
+        .file_name(file.meta.file_name.clone())
+        .mime_str(&file.meta.media_type)
+        .map_err(|e| AdapterError::Permanent(format!("bad media type: {e}")))
+}
+
+#[async_trait]
+impl Adapter for PoliceResidenceAdapter {
+    fn system(&self) -> &'static str {
+        "police-residence"
+    }
+
+    async fn submit(&self, ep: &Endpoint, message: &Message, files: Vec<FileBody>) -> Result<Receipt, AdapterError> {
+        let Message::Case(env) = message else {
+            return Err(AdapterError::Permanent("the police system only takes cases".into()));
+        };
+        let reg = Registration::from_envelope(env);
+        let json = serde_json::to_string(&reg).map_err(|e| AdapterError::Permanent(e.to_string()))?;
+        let mut form = Form::new().part(
+            "envelope",
+            Part::text(json).mime_str("application/json").expect("static media type"),
+        );
+        for f in files {
+            let kind = f.meta.kind.clone();
+            form = form.part(kind, file_part(f)?);
+        }
+        let resp = self
+            .http
+            .post(url(ep, ""))
+            .timeout(ep.timeout)
+            .header("idempotency-key", &env.idempotency_key)
+            .multipart(form)
+            .send()
+            .await
+            .map_err(AdapterError::from_reqwest)?;
+        parse_receipt(&read_body(resp).await?)
+    }
+
+    async fn send_file(&self, ep: &Endpoint, key: &str, file: FileBody) -> Result<Receipt, AdapterError> {
+        let resp = self
+            .http
+            .put(url(ep, &format!("/{key}/files/{}", file.meta.kind)))
+            .timeout(ep.timeout)
+            .header("idempotency-key", key)
+            .header("content-type", &file.meta.media_type)
+            .header("content-length", file.meta.size)
+            .body(stream_body(file.body))
+            .send()
+            .await
+            .map_err(AdapterError::from_reqwest)?;
+        parse_receipt(&read_body(resp).await?)
+    }
+
+    async fn receipt(&self, ep: &Endpoint, key: &str) -> Result<Receipt, AdapterError> {
+        let resp = self
+            .http
+            .get(url(ep, &format!("/{key}")))
+            .timeout(ep.timeout)
+            .send()
+            .await
+            .map_err(AdapterError::from_reqwest)?;
+        parse_receipt(&read_body(resp).await?)
+    }
+}

@@ -1,0 +1,14 @@
+//! The police permanent-residence registration system: its JSON wire format, the gateway's
+//! client for it, and a simulator of it.
+//!
+//! Wire protocol (JSON over HTTP, `Idempotency-Key` header on every write):
+//! - `POST /api/residence/registrations` — multipart: part `envelope` ([`wire::Registration`]) and
+//!   one part per file named by its kind; answers a [`lienthong_contract::Receipt`].
+//! - `PUT /api/residence/registrations/{key}/files/{kind}` — one file alone; answers the receipt.
+//! - `GET /api/residence/registrations/{key}` — the receipt.
+
+pub mod client;
+pub mod sim;
+pub mod wire;
+
+pub use client::PoliceResidenceAdapter;

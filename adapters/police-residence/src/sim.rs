@@ -1,0 +1,66 @@
+//! A simulator of the police residence system: real HTTP, faults from [`Faults`], decisions
+//! reported to the gateway with the police system's token.
+
+use std::sync::Arc;
+
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use lienthong_contract::sim::{self, Decider, Faults, Outcome, ParsedEnvelope, Record, SimHandle, SimState, WireFormat};
+use lienthong_contract::Receipt;
+
+use crate::wire::Registration;
+
+fn parse(text: &str) -> Result<ParsedEnvelope, String> {
+    let reg: Registration = serde_json::from_str(text).map_err(|e| format!("bad registration: {e}"))?;
+    Ok(ParsedEnvelope {
+        key: reg.idempotency_key.clone(),
+        case_id: reg.dossier.case_id.clone(),
+        leg_id: reg.dossier.leg_id.clone(),
+        declared: reg.documents.clone(),
+        view: serde_json::to_value(&reg).map_err(|e| e.to_string())?,
+    })
+}
+
+fn render(r: &Receipt) -> Response {
+    Json(r).into_response()
+}
+
+/// The police system's decision for a complete record.
+pub fn decide(rec: &Record, outcome: Outcome, rng: &mut fastrand::Rng) -> serde_json::Value {
+    match outcome {
+        Outcome::Completed => serde_json::json!({
+            "outcome": "completed",
+            "registration_number": format!("TT{:010}", rng.u64(0..10_000_000_000)),
+            "registered_on": lienthong_contract::vn_today(),
+        }),
+        Outcome::Rejected => serde_json::json!({
+            "outcome": "rejected",
+            "reason": format!("Địa chỉ thường trú không khớp dữ liệu cư trú ({})", rec.record_id),
+        }),
+        Outcome::NeedsSupplement => serde_json::json!({
+            "outcome": "needs_supplement",
+            "missing": ["Giấy tờ chứng minh chỗ ở hợp pháp"],
+        }),
+    }
+}
+
+/// Starts the simulator on `listener`; decisions go to `gateway_url` with `token` when given.
+pub fn spawn(
+    listener: tokio::net::TcpListener,
+    faults: Faults,
+    seed: u64,
+    gateway: Option<(String, String)>,
+) -> SimHandle {
+    let decider = gateway.map(|(gateway_url, token)| Decider {
+        gateway_url,
+        token,
+        build: Box::new(decide),
+    });
+    let state: Arc<SimState> = SimState::new("CA", faults, seed, decider);
+    let format = WireFormat {
+        parse_envelope: parse,
+        render_receipt: render,
+    };
+    let router = sim::wire_routes("/api/residence/registrations", "files", format, Arc::clone(&state));
+    sim::spawn(listener, router, state)
+}

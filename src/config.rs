@@ -1,0 +1,466 @@
+//! Configuration: `config/gateway.toml`, `config/routes.toml` and `config/provinces.toml`.
+//!
+//! `LIENTHONG_*` environment variables override keys of `gateway.toml`: the name after the prefix
+//! is the key path in lower case with `__` between levels, e.g. `LIENTHONG_LISTEN`,
+//! `LIENTHONG_STORE_URL`, `LIENTHONG_DELIVERY__RETRY__MAX_ATTEMPTS`. Values are read as TOML
+//! scalars (numbers, booleans) and fall back to strings. Relative paths are relative to the
+//! working directory. [`Config::load`] reports EVERY problem with its file and key.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// A token or key that never prints.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret value, for the one place that must use it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// `gateway.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayConfig {
+    pub listen: SocketAddr,
+    #[serde(default = "default_store_url")]
+    pub store_url: String,
+    #[serde(default = "default_attachment_dir")]
+    pub attachment_dir: PathBuf,
+    #[serde(default = "default_max_bytes")]
+    pub attachment_max_bytes: u64,
+    #[serde(default)]
+    pub delivery: DeliveryConfig,
+    #[serde(default)]
+    pub systems: Vec<SystemConfig>,
+}
+
+fn default_store_url() -> String {
+    "sqlite://data/lienthong.db".into()
+}
+fn default_attachment_dir() -> PathBuf {
+    PathBuf::from("data/attachments")
+}
+fn default_max_bytes() -> u64 {
+    20 * 1024 * 1024
+}
+
+/// How deliveries are worked and retried.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeliveryConfig {
+    /// Deliveries in flight at once.
+    pub workers: usize,
+    /// How often the outbox is polled when nothing wakes the workers.
+    pub poll_interval_ms: u64,
+    /// Time-out of one request to a receiving system.
+    pub request_timeout_ms: u64,
+    /// How long a claimed delivery stays reserved before another worker may take it.
+    pub lease_ms: u64,
+    /// Rounds of lone-file re-sends within one attempt before it counts as failed.
+    pub file_rounds: u32,
+    pub retry: RetryConfig,
+    pub breaker: BreakerConfig,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            workers: 8,
+            poll_interval_ms: 500,
+            request_timeout_ms: 30_000,
+            lease_ms: 300_000,
+            file_rounds: 3,
+            retry: RetryConfig::default(),
+            breaker: BreakerConfig::default(),
+        }
+    }
+}
+
+/// Exponential backoff with jitter; a leg is dead when either limit is reached.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetryConfig {
+    pub min_delay_ms: u64,
+    pub max_delay_ms: u64,
+    pub factor: f32,
+    pub max_attempts: u32,
+    pub max_age_minutes: u64,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig {
+            min_delay_ms: 2_000,
+            max_delay_ms: 600_000,
+            factor: 2.0,
+            max_attempts: 15,
+            max_age_minutes: 48 * 60,
+        }
+    }
+}
+
+/// Per-endpoint circuit breaker.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BreakerConfig {
+    /// Consecutive failures that open the breaker.
+    pub failure_threshold: u32,
+    /// How long an open breaker stays open before one trial request.
+    pub open_ms: u64,
+}
+
+impl Default for BreakerConfig {
+    fn default() -> Self {
+        BreakerConfig {
+            failure_threshold: 5,
+            open_ms: 30_000,
+        }
+    }
+}
+
+/// The kind of an agency system, which decides what its token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SystemKind {
+    /// A commune one-stop system: pushes cases of its communes, reads them, receives results.
+    Onestop,
+    /// A police residence system: decides residence legs of its offices.
+    Police,
+    /// A social-insurance system: decides insurance legs of its offices.
+    Insurance,
+    /// An operator: reads everything, resends dead legs.
+    Admin,
+}
+
+/// One connected system and its bearer token.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemConfig {
+    pub id: String,
+    pub kind: SystemKind,
+    pub token: Secret,
+    #[serde(default)]
+    pub communes: Vec<String>,
+    #[serde(default)]
+    pub offices: Vec<String>,
+    /// Key for the HMAC signature on results sent to this one-stop system.
+    pub result_secret: Option<Secret>,
+}
+
+/// `routes.toml`: where each commune's legs go.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutesConfig {
+    #[serde(default)]
+    pub police_offices: BTreeMap<String, OfficeConfig>,
+    #[serde(default)]
+    pub insurance_offices: BTreeMap<String, OfficeConfig>,
+    #[serde(default)]
+    pub communes: BTreeMap<String, CommuneRoute>,
+}
+
+/// A receiving office.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfficeConfig {
+    pub name: String,
+    pub endpoint: String,
+}
+
+/// A commune and the offices that serve it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommuneRoute {
+    pub name: String,
+    pub police_office: String,
+    pub insurance_office: String,
+    pub onestop_system: String,
+    pub onestop_result_url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProvincesFile {
+    provinces: BTreeMap<String, String>,
+}
+
+/// The whole validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub dir: PathBuf,
+    pub gateway: GatewayConfig,
+    pub routes: RoutesConfig,
+    /// Province codes of the personal id (province-codes.md), code → name.
+    pub provinces: BTreeMap<String, String>,
+}
+
+/// One configuration problem, located by file and key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.file, self.key, self.message)
+    }
+}
+
+/// Every problem found in a configuration directory.
+#[derive(Debug, thiserror::Error)]
+#[error("{} configuration problem(s)", .0.len())]
+pub struct Problems(pub Vec<Problem>);
+
+impl Problems {
+    fn push(&mut self, file: &str, key: impl Into<String>, message: impl Into<String>) {
+        self.0.push(Problem {
+            file: file.into(),
+            key: key.into(),
+            message: message.into(),
+        });
+    }
+}
+
+fn read_toml(dir: &Path, file: &str, problems: &mut Problems) -> Option<toml::Table> {
+    let path = dir.join(file);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(file, "-", format!("cannot read {}: {e}", path.display()));
+            return None;
+        }
+    };
+    match text.parse::<toml::Table>() {
+        Ok(t) => Some(t),
+        Err(e) => {
+            problems.push(file, "-", e.message().to_string());
+            None
+        }
+    }
+}
+
+fn typed<T: serde::de::DeserializeOwned>(table: toml::Table, file: &str, problems: &mut Problems) -> Option<T> {
+    match T::deserialize(toml::Value::Table(table)) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            problems.push(file, "-", e.message().to_string());
+            None
+        }
+    }
+}
+
+/// Applies `LIENTHONG_*` overrides to the raw gateway table.
+pub fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String)>) {
+    for (name, value) in vars {
+        let Some(rest) = name.strip_prefix("LIENTHONG_") else { continue };
+        if rest.is_empty() || rest == "LOG" || rest == "LOG_FORMAT" {
+            continue;
+        }
+        let path: Vec<String> = rest.split("__").map(|p| p.to_ascii_lowercase()).collect();
+        let parsed = format!("v = {value}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or(toml::Value::String(value));
+        let mut at = &mut *table;
+        for (i, key) in path.iter().enumerate() {
+            if i + 1 == path.len() {
+                at.insert(key.clone(), parsed.clone());
+            } else {
+                let next = at
+                    .entry(key.clone())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                if !next.is_table() {
+                    *next = toml::Value::Table(toml::Table::new());
+                }
+                at = next.as_table_mut().expect("just made a table");
+            }
+        }
+    }
+}
+
+fn is_url(s: &str) -> bool {
+    reqwest::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+}
+
+fn five_digits(s: &str) -> bool {
+    s.len() == 5 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+impl Config {
+    /// Loads and checks `dir`, with environment overrides from the process.
+    pub fn load(dir: &Path) -> Result<Config, Problems> {
+        Self::load_with_env(dir, std::env::vars())
+    }
+
+    /// Loads and checks `dir` with the given environment (tests pass their own).
+    pub fn load_with_env(dir: &Path, env: impl Iterator<Item = (String, String)>) -> Result<Config, Problems> {
+        let mut problems = Problems(Vec::new());
+        let gateway = read_toml(dir, "gateway.toml", &mut problems).and_then(|mut t| {
+            apply_env(&mut t, env);
+            typed::<GatewayConfig>(t, "gateway.toml", &mut problems)
+        });
+        let routes = read_toml(dir, "routes.toml", &mut problems)
+            .and_then(|t| typed::<RoutesConfig>(t, "routes.toml", &mut problems));
+        let provinces = read_toml(dir, "provinces.toml", &mut problems)
+            .and_then(|t| typed::<ProvincesFile>(t, "provinces.toml", &mut problems));
+        if let (Some(g), Some(r), Some(p)) = (&gateway, &routes, &provinces) {
+            check(g, r, &p.provinces, &mut problems);
+        }
+        match (gateway, routes, provinces) {
+            (Some(gateway), Some(routes), Some(p)) if problems.0.is_empty() => Ok(Config {
+                dir: dir.to_path_buf(),
+                gateway,
+                routes,
+                provinces: p.provinces,
+            }),
+            _ => Err(problems),
+        }
+    }
+
+    /// The request time-out for receiving systems.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.gateway.delivery.request_timeout_ms)
+    }
+}
+
+fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<String, String>, p: &mut Problems) {
+    const GW: &str = "gateway.toml";
+    const RT: &str = "routes.toml";
+    if !(g.store_url.starts_with("sqlite://") || g.store_url.starts_with("sqlite:")) {
+        p.push(GW, "store_url", "only sqlite:// stores are supported by this build");
+    }
+    if g.attachment_max_bytes == 0 {
+        p.push(GW, "attachment_max_bytes", "must be at least 1");
+    }
+    let d = &g.delivery;
+    if d.workers == 0 {
+        p.push(GW, "delivery.workers", "must be at least 1");
+    }
+    if d.retry.min_delay_ms > d.retry.max_delay_ms {
+        p.push(GW, "delivery.retry.min_delay_ms", "must not exceed max_delay_ms");
+    }
+    if d.retry.max_attempts == 0 {
+        p.push(GW, "delivery.retry.max_attempts", "must be at least 1");
+    }
+    if d.retry.factor < 1.0 {
+        p.push(GW, "delivery.retry.factor", "must be at least 1.0");
+    }
+    if d.breaker.failure_threshold == 0 {
+        p.push(GW, "delivery.breaker.failure_threshold", "must be at least 1");
+    }
+    let mut ids = HashSet::new();
+    let mut tokens = HashMap::new();
+    for (i, s) in g.systems.iter().enumerate() {
+        let key = |k: &str| format!("systems[{i}].{k}");
+        if !ids.insert(s.id.as_str()) {
+            p.push(GW, key("id"), format!("duplicate system id '{}'", s.id));
+        }
+        if s.token.expose().len() < 16 {
+            p.push(GW, key("token"), "must be at least 16 characters");
+        }
+        if let Some(other) = tokens.insert(s.token.expose(), s.id.as_str()) {
+            p.push(GW, key("token"), format!("same token as system '{other}'"));
+        }
+        match s.kind {
+            SystemKind::Onestop => {
+                if s.result_secret.as_ref().is_none_or(|k| k.expose().len() < 16) {
+                    p.push(GW, key("result_secret"), "a one-stop system needs a result_secret of at least 16 characters");
+                }
+                for c in &s.communes {
+                    if !r.communes.contains_key(c) {
+                        p.push(GW, key("communes"), format!("commune '{c}' is not in routes.toml"));
+                    }
+                }
+            }
+            SystemKind::Police | SystemKind::Insurance => {
+                let offices = if s.kind == SystemKind::Police { &r.police_offices } else { &r.insurance_offices };
+                for o in &s.offices {
+                    if !offices.contains_key(o) {
+                        p.push(GW, key("offices"), format!("office '{o}' is not in routes.toml"));
+                    }
+                }
+            }
+            SystemKind::Admin => {}
+        }
+    }
+    for (code, o) in r.police_offices.iter().chain(r.insurance_offices.iter()) {
+        if !is_url(&o.endpoint) {
+            p.push(RT, format!("offices.{code}.endpoint"), "must be an http(s) URL");
+        }
+    }
+    for (code, c) in &r.communes {
+        let key = |k: &str| format!("communes.{code}.{k}");
+        if !five_digits(code) {
+            p.push(RT, format!("communes.{code}"), "a commune code is exactly 5 digits");
+        }
+        if !r.police_offices.contains_key(&c.police_office) {
+            p.push(RT, key("police_office"), format!("no police office '{}'", c.police_office));
+        }
+        if !r.insurance_offices.contains_key(&c.insurance_office) {
+            p.push(RT, key("insurance_office"), format!("no insurance office '{}'", c.insurance_office));
+        }
+        match g.systems.iter().find(|s| s.id == c.onestop_system) {
+            Some(s) if s.kind == SystemKind::Onestop => {}
+            _ => p.push(RT, key("onestop_system"), format!("no one-stop system '{}' in gateway.toml", c.onestop_system)),
+        }
+        if !is_url(&c.onestop_result_url) {
+            p.push(RT, key("onestop_result_url"), "must be an http(s) URL");
+        }
+    }
+    for code in provinces.keys() {
+        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            p.0.push(Problem {
+                file: "provinces.toml".into(),
+                key: format!("provinces.{code}"),
+                message: "a province code is exactly 3 digits".into(),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_nested_keys_with_typed_values() {
+        let mut t: toml::Table = "listen = '127.0.0.1:1'\n[delivery]\nworkers = 2".parse().unwrap();
+        apply_env(
+            &mut t,
+            [
+                ("LIENTHONG_LISTEN".to_string(), "0.0.0.0:9".to_string()),
+                ("LIENTHONG_DELIVERY__WORKERS".to_string(), "16".to_string()),
+                ("LIENTHONG_DELIVERY__RETRY__FACTOR".to_string(), "3.5".to_string()),
+                ("OTHER".to_string(), "x".to_string()),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(t["listen"].as_str(), Some("0.0.0.0:9"));
+        assert_eq!(t["delivery"]["workers"].as_integer(), Some(16));
+        assert_eq!(t["delivery"]["retry"]["factor"].as_float(), Some(3.5));
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = Secret("hunter2hunter2hunter2".into());
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}

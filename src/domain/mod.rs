@@ -1,0 +1,13 @@
+//! Pure rules of the 3-in-1 procedure: no I/O, property-tested.
+//!
+//! "Parse, don't validate": [`bundle::parse`] turns untrusted JSON into a
+//! [`lienthong_contract::CaseBundle`] or the complete list of problems, so an invalid case cannot
+//! exist past intake.
+
+pub mod bundle;
+pub mod personal_id;
+pub mod problems;
+pub mod state;
+pub mod text;
+
+pub use problems::FieldProblem;

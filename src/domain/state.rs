@@ -1,0 +1,205 @@
+//! The leg state machine and the case status derived from its legs.
+//!
+//! A case has three legs: `residence` and `insurance` go out in parallel at intake; `return`
+//! waits until both agencies completed, or one rejected, then carries the combined result to the
+//! commune. The case status is final (`completed` / `rejected`) only once that result is back at
+//! the commune, because until then the family cannot be given it.
+
+use serde::{Deserialize, Serialize};
+
+/// Where one leg is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LegState {
+    Waiting,
+    Queued,
+    Delivering,
+    Delivered,
+    Completed,
+    Rejected,
+    NeedsSupplement,
+    Dead,
+}
+
+impl LegState {
+    /// Every state, for exhaustive tests.
+    pub const ALL: [LegState; 8] = [
+        LegState::Waiting,
+        LegState::Queued,
+        LegState::Delivering,
+        LegState::Delivered,
+        LegState::Completed,
+        LegState::Rejected,
+        LegState::NeedsSupplement,
+        LegState::Dead,
+    ];
+
+    /// The stable name in the store and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LegState::Waiting => "waiting",
+            LegState::Queued => "queued",
+            LegState::Delivering => "delivering",
+            LegState::Delivered => "delivered",
+            LegState::Completed => "completed",
+            LegState::Rejected => "rejected",
+            LegState::NeedsSupplement => "needs_supplement",
+            LegState::Dead => "dead",
+        }
+    }
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Option<Self> {
+        LegState::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// True while a decision from the receiver can still be accepted: the receiver may decide as
+    /// soon as it holds every file, possibly before the gateway has read its final receipt.
+    pub fn accepts_decision(self) -> bool {
+        matches!(self, LegState::Queued | LegState::Delivering | LegState::Delivered)
+    }
+}
+
+/// Allowed transitions. Anything else is a bug or a stale writer and is refused.
+pub fn can_move(from: LegState, to: LegState) -> bool {
+    use LegState::*;
+    match (from, to) {
+        (Waiting, Queued) => true,
+        (Queued, Delivering) => true,
+        (Delivering, Queued | Delivered | Dead) => true,
+        (Dead, Queued) => true,
+        (Queued | Delivering | Delivered, Completed | Rejected | NeedsSupplement) => true,
+        (NeedsSupplement, Queued) => true,
+        _ => false,
+    }
+}
+
+/// The combined outcome once the agencies have spoken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Completed,
+    Rejected,
+}
+
+impl Outcome {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::Rejected => "rejected",
+        }
+    }
+}
+
+/// When the return leg should go: both agencies completed, or either rejected.
+pub fn return_outcome(residence: LegState, insurance: LegState) -> Option<Outcome> {
+    if residence == LegState::Rejected || insurance == LegState::Rejected {
+        Some(Outcome::Rejected)
+    } else if residence == LegState::Completed && insurance == LegState::Completed {
+        Some(Outcome::Completed)
+    } else {
+        None
+    }
+}
+
+/// Status of a whole case as the commune and the family see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    InProgress,
+    Completed,
+    Rejected,
+    NeedsSupplement,
+    Cancelled,
+}
+
+impl CaseStatus {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::InProgress => "in_progress",
+            CaseStatus::Completed => "completed",
+            CaseStatus::Rejected => "rejected",
+            CaseStatus::NeedsSupplement => "needs_supplement",
+            CaseStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Derives the case status from its three legs.
+pub fn case_status(residence: LegState, insurance: LegState, ret: LegState) -> CaseStatus {
+    if ret == LegState::Delivered {
+        return match return_outcome(residence, insurance) {
+            Some(Outcome::Completed) => CaseStatus::Completed,
+            _ => CaseStatus::Rejected,
+        };
+    }
+    if return_outcome(residence, insurance).is_none()
+        && (residence == LegState::NeedsSupplement || insurance == LegState::NeedsSupplement)
+    {
+        return CaseStatus::NeedsSupplement;
+    }
+    CaseStatus::InProgress
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn state() -> impl Strategy<Value = LegState> {
+        prop::sample::select(LegState::ALL.to_vec())
+    }
+
+    #[test]
+    fn terminal_states_never_move() {
+        for to in LegState::ALL {
+            assert!(!can_move(LegState::Completed, to));
+            assert!(!can_move(LegState::Rejected, to));
+        }
+    }
+
+    #[test]
+    fn a_leg_reaches_delivered_only_through_delivering() {
+        for from in LegState::ALL {
+            assert_eq!(can_move(from, LegState::Delivered), from == LegState::Delivering);
+        }
+    }
+
+    proptest! {
+        /// Any walk through allowed moves from `queued` never lands in `waiting` and never
+        /// leaves a terminal state.
+        #[test]
+        fn walks_respect_the_machine(steps in prop::collection::vec(state(), 0..40)) {
+            let mut at = LegState::Queued;
+            for to in steps {
+                if can_move(at, to) {
+                    prop_assert!(at != LegState::Completed && at != LegState::Rejected);
+                    at = to;
+                }
+                prop_assert!(at != LegState::Waiting);
+            }
+        }
+
+        #[test]
+        fn status_is_final_only_after_the_return_leg(r in state(), i in state(), ret in state()) {
+            let s = case_status(r, i, ret);
+            let is_final = matches!(s, CaseStatus::Completed | CaseStatus::Rejected);
+            prop_assert_eq!(is_final, ret == LegState::Delivered);
+            if s == CaseStatus::Completed {
+                prop_assert!(r == LegState::Completed && i == LegState::Completed);
+            }
+        }
+
+        #[test]
+        fn one_rejection_is_enough_to_return(r in state(), i in state()) {
+            let out = return_outcome(r, i);
+            if r == LegState::Rejected || i == LegState::Rejected {
+                prop_assert_eq!(out, Some(Outcome::Rejected));
+            } else if r != LegState::Completed || i != LegState::Completed {
+                prop_assert_eq!(out, None);
+            }
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! Cases: the one-transaction intake write, lookups, and the views the API reads.
+
+use lienthong_contract::{AttachmentMeta, LegKind};
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::{now_ms, Store, StoreError};
+use crate::domain::state::{CaseStatus, LegState};
+
+/// A leg to create with its case.
+pub struct NewLeg {
+    pub id: String,
+    pub kind: LegKind,
+    pub office_code: String,
+    pub endpoint: String,
+}
+
+/// Everything written at intake, in one transaction.
+pub struct NewCase {
+    pub id: String,
+    pub source: String,
+    pub receipt_code: String,
+    pub commune_code: String,
+    pub received_at_ms: i64,
+    pub content_sha256: String,
+    pub bundle_json: String,
+    pub attachments: Vec<AttachmentMeta>,
+    /// Residence and insurance legs are queued at once; the return leg waits.
+    pub legs: Vec<NewLeg>,
+}
+
+/// A stored case.
+#[derive(Debug, Clone)]
+pub struct CaseRow {
+    pub id: String,
+    pub source: String,
+    pub receipt_code: String,
+    pub commune_code: String,
+    pub status: String,
+    pub received_at_ms: i64,
+    pub content_sha256: String,
+    pub bundle_json: String,
+}
+
+/// A stored leg.
+#[derive(Debug, Clone)]
+pub struct LegView {
+    pub id: String,
+    pub case_id: String,
+    pub name: String,
+    pub state: String,
+    pub office_code: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub delivered_at_ms: Option<i64>,
+    pub completed_at_ms: Option<i64>,
+    pub result: Option<serde_json::Value>,
+}
+
+/// One delivery attempt of a leg.
+#[derive(Debug, Clone)]
+pub struct AttemptView {
+    pub number: i64,
+    pub started_at_ms: i64,
+    pub finished_at_ms: i64,
+    pub outcome: String,
+    pub files_resent: i64,
+    pub error: Option<String>,
+}
+
+/// One row of the audit trail.
+#[derive(Debug, Clone)]
+pub struct EventView {
+    pub at_ms: i64,
+    pub leg_id: Option<String>,
+    pub actor: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub reason: Option<String>,
+}
+
+/// Appends one audit event inside a transaction.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn event(
+    tx: &mut Transaction<'_, Sqlite>,
+    case_id: &str,
+    leg_id: Option<&str>,
+    at: i64,
+    actor: &str,
+    from: Option<&str>,
+    to: &str,
+    reason: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO events (case_id, leg_id, at, actor, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(case_id)
+    .bind(leg_id)
+    .bind(at)
+    .bind(actor)
+    .bind(from)
+    .bind(to)
+    .bind(reason)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn case_row(r: &sqlx::sqlite::SqliteRow) -> CaseRow {
+    CaseRow {
+        id: r.get("id"),
+        source: r.get("source"),
+        receipt_code: r.get("receipt_code"),
+        commune_code: r.get("commune_code"),
+        status: r.get("status"),
+        received_at_ms: r.get("received_at"),
+        content_sha256: r.get("content_sha256"),
+        bundle_json: r.get("bundle"),
+    }
+}
+
+pub(super) fn leg_view(r: &sqlx::sqlite::SqliteRow) -> LegView {
+    LegView {
+        id: r.get("id"),
+        case_id: r.get("case_id"),
+        name: r.get("name"),
+        state: r.get("state"),
+        office_code: r.get("office_code"),
+        attempts: r.get("attempts"),
+        last_error: r.get("last_error"),
+        delivered_at_ms: r.get("delivered_at"),
+        completed_at_ms: r.get("completed_at"),
+        result: r
+            .get::<Option<String>, _>("result")
+            .and_then(|s| serde_json::from_str(&s).ok()),
+    }
+}
+
+const CASE_COLUMNS: &str =
+    "id, source, receipt_code, commune_code, status, received_at, content_sha256, bundle";
+
+impl Store {
+    /// Writes a case, its attachments, its legs, their first deliveries and the events, in ONE
+    /// transaction. [`StoreError::Duplicate`] when `(source, receipt_code)` exists.
+    pub async fn create_case(&self, c: &NewCase, actor: &str) -> Result<(), StoreError> {
+        let now = now_ms();
+        let mut tx = self.write.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO cases (id, source, receipt_code, commune_code, status, received_at, content_sha256, bundle, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, receipt_code) DO NOTHING",
+        )
+        .bind(&c.id)
+        .bind(&c.source)
+        .bind(&c.receipt_code)
+        .bind(&c.commune_code)
+        .bind(CaseStatus::InProgress.as_str())
+        .bind(c.received_at_ms)
+        .bind(&c.content_sha256)
+        .bind(&c.bundle_json)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            return Err(StoreError::Duplicate);
+        }
+        event(&mut tx, &c.id, None, now, actor, None, CaseStatus::InProgress.as_str(), Some("case received")).await?;
+        for a in &c.attachments {
+            sqlx::query("INSERT INTO attachments (case_id, kind, file_name, media_type, size, sha256) VALUES (?, ?, ?, ?, ?, ?)")
+                .bind(&c.id)
+                .bind(&a.kind)
+                .bind(&a.file_name)
+                .bind(&a.media_type)
+                .bind(a.size as i64)
+                .bind(&a.sha256)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for leg in &c.legs {
+            let state = if leg.kind == LegKind::Return { LegState::Waiting } else { LegState::Queued };
+            sqlx::query(
+                "INSERT INTO legs (id, case_id, name, state, office_code, endpoint, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&leg.id)
+            .bind(&c.id)
+            .bind(leg.kind.as_str())
+            .bind(state.as_str())
+            .bind(&leg.office_code)
+            .bind(&leg.endpoint)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            event(&mut tx, &c.id, Some(&leg.id), now, actor, None, state.as_str(), Some(leg.kind.as_str())).await?;
+            if state == LegState::Queued {
+                sqlx::query("INSERT INTO deliveries (leg_id, status, due_at, created_at, updated_at) VALUES (?, 'pending', ?, ?, ?)")
+                    .bind(&leg.id)
+                    .bind(now)
+                    .bind(now)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The case a source pushed under a receipt code.
+    pub async fn case_by_source_receipt(&self, source: &str, receipt_code: &str) -> Result<Option<CaseRow>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE source = ? AND receipt_code = ?"))
+            .bind(source)
+            .bind(receipt_code)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.as_ref().map(case_row))
+    }
+
+    /// Cases with a receipt code, from any source (an operator's lookup), oldest first.
+    pub async fn cases_by_receipt(&self, receipt_code: &str) -> Result<Vec<CaseRow>, StoreError> {
+        let rows = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE receipt_code = ? ORDER BY created_at"))
+            .bind(receipt_code)
+            .fetch_all(&self.read)
+            .await?;
+        Ok(rows.iter().map(case_row).collect())
+    }
+
+    /// One case.
+    pub async fn case(&self, id: &str) -> Result<Option<CaseRow>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.as_ref().map(case_row))
+    }
+
+    /// The legs of a case in their fixed order: residence, insurance, return.
+    pub async fn legs(&self, case_id: &str) -> Result<Vec<LegView>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM legs WHERE case_id = ?
+             ORDER BY CASE name WHEN 'residence' THEN 0 WHEN 'insurance' THEN 1 ELSE 2 END",
+        )
+        .bind(case_id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.iter().map(leg_view).collect())
+    }
+
+    /// One leg.
+    pub async fn leg(&self, leg_id: &str) -> Result<Option<LegView>, StoreError> {
+        let row = sqlx::query("SELECT * FROM legs WHERE id = ?")
+            .bind(leg_id)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.as_ref().map(leg_view))
+    }
+
+    /// The attachments of a case.
+    pub async fn attachments(&self, case_id: &str) -> Result<Vec<AttachmentMeta>, StoreError> {
+        let rows = sqlx::query("SELECT kind, file_name, media_type, size, sha256 FROM attachments WHERE case_id = ? ORDER BY kind")
+            .bind(case_id)
+            .fetch_all(&self.read)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| AttachmentMeta {
+                kind: r.get("kind"),
+                file_name: r.get("file_name"),
+                media_type: r.get("media_type"),
+                size: r.get::<i64, _>("size") as u64,
+                sha256: r.get("sha256"),
+            })
+            .collect())
+    }
+
+    /// The attempts of a leg, oldest first.
+    pub async fn attempts(&self, leg_id: &str) -> Result<Vec<AttemptView>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM delivery_attempts WHERE leg_id = ? ORDER BY id")
+            .bind(leg_id)
+            .fetch_all(&self.read)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| AttemptView {
+                number: r.get("number"),
+                started_at_ms: r.get("started_at"),
+                finished_at_ms: r.get("finished_at"),
+                outcome: r.get("outcome"),
+                files_resent: r.get("files_resent"),
+                error: r.get("error"),
+            })
+            .collect())
+    }
+
+    /// The audit trail of a case, oldest first.
+    pub async fn events(&self, case_id: &str) -> Result<Vec<EventView>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM events WHERE case_id = ? ORDER BY id")
+            .bind(case_id)
+            .fetch_all(&self.read)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| EventView {
+                at_ms: r.get("at"),
+                leg_id: r.get("leg_id"),
+                actor: r.get("actor"),
+                from_state: r.get("from_state"),
+                to_state: r.get("to_state"),
+                reason: r.get("reason"),
+            })
+            .collect())
+    }
+
+    /// True when some stored attachment still points at this blob.
+    pub async fn blob_in_use(&self, sha256: &str) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE sha256 = ?")
+            .bind(sha256)
+            .fetch_one(&self.read)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// Deliveries waiting or in flight, and legs given up on: the operator's two numbers.
+    pub async fn queue_stats(&self) -> Result<(i64, i64), StoreError> {
+        let depth: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'leased')")
+            .fetch_one(&self.read)
+            .await?;
+        let dead: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM legs WHERE state = 'dead'")
+            .fetch_one(&self.read)
+            .await?;
+        Ok((depth, dead))
+    }
+
+    /// Counts of cases by status (demo summary, tests).
+    pub async fn case_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM cases GROUP BY status ORDER BY status")
+            .fetch_all(&self.read)
+            .await?;
+        Ok(rows.iter().map(|r| (r.get("status"), r.get("n"))).collect())
+    }
+}

@@ -1,0 +1,414 @@
+//! The outbox: claiming due deliveries, recording attempts, decisions and operator resends.
+//!
+//! Every state change is a conditional update inside a transaction that also appends its event,
+//! so a stale worker (one whose leg was decided meanwhile) can never move a leg backwards.
+
+use lienthong_contract::{AttachmentMeta, CaseBundle, LegKind};
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::cases::{event, leg_view};
+use super::{now_ms, Store, StoreError};
+use crate::domain::state::{can_move, case_status, return_outcome, CaseStatus, LegState};
+
+/// What a worker needs to run one delivery.
+#[derive(Debug, Clone)]
+pub struct DeliveryJob {
+    pub leg_id: String,
+    pub case_id: String,
+    pub kind: LegKind,
+    pub state: LegState,
+    pub office_code: String,
+    pub endpoint: String,
+    pub envelope_accepted: bool,
+    pub policy_attempts: u32,
+    pub policy_started_at_ms: Option<i64>,
+    pub case_created_at_ms: i64,
+    pub bundle: CaseBundle,
+    pub attachments: Vec<AttachmentMeta>,
+    /// For the return leg: the agency legs' final states and results.
+    pub agency_legs: Vec<super::LegView>,
+}
+
+/// How an attempt ended.
+pub enum Finish {
+    Delivered { files_resent: u32 },
+    Retry { error: String, due_at_ms: i64, files_resent: u32 },
+    Dead { error: String, files_resent: u32 },
+}
+
+/// What a decision changed.
+#[derive(Debug, Clone)]
+pub struct DecisionApplied {
+    pub case_id: String,
+    /// False when the same decision was already recorded (a repeated callback).
+    pub changed: bool,
+    pub case_status: String,
+}
+
+async fn leg_state(tx: &mut Transaction<'_, Sqlite>, leg_id: &str) -> Result<(String, String, LegState), StoreError> {
+    let row = sqlx::query("SELECT case_id, name, state FROM legs WHERE id = ?")
+        .bind(leg_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let state: String = row.get("state");
+    Ok((
+        row.get("case_id"),
+        row.get("name"),
+        LegState::parse(&state).ok_or_else(|| StoreError::InvalidState(state.clone()))?,
+    ))
+}
+
+/// Moves a leg if the machine allows it, with its event; false when the leg was elsewhere.
+#[allow(clippy::too_many_arguments)]
+async fn move_leg(
+    tx: &mut Transaction<'_, Sqlite>,
+    case_id: &str,
+    leg_id: &str,
+    from: LegState,
+    to: LegState,
+    now: i64,
+    actor: &str,
+    reason: Option<&str>,
+) -> Result<bool, StoreError> {
+    if !can_move(from, to) {
+        return Ok(false);
+    }
+    let done = sqlx::query("UPDATE legs SET state = ?, updated_at = ? WHERE id = ? AND state = ?")
+        .bind(to.as_str())
+        .bind(now)
+        .bind(leg_id)
+        .bind(from.as_str())
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    event(tx, case_id, Some(leg_id), now, actor, Some(from.as_str()), to.as_str(), reason).await?;
+    Ok(true)
+}
+
+/// Re-derives the case status from its legs, recording a change.
+async fn refresh_case_status(tx: &mut Transaction<'_, Sqlite>, case_id: &str, now: i64, actor: &str) -> Result<String, StoreError> {
+    let rows = sqlx::query("SELECT name, state FROM legs WHERE case_id = ?")
+        .bind(case_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    let of = |name: &str| {
+        rows.iter()
+            .find(|r| r.get::<String, _>("name") == name)
+            .and_then(|r| LegState::parse(&r.get::<String, _>("state")))
+            .unwrap_or(LegState::Waiting)
+    };
+    let current: String = sqlx::query_scalar("SELECT status FROM cases WHERE id = ?")
+        .bind(case_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    if current == CaseStatus::Cancelled.as_str() {
+        return Ok(current);
+    }
+    let status = case_status(of("residence"), of("insurance"), of("return")).as_str();
+    if status != current {
+        sqlx::query("UPDATE cases SET status = ?, updated_at = ? WHERE id = ?")
+            .bind(status)
+            .bind(now)
+            .bind(case_id)
+            .execute(&mut **tx)
+            .await?;
+        event(tx, case_id, None, now, actor, Some(&current), status, None).await?;
+    }
+    Ok(status.to_string())
+}
+
+impl Store {
+    /// Releases every lease: a SQLite store has one gateway process, so at start-up no delivery
+    /// can still be in flight.
+    pub(super) async fn release_leases(&self) -> Result<(), StoreError> {
+        sqlx::query("UPDATE deliveries SET status = 'pending', lease_until = NULL WHERE status = 'leased'")
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// Leases up to `limit` due deliveries (or ones whose lease expired), oldest due first.
+    pub async fn claim_due(&self, limit: usize, lease_ms: i64) -> Result<Vec<String>, StoreError> {
+        let now = now_ms();
+        let rows = sqlx::query(
+            "UPDATE deliveries SET status = 'leased', lease_until = ?1, updated_at = ?2
+             WHERE leg_id IN (
+               SELECT leg_id FROM deliveries
+               WHERE (status = 'pending' AND due_at <= ?2) OR (status = 'leased' AND lease_until < ?2)
+               ORDER BY due_at LIMIT ?3)
+             RETURNING leg_id",
+        )
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(limit as i64)
+        .fetch_all(&self.write)
+        .await?;
+        Ok(rows.iter().map(|r| r.get("leg_id")).collect())
+    }
+
+    /// When the next pending delivery is due, so workers can sleep until then.
+    pub async fn next_due_ms(&self) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT MIN(due_at) FROM deliveries WHERE status = 'pending'")
+            .fetch_one(&self.read)
+            .await?)
+    }
+
+    /// Loads a leased delivery.
+    pub async fn delivery_job(&self, leg_id: &str) -> Result<DeliveryJob, StoreError> {
+        let row = sqlx::query(
+            "SELECT l.case_id, l.name, l.state, l.office_code, l.endpoint,
+                    d.envelope_accepted, d.policy_attempts, d.policy_started_at, c.created_at, c.bundle
+             FROM legs l JOIN deliveries d ON d.leg_id = l.id JOIN cases c ON c.id = l.case_id
+             WHERE l.id = ?",
+        )
+        .bind(leg_id)
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let case_id: String = row.get("case_id");
+        let name: String = row.get("name");
+        let state: String = row.get("state");
+        let bundle: CaseBundle = serde_json::from_str(&row.get::<String, _>("bundle"))
+            .map_err(|e| StoreError::Db(sqlx::Error::Decode(Box::new(e))))?;
+        let kind = LegKind::parse(&name).ok_or_else(|| StoreError::InvalidState(name.clone()))?;
+        let agency_legs = if kind == LegKind::Return {
+            self.legs(&case_id).await?.into_iter().filter(|l| l.name != "return").collect()
+        } else {
+            Vec::new()
+        };
+        Ok(DeliveryJob {
+            leg_id: leg_id.to_string(),
+            attachments: self.attachments(&case_id).await?,
+            case_id,
+            kind,
+            state: LegState::parse(&state).ok_or(StoreError::InvalidState(state))?,
+            office_code: row.get("office_code"),
+            endpoint: row.get("endpoint"),
+            envelope_accepted: row.get::<i64, _>("envelope_accepted") != 0,
+            policy_attempts: row.get::<i64, _>("policy_attempts") as u32,
+            policy_started_at_ms: row.get("policy_started_at"),
+            case_created_at_ms: row.get("created_at"),
+            bundle,
+            agency_legs,
+        })
+    }
+
+    /// Starts an attempt: the leg becomes `delivering` and both counters go up.
+    /// Returns the leg's attempt number.
+    pub async fn begin_attempt(&self, leg_id: &str) -> Result<u32, StoreError> {
+        let now = now_ms();
+        let mut tx = self.write.begin().await?;
+        let (case_id, _, state) = leg_state(&mut tx, leg_id).await?;
+        if state == LegState::Queued {
+            move_leg(&mut tx, &case_id, leg_id, state, LegState::Delivering, now, "gateway", None).await?;
+        } else if state != LegState::Delivering {
+            return Err(StoreError::InvalidState(state.as_str().into()));
+        }
+        let attempts: i64 = sqlx::query_scalar("UPDATE legs SET attempts = attempts + 1 WHERE id = ? RETURNING attempts")
+            .bind(leg_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE deliveries SET policy_attempts = policy_attempts + 1,
+             policy_started_at = COALESCE(policy_started_at, ?), updated_at = ? WHERE leg_id = ?",
+        )
+        .bind(now)
+        .bind(now)
+        .bind(leg_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(attempts as u32)
+    }
+
+    /// Remembers that the receiver holds the envelope, so later attempts send only files.
+    pub async fn mark_envelope_accepted(&self, leg_id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE deliveries SET envelope_accepted = 1 WHERE leg_id = ?")
+            .bind(leg_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// Puts a claimed delivery back without an attempt (its endpoint's breaker is open).
+    pub async fn defer(&self, leg_id: &str, due_at_ms: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE deliveries SET status = 'pending', lease_until = NULL, due_at = ?, updated_at = ? WHERE leg_id = ? AND status = 'leased'")
+            .bind(due_at_ms)
+            .bind(now_ms())
+            .bind(leg_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// Drops a claimed delivery whose leg no longer needs it (decided meanwhile).
+    pub async fn settle(&self, leg_id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE deliveries SET status = 'done', lease_until = NULL, updated_at = ? WHERE leg_id = ?")
+            .bind(now_ms())
+            .bind(leg_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// Records how an attempt ended and moves the leg and the outbox accordingly.
+    pub async fn finish_attempt(&self, leg_id: &str, number: u32, started_ms: i64, finish: Finish) -> Result<(), StoreError> {
+        let now = now_ms();
+        let mut tx = self.write.begin().await?;
+        let (case_id, name, state) = leg_state(&mut tx, leg_id).await?;
+        let (outcome, error, resent) = match &finish {
+            Finish::Delivered { files_resent } => ("delivered", None, *files_resent),
+            Finish::Retry { error, files_resent, .. } => ("retry", Some(error.as_str()), *files_resent),
+            Finish::Dead { error, files_resent } => ("dead", Some(error.as_str()), *files_resent),
+        };
+        sqlx::query(
+            "INSERT INTO delivery_attempts (leg_id, number, started_at, finished_at, outcome, files_resent, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(leg_id)
+        .bind(number as i64)
+        .bind(started_ms)
+        .bind(now)
+        .bind(outcome)
+        .bind(resent as i64)
+        .bind(error)
+        .execute(&mut *tx)
+        .await?;
+        let (to, outbox, due) = match &finish {
+            Finish::Delivered { .. } => (LegState::Delivered, "done", None),
+            Finish::Retry { due_at_ms, .. } => (LegState::Queued, "pending", Some(*due_at_ms)),
+            Finish::Dead { .. } => (LegState::Dead, "dead", None),
+        };
+        let moved = move_leg(&mut tx, &case_id, leg_id, state, to, now, "gateway", error).await?;
+        if moved {
+            sqlx::query(
+                "UPDATE legs SET last_error = ?, delivered_at = CASE WHEN ? THEN COALESCE(delivered_at, ?) ELSE delivered_at END WHERE id = ?",
+            )
+            .bind(error)
+            .bind(to == LegState::Delivered)
+            .bind(now)
+            .bind(leg_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE deliveries SET status = ?, lease_until = NULL, due_at = COALESCE(?, due_at), updated_at = ? WHERE leg_id = ?")
+                .bind(outbox)
+                .bind(due)
+                .bind(now)
+                .bind(leg_id)
+                .execute(&mut *tx)
+                .await?;
+            if name == LegKind::Return.as_str() {
+                refresh_case_status(&mut tx, &case_id, now, "gateway").await?;
+            }
+        } else {
+            // Decided while we were sending: the receiver has it all, nothing more to deliver.
+            sqlx::query("UPDATE deliveries SET status = 'done', lease_until = NULL, updated_at = ? WHERE leg_id = ?")
+                .bind(now)
+                .bind(leg_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a receiver's decision on a leg. Repeating the same decision changes nothing; a
+    /// different decision on a decided leg is refused. When both agencies completed, or one
+    /// rejected, the return leg is queued in the same transaction.
+    pub async fn record_decision(
+        &self,
+        leg_id: &str,
+        actor: &str,
+        to: LegState,
+        result: &serde_json::Value,
+        reason: &str,
+    ) -> Result<DecisionApplied, StoreError> {
+        let now = now_ms();
+        let mut tx = self.write.begin().await?;
+        let row = sqlx::query("SELECT * FROM legs WHERE id = ?")
+            .bind(leg_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let leg = leg_view(&row);
+        let state = LegState::parse(&leg.state).ok_or_else(|| StoreError::InvalidState(leg.state.clone()))?;
+        let status: String = sqlx::query_scalar("SELECT status FROM cases WHERE id = ?")
+            .bind(&leg.case_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if state == to && leg.result.as_ref() == Some(result) {
+            return Ok(DecisionApplied { case_id: leg.case_id, changed: false, case_status: status });
+        }
+        if !state.accepts_decision() || status == CaseStatus::Cancelled.as_str() {
+            return Err(StoreError::InvalidState(leg.state));
+        }
+        move_leg(&mut tx, &leg.case_id, leg_id, state, to, now, actor, Some(reason)).await?;
+        let completed_at = matches!(to, LegState::Completed | LegState::Rejected).then_some(now);
+        sqlx::query(
+            "UPDATE legs SET result = ?, completed_at = ?, delivered_at = COALESCE(delivered_at, ?), last_error = NULL WHERE id = ?",
+        )
+        .bind(result.to_string())
+        .bind(completed_at)
+        .bind(now)
+        .bind(leg_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE deliveries SET status = 'done', lease_until = NULL, updated_at = ? WHERE leg_id = ?")
+            .bind(now)
+            .bind(leg_id)
+            .execute(&mut *tx)
+            .await?;
+        let rows = sqlx::query("SELECT id, name, state FROM legs WHERE case_id = ?")
+            .bind(&leg.case_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        let state_of = |name: &str| {
+            rows.iter()
+                .find(|r| r.get::<String, _>("name") == name)
+                .and_then(|r| LegState::parse(&r.get::<String, _>("state")))
+                .unwrap_or(LegState::Waiting)
+        };
+        if let Some(outcome) = return_outcome(state_of("residence"), state_of("insurance")) {
+            if let Some(ret) = rows.iter().find(|r| r.get::<String, _>("name") == "return") {
+                let ret_id: String = ret.get("id");
+                if move_leg(&mut tx, &leg.case_id, &ret_id, state_of("return"), LegState::Queued, now, "gateway", Some(outcome.as_str())).await? {
+                    sqlx::query("INSERT INTO deliveries (leg_id, status, due_at, created_at, updated_at) VALUES (?, 'pending', ?, ?, ?)")
+                        .bind(&ret_id)
+                        .bind(now)
+                        .bind(now)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
+        let case_status = refresh_case_status(&mut tx, &leg.case_id, now, actor).await?;
+        tx.commit().await?;
+        Ok(DecisionApplied { case_id: leg.case_id, changed: true, case_status })
+    }
+
+    /// An operator puts a dead leg back in the queue with a fresh retry budget.
+    pub async fn resend(&self, leg_id: &str, actor: &str) -> Result<String, StoreError> {
+        let now = now_ms();
+        let mut tx = self.write.begin().await?;
+        let (case_id, _, state) = leg_state(&mut tx, leg_id).await?;
+        if state != LegState::Dead
+            || !move_leg(&mut tx, &case_id, leg_id, state, LegState::Queued, now, actor, Some("resend by operator")).await?
+        {
+            return Err(StoreError::InvalidState(state.as_str().into()));
+        }
+        sqlx::query(
+            "UPDATE deliveries SET status = 'pending', due_at = ?, lease_until = NULL, policy_attempts = 0,
+             policy_started_at = NULL, updated_at = ? WHERE leg_id = ?",
+        )
+        .bind(now)
+        .bind(now)
+        .bind(leg_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(case_id)
+    }
+}

@@ -1,0 +1,92 @@
+//! The store: cases, legs, attachments, the delivery outbox and the append-only event trail.
+//!
+//! SQLite in WAL mode with `synchronous = FULL` (district offices lose power; a committed case
+//! must survive that). All writes go through a pool of ONE connection, so writers queue in the
+//! pool instead of failing with `SQLITE_BUSY`; reads use a separate pool and never block on
+//! writers. A SQLite store belongs to one gateway process, so leases left by a crash are released
+//! at start-up.
+
+mod cases;
+mod delivery;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+pub use cases::{AttemptView, CaseRow, EventView, LegView, NewCase};
+pub use delivery::{DecisionApplied, DeliveryJob};
+
+/// Store failures, mapped to API errors by the web layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("a case with this receipt code already exists")]
+    Duplicate,
+    #[error("not found")]
+    NotFound,
+    #[error("the leg is {0}, which does not allow this")]
+    InvalidState(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Milliseconds since the epoch, the store's time unit.
+pub fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// The store's connection pools.
+#[derive(Clone)]
+pub struct Store {
+    write: SqlitePool,
+    read: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the SQLite file and runs pending migrations.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let opts = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        if let Some(parent) = opts.get_filename().parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
+            }
+        }
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(opts.clone())
+            .await?;
+        sqlx::migrate!("migrations/sqlite").run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts.read_only(true))
+            .await?;
+        let store = Store { write, read };
+        store.release_leases().await?;
+        Ok(store)
+    }
+
+    /// True when the store answers.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.read).await.is_ok()
+    }
+
+    /// Runs only the migrations (the `migrate` command).
+    pub async fn migrate(url: &str) -> Result<(), StoreError> {
+        Store::open(url).await.map(|_| ())
+    }
+
+    /// Closes both pools, flushing the WAL.
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
