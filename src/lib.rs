@@ -1,3 +1,143 @@
+//! # lienthong — the 3-in-1 newborn interconnection gateway
+//!
+//! A commune registers a birth and pushes ONE case; lienthong gets it to the police residence
+//! system and the social-insurance office, proves every attachment arrived, and returns the
+//! combined result to the commune.
+//!
+//! Read in this order:
+//! - [`domain`]: the pure rules — bundle validation, personal ids, the leg state machine.
+//! - [`intake`]: `POST /api/v1/cases`, streaming files to [`blobs`] and writing the case, its legs
+//!   and their first deliveries in ONE transaction to the [`store`] (a transactional outbox).
+//! - [`delivery`]: workers that own every delivery from then on — receipts by SHA-256, lone-file
+//!   re-sends, backoff, circuit breakers, dead letters.
+//! - [`web`]: the HTTP API, auth, metrics. [`App`] wires it all; `main` and the tests both use it.
+//!
+//! Adapters for each receiving system and their simulators live in `adapters/*`.
+
+pub mod blobs;
 pub mod config;
+pub mod delivery;
+pub mod demo;
 pub mod domain;
+pub mod intake;
+pub mod routing;
 pub mod store;
+pub mod telemetry;
+pub mod web;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use lienthong_contract::Adapter;
+use tokio::sync::{watch, Notify};
+
+use config::{Config, SystemKind};
+use delivery::{Adapters, Deliverer};
+use store::Store;
+use web::AppState;
+
+/// A built gateway, bound to its listener, not yet running.
+pub struct App {
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    deliverer: Arc<Deliverer>,
+}
+
+/// A running gateway.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub store: Store,
+    pub blobs: blobs::Blobs,
+    shutdown: watch::Sender<bool>,
+    server: tokio::task::JoinHandle<()>,
+    workers: tokio::task::JoinHandle<()>,
+}
+
+impl App {
+    /// Opens the store and attachment directory and binds the configured address.
+    pub async fn build(config: Config) -> anyhow::Result<App> {
+        let listener = tokio::net::TcpListener::bind(config.gateway.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.gateway.listen))?;
+        Self::with_listener(config, listener).await
+    }
+
+    /// Like [`App::build`] on an already bound listener (tests bind port 0 first).
+    pub async fn with_listener(config: Config, listener: tokio::net::TcpListener) -> anyhow::Result<App> {
+        let store = Store::open(&config.gateway.store_url).await.context("cannot open the store")?;
+        let blobs = blobs::Blobs::open(&config.gateway.attachment_dir).context("cannot open the attachment directory")?;
+        let onestop = config
+            .gateway
+            .systems
+            .iter()
+            .filter(|s| s.kind == SystemKind::Onestop)
+            .filter_map(|s| {
+                let secret = s.result_secret.as_ref()?;
+                let adapter: Arc<dyn Adapter> = Arc::new(lienthong_onestop::OnestopAdapter::new(secret.expose().as_bytes()));
+                Some((s.id.clone(), adapter))
+            })
+            .collect::<HashMap<_, _>>();
+        let adapters = Adapters {
+            police: Arc::new(lienthong_police_residence::PoliceResidenceAdapter::default()),
+            insurance: Arc::new(lienthong_social_insurance::SocialInsuranceAdapter::default()),
+            onestop,
+        };
+        let wake = Arc::new(Notify::new());
+        let deliverer = Arc::new(Deliverer::new(
+            store.clone(),
+            blobs.clone(),
+            adapters,
+            config.gateway.delivery.clone(),
+            Arc::clone(&wake),
+        ));
+        let state = AppState {
+            auth: Arc::new(web::auth::Auth::new(&config.gateway.systems)),
+            config: Arc::new(config),
+            store,
+            blobs,
+            wake,
+            metrics: web::metrics::handle(),
+        };
+        Ok(App { listener, state, deliverer })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    /// Starts serving HTTP and delivering.
+    pub fn spawn(self) -> Running {
+        let addr = self.addr();
+        let (tx, rx) = watch::channel(false);
+        let router = web::router(self.state.clone());
+        let mut server_rx = rx.clone();
+        let server = tokio::spawn(async move {
+            let stop = async move {
+                let _ = server_rx.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(self.listener, router).with_graceful_shutdown(stop).await {
+                tracing::error!(error = %e, "HTTP server stopped");
+            }
+        });
+        let workers = tokio::spawn(Arc::clone(&self.deliverer).run(rx));
+        Running { addr, store: self.state.store, blobs: self.state.blobs, shutdown: tx, server, workers }
+    }
+}
+
+impl Running {
+    /// The base URL of the API.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting requests, lets in-flight deliveries finish and closes the store.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.server.await;
+        let _ = self.workers.await;
+        self.store.close().await;
+    }
+}

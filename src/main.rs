@@ -1,1 +1,145 @@
-fn main() {}
+//! The `lienthong` command: serve, demo, migrate, check-config, simulate.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use lienthong::config::Config;
+use lienthong::{store::Store, App};
+use lienthong_contract::sim::Faults;
+
+#[derive(Parser)]
+#[command(name = "lienthong", version, about = "Cổng liên thông 3 thủ tục cho trẻ sơ sinh / 3-in-1 newborn interconnection gateway")]
+struct Cli {
+    /// The configuration directory (gateway.toml, routes.toml, provinces.toml).
+    #[arg(long, global = true, default_value = "config", env = "LIENTHONG_CONFIG_DIR")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the gateway until SIGINT/SIGTERM.
+    Serve,
+    /// Runs the gateway with the three simulators and demo cases.
+    Demo {
+        #[arg(long, default_value = "fixtures")]
+        fixtures: PathBuf,
+    },
+    /// Creates or upgrades the store's schema, then exits.
+    Migrate,
+    /// Checks the configuration and prints every problem with its file and key.
+    CheckConfig,
+    /// Runs one simulator of a receiving system (for deployments and manual tests).
+    Simulate {
+        system: SimSystem,
+        #[arg(long)]
+        listen: std::net::SocketAddr,
+        /// Faults as JSON, e.g. '{"fail_next":3,"drop_files_rate":0.2}'.
+        #[arg(long, default_value = "{}")]
+        faults: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where decisions are reported (police and insurance).
+        #[arg(long)]
+        gateway_url: Option<String>,
+        /// The system's token at the gateway.
+        #[arg(long, env = "LIENTHONG_SIM_TOKEN")]
+        token: Option<String>,
+        /// The one-stop result signing secret.
+        #[arg(long, env = "LIENTHONG_SIM_SECRET")]
+        secret: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SimSystem {
+    Police,
+    Insurance,
+    Onestop,
+}
+
+fn load(dir: &std::path::Path) -> Result<Config, ExitCode> {
+    Config::load(dir).map_err(|problems| {
+        for p in &problems.0 {
+            eprintln!("{p}");
+        }
+        eprintln!("{} problem(s) in {}", problems.0.len(), dir.display());
+        ExitCode::from(1)
+    })
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::CheckConfig => Ok(match load(&cli.config) {
+            Ok(_) => {
+                println!("configuration OK: {}", cli.config.display());
+                ExitCode::SUCCESS
+            }
+            Err(code) => code,
+        }),
+        Command::Migrate => {
+            let Ok(config) = load(&cli.config) else { return Ok(ExitCode::from(1)) };
+            Store::migrate(&config.gateway.store_url).await?;
+            println!("store is up to date");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve => {
+            let Ok(config) = load(&cli.config) else { return Ok(ExitCode::from(1)) };
+            let app = App::build(config).await?;
+            tracing::info!(addr = %app.addr(), "lienthong listening");
+            let running = app.spawn();
+            shutdown_signal().await;
+            tracing::info!("shutting down");
+            running.stop().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { fixtures } => {
+            let Ok(config) = load(&cli.config) else { return Ok(ExitCode::from(1)) };
+            lienthong::demo::run(config, &fixtures).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Simulate { system, listen, faults, seed, gateway_url, token, secret } => {
+            let faults: Faults = serde_json::from_str(&faults)?;
+            let listener = tokio::net::TcpListener::bind(listen).await?;
+            let gateway = gateway_url.zip(token);
+            let handle = match system {
+                SimSystem::Police => lienthong_police_residence::sim::spawn(listener, faults, seed, gateway),
+                SimSystem::Insurance => lienthong_social_insurance::sim::spawn(listener, faults, seed, gateway),
+                SimSystem::Onestop => {
+                    let secret = secret.ok_or_else(|| anyhow::anyhow!("--secret is required for the one-stop simulator"))?;
+                    lienthong_onestop::sim::spawn(listener, faults, seed, secret.as_bytes())
+                }
+            };
+            println!("simulator listening on {}", handle.url());
+            shutdown_signal().await;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    lienthong::telemetry::init();
+    match run(Cli::parse()).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -6,7 +6,7 @@
 //! writers. A SQLite store belongs to one gateway process, so leases left by a crash are released
 //! at start-up.
 
-mod cases;
+pub mod cases;
 mod delivery;
 
 use std::str::FromStr;
@@ -16,7 +16,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 pub use cases::{AttemptView, CaseRow, EventView, LegView, NewCase};
-pub use delivery::{DecisionApplied, DeliveryJob};
+pub use delivery::{DecisionApplied, DeliveryJob, Finish};
 
 /// Store failures, mapped to API errors by the web layer.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,192 @@
+//! Attachment storage on the local disk, content-addressed by SHA-256.
+//!
+//! Intake streams each file part into `tmp/` while hashing it; only once the whole case is valid
+//! are the files moved to `sha256/<aa>/<hash>`. Content addressing makes the move idempotent (a
+//! repeated push finds its bytes already there) and lets deliveries open a file by its hash.
+
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use lienthong_contract::ByteStream;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+
+/// The attachment directory.
+#[derive(Clone)]
+pub struct Blobs {
+    root: PathBuf,
+}
+
+/// A file part written to `tmp/`, hashed and measured; removed on drop unless committed.
+pub struct TempBlob {
+    path: PathBuf,
+    pub sha256: String,
+    pub size: u64,
+    /// The first bytes, for the magic-number check.
+    pub head: Vec<u8>,
+    committed: bool,
+}
+
+impl Drop for TempBlob {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Why a part could not be stored.
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("file larger than {0} bytes")]
+    TooLarge(u64),
+    #[error("the upload broke off: {0}")]
+    Body(String),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+impl Blobs {
+    /// Opens (creating) the directory and clears temp files a crash may have left.
+    pub fn open(root: &Path) -> std::io::Result<Blobs> {
+        let tmp = root.join("tmp");
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp)?;
+        }
+        std::fs::create_dir_all(&tmp)?;
+        std::fs::create_dir_all(root.join("sha256"))?;
+        Ok(Blobs { root: root.to_path_buf() })
+    }
+
+    fn final_path(&self, sha256: &str) -> PathBuf {
+        self.root.join("sha256").join(&sha256[..2]).join(sha256)
+    }
+
+    /// Streams chunks to a temp file while hashing; refuses at the first byte past `limit`.
+    pub async fn write_temp<S, E>(&self, mut chunks: S, limit: u64) -> Result<TempBlob, BlobError>
+    where
+        S: futures_util::Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        use futures_util::StreamExt;
+        let path = self.root.join("tmp").join(uuid::Uuid::now_v7().to_string());
+        let mut blob = TempBlob { path, sha256: String::new(), size: 0, head: Vec::new(), committed: false };
+        let mut file = tokio::fs::File::create(&blob.path).await?;
+        let mut hasher = Sha256::new();
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk.map_err(|e| BlobError::Body(e.to_string()))?;
+            blob.size += chunk.len() as u64;
+            if blob.size > limit {
+                return Err(BlobError::TooLarge(limit));
+            }
+            if blob.head.len() < 16 {
+                let take = (16 - blob.head.len()).min(chunk.len());
+                blob.head.extend_from_slice(&chunk[..take]);
+            }
+            hasher.update(&chunk);
+            file.write_all(&chunk).await?;
+        }
+        file.sync_all().await?;
+        blob.sha256 = hex::encode(hasher.finalize());
+        Ok(blob)
+    }
+
+    /// Reads a small part (the manifest) into memory, refusing it past `limit`.
+    pub async fn read_small<S, E>(&self, mut chunks: S, limit: u64) -> Result<Bytes, BlobError>
+    where
+        S: futures_util::Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        use futures_util::StreamExt;
+        let mut buf = Vec::new();
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk.map_err(|e| BlobError::Body(e.to_string()))?;
+            if (buf.len() + chunk.len()) as u64 > limit {
+                return Err(BlobError::TooLarge(limit));
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        Ok(Bytes::from(buf))
+    }
+
+    /// Moves a temp file to its content address (durably); a file already there is kept.
+    pub async fn commit(&self, mut blob: TempBlob) -> std::io::Result<()> {
+        let dest = self.final_path(&blob.sha256);
+        let dir = dest.parent().expect("final paths have a parent");
+        tokio::fs::create_dir_all(dir).await?;
+        if tokio::fs::try_exists(&dest).await? {
+            return Ok(()); // the drop removes the temp copy
+        }
+        tokio::fs::rename(&blob.path, &dest).await?;
+        blob.committed = true;
+        tokio::fs::File::open(dir).await?.sync_all().await?;
+        Ok(())
+    }
+
+    /// Removes a stored blob (used only when its case could not be written).
+    pub async fn remove(&self, sha256: &str) -> std::io::Result<()> {
+        match tokio::fs::remove_file(self.final_path(sha256)).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Opens a stored file as a stream, for delivery.
+    pub async fn open_stream(&self, sha256: &str) -> std::io::Result<ByteStream> {
+        let file = tokio::fs::File::open(self.final_path(sha256)).await?;
+        Ok(Box::pin(tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024)))
+    }
+
+    /// Every file under the directory (tests assert nothing is left behind by refused pushes).
+    pub fn list_files(&self) -> Vec<PathBuf> {
+        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+            if let Ok(rd) = std::fs::read_dir(dir) {
+                for e in rd.flatten() {
+                    let p = e.path();
+                    if p.is_dir() {
+                        walk(&p, out);
+                    } else {
+                        out.push(p);
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.root, &mut out);
+        out.sort();
+        out
+    }
+}
+
+/// True when the bytes start with the magic number of the declared media type.
+pub fn magic_matches(media_type: &str, head: &[u8]) -> bool {
+    match media_type {
+        "application/pdf" => head.starts_with(b"%PDF-"),
+        "image/jpeg" => head.starts_with(&[0xFF, 0xD8, 0xFF]),
+        "image/png" => head.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magic_numbers() {
+        assert!(magic_matches("application/pdf", b"%PDF-1.4\n"));
+        assert!(!magic_matches("image/png", b"%PDF-1.4\n"));
+        assert!(magic_matches("image/jpeg", &[0xFF, 0xD8, 0xFF, 0xE0]));
+        assert!(!magic_matches("image/jpeg", b""));
+    }
+
+    #[tokio::test]
+    async fn an_oversized_part_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::open(dir.path()).unwrap();
+        let chunks = futures_util::stream::iter((0..4).map(|_| Ok::<_, std::io::Error>(Bytes::from(vec![7u8; 1000]))));
+        let err = blobs.write_temp(chunks, 2500).await.err().unwrap();
+        assert!(matches!(err, BlobError::TooLarge(2500)));
+        assert!(blobs.list_files().is_empty());
+    }
+}

@@ -1,0 +1,290 @@
+//! Delivery workers: they own every leg from the moment it is in the outbox.
+//!
+//! A worker claims a due delivery (a lease in the store), checks the endpoint's breaker, and runs
+//! one attempt: submit the envelope with its files (or, if the receiver already holds the
+//! envelope, read its receipt), then re-send ALONE every file the receipt does not confirm by
+//! SHA-256, up to `file_rounds` rounds. Only a receipt confirming every file makes the leg
+//! `delivered`. A failed attempt is retried with backoff until the policy gives up; the leg is
+//! then `dead` for an operator. The leg id is the idempotency key of every call, so a retry after
+//! a time-out never creates a second record at the receiver.
+
+pub mod breaker;
+pub mod policy;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use lienthong_contract::{
+    Adapter, AdapterError, AttachmentMeta, CaseEnvelope, CaseResult, Endpoint, FileBody, LegKind, LegOutcome, Message,
+};
+use tokio::sync::{watch, Notify, Semaphore};
+use tokio::task::JoinSet;
+
+use crate::blobs::Blobs;
+use crate::config::DeliveryConfig;
+use crate::domain::state::{return_outcome, LegState};
+use crate::store::{now_ms, DeliveryJob, Store};
+use breaker::Breakers;
+use policy::RetryPolicy;
+use crate::store::Finish;
+
+/// The clients of every receiving system.
+pub struct Adapters {
+    pub police: Arc<dyn Adapter>,
+    pub insurance: Arc<dyn Adapter>,
+    /// One per one-stop system, each signing with that system's secret.
+    pub onestop: HashMap<String, Arc<dyn Adapter>>,
+}
+
+/// Why an attempt failed.
+struct Failure {
+    error: String,
+    transient: bool,
+    /// The endpoint itself misbehaved (counts for its breaker).
+    endpoint_failed: bool,
+    files_resent: u32,
+}
+
+impl Failure {
+    fn from_adapter(e: AdapterError, files_resent: u32) -> Self {
+        Failure { transient: e.is_transient(), endpoint_failed: e.is_transient(), error: e.to_string(), files_resent }
+    }
+}
+
+/// The delivery engine shared by its workers.
+pub struct Deliverer {
+    store: Store,
+    blobs: Blobs,
+    adapters: Adapters,
+    policy: RetryPolicy,
+    breakers: Breakers,
+    cfg: DeliveryConfig,
+    wake: Arc<Notify>,
+}
+
+impl Deliverer {
+    /// An engine over the store and blobs; `wake` is notified by intake and decisions.
+    pub fn new(store: Store, blobs: Blobs, adapters: Adapters, cfg: DeliveryConfig, wake: Arc<Notify>) -> Self {
+        Deliverer {
+            policy: RetryPolicy::new(cfg.retry.clone()),
+            breakers: Breakers::new(cfg.breaker.clone()),
+            store,
+            blobs,
+            adapters,
+            cfg,
+            wake,
+        }
+    }
+
+    /// Claims and runs deliveries until `shutdown` turns true, then waits for those in flight.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let permits = Arc::new(Semaphore::new(self.cfg.workers));
+        let mut tasks = JoinSet::new();
+        let poll = Duration::from_millis(self.cfg.poll_interval_ms);
+        while !*shutdown.borrow() {
+            let free = permits.available_permits();
+            let mut claimed_all = false;
+            if free > 0 {
+                match self.store.claim_due(free, self.cfg.lease_ms as i64).await {
+                    Ok(ids) => {
+                        claimed_all = ids.len() == free;
+                        for id in ids {
+                            let permit = Arc::clone(&permits).acquire_owned().await.expect("semaphore stays open");
+                            let me = Arc::clone(&self);
+                            tasks.spawn(async move {
+                                me.run_one(&id).await;
+                                drop(permit);
+                                me.wake.notify_one();
+                            });
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "claiming deliveries failed"),
+                }
+            }
+            while tasks.try_join_next().is_some() {}
+            if claimed_all && permits.available_permits() > 0 {
+                continue;
+            }
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(poll) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        while tasks.join_next().await.is_some() {}
+    }
+
+    async fn run_one(&self, leg_id: &str) {
+        let job = match self.store.delivery_job(leg_id).await {
+            Ok(j) => j,
+            Err(e) => {
+                tracing::warn!(leg_id, error = %e, "cannot load a claimed delivery");
+                return;
+            }
+        };
+        let leg = job.kind.as_str();
+        if !matches!(job.state, LegState::Queued | LegState::Delivering) {
+            let _ = self.store.settle(leg_id).await;
+            return;
+        }
+        if let Err(until) = self.breakers.check(&job.endpoint, now_ms()) {
+            metrics::counter!("lienthong_delivery_attempts_total", "leg" => leg, "outcome" => "deferred").increment(1);
+            if let Err(e) = self.store.defer(leg_id, until).await {
+                tracing::warn!(leg_id, error = %e, "cannot defer a delivery");
+            }
+            return;
+        }
+        let number = match self.store.begin_attempt(leg_id).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(leg_id, error = %e, "cannot start an attempt");
+                return;
+            }
+        };
+        let started = now_ms();
+        let result = self.attempt(&job).await;
+        let now = now_ms();
+        let finish = match result {
+            Ok(files_resent) => {
+                self.breakers.success(&job.endpoint);
+                let latency = (now - job.case_created_at_ms).max(0) as f64 / 1000.0;
+                metrics::histogram!("lienthong_delivery_latency_seconds", "leg" => leg).record(latency);
+                metrics::counter!("lienthong_files_resent_total", "leg" => leg).increment(files_resent as u64);
+                Finish::Delivered { files_resent }
+            }
+            Err(f) => {
+                if f.endpoint_failed {
+                    self.breakers.failure(&job.endpoint, now);
+                }
+                metrics::counter!("lienthong_files_resent_total", "leg" => leg).increment(f.files_resent as u64);
+                let age = Duration::from_millis((now - job.policy_started_at_ms.unwrap_or(started)).max(0) as u64);
+                if !f.transient || self.policy.exhausted(job.policy_attempts + 1, age) {
+                    Finish::Dead { error: f.error, files_resent: f.files_resent }
+                } else {
+                    let wait = self.policy.delay_after(job.policy_attempts + 1);
+                    Finish::Retry { error: f.error, due_at_ms: now + wait.as_millis() as i64, files_resent: f.files_resent }
+                }
+            }
+        };
+        let outcome = match &finish {
+            Finish::Delivered { .. } => "delivered",
+            Finish::Retry { .. } => "retry",
+            Finish::Dead { .. } => "dead",
+        };
+        metrics::counter!("lienthong_delivery_attempts_total", "leg" => leg, "outcome" => outcome).increment(1);
+        if let Finish::Retry { error, .. } | Finish::Dead { error, .. } = &finish {
+            tracing::warn!(case_id = %job.case_id, leg, attempt = number, outcome, error = %error, "delivery attempt failed");
+        } else {
+            tracing::info!(case_id = %job.case_id, leg, attempt = number, outcome, "leg delivered");
+        }
+        if let Err(e) = self.store.finish_attempt(leg_id, number, started, finish).await {
+            tracing::error!(leg_id, error = %e, "cannot record an attempt; the lease will expire and it will be retried");
+        }
+    }
+
+    fn endpoint(&self, job: &DeliveryJob) -> Endpoint {
+        Endpoint { base_url: job.endpoint.clone(), timeout: Duration::from_millis(self.cfg.request_timeout_ms) }
+    }
+
+    async fn open(&self, meta: &AttachmentMeta, resent: u32) -> Result<FileBody, Failure> {
+        let body = self.blobs.open_stream(&meta.sha256).await.map_err(|e| Failure {
+            error: format!("attachment {} unreadable in storage: {e}", meta.kind),
+            transient: false,
+            endpoint_failed: false,
+            files_resent: resent,
+        })?;
+        Ok(FileBody { meta: meta.clone(), body })
+    }
+
+    /// One attempt; `Ok` carries how many files had to be re-sent alone.
+    async fn attempt(&self, job: &DeliveryJob) -> Result<u32, Failure> {
+        let ep = self.endpoint(job);
+        let adapter: &Arc<dyn Adapter> = match job.kind {
+            LegKind::Residence => &self.adapters.police,
+            LegKind::Insurance => &self.adapters.insurance,
+            LegKind::Return => {
+                let adapter = self.adapters.onestop.get(&job.office_code).ok_or_else(|| Failure {
+                    error: format!("no one-stop system '{}' configured", job.office_code),
+                    transient: false,
+                    endpoint_failed: false,
+                    files_resent: 0,
+                })?;
+                let msg = Message::Result(Box::new(combined_result(job)));
+                adapter.submit(&ep, &msg, Vec::new()).await.map_err(|e| Failure::from_adapter(e, 0))?;
+                return Ok(0);
+            }
+        };
+        let key = job.leg_id.as_str();
+        let mut receipt = if job.envelope_accepted {
+            adapter.receipt(&ep, key).await.map_err(|e| Failure::from_adapter(e, 0))?
+        } else {
+            let mut files = Vec::with_capacity(job.attachments.len());
+            for m in &job.attachments {
+                files.push(self.open(m, 0).await?);
+            }
+            let msg = Message::Case(Box::new(CaseEnvelope {
+                idempotency_key: job.leg_id.clone(),
+                case_id: job.case_id.clone(),
+                leg_id: job.leg_id.clone(),
+                leg: job.kind,
+                office_code: job.office_code.clone(),
+                bundle: job.bundle.clone(),
+            }));
+            let r = adapter.submit(&ep, &msg, files).await.map_err(|e| Failure::from_adapter(e, 0))?;
+            if let Err(e) = self.store.mark_envelope_accepted(key).await {
+                tracing::warn!(leg_id = key, error = %e, "cannot record the accepted envelope; it will be sent again");
+            }
+            r
+        };
+        let mut resent = 0u32;
+        for _ in 0..self.cfg.file_rounds {
+            let missing: Vec<AttachmentMeta> = receipt.missing(&job.attachments).into_iter().cloned().collect();
+            if missing.is_empty() {
+                return Ok(resent);
+            }
+            for m in &missing {
+                let file = self.open(m, resent).await?;
+                receipt = adapter.send_file(&ep, key, file).await.map_err(|e| Failure::from_adapter(e, resent))?;
+                resent += 1;
+            }
+        }
+        let missing: Vec<&str> = receipt.missing(&job.attachments).iter().map(|m| m.kind.as_str()).collect();
+        if missing.is_empty() {
+            Ok(resent)
+        } else {
+            Err(Failure {
+                error: format!("receiver does not confirm files: {}", missing.join(", ")),
+                transient: true,
+                endpoint_failed: false,
+                files_resent: resent,
+            })
+        }
+    }
+}
+
+/// The combined result the return leg carries to the commune.
+fn combined_result(job: &DeliveryJob) -> CaseResult {
+    let outcome_of = |name: &str| {
+        job.agency_legs
+            .iter()
+            .find(|l| l.name == name)
+            .map(|l| LegOutcome { state: l.state.clone(), result: l.result.clone() })
+            .unwrap_or(LegOutcome { state: LegState::Waiting.as_str().into(), result: None })
+    };
+    let residence = outcome_of("residence");
+    let insurance = outcome_of("insurance");
+    let st = |o: &LegOutcome| LegState::parse(&o.state).unwrap_or(LegState::Waiting);
+    let outcome = return_outcome(st(&residence), st(&insurance))
+        .map(|o| o.as_str())
+        .unwrap_or("rejected");
+    CaseResult {
+        idempotency_key: job.leg_id.clone(),
+        case_id: job.case_id.clone(),
+        receipt_code: job.bundle.receipt_code.clone(),
+        commune_code: job.bundle.commune_code.clone(),
+        outcome: outcome.to_string(),
+        residence,
+        insurance,
+    }
+}

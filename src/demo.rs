@@ -1,0 +1,147 @@
+//! `lienthong demo`: the gateway and the three simulators in one process, loaded with the demo
+//! cases from `fixtures/valid/`, until Ctrl-C.
+//!
+//! The simulators bind the addresses the demo `routes.toml` points at, with some faults on (the
+//! police system drops files now and then and has short outages; the insurance system fails its
+//! first requests), so the demo shows retries and lone-file re-sends at work.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use lienthong_contract::sim::{DecideMix, Faults, SimHandle};
+use lienthong_onestop::push::{describe_files, push_case, PushFile};
+
+use crate::config::{Config, SystemKind};
+use crate::App;
+
+/// A fixture case: its manifest and the files it declares, found next to it.
+pub struct Fixture {
+    pub name: String,
+    pub manifest: serde_json::Value,
+    pub files: Vec<PushFile>,
+}
+
+/// Loads `dir/*.json` manifests; each attachment's file is `files_dir/<file_name>`.
+pub fn load_fixtures(dir: &Path, files_dir: &Path) -> anyhow::Result<Vec<Fixture>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p)?)?;
+            let files = manifest["attachments"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|att| PushFile {
+                            kind: att["kind"].as_str().unwrap_or_default().to_string(),
+                            path: files_dir.join(att["file_name"].as_str().unwrap_or_default()),
+                            media_type: att["media_type"].as_str().unwrap_or_default().to_string(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let name = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            Ok(Fixture { name, manifest, files })
+        })
+        .collect()
+}
+
+fn addr_of(url: &str) -> anyhow::Result<SocketAddr> {
+    let u = reqwest::Url::parse(url)?;
+    let host = u.host_str().context("endpoint without host")?;
+    let port = u.port_or_known_default().context("endpoint without port")?;
+    format!("{host}:{port}").parse().with_context(|| format!("demo endpoints must be IP:port, got {url}"))
+}
+
+fn token_of(config: &Config, kind: SystemKind) -> anyhow::Result<String> {
+    config
+        .gateway
+        .systems
+        .iter()
+        .find(|s| s.kind == kind)
+        .map(|s| s.token.expose().to_string())
+        .with_context(|| format!("the demo config needs a {kind:?} system"))
+}
+
+async fn bind(url: &str) -> anyhow::Result<tokio::net::TcpListener> {
+    let addr = addr_of(url)?;
+    tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot bind simulator at {addr}"))
+}
+
+/// Runs the demo until Ctrl-C.
+pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
+    let Some(route) = config.routes.communes.values().next().cloned() else {
+        bail!("routes.toml has no commune");
+    };
+    let gateway_url = format!("http://{}", config.gateway.listen);
+    let police_url = &config.routes.police_offices[&route.police_office].endpoint;
+    let insurance_url = &config.routes.insurance_offices[&route.insurance_office].endpoint;
+    let onestop = config
+        .gateway
+        .systems
+        .iter()
+        .find(|s| s.id == route.onestop_system)
+        .context("the first commune's one-stop system is missing")?
+        .clone();
+    let secret = onestop.result_secret.clone().context("the one-stop system has no result_secret")?;
+    let decide = |after_ms| DecideMix { completed: 8, rejected: 1, needs_supplement: 1, after_ms };
+    let sims: Vec<SimHandle> = vec![
+        lienthong_police_residence::sim::spawn(
+            bind(police_url).await?,
+            Faults { drop_files_rate: 0.3, fail_rate: 0.1, decide: decide(3000), ..Faults::default() },
+            7,
+            Some((gateway_url.clone(), token_of(&config, SystemKind::Police)?)),
+        ),
+        lienthong_social_insurance::sim::spawn(
+            bind(insurance_url).await?,
+            Faults { fail_next: 2, decide: decide(5000), ..Faults::default() },
+            11,
+            Some((gateway_url.clone(), token_of(&config, SystemKind::Insurance)?)),
+        ),
+        lienthong_onestop::sim::spawn(bind(&route.onestop_result_url).await?, Faults::default(), 13, secret.expose().as_bytes()),
+    ];
+    let admin = token_of(&config, SystemKind::Admin)?;
+    let app = App::build(config).await?.spawn();
+
+    let http = reqwest::Client::new();
+    let stamp = jiff::Timestamp::now();
+    let mut pushed = Vec::new();
+    for mut f in load_fixtures(&fixtures.join("valid"), &fixtures.join("files"))? {
+        let code = f.manifest["receipt_code"].as_str().unwrap_or("DEMO").to_string();
+        f.manifest["receipt_code"] = format!("{code}-{}", stamp.strftime("%H%M%S")).into();
+        f.manifest["received_at"] = stamp.to_string().into();
+        describe_files(&mut f.manifest, &f.files)?;
+        let answer = push_case(&http, &app.url(), onestop.token.expose(), &f.manifest, &f.files).await?;
+        pushed.push((f.name, answer.status, answer.body["case_id"].as_str().unwrap_or("-").to_string()));
+    }
+
+    println!("\nlienthong demo — cổng liên thông đang chạy / gateway running");
+    println!("  API:        {}/api/v1", app.url());
+    println!("  metrics:    {}/metrics", app.url());
+    println!("  simulators: police {} · insurance {} · one-stop {}", sims[0].url(), sims[1].url(), sims[2].url());
+    println!("  tokens:     one-stop ({}) = {}", onestop.id, onestop.token.expose());
+    println!("              admin = {admin}");
+    println!("  demo cases pushed:");
+    for (name, status, id) in &pushed {
+        println!("    {name}: HTTP {status}, case {id}");
+    }
+    println!("\n  follow a case:  curl -s -H 'Authorization: Bearer {}' {}/api/v1/cases/<case_id>", onestop.token.expose(), app.url());
+    println!(
+        "  push one more:  (cd fixtures && curl -s -H 'Authorization: Bearer {}' -F manifest=@curl/manifest.json \
+         -F birth-registration-extract=@files/trich-luc-khai-sinh.pdf -F residence-declaration=@files/to-khai-cu-tru.pdf \
+         {}/api/v1/cases)",
+        onestop.token.expose(),
+        app.url()
+    );
+    println!("\n  Ctrl-C to stop.");
+    tokio::signal::ctrl_c().await?;
+    app.stop().await;
+    drop(sims);
+    Ok(())
+}

@@ -1,0 +1,201 @@
+//! Handlers of the agency API (gateway-api.md).
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use lienthong_contract::{InsuranceDecision, ResidenceDecision};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::Caller;
+use super::error::ApiError;
+use super::AppState;
+use crate::config::SystemKind;
+use crate::domain::state::LegState;
+use crate::domain::FieldProblem;
+use crate::store::{CaseRow, LegView};
+
+/// Formats a stored instant in Vietnam's civil time with its offset.
+pub fn local_time(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_zoned(lienthong_contract::vn_tz()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+        .unwrap_or_default()
+}
+
+fn leg_json(l: &LegView) -> Value {
+    json!({
+        "leg_id": l.id,
+        "name": l.name,
+        "state": l.state,
+        "office_code": l.office_code,
+        "attempts": l.attempts,
+        "delivered_at": l.delivered_at_ms.map(local_time),
+        "completed_at": l.completed_at_ms.map(local_time),
+        "result": l.result,
+        "last_error": l.last_error,
+    })
+}
+
+async fn case_json(state: &AppState, row: &CaseRow) -> Result<Value, ApiError> {
+    let legs = state.store.legs(&row.id).await?;
+    let attachments = state.store.attachments(&row.id).await?;
+    Ok(json!({
+        "case_id": row.id,
+        "receipt_code": row.receipt_code,
+        "commune_code": row.commune_code,
+        "status": row.status,
+        "received_at": local_time(row.received_at_ms),
+        "legs": legs.iter().map(leg_json).collect::<Vec<_>>(),
+        "attachments": attachments,
+    }))
+}
+
+fn may_read(caller: &Caller, row: &CaseRow) -> bool {
+    match caller.kind {
+        SystemKind::Admin => true,
+        SystemKind::Onestop => caller.communes.contains(&row.commune_code),
+        SystemKind::Police | SystemKind::Insurance => false,
+    }
+}
+
+/// `POST /api/v1/cases`.
+pub async fn push_case(State(state): State<AppState>, headers: HeaderMap, mp: Multipart) -> Result<Response, ApiError> {
+    let caller = state.auth.caller(&headers)?;
+    let (status, row) = crate::intake::push(&state, &caller, mp).await?;
+    Ok((
+        status,
+        Json(json!({ "case_id": row.id, "receipt_code": row.receipt_code, "status": row.status })),
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/cases/{case_id}`.
+pub async fn get_case(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let caller = state.auth.caller(&headers)?;
+    let row = state.store.case(&id).await?.ok_or_else(ApiError::not_found)?;
+    if !may_read(&caller, &row) {
+        return Err(ApiError::forbidden("Mã truy cập này không được xem hồ sơ đó"));
+    }
+    Ok(Json(case_json(&state, &row).await?))
+}
+
+/// Query of `GET /api/v1/cases`.
+#[derive(Deserialize)]
+pub struct FindQuery {
+    receipt_code: String,
+}
+
+/// `GET /api/v1/cases?receipt_code=`: a one-stop system finds its own case; an operator finds
+/// the first case pushed under that code (receipt codes are unique per source system).
+pub async fn find_cases(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<FindQuery>) -> Result<Json<Value>, ApiError> {
+    let caller = state.auth.caller(&headers)?;
+    let row = match caller.kind {
+        SystemKind::Onestop => state.store.case_by_source_receipt(&caller.system_id, &q.receipt_code).await?,
+        SystemKind::Admin => state.store.cases_by_receipt(&q.receipt_code).await?.into_iter().next(),
+        _ => return Err(ApiError::forbidden("Mã truy cập này không được tra cứu hồ sơ")),
+    }
+    .ok_or_else(ApiError::not_found)?;
+    Ok(Json(case_json(&state, &row).await?))
+}
+
+/// A decision turned into the leg's next state, its stored result and a reason for the trail.
+fn parse_decision(leg: &str, body: Value) -> Result<(LegState, Value, String), ApiError> {
+    let bad = |m: String| ApiError::invalid(vec![FieldProblem::invalid("", m)]);
+    let mut problems = Vec::new();
+    let (to, reason) = if leg == "residence" {
+        let d: ResidenceDecision = serde_json::from_value(body.clone()).map_err(|e| bad(format!("Quyết định không hợp lệ: {e}")))?;
+        match d {
+            ResidenceDecision::Completed { registration_number, .. } => {
+                if registration_number.trim().is_empty() || registration_number.len() > 64 {
+                    problems.push(FieldProblem::invalid("registration_number", "Số đăng ký thường trú gồm 1-64 ký tự"));
+                }
+                (LegState::Completed, "residence registered".to_string())
+            }
+            ResidenceDecision::Rejected { reason } => (LegState::Rejected, reason),
+            ResidenceDecision::NeedsSupplement { missing } => (LegState::NeedsSupplement, missing.join("; ")),
+        }
+    } else {
+        let d: InsuranceDecision = serde_json::from_value(body.clone()).map_err(|e| bad(format!("Quyết định không hợp lệ: {e}")))?;
+        match d {
+            InsuranceDecision::Completed { social_insurance_number, card_valid_from, card_valid_to, health_facility_code } => {
+                if social_insurance_number.len() != 10 || !social_insurance_number.bytes().all(|b| b.is_ascii_digit()) {
+                    problems.push(FieldProblem::invalid("social_insurance_number", "Mã số BHXH gồm đúng 10 chữ số"));
+                }
+                if card_valid_to < card_valid_from {
+                    problems.push(FieldProblem::invalid("card_valid_to", "Hạn thẻ đến phải sau hạn thẻ từ"));
+                }
+                if health_facility_code.chars().count() != 5 {
+                    problems.push(FieldProblem::invalid("health_facility_code", "Mã nơi KCB ban đầu gồm đúng 5 ký tự"));
+                }
+                (LegState::Completed, "health-insurance card issued".to_string())
+            }
+            InsuranceDecision::Rejected { reason } => (LegState::Rejected, reason),
+            InsuranceDecision::NeedsSupplement { missing } => (LegState::NeedsSupplement, missing.join("; ")),
+        }
+    };
+    match to {
+        LegState::Rejected if reason.trim().is_empty() => problems.push(FieldProblem::invalid("reason", "Cần nêu lý do từ chối")),
+        LegState::NeedsSupplement if reason.trim().is_empty() => {
+            problems.push(FieldProblem::invalid("missing", "Cần liệt kê giấy tờ phải bổ sung"))
+        }
+        _ => {}
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
+    }
+    Ok((to, body, reason))
+}
+
+/// `POST /api/v1/legs/{leg_id}/decision`: the police or insurance system reports its decision.
+pub async fn decide(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(leg_id): Path<String>,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, ApiError> {
+    let caller = state.auth.caller(&headers)?;
+    let leg = state.store.leg(&leg_id).await?.ok_or_else(ApiError::not_found)?;
+    let allowed = match caller.kind {
+        SystemKind::Police => leg.name == "residence",
+        SystemKind::Insurance => leg.name == "insurance",
+        _ => false,
+    };
+    if !allowed || !caller.offices.contains(&leg.office_code) {
+        return Err(ApiError::forbidden("Mã truy cập này không được quyết định chặng đó"));
+    }
+    let (to, result, reason) = parse_decision(&leg.name, body)?;
+    let applied = state.store.record_decision(&leg_id, &caller.actor(), to, &result, &reason).await?;
+    if applied.changed {
+        tracing::info!(case_id = %applied.case_id, leg = %leg.name, state = to.as_str(), "decision recorded");
+        state.wake.notify_one();
+    }
+    Ok(Json(json!({
+        "case_id": applied.case_id,
+        "leg_id": leg_id,
+        "state": to.as_str(),
+        "case_status": applied.case_status,
+        "changed": applied.changed,
+    })))
+}
+
+/// `POST /api/v1/legs/{leg_id}/resend`: an operator puts a dead leg back in the queue.
+pub async fn resend(State(state): State<AppState>, headers: HeaderMap, Path(leg_id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let caller = state.auth.caller(&headers)?;
+    if caller.kind != SystemKind::Admin {
+        return Err(ApiError::forbidden("Chỉ quản trị viên được gửi lại"));
+    }
+    let case_id = state.store.resend(&leg_id, &caller.actor()).await?;
+    tracing::info!(case_id = %case_id, leg_id = %leg_id, "dead leg re-queued by operator");
+    state.wake.notify_one();
+    Ok(Json(json!({ "case_id": case_id, "leg_id": leg_id, "state": LegState::Queued.as_str() })))
+}
+
+/// `GET /readyz`: 200 when the store answers, 503 otherwise.
+pub async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    if state.store.ping().await {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "store unreachable")
+    }
+}

@@ -1,0 +1,83 @@
+//! The one error type of the HTTP API: a status, a stable machine `code`, a Vietnamese message
+//! and, for validation, every field problem.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::domain::FieldProblem;
+use crate::store::StoreError;
+
+/// An API error as the body `{"error": {code, message, fields?}}`.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub fields: Vec<FieldProblem>,
+}
+
+impl ApiError {
+    /// An error without field details.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into(), fields: Vec::new() }
+    }
+
+    /// 401: no or unknown token.
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Thiếu hoặc sai mã truy cập (Bearer token)")
+    }
+
+    /// 403: the token may not do this.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    /// 404.
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "Không tìm thấy")
+    }
+
+    /// 422 with every problem; the top-level code is the first problem's.
+    pub fn invalid(fields: Vec<FieldProblem>) -> Self {
+        let code = fields.first().map(|f| f.code).unwrap_or("invalid_field");
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+            message: format!("Hồ sơ có {} lỗi; sửa tất cả rồi gửi lại", fields.len()),
+            fields,
+        }
+    }
+
+    /// 500: logged with its cause, shown without details.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Lỗi hệ thống; vui lòng thử lại sau")
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError::not_found(),
+            StoreError::InvalidState(s) => ApiError::new(
+                StatusCode::CONFLICT,
+                "invalid_state",
+                format!("Không thực hiện được khi chặng đang ở trạng thái '{s}'"),
+            ),
+            StoreError::Duplicate => ApiError::new(StatusCode::CONFLICT, "conflict", "Hồ sơ đã tồn tại"),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut error = json!({ "code": self.code, "message": self.message });
+        if !self.fields.is_empty() {
+            error["fields"] = json!(self.fields);
+        }
+        (self.status, Json(json!({ "error": error }))).into_response()
+    }
+}

@@ -1,0 +1,48 @@
+//! The HTTP surface: the agency API under `/api/v1`, health, readiness and metrics.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod metrics;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use tokio::sync::Notify;
+
+use crate::blobs::Blobs;
+use crate::config::Config;
+use crate::store::Store;
+use auth::Auth;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub blobs: Blobs,
+    pub auth: Arc<Auth>,
+    /// Wakes the delivery workers when new work is written.
+    pub wake: Arc<Notify>,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+}
+
+/// Every route of the gateway.
+pub fn router(state: AppState) -> Router {
+    // Five attachment kinds at the file limit, plus the manifest and multipart framing; each
+    // file part is also limited on its own while it streams.
+    let body_limit = (state.config.gateway.attachment_max_bytes as usize).saturating_mul(5) + 2 * 1024 * 1024;
+    Router::new()
+        .route("/api/v1/cases", post(api::push_case).get(api::find_cases))
+        .route("/api/v1/cases/{case_id}", get(api::get_case))
+        .route("/api/v1/legs/{leg_id}/decision", post(api::decide))
+        .route("/api/v1/legs/{leg_id}/resend", post(api::resend))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(api::ready))
+        .route("/metrics", get(metrics::render))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}

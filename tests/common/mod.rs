@@ -1,0 +1,254 @@
+//! The black-box test harness: simulators and a gateway on free ports, talking real HTTP, with a
+//! fresh SQLite file and attachment directory per test.
+
+#![allow(dead_code)] // each test binary uses its own part of the harness
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use lienthong::config::Config;
+use lienthong::{App, Running};
+use lienthong_contract::sim::{Faults, SimHandle};
+use lienthong_onestop::push::{describe_files, push_case, PushAnswer, PushFile};
+use serde_json::Value;
+
+pub const ONESTOP_A: &str = "test-onestop-token-commune-a-0001";
+pub const ONESTOP_B: &str = "test-onestop-token-commune-b-0001";
+pub const POLICE: &str = "test-police-token-0000000000001";
+pub const INSURANCE: &str = "test-insurance-token-00000000001";
+pub const ADMIN: &str = "test-admin-token-000000000000001";
+pub const RESULT_SECRET: &str = "test-result-secret-000000000001";
+
+/// Knobs of a test stack.
+#[derive(Clone)]
+pub struct Opts {
+    pub police: Faults,
+    pub insurance: Faults,
+    pub onestop: Faults,
+    pub max_attempts: u32,
+    pub breaker_threshold: u32,
+    pub request_timeout_ms: u64,
+}
+
+impl Default for Opts {
+    fn default() -> Self {
+        Opts {
+            police: Faults::default(),
+            insurance: Faults::default(),
+            onestop: Faults::default(),
+            max_attempts: 10,
+            breaker_threshold: 1000,
+            request_timeout_ms: 3000,
+        }
+    }
+}
+
+/// Faults that decide quickly: everything completed after 20 ms.
+pub fn quick() -> Faults {
+    let mut f = Faults::default();
+    f.decide.after_ms = 20;
+    f
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Writes a test configuration directory.
+pub fn write_config(dir: &Path, listen: &str, police: &str, insurance: &str, onestop: &str, opts: &Opts) {
+    let store = dir.join("store.db");
+    let att = dir.join("attachments");
+    let gateway = format!(
+        r#"
+listen = "{listen}"
+store_url = "sqlite://{store}"
+attachment_dir = "{att}"
+attachment_max_bytes = 20971520
+
+[delivery]
+workers = 8
+poll_interval_ms = 50
+request_timeout_ms = {timeout}
+lease_ms = 60000
+file_rounds = 3
+
+[delivery.retry]
+min_delay_ms = 20
+max_delay_ms = 200
+factor = 2.0
+max_attempts = {attempts}
+max_age_minutes = 60
+
+[delivery.breaker]
+failure_threshold = {breaker}
+open_ms = 200
+
+[[systems]]
+id = "onestop-a"
+kind = "onestop"
+token = "{ONESTOP_A}"
+result_secret = "{RESULT_SECRET}"
+communes = ["22609"]
+
+[[systems]]
+id = "onestop-b"
+kind = "onestop"
+token = "{ONESTOP_B}"
+result_secret = "{RESULT_SECRET}"
+communes = ["22612"]
+
+[[systems]]
+id = "police"
+kind = "police"
+token = "{POLICE}"
+offices = ["CA-568"]
+
+[[systems]]
+id = "insurance"
+kind = "insurance"
+token = "{INSURANCE}"
+offices = ["BHXH-5608"]
+
+[[systems]]
+id = "admin"
+kind = "admin"
+token = "{ADMIN}"
+"#,
+        store = store.display(),
+        att = att.display(),
+        timeout = opts.request_timeout_ms,
+        attempts = opts.max_attempts,
+        breaker = opts.breaker_threshold,
+    );
+    let commune = |code: &str, system: &str| {
+        format!(
+            "[communes.\"{code}\"]\nname = \"Xã thử {code}\"\npolice_office = \"CA-568\"\ninsurance_office = \"BHXH-5608\"\nonestop_system = \"{system}\"\nonestop_result_url = \"{onestop}/onestop/results\"\n\n"
+        )
+    };
+    let routes = format!(
+        "[police_offices.\"CA-568\"]\nname = \"Công an huyện\"\nendpoint = \"{police}\"\n\n[insurance_offices.\"BHXH-5608\"]\nname = \"BHXH huyện\"\nendpoint = \"{insurance}\"\n\n{}{}",
+        commune("22609", "onestop-a"),
+        commune("22612", "onestop-b"),
+    );
+    std::fs::write(dir.join("gateway.toml"), gateway).unwrap();
+    std::fs::write(dir.join("routes.toml"), routes).unwrap();
+    std::fs::copy(repo().join("config/provinces.toml"), dir.join("provinces.toml")).unwrap();
+}
+
+/// Simulators, a gateway and a client.
+pub struct Stack {
+    pub gateway: Option<Running>,
+    pub url: String,
+    pub police: SimHandle,
+    pub insurance: SimHandle,
+    pub onestop: SimHandle,
+    pub dir: tempfile::TempDir,
+    pub http: reqwest::Client,
+}
+
+pub async fn listener() -> tokio::net::TcpListener {
+    tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()
+}
+
+/// Starts the three simulators reporting to `gateway_url`.
+pub async fn simulators(gateway_url: &str, opts: &Opts) -> (SimHandle, SimHandle, SimHandle) {
+    let police = lienthong_police_residence::sim::spawn(
+        listener().await,
+        opts.police.clone(),
+        1,
+        Some((gateway_url.to_string(), POLICE.to_string())),
+    );
+    let insurance = lienthong_social_insurance::sim::spawn(
+        listener().await,
+        opts.insurance.clone(),
+        2,
+        Some((gateway_url.to_string(), INSURANCE.to_string())),
+    );
+    let onestop = lienthong_onestop::sim::spawn(listener().await, opts.onestop.clone(), 3, RESULT_SECRET.as_bytes());
+    (police, insurance, onestop)
+}
+
+/// The whole stack in this process, the gateway built by the same `App` as `main`.
+pub async fn spawn_stack(opts: Opts) -> Stack {
+    let gw_listener = listener().await;
+    let addr = gw_listener.local_addr().unwrap();
+    let url = format!("http://{addr}");
+    let (police, insurance, onestop) = simulators(&url, &opts).await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &addr.to_string(), &police.url(), &insurance.url(), &onestop.url(), &opts);
+    let config = Config::load_with_env(dir.path(), std::iter::empty()).unwrap();
+    let gateway = App::with_listener(config, gw_listener).await.unwrap().spawn();
+    Stack { gateway: Some(gateway), url, police, insurance, onestop, dir, http: reqwest::Client::new() }
+}
+
+/// A fixture manifest with its files, sizes and hashes filled in.
+pub fn fixture(name: &str) -> (Value, Vec<PushFile>) {
+    let fixtures = repo().join("fixtures");
+    let mut f = lienthong::demo::load_fixtures(&fixtures.join("valid"), &fixtures.join("files"))
+        .unwrap()
+        .into_iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no fixture {name}"));
+    describe_files(&mut f.manifest, &f.files).unwrap();
+    (f.manifest, f.files)
+}
+
+/// The first valid fixture under a fresh receipt code.
+pub fn case_with_code(code: &str) -> (Value, Vec<PushFile>) {
+    let (mut m, files) = fixture("01-khanh-vinh-girl");
+    m["receipt_code"] = code.into();
+    (m, files)
+}
+
+impl Stack {
+    pub async fn push(&self, token: &str, manifest: &Value, files: &[PushFile]) -> PushAnswer {
+        push_case(&self.http, &self.url, token, manifest, files).await.unwrap()
+    }
+
+    pub async fn get_case(&self, id: &str) -> Value {
+        get_case(&self.http, &self.url, id).await
+    }
+
+    /// Waits until the case's status is `status` (panics with the case after `secs`).
+    pub async fn wait_status(&self, id: &str, status: &str, secs: u64) -> Value {
+        wait_status(&self.http, &self.url, id, status, secs).await
+    }
+}
+
+pub async fn get_case(http: &reqwest::Client, url: &str, id: &str) -> Value {
+    http.get(format!("{url}/api/v1/cases/{id}")).bearer_auth(ADMIN).send().await.unwrap().json().await.unwrap()
+}
+
+pub async fn wait_status(http: &reqwest::Client, url: &str, id: &str, status: &str, secs: u64) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let c = get_case(http, url, id).await;
+        if c["status"] == status {
+            return c;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("case {id} did not reach {status}: {c:#}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The state of a named leg in a case JSON.
+pub fn leg<'a>(case: &'a Value, name: &str) -> &'a Value {
+    case["legs"].as_array().unwrap().iter().find(|l| l["name"] == name).unwrap()
+}
+
+/// Waits until a leg reaches `state`.
+pub async fn wait_leg(stack: &Stack, id: &str, name: &str, state: &str, secs: u64) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let c = stack.get_case(id).await;
+        if leg(&c, name)["state"] == state {
+            return c;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("leg {name} of {id} did not reach {state}: {c:#}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

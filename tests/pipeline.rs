@@ -1,0 +1,210 @@
+//! A case pushed once reaches both agencies with every attachment, is decided, and the combined
+//! result returns to the commune — also when receivers fail, time out or drop files.
+
+mod common;
+
+use common::*;
+use lienthong_contract::sim::Faults;
+use lienthong_onestop::signature;
+
+#[tokio::test]
+async fn a_valid_case_goes_all_the_way_and_the_result_returns_signed() {
+    let s = spawn_stack(Opts { police: quick(), insurance: quick(), ..Opts::default() }).await;
+    let (m, files) = case_with_code("HAPPY-1");
+    let a = s.push(ONESTOP_A, &m, &files).await;
+    assert_eq!(a.status, 201, "{}", a.body);
+    let id = a.body["case_id"].as_str().unwrap().to_string();
+
+    let c = s.wait_status(&id, "completed", 20).await;
+    for name in ["residence", "insurance"] {
+        let l = leg(&c, name);
+        assert_eq!(l["state"], "completed");
+        assert_eq!(l["attempts"], 1);
+        assert!(l["delivered_at"].is_string());
+    }
+    let ins = &leg(&c, "insurance")["result"];
+    assert_eq!(ins["social_insurance_number"].as_str().unwrap().len(), 10);
+    assert_eq!(ins["health_facility_code"], "56018");
+    assert!(leg(&c, "residence")["result"]["registration_number"].is_string());
+    assert_eq!(leg(&c, "return")["state"], "delivered");
+
+    // Each receiver holds one record with every file, confirmed by hash.
+    for sim in [&s.police, &s.insurance] {
+        let recs: Vec<_> = sim.state.records().into_iter().filter(|r| r.case_id == id).collect();
+        assert_eq!(recs.len(), 1);
+        assert_eq!(recs[0].files.len(), files.len());
+        assert_eq!(recs[0].envelope_posts, 1);
+    }
+    // The insurance office got a generated declaration: the family filled no form.
+    let rec = s.insurance.state.records().into_iter().find(|r| r.case_id == id).unwrap();
+    let decl = &rec.envelope["ToKhai"];
+    assert_eq!(decl["HoTen"], "Nguyễn Ngọc Ánh");
+    assert_eq!(decl["DoiTuong"], "TE");
+    assert_eq!(decl["HanTheDen"], "2032-11-09");
+    assert_eq!(decl["NguoiGiamHo"].as_array().unwrap().len(), 2);
+
+    // The one-stop simulator accepts only correctly signed results; verify it ourselves too.
+    let results = s.onestop.state.records();
+    let r = results.iter().find(|r| r.case_id == id).expect("result delivered to the one-stop");
+    assert_eq!(r.envelope["outcome"], "completed");
+    assert_eq!(r.envelope["receipt_code"], "HAPPY-1");
+    let body = serde_json::to_vec(&r.envelope).unwrap();
+    assert!(signature::verify(RESULT_SECRET.as_bytes(), &body, &signature::sign(RESULT_SECRET.as_bytes(), &body)));
+
+    // The same case can be found by receipt code with the pushing system's token.
+    let by_code: serde_json::Value = s
+        .http
+        .get(format!("{}/api/v1/cases?receipt_code=HAPPY-1", s.url))
+        .bearer_auth(ONESTOP_A)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_code["case_id"], id.as_str());
+}
+
+#[tokio::test]
+async fn a_bad_signature_is_refused_by_the_one_stop() {
+    let s = spawn_stack(Opts::default()).await;
+    let resp = s
+        .http
+        .post(format!("{}/onestop/results", s.onestop.url()))
+        .header(signature::HEADER, signature::sign(b"wrong-secret", b"{}"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+}
+
+#[tokio::test]
+async fn dropped_files_are_resent_alone_and_the_receiver_holds_one_registration() {
+    let police = Faults { drop_files_next: 1, ..quick() };
+    let s = spawn_stack(Opts { police, insurance: quick(), ..Opts::default() }).await;
+    let (m, files) = case_with_code("DROP-1");
+    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"].as_str().unwrap().to_string();
+    let c = s.wait_status(&id, "completed", 20).await;
+    assert_eq!(leg(&c, "residence")["attempts"], 1, "re-sending files needs no new attempt");
+    let recs: Vec<_> = s.police.state.records().into_iter().filter(|r| r.case_id == id).collect();
+    assert_eq!(recs.len(), 1, "exactly one registration");
+    assert_eq!(recs[0].envelope_posts, 1, "the envelope was not sent again");
+    assert_eq!(recs[0].file_puts as usize, files.len(), "each file re-sent alone once");
+    assert_eq!(recs[0].files.len(), files.len());
+}
+
+#[tokio::test]
+async fn a_corrupted_file_is_resent_until_its_hash_matches() {
+    let insurance = Faults { corrupt_next: 1, ..quick() };
+    let s = spawn_stack(Opts { police: quick(), insurance, ..Opts::default() }).await;
+    let (m, files) = case_with_code("CORRUPT-1");
+    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"].as_str().unwrap().to_string();
+    s.wait_status(&id, "completed", 20).await;
+    let rec = s.insurance.state.records().into_iter().find(|r| r.case_id == id).unwrap();
+    assert_eq!(rec.envelope_posts, 1);
+    assert_eq!(rec.file_puts, 1, "only the corrupted file went again");
+}
+
+#[tokio::test]
+async fn three_outages_then_success_takes_four_attempts() {
+    let police = Faults { fail_next: 3, ..quick() };
+    let s = spawn_stack(Opts { police, insurance: quick(), ..Opts::default() }).await;
+    let (m, files) = case_with_code("RETRY-1");
+    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"].as_str().unwrap().to_string();
+    let c = s.wait_status(&id, "completed", 20).await;
+    assert_eq!(leg(&c, "residence")["attempts"], 4);
+    assert_eq!(leg(&c, "insurance")["attempts"], 1);
+    assert_eq!(s.police.state.records().iter().filter(|r| r.case_id == id).count(), 1);
+}
+
+#[tokio::test]
+async fn a_time_out_is_retried_without_a_second_record() {
+    let insurance = Faults { timeout_next: 1, ..quick() };
+    let s = spawn_stack(Opts { police: quick(), insurance, request_timeout_ms: 500, ..Opts::default() }).await;
+    let (m, files) = case_with_code("TIMEOUT-1");
+    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"].as_str().unwrap().to_string();
+    s.wait_status(&id, "completed", 20).await;
+    let recs: Vec<_> = s.insurance.state.records().into_iter().filter(|r| r.case_id == id).collect();
+    assert_eq!(recs.len(), 1, "the idempotency key kept it to one card request");
+}
+
+#[tokio::test]
+async fn a_receiver_that_always_fails_leaves_a_dead_leg_that_resend_revives() {
+    let police = Faults { fail_always: true, ..quick() };
+    let s = spawn_stack(Opts { police, insurance: quick(), max_attempts: 3, ..Opts::default() }).await;
+    let (m, files) = case_with_code("DEAD-1");
+    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"].as_str().unwrap().to_string();
+    let c = wait_leg(&s, &id, "residence", "dead", 20).await;
+    let res = leg(&c, "residence");
+    assert_eq!(res["attempts"], 3);
+    assert!(res["last_error"].as_str().unwrap().contains("503"), "{res}");
+    assert_eq!(c["status"], "in_progress");
+
+    let metrics = s.http.get(format!("{}/metrics", s.url)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("lienthong_dead_legs 1"), "{metrics}");
+
+    let leg_id = res["leg_id"].as_str().unwrap().to_string();
+    let url = format!("{}/api/v1/legs/{leg_id}/resend", s.url);
+    let refused = s.http.post(&url).bearer_auth(ONESTOP_A).send().await.unwrap();
+    assert_eq!(refused.status(), 403, "only an administrator resends");
+
+    s.police.state.set_faults(quick());
+    let ok = s.http.post(&url).bearer_auth(ADMIN).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let c = s.wait_status(&id, "completed", 20).await;
+    assert_eq!(leg(&c, "residence")["attempts"], 4);
+    let again = s.http.post(&url).bearer_auth(ADMIN).send().await.unwrap();
+    assert_eq!(again.status(), 409, "a completed leg cannot be resent");
+}
+
+#[tokio::test]
+async fn one_rejection_returns_the_case_as_rejected() {
+    let mut police = quick();
+    police.decide.completed = 0;
+    police.decide.rejected = 1;
+    let s = spawn_stack(Opts { police, insurance: quick(), ..Opts::default() }).await;
+    let (m, files) = case_with_code("REJECT-1");
+    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"].as_str().unwrap().to_string();
+    let c = s.wait_status(&id, "rejected", 20).await;
+    assert_eq!(leg(&c, "residence")["state"], "rejected");
+    assert!(leg(&c, "residence")["result"]["reason"].is_string());
+    let r = s.onestop.state.records().into_iter().find(|r| r.case_id == id).unwrap();
+    assert_eq!(r.envelope["outcome"], "rejected");
+}
+
+#[tokio::test]
+async fn decisions_are_scoped_validated_and_idempotent() {
+    let mut no_decision = Faults::default();
+    no_decision.decide.completed = 0;
+    let s = spawn_stack(Opts { police: no_decision.clone(), insurance: no_decision, ..Opts::default() }).await;
+    let (m, files) = case_with_code("DECIDE-1");
+    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"].as_str().unwrap().to_string();
+    let c = wait_leg(&s, &id, "insurance", "delivered", 20).await;
+    let ins = leg(&c, "insurance")["leg_id"].as_str().unwrap().to_string();
+    let url = format!("{}/api/v1/legs/{ins}/decision", s.url);
+    let card = serde_json::json!({
+        "outcome": "completed", "social_insurance_number": "5612345678",
+        "card_valid_from": "2026-11-10", "card_valid_to": "2032-11-09", "health_facility_code": "56018"
+    });
+    let post = |token: &'static str, body: serde_json::Value| {
+        let (http, url) = (s.http.clone(), url.clone());
+        async move { http.post(url).bearer_auth(token).json(&body).send().await.unwrap() }
+    };
+    assert_eq!(post(POLICE, card.clone()).await.status(), 403, "police cannot decide a card");
+    let bad = post(INSURANCE, serde_json::json!({"outcome": "completed", "social_insurance_number": "12",
+        "card_valid_from": "2026-11-10", "card_valid_to": "2026-01-01", "health_facility_code": "56018"})).await;
+    assert_eq!(bad.status(), 422);
+    let body: serde_json::Value = bad.json().await.unwrap();
+    let paths: Vec<&str> = body["error"]["fields"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["social_insurance_number", "card_valid_to"]);
+
+    let first: serde_json::Value = post(INSURANCE, card.clone()).await.json().await.unwrap();
+    assert_eq!(first["changed"], true);
+    let repeat: serde_json::Value = post(INSURANCE, card.clone()).await.json().await.unwrap();
+    assert_eq!(repeat["changed"], false, "a repeated callback changes nothing");
+    let other = post(INSURANCE, serde_json::json!({"outcome": "rejected", "reason": "x"})).await;
+    assert_eq!(other.status(), 409, "a decided leg keeps its decision");
+    let c = s.get_case(&id).await;
+    assert_eq!(leg(&c, "insurance")["result"]["social_insurance_number"], "5612345678");
+}
