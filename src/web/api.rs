@@ -1,5 +1,6 @@
 //! Handlers of the agency API (gateway-api.md).
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -60,8 +61,13 @@ fn may_read(caller: &Caller, row: &CaseRow) -> bool {
 }
 
 /// `POST /api/v1/cases`.
-pub async fn push_case(State(state): State<AppState>, headers: HeaderMap, mp: Multipart) -> Result<Response, ApiError> {
+pub async fn push_case(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    mp: Result<Multipart, MultipartRejection>,
+) -> Result<Response, ApiError> {
     let caller = state.auth.caller(&headers)?;
+    let mp = mp.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("Cần gửi multipart/form-data: {}", e.body_text())))?;
     let (status, row) = crate::intake::push(&state, &caller, mp).await?;
     Ok((
         status,
