@@ -55,7 +55,9 @@ impl Blobs {
         }
         std::fs::create_dir_all(&tmp)?;
         std::fs::create_dir_all(root.join("sha256"))?;
-        Ok(Blobs { root: root.to_path_buf() })
+        Ok(Blobs {
+            root: root.to_path_buf(),
+        })
     }
 
     fn final_path(&self, sha256: &str) -> PathBuf {
@@ -70,7 +72,13 @@ impl Blobs {
     {
         use futures_util::StreamExt;
         let path = self.root.join("tmp").join(uuid::Uuid::now_v7().to_string());
-        let mut blob = TempBlob { path, sha256: String::new(), size: 0, head: Vec::new(), committed: false };
+        let mut blob = TempBlob {
+            path,
+            sha256: String::new(),
+            size: 0,
+            head: Vec::new(),
+            committed: false,
+        };
         let mut file = tokio::fs::File::create(&blob.path).await?;
         let mut hasher = Sha256::new();
         while let Some(chunk) = chunks.next().await {

@@ -269,7 +269,9 @@ fn typed<T: serde::de::DeserializeOwned>(table: toml::Table, file: &str, problem
 /// Applies `LIENTHONG_*` overrides to the raw gateway table.
 pub fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String)>) {
     for (name, value) in vars {
-        let Some(rest) = name.strip_prefix("LIENTHONG_") else { continue };
+        let Some(rest) = name.strip_prefix("LIENTHONG_") else {
+            continue;
+        };
         if rest.is_empty() || rest == "LOG" || rest == "LOG_FORMAT" {
             continue;
         }
@@ -382,7 +384,11 @@ fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<String, Strin
         match s.kind {
             SystemKind::Onestop => {
                 if s.result_secret.as_ref().is_none_or(|k| k.expose().len() < 16) {
-                    p.push(GW, key("result_secret"), "a one-stop system needs a result_secret of at least 16 characters");
+                    p.push(
+                        GW,
+                        key("result_secret"),
+                        "a one-stop system needs a result_secret of at least 16 characters",
+                    );
                 }
                 for c in &s.communes {
                     if !r.communes.contains_key(c) {
@@ -391,7 +397,11 @@ fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<String, Strin
                 }
             }
             SystemKind::Police | SystemKind::Insurance => {
-                let offices = if s.kind == SystemKind::Police { &r.police_offices } else { &r.insurance_offices };
+                let offices = if s.kind == SystemKind::Police {
+                    &r.police_offices
+                } else {
+                    &r.insurance_offices
+                };
                 for o in &s.offices {
                     if !offices.contains_key(o) {
                         p.push(GW, key("offices"), format!("office '{o}' is not in routes.toml"));
@@ -412,14 +422,26 @@ fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<String, Strin
             p.push(RT, format!("communes.{code}"), "a commune code is exactly 5 digits");
         }
         if !r.police_offices.contains_key(&c.police_office) {
-            p.push(RT, key("police_office"), format!("no police office '{}'", c.police_office));
+            p.push(
+                RT,
+                key("police_office"),
+                format!("no police office '{}'", c.police_office),
+            );
         }
         if !r.insurance_offices.contains_key(&c.insurance_office) {
-            p.push(RT, key("insurance_office"), format!("no insurance office '{}'", c.insurance_office));
+            p.push(
+                RT,
+                key("insurance_office"),
+                format!("no insurance office '{}'", c.insurance_office),
+            );
         }
         match g.systems.iter().find(|s| s.id == c.onestop_system) {
             Some(s) if s.kind == SystemKind::Onestop => {}
-            _ => p.push(RT, key("onestop_system"), format!("no one-stop system '{}' in gateway.toml", c.onestop_system)),
+            _ => p.push(
+                RT,
+                key("onestop_system"),
+                format!("no one-stop system '{}' in gateway.toml", c.onestop_system),
+            ),
         }
         if !is_url(&c.onestop_result_url) {
             p.push(RT, key("onestop_result_url"), "must be an http(s) URL");

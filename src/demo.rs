@@ -46,7 +46,10 @@ pub fn load_fixtures(dir: &Path, files_dir: &Path) -> anyhow::Result<Vec<Fixture
                         .collect()
                 })
                 .unwrap_or_default();
-            let name = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
             Ok(Fixture { name, manifest, files })
         })
         .collect()
@@ -56,7 +59,9 @@ fn addr_of(url: &str) -> anyhow::Result<SocketAddr> {
     let u = reqwest::Url::parse(url)?;
     let host = u.host_str().context("endpoint without host")?;
     let port = u.port_or_known_default().context("endpoint without port")?;
-    format!("{host}:{port}").parse().with_context(|| format!("demo endpoints must be IP:port, got {url}"))
+    format!("{host}:{port}")
+        .parse()
+        .with_context(|| format!("demo endpoints must be IP:port, got {url}"))
 }
 
 fn token_of(config: &Config, kind: SystemKind) -> anyhow::Result<String> {
@@ -71,7 +76,9 @@ fn token_of(config: &Config, kind: SystemKind) -> anyhow::Result<String> {
 
 async fn bind(url: &str) -> anyhow::Result<tokio::net::TcpListener> {
     let addr = addr_of(url)?;
-    tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot bind simulator at {addr}"))
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot bind simulator at {addr}"))
 }
 
 /// Runs the demo until Ctrl-C.
@@ -89,22 +96,44 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
         .find(|s| s.id == route.onestop_system)
         .context("the first commune's one-stop system is missing")?
         .clone();
-    let secret = onestop.result_secret.clone().context("the one-stop system has no result_secret")?;
-    let decide = |after_ms| DecideMix { completed: 8, rejected: 1, needs_supplement: 1, after_ms };
+    let secret = onestop
+        .result_secret
+        .clone()
+        .context("the one-stop system has no result_secret")?;
+    let decide = |after_ms| DecideMix {
+        completed: 8,
+        rejected: 1,
+        needs_supplement: 1,
+        after_ms,
+    };
     let sims: Vec<SimHandle> = vec![
         lienthong_police_residence::sim::spawn(
             bind(police_url).await?,
-            Faults { drop_files_rate: 0.3, fail_rate: 0.1, decide: decide(3000), ..Faults::default() },
+            Faults {
+                drop_files_rate: 0.3,
+                fail_rate: 0.1,
+                decide: decide(3000),
+                ..Faults::default()
+            },
             7,
             Some((gateway_url.clone(), token_of(&config, SystemKind::Police)?)),
         ),
         lienthong_social_insurance::sim::spawn(
             bind(insurance_url).await?,
-            Faults { fail_next: 2, decide: decide(5000), ..Faults::default() },
+            Faults {
+                fail_next: 2,
+                decide: decide(5000),
+                ..Faults::default()
+            },
             11,
             Some((gateway_url.clone(), token_of(&config, SystemKind::Insurance)?)),
         ),
-        lienthong_onestop::sim::spawn(bind(&route.onestop_result_url).await?, Faults::default(), 13, secret.expose().as_bytes()),
+        lienthong_onestop::sim::spawn(
+            bind(&route.onestop_result_url).await?,
+            Faults::default(),
+            13,
+            secret.expose().as_bytes(),
+        ),
     ];
     let admin = token_of(&config, SystemKind::Admin)?;
     let app = App::build(config).await?.spawn();
@@ -118,20 +147,33 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
         f.manifest["received_at"] = stamp.to_string().into();
         describe_files(&mut f.manifest, &f.files)?;
         let answer = push_case(&http, &app.url(), onestop.token.expose(), &f.manifest, &f.files).await?;
-        pushed.push((f.name, answer.status, answer.body["case_id"].as_str().unwrap_or("-").to_string()));
+        pushed.push((
+            f.name,
+            answer.status,
+            answer.body["case_id"].as_str().unwrap_or("-").to_string(),
+        ));
     }
 
     println!("\nlienthong demo — cổng liên thông đang chạy / gateway running");
     println!("  API:        {}/api/v1", app.url());
     println!("  metrics:    {}/metrics", app.url());
-    println!("  simulators: police {} · insurance {} · one-stop {}", sims[0].url(), sims[1].url(), sims[2].url());
+    println!(
+        "  simulators: police {} · insurance {} · one-stop {}",
+        sims[0].url(),
+        sims[1].url(),
+        sims[2].url()
+    );
     println!("  tokens:     one-stop ({}) = {}", onestop.id, onestop.token.expose());
     println!("              admin = {admin}");
     println!("  demo cases pushed:");
     for (name, status, id) in &pushed {
         println!("    {name}: HTTP {status}, case {id}");
     }
-    println!("\n  follow a case:  curl -s -H 'Authorization: Bearer {}' {}/api/v1/cases/<case_id>", onestop.token.expose(), app.url());
+    println!(
+        "\n  follow a case:  curl -s -H 'Authorization: Bearer {}' {}/api/v1/cases/<case_id>",
+        onestop.token.expose(),
+        app.url()
+    );
     println!(
         "  push one more:  (cd fixtures && curl -s -H 'Authorization: Bearer {}' -F manifest=@curl/manifest.json \
          -F birth-registration-extract=@files/trich-luc-khai-sinh.pdf -F residence-declaration=@files/to-khai-cu-tru.pdf \

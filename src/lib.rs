@@ -66,8 +66,11 @@ impl App {
 
     /// Like [`App::build`] on an already bound listener (tests bind port 0 first).
     pub async fn with_listener(config: Config, listener: tokio::net::TcpListener) -> anyhow::Result<App> {
-        let store = Store::open(&config.gateway.store_url).await.context("cannot open the store")?;
-        let blobs = blobs::Blobs::open(&config.gateway.attachment_dir).context("cannot open the attachment directory")?;
+        let store = Store::open(&config.gateway.store_url)
+            .await
+            .context("cannot open the store")?;
+        let blobs =
+            blobs::Blobs::open(&config.gateway.attachment_dir).context("cannot open the attachment directory")?;
         let onestop = config
             .gateway
             .systems
@@ -75,7 +78,8 @@ impl App {
             .filter(|s| s.kind == SystemKind::Onestop)
             .filter_map(|s| {
                 let secret = s.result_secret.as_ref()?;
-                let adapter: Arc<dyn Adapter> = Arc::new(lienthong_onestop::OnestopAdapter::new(secret.expose().as_bytes()));
+                let adapter: Arc<dyn Adapter> =
+                    Arc::new(lienthong_onestop::OnestopAdapter::new(secret.expose().as_bytes()));
                 Some((s.id.clone(), adapter))
             })
             .collect::<HashMap<_, _>>();
@@ -100,7 +104,11 @@ impl App {
             wake,
             metrics: web::metrics::handle(),
         };
-        Ok(App { listener, state, deliverer })
+        Ok(App {
+            listener,
+            state,
+            deliverer,
+        })
     }
 
     /// The bound address.
@@ -123,7 +131,14 @@ impl App {
             }
         });
         let workers = tokio::spawn(Arc::clone(&self.deliverer).run(rx));
-        Running { addr, store: self.state.store, blobs: self.state.blobs, shutdown: tx, server, workers }
+        Running {
+            addr,
+            store: self.state.store,
+            blobs: self.state.blobs,
+            shutdown: tx,
+            server,
+            workers,
+        }
     }
 }
 

@@ -9,7 +9,11 @@ use lienthong::{store::Store, App};
 use lienthong_contract::sim::Faults;
 
 #[derive(Parser)]
-#[command(name = "lienthong", version, about = "Cổng liên thông 3 thủ tục cho trẻ sơ sinh / 3-in-1 newborn interconnection gateway")]
+#[command(
+    name = "lienthong",
+    version,
+    about = "Cổng liên thông 3 thủ tục cho trẻ sơ sinh / 3-in-1 newborn interconnection gateway"
+)]
 struct Cli {
     /// The configuration directory (gateway.toml, routes.toml, provinces.toml).
     #[arg(long, global = true, default_value = "config", env = "LIENTHONG_CONFIG_DIR")]
@@ -73,7 +77,8 @@ fn load(dir: &std::path::Path) -> Result<Config, ExitCode> {
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
@@ -93,13 +98,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Err(code) => code,
         }),
         Command::Migrate => {
-            let Ok(config) = load(&cli.config) else { return Ok(ExitCode::from(1)) };
+            let Ok(config) = load(&cli.config) else {
+                return Ok(ExitCode::from(1));
+            };
             Store::migrate(&config.gateway.store_url).await?;
             println!("store is up to date");
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve => {
-            let Ok(config) = load(&cli.config) else { return Ok(ExitCode::from(1)) };
+            let Ok(config) = load(&cli.config) else {
+                return Ok(ExitCode::from(1));
+            };
             let app = App::build(config).await?;
             tracing::info!(addr = %app.addr(), "lienthong listening");
             let running = app.spawn();
@@ -109,11 +118,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { fixtures } => {
-            let Ok(config) = load(&cli.config) else { return Ok(ExitCode::from(1)) };
+            let Ok(config) = load(&cli.config) else {
+                return Ok(ExitCode::from(1));
+            };
             lienthong::demo::run(config, &fixtures).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Simulate { system, listen, faults, seed, gateway_url, token, secret } => {
+        Command::Simulate {
+            system,
+            listen,
+            faults,
+            seed,
+            gateway_url,
+            token,
+            secret,
+        } => {
             let faults: Faults = serde_json::from_str(&faults)?;
             let listener = tokio::net::TcpListener::bind(listen).await?;
             let gateway = gateway_url.zip(token);
@@ -121,7 +140,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 SimSystem::Police => lienthong_police_residence::sim::spawn(listener, faults, seed, gateway),
                 SimSystem::Insurance => lienthong_social_insurance::sim::spawn(listener, faults, seed, gateway),
                 SimSystem::Onestop => {
-                    let secret = secret.ok_or_else(|| anyhow::anyhow!("--secret is required for the one-stop simulator"))?;
+                    let secret =
+                        secret.ok_or_else(|| anyhow::anyhow!("--secret is required for the one-stop simulator"))?;
                     lienthong_onestop::sim::spawn(listener, faults, seed, secret.as_bytes())
                 }
             };

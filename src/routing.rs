@@ -19,8 +19,20 @@ pub fn destinations(config: &Config, commune_code: &str) -> Option<[Destination;
     let police = r.police_offices.get(&c.police_office)?;
     let insurance = r.insurance_offices.get(&c.insurance_office)?;
     Some([
-        Destination { kind: LegKind::Residence, office_code: c.police_office.clone(), endpoint: police.endpoint.clone() },
-        Destination { kind: LegKind::Insurance, office_code: c.insurance_office.clone(), endpoint: insurance.endpoint.clone() },
-        Destination { kind: LegKind::Return, office_code: c.onestop_system.clone(), endpoint: c.onestop_result_url.clone() },
+        Destination {
+            kind: LegKind::Residence,
+            office_code: c.police_office.clone(),
+            endpoint: police.endpoint.clone(),
+        },
+        Destination {
+            kind: LegKind::Insurance,
+            office_code: c.insurance_office.clone(),
+            endpoint: insurance.endpoint.clone(),
+        },
+        Destination {
+            kind: LegKind::Return,
+            office_code: c.onestop_system.clone(),
+            endpoint: c.onestop_result_url.clone(),
+        },
     ])
 }

@@ -50,7 +50,10 @@ async fn every_invalid_fixture_is_refused_with_every_expected_path_and_nothing_s
     assert!(names.len() >= 15, "at least 15 invalid bundles");
     for path in names {
         let spec: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let base: Value = serde_json::from_str(&std::fs::read_to_string(repo().join("fixtures").join(spec["base"].as_str().unwrap())).unwrap()).unwrap();
+        let base: Value = serde_json::from_str(
+            &std::fs::read_to_string(repo().join("fixtures").join(spec["base"].as_str().unwrap())).unwrap(),
+        )
+        .unwrap();
         let mut manifest = base;
         merge(&mut manifest, &spec["patch"]);
         let files_dir = repo().join("fixtures/files");
@@ -59,7 +62,11 @@ async fn every_invalid_fixture_is_refused_with_every_expected_path_and_nothing_s
                 .as_object()
                 .unwrap()
                 .iter()
-                .map(|(kind, name)| PushFile { kind: kind.clone(), path: files_dir.join(name.as_str().unwrap()), media_type: "application/octet-stream".into() })
+                .map(|(kind, name)| PushFile {
+                    kind: kind.clone(),
+                    path: files_dir.join(name.as_str().unwrap()),
+                    media_type: "application/octet-stream".into(),
+                })
                 .collect(),
             None => manifest["attachments"]
                 .as_array()
@@ -75,18 +82,38 @@ async fn every_invalid_fixture_is_refused_with_every_expected_path_and_nothing_s
         describe_files(&mut manifest, &files).unwrap();
         let a = s.push(ONESTOP_A, &manifest, &files).await;
         let name = path.file_name().unwrap().to_string_lossy();
-        assert_eq!(a.status as u64, spec["expect"]["status"].as_u64().unwrap(), "{name}: {}", a.body);
-        let got: Vec<&str> = a.body["error"]["fields"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+        assert_eq!(
+            a.status as u64,
+            spec["expect"]["status"].as_u64().unwrap(),
+            "{name}: {}",
+            a.body
+        );
+        let got: Vec<&str> = a.body["error"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap())
+            .collect();
         for want in spec["expect"]["paths"].as_array().unwrap() {
-            assert!(got.contains(&want.as_str().unwrap()), "{name}: expected path {want} in {got:?}");
+            assert!(
+                got.contains(&want.as_str().unwrap()),
+                "{name}: expected path {want} in {got:?}"
+            );
         }
         if let Some(code) = spec["expect"].get("code") {
             assert_eq!(&a.body["error"]["code"], code, "{name}");
         }
         for f in a.body["error"]["fields"].as_array().unwrap() {
-            assert!(!f["message"].as_str().unwrap().is_empty(), "{name}: every problem has a message");
+            assert!(
+                !f["message"].as_str().unwrap().is_empty(),
+                "{name}: every problem has a message"
+            );
         }
-        assert_eq!(snapshot(&s).await, before, "{name}: a refused push left something behind");
+        assert_eq!(
+            snapshot(&s).await,
+            before,
+            "{name}: a refused push left something behind"
+        );
     }
 }
 
@@ -102,7 +129,12 @@ async fn the_same_bundle_twice_is_one_case_and_changed_content_is_a_conflict() {
 
     // The same names in NFD are the same case.
     let mut nfd = m.clone();
-    nfd["child"]["full_name"] = m["child"]["full_name"].as_str().unwrap().nfd().collect::<String>().into();
+    nfd["child"]["full_name"] = m["child"]["full_name"]
+        .as_str()
+        .unwrap()
+        .nfd()
+        .collect::<String>()
+        .into();
     assert_ne!(nfd["child"]["full_name"], m["child"]["full_name"]);
     let nfd_answer = s.push(ONESTOP_A, &nfd, &files).await;
     assert_eq!(nfd_answer.status, 200, "{}", nfd_answer.body);
@@ -117,7 +149,10 @@ async fn the_same_bundle_twice_is_one_case_and_changed_content_is_a_conflict() {
     assert_eq!(snapshot(&s).await, before);
     let id = first.body["case_id"].as_str().unwrap();
     let stored = s.gateway.as_ref().unwrap().store.case(id).await.unwrap().unwrap();
-    assert!(stored.bundle_json.contains("Nguyễn Ngọc Ánh"), "the stored case is unchanged");
+    assert!(
+        stored.bundle_json.contains("Nguyễn Ngọc Ánh"),
+        "the stored case is unchanged"
+    );
     assert_eq!(snapshot(&s).await.0, 1);
 }
 
@@ -132,11 +167,18 @@ async fn tokens_are_required_and_scoped() {
     assert_eq!(s.push("not-a-real-token-at-all", &m, &files).await.status, 401);
     let foreign = s.push(ONESTOP_B, &m, &files).await;
     assert_eq!(foreign.status, 403, "commune B's system pushing commune A's case");
-    assert_eq!(s.push(POLICE, &m, &files).await.status, 403, "a receiving system cannot push");
+    assert_eq!(
+        s.push(POLICE, &m, &files).await.status,
+        403,
+        "a receiving system cannot push"
+    );
     assert_eq!(s.push(INSURANCE, &m, &files).await.status, 403);
     assert_eq!(snapshot(&s).await, before);
 
-    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"].as_str().unwrap().to_string();
+    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let read = |token: &'static str| {
         let (http, url) = (s.http.clone(), format!("{}/api/v1/cases/{id}", s.url));
         async move { http.get(url).bearer_auth(token).send().await.unwrap().status() }

@@ -9,7 +9,12 @@ use lienthong_onestop::signature;
 
 #[tokio::test]
 async fn a_valid_case_goes_all_the_way_and_the_result_returns_signed() {
-    let s = spawn_stack(Opts { police: quick(), insurance: quick(), ..Opts::default() }).await;
+    let s = spawn_stack(Opts {
+        police: quick(),
+        insurance: quick(),
+        ..Opts::default()
+    })
+    .await;
     let (m, files) = case_with_code("HAPPY-1");
     let a = s.push(ONESTOP_A, &m, &files).await;
     assert_eq!(a.status, 201, "{}", a.body);
@@ -36,7 +41,13 @@ async fn a_valid_case_goes_all_the_way_and_the_result_returns_signed() {
         assert_eq!(recs[0].envelope_posts, 1);
     }
     // The insurance office got a generated declaration: the family filled no form.
-    let rec = s.insurance.state.records().into_iter().find(|r| r.case_id == id).unwrap();
+    let rec = s
+        .insurance
+        .state
+        .records()
+        .into_iter()
+        .find(|r| r.case_id == id)
+        .unwrap();
     let decl = &rec.envelope["ToKhai"];
     assert_eq!(decl["HoTen"], "Nguyễn Ngọc Ánh");
     assert_eq!(decl["DoiTuong"], "TE");
@@ -45,11 +56,18 @@ async fn a_valid_case_goes_all_the_way_and_the_result_returns_signed() {
 
     // The one-stop simulator accepts only correctly signed results; verify it ourselves too.
     let results = s.onestop.state.records();
-    let r = results.iter().find(|r| r.case_id == id).expect("result delivered to the one-stop");
+    let r = results
+        .iter()
+        .find(|r| r.case_id == id)
+        .expect("result delivered to the one-stop");
     assert_eq!(r.envelope["outcome"], "completed");
     assert_eq!(r.envelope["receipt_code"], "HAPPY-1");
     let body = serde_json::to_vec(&r.envelope).unwrap();
-    assert!(signature::verify(RESULT_SECRET.as_bytes(), &body, &signature::sign(RESULT_SECRET.as_bytes(), &body)));
+    assert!(signature::verify(
+        RESULT_SECRET.as_bytes(),
+        &body,
+        &signature::sign(RESULT_SECRET.as_bytes(), &body)
+    ));
 
     // The same case can be found by receipt code with the pushing system's token.
     let by_code: serde_json::Value = s
@@ -81,13 +99,34 @@ async fn a_bad_signature_is_refused_by_the_one_stop() {
 
 #[tokio::test]
 async fn dropped_files_are_resent_alone_and_the_receiver_holds_one_registration() {
-    let police = Faults { drop_files_next: 1, ..quick() };
-    let s = spawn_stack(Opts { police, insurance: quick(), ..Opts::default() }).await;
+    let police = Faults {
+        drop_files_next: 1,
+        ..quick()
+    };
+    let s = spawn_stack(Opts {
+        police,
+        insurance: quick(),
+        ..Opts::default()
+    })
+    .await;
     let (m, files) = case_with_code("DROP-1");
-    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"].as_str().unwrap().to_string();
+    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let c = s.wait_status(&id, "completed", 20).await;
-    assert_eq!(leg(&c, "residence")["attempts"], 1, "re-sending files needs no new attempt");
-    let recs: Vec<_> = s.police.state.records().into_iter().filter(|r| r.case_id == id).collect();
+    assert_eq!(
+        leg(&c, "residence")["attempts"],
+        1,
+        "re-sending files needs no new attempt"
+    );
+    let recs: Vec<_> = s
+        .police
+        .state
+        .records()
+        .into_iter()
+        .filter(|r| r.case_id == id)
+        .collect();
     assert_eq!(recs.len(), 1, "exactly one registration");
     assert_eq!(recs[0].envelope_posts, 1, "the envelope was not sent again");
     assert_eq!(recs[0].file_puts as usize, files.len(), "each file re-sent alone once");
@@ -96,22 +135,50 @@ async fn dropped_files_are_resent_alone_and_the_receiver_holds_one_registration(
 
 #[tokio::test]
 async fn a_corrupted_file_is_resent_until_its_hash_matches() {
-    let insurance = Faults { corrupt_next: 1, ..quick() };
-    let s = spawn_stack(Opts { police: quick(), insurance, ..Opts::default() }).await;
+    let insurance = Faults {
+        corrupt_next: 1,
+        ..quick()
+    };
+    let s = spawn_stack(Opts {
+        police: quick(),
+        insurance,
+        ..Opts::default()
+    })
+    .await;
     let (m, files) = case_with_code("CORRUPT-1");
-    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"].as_str().unwrap().to_string();
+    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     s.wait_status(&id, "completed", 20).await;
-    let rec = s.insurance.state.records().into_iter().find(|r| r.case_id == id).unwrap();
+    let rec = s
+        .insurance
+        .state
+        .records()
+        .into_iter()
+        .find(|r| r.case_id == id)
+        .unwrap();
     assert_eq!(rec.envelope_posts, 1);
     assert_eq!(rec.file_puts, 1, "only the corrupted file went again");
 }
 
 #[tokio::test]
 async fn three_outages_then_success_takes_four_attempts() {
-    let police = Faults { fail_next: 3, ..quick() };
-    let s = spawn_stack(Opts { police, insurance: quick(), ..Opts::default() }).await;
+    let police = Faults {
+        fail_next: 3,
+        ..quick()
+    };
+    let s = spawn_stack(Opts {
+        police,
+        insurance: quick(),
+        ..Opts::default()
+    })
+    .await;
     let (m, files) = case_with_code("RETRY-1");
-    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"].as_str().unwrap().to_string();
+    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let c = s.wait_status(&id, "completed", 20).await;
     assert_eq!(leg(&c, "residence")["attempts"], 4);
     assert_eq!(leg(&c, "insurance")["attempts"], 1);
@@ -120,28 +187,66 @@ async fn three_outages_then_success_takes_four_attempts() {
 
 #[tokio::test]
 async fn a_time_out_is_retried_without_a_second_record() {
-    let insurance = Faults { timeout_next: 1, ..quick() };
-    let s = spawn_stack(Opts { police: quick(), insurance, request_timeout_ms: 500, ..Opts::default() }).await;
+    let insurance = Faults {
+        timeout_next: 1,
+        ..quick()
+    };
+    let s = spawn_stack(Opts {
+        police: quick(),
+        insurance,
+        request_timeout_ms: 500,
+        ..Opts::default()
+    })
+    .await;
     let (m, files) = case_with_code("TIMEOUT-1");
-    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"].as_str().unwrap().to_string();
+    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     s.wait_status(&id, "completed", 20).await;
-    let recs: Vec<_> = s.insurance.state.records().into_iter().filter(|r| r.case_id == id).collect();
+    let recs: Vec<_> = s
+        .insurance
+        .state
+        .records()
+        .into_iter()
+        .filter(|r| r.case_id == id)
+        .collect();
     assert_eq!(recs.len(), 1, "the idempotency key kept it to one card request");
 }
 
 #[tokio::test]
 async fn a_receiver_that_always_fails_leaves_a_dead_leg_that_resend_revives() {
-    let police = Faults { fail_always: true, ..quick() };
-    let s = spawn_stack(Opts { police, insurance: quick(), max_attempts: 3, ..Opts::default() }).await;
+    let police = Faults {
+        fail_always: true,
+        ..quick()
+    };
+    let s = spawn_stack(Opts {
+        police,
+        insurance: quick(),
+        max_attempts: 3,
+        ..Opts::default()
+    })
+    .await;
     let (m, files) = case_with_code("DEAD-1");
-    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"].as_str().unwrap().to_string();
+    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let c = wait_leg(&s, &id, "residence", "dead", 20).await;
     let res = leg(&c, "residence");
     assert_eq!(res["attempts"], 3);
     assert!(res["last_error"].as_str().unwrap().contains("503"), "{res}");
     assert_eq!(c["status"], "in_progress");
 
-    let metrics = s.http.get(format!("{}/metrics", s.url)).send().await.unwrap().text().await.unwrap();
+    let metrics = s
+        .http
+        .get(format!("{}/metrics", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(metrics.contains("lienthong_dead_legs 1"), "{metrics}");
 
     let leg_id = res["leg_id"].as_str().unwrap().to_string();
@@ -163,9 +268,17 @@ async fn one_rejection_returns_the_case_as_rejected() {
     let mut police = quick();
     police.decide.completed = 0;
     police.decide.rejected = 1;
-    let s = spawn_stack(Opts { police, insurance: quick(), ..Opts::default() }).await;
+    let s = spawn_stack(Opts {
+        police,
+        insurance: quick(),
+        ..Opts::default()
+    })
+    .await;
     let (m, files) = case_with_code("REJECT-1");
-    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"].as_str().unwrap().to_string();
+    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let c = s.wait_status(&id, "rejected", 20).await;
     assert_eq!(leg(&c, "residence")["state"], "rejected");
     assert!(leg(&c, "residence")["result"]["reason"].is_string());
@@ -177,9 +290,17 @@ async fn one_rejection_returns_the_case_as_rejected() {
 async fn decisions_are_scoped_validated_and_idempotent() {
     let mut no_decision = Faults::default();
     no_decision.decide.completed = 0;
-    let s = spawn_stack(Opts { police: no_decision.clone(), insurance: no_decision, ..Opts::default() }).await;
+    let s = spawn_stack(Opts {
+        police: no_decision.clone(),
+        insurance: no_decision,
+        ..Opts::default()
+    })
+    .await;
     let (m, files) = case_with_code("DECIDE-1");
-    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"].as_str().unwrap().to_string();
+    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let c = wait_leg(&s, &id, "insurance", "delivered", 20).await;
     let ins = leg(&c, "insurance")["leg_id"].as_str().unwrap().to_string();
     let url = format!("{}/api/v1/legs/{ins}/decision", s.url);
@@ -191,12 +312,25 @@ async fn decisions_are_scoped_validated_and_idempotent() {
         let (http, url) = (s.http.clone(), url.clone());
         async move { http.post(url).bearer_auth(token).json(&body).send().await.unwrap() }
     };
-    assert_eq!(post(POLICE, card.clone()).await.status(), 403, "police cannot decide a card");
-    let bad = post(INSURANCE, serde_json::json!({"outcome": "completed", "social_insurance_number": "12",
-        "card_valid_from": "2026-11-10", "card_valid_to": "2026-01-01", "health_facility_code": "56018"})).await;
+    assert_eq!(
+        post(POLICE, card.clone()).await.status(),
+        403,
+        "police cannot decide a card"
+    );
+    let bad = post(
+        INSURANCE,
+        serde_json::json!({"outcome": "completed", "social_insurance_number": "12",
+        "card_valid_from": "2026-11-10", "card_valid_to": "2026-01-01", "health_facility_code": "56018"}),
+    )
+    .await;
     assert_eq!(bad.status(), 422);
     let body: serde_json::Value = bad.json().await.unwrap();
-    let paths: Vec<&str> = body["error"]["fields"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    let paths: Vec<&str> = body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
     assert_eq!(paths, ["social_insurance_number", "card_valid_to"]);
 
     let first: serde_json::Value = post(INSURANCE, card.clone()).await.json().await.unwrap();

@@ -24,13 +24,17 @@ impl BreakerState {
         match *self {
             BreakerState::Closed { .. } => Ok(()),
             BreakerState::Open { until_ms } if now_ms >= until_ms => {
-                *self = BreakerState::HalfOpen { trial_until_ms: now_ms + cfg.open_ms as i64 };
+                *self = BreakerState::HalfOpen {
+                    trial_until_ms: now_ms + cfg.open_ms as i64,
+                };
                 Ok(())
             }
             BreakerState::Open { until_ms } => Err(until_ms),
             // A trial that never reported back (its worker died) frees the slot after a while.
             BreakerState::HalfOpen { trial_until_ms } if now_ms >= trial_until_ms => {
-                *self = BreakerState::HalfOpen { trial_until_ms: now_ms + cfg.open_ms as i64 };
+                *self = BreakerState::HalfOpen {
+                    trial_until_ms: now_ms + cfg.open_ms as i64,
+                };
                 Ok(())
             }
             BreakerState::HalfOpen { trial_until_ms } => Err(trial_until_ms),
@@ -48,7 +52,9 @@ impl BreakerState {
             BreakerState::Closed { failures } if failures + 1 < cfg.failure_threshold => {
                 BreakerState::Closed { failures: failures + 1 }
             }
-            _ => BreakerState::Open { until_ms: now_ms + cfg.open_ms as i64 },
+            _ => BreakerState::Open {
+                until_ms: now_ms + cfg.open_ms as i64,
+            },
         };
     }
 }
@@ -62,7 +68,10 @@ pub struct Breakers {
 impl Breakers {
     /// Breakers with the configured thresholds.
     pub fn new(cfg: BreakerConfig) -> Self {
-        Breakers { cfg, states: Mutex::new(HashMap::new()) }
+        Breakers {
+            cfg,
+            states: Mutex::new(HashMap::new()),
+        }
     }
 
     fn with<T>(&self, endpoint: &str, f: impl FnOnce(&mut BreakerState, &BreakerConfig) -> T) -> T {
@@ -94,7 +103,10 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const CFG: BreakerConfig = BreakerConfig { failure_threshold: 3, open_ms: 1000 };
+    const CFG: BreakerConfig = BreakerConfig {
+        failure_threshold: 3,
+        open_ms: 1000,
+    };
 
     #[test]
     fn opens_after_threshold_then_lets_one_trial_through() {

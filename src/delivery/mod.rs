@@ -24,10 +24,10 @@ use tokio::task::JoinSet;
 use crate::blobs::Blobs;
 use crate::config::DeliveryConfig;
 use crate::domain::state::{return_outcome, LegState};
+use crate::store::Finish;
 use crate::store::{now_ms, DeliveryJob, Store};
 use breaker::Breakers;
 use policy::RetryPolicy;
-use crate::store::Finish;
 
 /// The clients of every receiving system.
 pub struct Adapters {
@@ -48,7 +48,12 @@ struct Failure {
 
 impl Failure {
     fn from_adapter(e: AdapterError, files_resent: u32) -> Self {
-        Failure { transient: e.is_transient(), endpoint_failed: e.is_transient(), error: e.to_string(), files_resent }
+        Failure {
+            transient: e.is_transient(),
+            endpoint_failed: e.is_transient(),
+            error: e.to_string(),
+            files_resent,
+        }
     }
 }
 
@@ -90,7 +95,10 @@ impl Deliverer {
                     Ok(ids) => {
                         claimed_all = ids.len() == free;
                         for id in ids {
-                            let permit = Arc::clone(&permits).acquire_owned().await.expect("semaphore stays open");
+                            let permit = Arc::clone(&permits)
+                                .acquire_owned()
+                                .await
+                                .expect("semaphore stays open");
                             let me = Arc::clone(&self);
                             tasks.spawn(async move {
                                 me.run_one(&id).await;
@@ -160,10 +168,17 @@ impl Deliverer {
                 metrics::counter!("lienthong_files_resent_total", "leg" => leg).increment(f.files_resent as u64);
                 let age = Duration::from_millis((now - job.policy_started_at_ms.unwrap_or(started)).max(0) as u64);
                 if !f.transient || self.policy.exhausted(job.policy_attempts + 1, age) {
-                    Finish::Dead { error: f.error, files_resent: f.files_resent }
+                    Finish::Dead {
+                        error: f.error,
+                        files_resent: f.files_resent,
+                    }
                 } else {
                     let wait = self.policy.delay_after(job.policy_attempts + 1);
-                    Finish::Retry { error: f.error, due_at_ms: now + wait.as_millis() as i64, files_resent: f.files_resent }
+                    Finish::Retry {
+                        error: f.error,
+                        due_at_ms: now + wait.as_millis() as i64,
+                        files_resent: f.files_resent,
+                    }
                 }
             }
         };
@@ -184,7 +199,10 @@ impl Deliverer {
     }
 
     fn endpoint(&self, job: &DeliveryJob) -> Endpoint {
-        Endpoint { base_url: job.endpoint.clone(), timeout: Duration::from_millis(self.cfg.request_timeout_ms) }
+        Endpoint {
+            base_url: job.endpoint.clone(),
+            timeout: Duration::from_millis(self.cfg.request_timeout_ms),
+        }
     }
 
     async fn open(&self, meta: &AttachmentMeta, resent: u32) -> Result<FileBody, Failure> {
@@ -194,7 +212,10 @@ impl Deliverer {
             endpoint_failed: false,
             files_resent: resent,
         })?;
-        Ok(FileBody { meta: meta.clone(), body })
+        Ok(FileBody {
+            meta: meta.clone(),
+            body,
+        })
     }
 
     /// One attempt; `Ok` carries how many files had to be re-sent alone.
@@ -211,13 +232,19 @@ impl Deliverer {
                     files_resent: 0,
                 })?;
                 let msg = Message::Result(Box::new(combined_result(job)));
-                adapter.submit(&ep, &msg, Vec::new()).await.map_err(|e| Failure::from_adapter(e, 0))?;
+                adapter
+                    .submit(&ep, &msg, Vec::new())
+                    .await
+                    .map_err(|e| Failure::from_adapter(e, 0))?;
                 return Ok(0);
             }
         };
         let key = job.leg_id.as_str();
         let mut receipt = if job.envelope_accepted {
-            adapter.receipt(&ep, key).await.map_err(|e| Failure::from_adapter(e, 0))?
+            adapter
+                .receipt(&ep, key)
+                .await
+                .map_err(|e| Failure::from_adapter(e, 0))?
         } else {
             let mut files = Vec::with_capacity(job.attachments.len());
             for m in &job.attachments {
@@ -231,7 +258,10 @@ impl Deliverer {
                 office_code: job.office_code.clone(),
                 bundle: job.bundle.clone(),
             }));
-            let r = adapter.submit(&ep, &msg, files).await.map_err(|e| Failure::from_adapter(e, 0))?;
+            let r = adapter
+                .submit(&ep, &msg, files)
+                .await
+                .map_err(|e| Failure::from_adapter(e, 0))?;
             if let Err(e) = self.store.mark_envelope_accepted(key).await {
                 tracing::warn!(leg_id = key, error = %e, "cannot record the accepted envelope; it will be sent again");
             }
@@ -245,11 +275,18 @@ impl Deliverer {
             }
             for m in &missing {
                 let file = self.open(m, resent).await?;
-                receipt = adapter.send_file(&ep, key, file).await.map_err(|e| Failure::from_adapter(e, resent))?;
+                receipt = adapter
+                    .send_file(&ep, key, file)
+                    .await
+                    .map_err(|e| Failure::from_adapter(e, resent))?;
                 resent += 1;
             }
         }
-        let missing: Vec<&str> = receipt.missing(&job.attachments).iter().map(|m| m.kind.as_str()).collect();
+        let missing: Vec<&str> = receipt
+            .missing(&job.attachments)
+            .iter()
+            .map(|m| m.kind.as_str())
+            .collect();
         if missing.is_empty() {
             Ok(resent)
         } else {
@@ -269,8 +306,14 @@ fn combined_result(job: &DeliveryJob) -> CaseResult {
         job.agency_legs
             .iter()
             .find(|l| l.name == name)
-            .map(|l| LegOutcome { state: l.state.clone(), result: l.result.clone() })
-            .unwrap_or(LegOutcome { state: LegState::Waiting.as_str().into(), result: None })
+            .map(|l| LegOutcome {
+                state: l.state.clone(),
+                result: l.result.clone(),
+            })
+            .unwrap_or(LegOutcome {
+                state: LegState::Waiting.as_str().into(),
+                result: None,
+            })
     };
     let residence = outcome_of("residence");
     let insurance = outcome_of("insurance");

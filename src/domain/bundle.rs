@@ -4,9 +4,7 @@ use std::collections::HashSet;
 
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
-use lienthong_contract::bundle::{
-    Applicant, BirthRegistration, Child, Insurance, Parent, Residence, Sex,
-};
+use lienthong_contract::bundle::{Applicant, BirthRegistration, Child, Insurance, Parent, Residence, Sex};
 use lienthong_contract::{AttachmentMeta, CaseBundle};
 use serde_json::{Map, Value};
 
@@ -63,7 +61,13 @@ impl Walker<'_> {
         self.problems.push(FieldProblem::invalid(path, msg));
     }
 
-    fn object<'v>(&mut self, parent: &'v Map<String, Value>, prefix: &str, key: &str, required: bool) -> Option<&'v Map<String, Value>> {
+    fn object<'v>(
+        &mut self,
+        parent: &'v Map<String, Value>,
+        prefix: &str,
+        key: &str,
+        required: bool,
+    ) -> Option<&'v Map<String, Value>> {
         let path = join(prefix, key);
         match parent.get(key) {
             None | Some(Value::Null) => {
@@ -183,7 +187,10 @@ impl Walker<'_> {
             let kind = self.text(a, &prefix, "kind", true);
             if let Some(k) = &kind {
                 if !KINDS.contains(&k.as_str()) {
-                    self.bad(join(&prefix, "kind"), format!("Loại tệp không hợp lệ; chỉ nhận: {}", KINDS.join(", ")));
+                    self.bad(
+                        join(&prefix, "kind"),
+                        format!("Loại tệp không hợp lệ; chỉ nhận: {}", KINDS.join(", ")),
+                    );
                 } else if !seen.insert(k.clone()) {
                     self.bad(join(&prefix, "kind"), "Loại tệp bị trùng trong hồ sơ");
                 }
@@ -191,13 +198,19 @@ impl Walker<'_> {
             let file_name = self.text(a, &prefix, "file_name", true);
             if let Some(f) = &file_name {
                 if f.chars().count() > 255 || f.contains(['/', '\\']) {
-                    self.bad(join(&prefix, "file_name"), "Tên tệp tối đa 255 ký tự, không chứa '/' hoặc '\\'");
+                    self.bad(
+                        join(&prefix, "file_name"),
+                        "Tên tệp tối đa 255 ký tự, không chứa '/' hoặc '\\'",
+                    );
                 }
             }
             let media_type = self.text(a, &prefix, "media_type", true);
             if let Some(m) = &media_type {
                 if !MEDIA_TYPES.contains(&m.as_str()) {
-                    self.bad(join(&prefix, "media_type"), "Kiểu tệp chỉ được là application/pdf, image/jpeg hoặc image/png");
+                    self.bad(
+                        join(&prefix, "media_type"),
+                        "Kiểu tệp chỉ được là application/pdf, image/jpeg hoặc image/png",
+                    );
                 }
             }
             let size = match a.get("size") {
@@ -225,11 +238,20 @@ impl Walker<'_> {
             if let (Some(kind), Some(file_name), Some(media_type), Some(size), Some(sha256)) =
                 (kind, file_name, media_type, size, sha256)
             {
-                out.push(AttachmentMeta { kind, file_name, media_type, size, sha256 });
+                out.push(AttachmentMeta {
+                    kind,
+                    file_name,
+                    media_type,
+                    size,
+                    sha256,
+                });
             }
         }
         for required in REQUIRED_KINDS {
-            if !list.iter().any(|a| a.get("kind").and_then(Value::as_str) == Some(required)) {
+            if !list
+                .iter()
+                .any(|a| a.get("kind").and_then(Value::as_str) == Some(required))
+            {
                 self.bad("attachments", format!("Thiếu tệp bắt buộc: {required}"));
             }
         }
@@ -246,22 +268,37 @@ pub fn parse(manifest: &Value, rules: &Rules<'_>) -> Result<CaseBundle, Vec<Fiel
     let Some(root) = manifest.as_object() else {
         return Err(vec![FieldProblem::invalid("", NOT_OBJECT)]);
     };
-    let mut w = Walker { rules, problems: Vec::new() };
+    let mut w = Walker {
+        rules,
+        problems: Vec::new(),
+    };
     w.only(
         root,
         "",
         &[
-            "receipt_code", "procedure", "commune_code", "received_at", "child", "birth_registration",
-            "mother", "father", "residence", "insurance", "applicant", "attachments",
+            "receipt_code",
+            "procedure",
+            "commune_code",
+            "received_at",
+            "child",
+            "birth_registration",
+            "mother",
+            "father",
+            "residence",
+            "insurance",
+            "applicant",
+            "attachments",
         ],
     );
 
     let receipt_code = w.text(root, "", "receipt_code", true);
     if let Some(rc) = &receipt_code {
-        let ok = rc.len() <= 64
-            && rc.bytes().all(|b| b.is_ascii_alphanumeric() || b".-_/".contains(&b));
+        let ok = rc.len() <= 64 && rc.bytes().all(|b| b.is_ascii_alphanumeric() || b".-_/".contains(&b));
         if !ok {
-            w.bad("receipt_code", "Mã hồ sơ gồm 1-64 ký tự: A-Z, a-z, 0-9, '.', '-', '_', '/'");
+            w.bad(
+                "receipt_code",
+                "Mã hồ sơ gồm 1-64 ký tự: A-Z, a-z, 0-9, '.', '-', '_', '/'",
+            );
         }
     }
     let procedure = w.text(root, "", "procedure", true);
@@ -284,13 +321,18 @@ pub fn parse(manifest: &Value, rules: &Rules<'_>) -> Result<CaseBundle, Vec<Fiel
             ));
         }
     }
-    let received_at = w.text(root, "", "received_at", true).and_then(|s| match s.parse::<Timestamp>() {
-        Ok(t) => Some(t),
-        Err(_) => {
-            w.bad("received_at", "Thời điểm phải theo ISO 8601 có múi giờ, ví dụ 2026-11-23T09:15:00+07:00");
-            None
-        }
-    });
+    let received_at = w
+        .text(root, "", "received_at", true)
+        .and_then(|s| match s.parse::<Timestamp>() {
+            Ok(t) => Some(t),
+            Err(_) => {
+                w.bad(
+                    "received_at",
+                    "Thời điểm phải theo ISO 8601 có múi giờ, ví dụ 2026-11-23T09:15:00+07:00",
+                );
+                None
+            }
+        });
     if let Some(t) = received_at {
         if t > rules.now + SKEW_MINUTES.minutes() {
             w.bad("received_at", "Thời điểm tiếp nhận không được ở tương lai");
@@ -314,7 +356,10 @@ pub fn parse(manifest: &Value, rules: &Rules<'_>) -> Result<CaseBundle, Vec<Fiel
             if dob > day {
                 w.bad("child.date_of_birth", "Ngày sinh không được sau ngày tiếp nhận hồ sơ");
             } else if dob.checked_add(72.months()).is_ok_and(|six| six <= day) {
-                w.bad("child.date_of_birth", "Trẻ phải dưới 6 tuổi (72 tháng) tại ngày tiếp nhận hồ sơ");
+                w.bad(
+                    "child.date_of_birth",
+                    "Trẻ phải dưới 6 tuổi (72 tháng) tại ngày tiếp nhận hồ sơ",
+                );
             }
         }
         let personal_id = w.text(c, "child", "personal_id", true);
@@ -334,11 +379,17 @@ pub fn parse(manifest: &Value, rules: &Rules<'_>) -> Result<CaseBundle, Vec<Fiel
         if let Some(reg) = registered_on {
             if let Some(Some(dob)) = child.as_ref().map(|c| c.2) {
                 if reg < dob {
-                    w.bad("birth_registration.registered_on", "Ngày đăng ký khai sinh không được trước ngày sinh");
+                    w.bad(
+                        "birth_registration.registered_on",
+                        "Ngày đăng ký khai sinh không được trước ngày sinh",
+                    );
                 }
             }
             if received_day.is_some_and(|d| reg > d) {
-                w.bad("birth_registration.registered_on", "Ngày đăng ký khai sinh không được sau ngày tiếp nhận hồ sơ");
+                w.bad(
+                    "birth_registration.registered_on",
+                    "Ngày đăng ký khai sinh không được sau ngày tiếp nhận hồ sơ",
+                );
             }
         }
         (number, book, registered_on)
@@ -354,7 +405,13 @@ pub fn parse(manifest: &Value, rules: &Rules<'_>) -> Result<CaseBundle, Vec<Fiel
         w.only(
             r,
             "residence",
-            &["address", "commune_code", "existing_household", "household_head_personal_id", "relationship_to_head"],
+            &[
+                "address",
+                "commune_code",
+                "existing_household",
+                "household_head_personal_id",
+                "relationship_to_head",
+            ],
         );
         let address = w.text(r, "residence", "address", true);
         let commune = w.five_digits(r, "residence", "commune_code");
@@ -380,7 +437,10 @@ pub fn parse(manifest: &Value, rules: &Rules<'_>) -> Result<CaseBundle, Vec<Fiel
         w.only(i, "insurance", &["health_facility_code"]);
         let code = w.text(i, "insurance", "health_facility_code", true)?;
         if code.chars().count() != 5 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
-            w.bad("insurance.health_facility_code", "Mã nơi đăng ký khám chữa bệnh ban đầu gồm đúng 5 ký tự chữ hoặc số");
+            w.bad(
+                "insurance.health_facility_code",
+                "Mã nơi đăng ký khám chữa bệnh ban đầu gồm đúng 5 ký tự chữ hoặc số",
+            );
             return None;
         }
         Some(code)
@@ -394,21 +454,35 @@ pub fn parse(manifest: &Value, rules: &Rules<'_>) -> Result<CaseBundle, Vec<Fiel
         if let Some(p) = &phone {
             let digits = p.strip_prefix("+84").map(|r| format!("0{r}")).unwrap_or(p.clone());
             if !(digits.len() == 10 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())) {
-                w.bad("applicant.phone", "Số điện thoại phải gồm 10 chữ số bắt đầu bằng 0 (hoặc +84)");
+                w.bad(
+                    "applicant.phone",
+                    "Số điện thoại phải gồm 10 chữ số bắt đầu bằng 0 (hoặc +84)",
+                );
             }
         }
         if let Some(e) = &email {
             let ok = e.split_once('@').is_some_and(|(user, dom)| {
-                !user.is_empty() && dom.contains('.') && !dom.starts_with('.') && !dom.ends_with('.') && !dom.contains('@')
+                !user.is_empty()
+                    && dom.contains('.')
+                    && !dom.starts_with('.')
+                    && !dom.ends_with('.')
+                    && !dom.contains('@')
             });
             if !ok {
                 w.bad("applicant.email", "Địa chỉ email không hợp lệ");
             }
         }
         if phone.is_none() && email.is_none() {
-            w.bad("applicant.phone", "Cần số điện thoại hoặc email để nhận thông báo tiến độ");
+            w.bad(
+                "applicant.phone",
+                "Cần số điện thoại hoặc email để nhận thông báo tiến độ",
+            );
         }
-        Some(Applicant { full_name: full_name?, phone, email })
+        Some(Applicant {
+            full_name: full_name?,
+            phone,
+            email,
+        })
     });
 
     let attachments = w.attachments(root);

@@ -42,7 +42,12 @@ pub fn is_twelve_digits(s: &str) -> bool {
 }
 
 /// Checks a child's id against the province set, sex and birth year; lists every problem.
-pub fn check(id: &str, sex: Option<Sex>, birth_year: Option<i16>, is_province: impl Fn(&str) -> bool) -> Vec<IdProblem> {
+pub fn check(
+    id: &str,
+    sex: Option<Sex>,
+    birth_year: Option<i16>,
+    is_province: impl Fn(&str) -> bool,
+) -> Vec<IdProblem> {
     if !is_twelve_digits(id) {
         return vec![IdProblem::NotTwelveDigits];
     }
@@ -84,7 +89,10 @@ mod tests {
             check("003326001234", Some(Sex::Female), Some(2026), provinces),
             vec![IdProblem::UnknownProvince]
         );
-        assert_eq!(check("05632600123", None, None, provinces), vec![IdProblem::NotTwelveDigits]);
+        assert_eq!(
+            check("05632600123", None, None, provinces),
+            vec![IdProblem::NotTwelveDigits]
+        );
     }
 
     fn sex() -> impl Strategy<Value = Sex> {

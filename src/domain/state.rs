@@ -63,15 +63,15 @@ impl LegState {
 /// Allowed transitions. Anything else is a bug or a stale writer and is refused.
 pub fn can_move(from: LegState, to: LegState) -> bool {
     use LegState::*;
-    match (from, to) {
-        (Waiting, Queued) => true,
-        (Queued, Delivering) => true,
-        (Delivering, Queued | Delivered | Dead) => true,
-        (Dead, Queued) => true,
-        (Queued | Delivering | Delivered, Completed | Rejected | NeedsSupplement) => true,
-        (NeedsSupplement, Queued) => true,
-        _ => false,
-    }
+    matches!(
+        (from, to),
+        (Waiting, Queued)
+            | (Queued, Delivering)
+            | (Delivering, Queued | Delivered | Dead)
+            | (Dead, Queued)
+            | (Queued | Delivering | Delivered, Completed | Rejected | NeedsSupplement)
+            | (NeedsSupplement, Queued)
+    )
 }
 
 /// The combined outcome once the agencies have spoken.

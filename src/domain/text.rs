@@ -5,11 +5,7 @@ use unicode_normalization::UnicodeNormalization;
 /// NFC-normalises every string in a JSON value, so "Nguyễn" in NFD and NFC are the same name.
 pub fn nfc_json(v: &mut serde_json::Value) {
     match v {
-        serde_json::Value::String(s) => {
-            if !unicode_normalization::is_nfc(s) {
-                *s = s.nfc().collect();
-            }
-        }
+        serde_json::Value::String(s) if !unicode_normalization::is_nfc(s) => *s = s.nfc().collect(),
         serde_json::Value::Array(a) => a.iter_mut().for_each(nfc_json),
         serde_json::Value::Object(o) => {
             let entries = std::mem::take(o);
@@ -30,8 +26,7 @@ pub fn tidy(s: &str) -> String {
 /// A person's name: letters (any script, so every Vietnamese letter), spaces, `-` and `'`.
 pub fn is_person_name(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_alphabetic() || c == ' ' || c == '-' || c == '\'')
 }
 

@@ -20,8 +20,8 @@ use crate::domain::bundle::{content_hash, parse, Rules};
 use crate::domain::text::nfc_json;
 use crate::domain::FieldProblem;
 use crate::routing::destinations;
-use crate::store::{CaseRow, NewCase, StoreError};
 use crate::store::cases::NewLeg;
+use crate::store::{CaseRow, NewCase, StoreError};
 use crate::web::auth::Caller;
 use crate::web::error::ApiError;
 use crate::web::AppState;
@@ -41,7 +41,11 @@ fn multipart_error(e: axum::extract::multipart::MultipartError, limit: u64) -> A
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         too_large(limit)
     } else {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("Dữ liệu multipart không đọc được: {}", e.body_text()))
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("Dữ liệu multipart không đọc được: {}", e.body_text()),
+        )
     }
 }
 
@@ -53,7 +57,11 @@ struct Parts {
 
 async fn read_parts(state: &AppState, mut mp: Multipart) -> Result<Parts, ApiError> {
     let limit = state.config.gateway.attachment_max_bytes;
-    let mut parts = Parts { manifest: None, files: HashMap::new(), problems: Vec::new() };
+    let mut parts = Parts {
+        manifest: None,
+        files: HashMap::new(),
+        problems: Vec::new(),
+    };
     while let Some(field) = mp.next_field().await.map_err(|e| multipart_error(e, limit))? {
         let name = field.name().unwrap_or_default().to_string();
         if name == "manifest" {
@@ -74,7 +82,9 @@ async fn read_parts(state: &AppState, mut mp: Multipart) -> Result<Parts, ApiErr
             BlobError::Io(io) => ApiError::internal(io),
         })?;
         if parts.files.insert(name.clone(), blob).is_some() {
-            parts.problems.push(FieldProblem::invalid(name, "Tệp gửi hai lần trong cùng một yêu cầu"));
+            parts
+                .problems
+                .push(FieldProblem::invalid(name, "Tệp gửi hai lần trong cùng một yêu cầu"));
         }
     }
     Ok(parts)
@@ -83,11 +93,20 @@ async fn read_parts(state: &AppState, mut mp: Multipart) -> Result<Parts, ApiErr
 /// Checks every declared attachment of the raw manifest against the parts that arrived.
 fn check_files(manifest: &Value, files: &HashMap<String, TempBlob>) -> Vec<FieldProblem> {
     let mut problems = Vec::new();
-    let declared = manifest.get("attachments").and_then(Value::as_array).cloned().unwrap_or_default();
+    let declared = manifest
+        .get("attachments")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     for (i, a) in declared.iter().enumerate() {
-        let Some(kind) = a.get("kind").and_then(Value::as_str) else { continue };
+        let Some(kind) = a.get("kind").and_then(Value::as_str) else {
+            continue;
+        };
         let Some(blob) = files.get(kind) else {
-            problems.push(FieldProblem::invalid(format!("attachments[{i}]"), format!("Không nhận được tệp '{kind}' đã khai báo")));
+            problems.push(FieldProblem::invalid(
+                format!("attachments[{i}]"),
+                format!("Không nhận được tệp '{kind}' đã khai báo"),
+            ));
             continue;
         };
         if let Some(size) = a.get("size").and_then(Value::as_u64) {
@@ -116,8 +135,14 @@ fn check_files(manifest: &Value, files: &HashMap<String, TempBlob>) -> Vec<Field
         }
     }
     for name in files.keys() {
-        if !declared.iter().any(|a| a.get("kind").and_then(Value::as_str) == Some(name)) {
-            problems.push(FieldProblem::invalid(name.clone(), "Tệp gửi kèm nhưng không được khai báo trong manifest"));
+        if !declared
+            .iter()
+            .any(|a| a.get("kind").and_then(Value::as_str) == Some(name))
+        {
+            problems.push(FieldProblem::invalid(
+                name.clone(),
+                "Tệp gửi kèm nhưng không được khai báo trong manifest",
+            ));
         }
     }
     problems
@@ -130,13 +155,18 @@ pub async fn push(state: &AppState, caller: &Caller, mp: Multipart) -> Result<(S
     }
     let mut parts = read_parts(state, mp).await?;
     let Some(manifest) = parts.manifest.take() else {
-        parts.problems.push(FieldProblem::invalid("manifest", "Thiếu phần 'manifest' (JSON của hồ sơ)"));
+        parts.problems.push(FieldProblem::invalid(
+            "manifest",
+            "Thiếu phần 'manifest' (JSON của hồ sơ)",
+        ));
         return Err(ApiError::invalid(parts.problems));
     };
     let mut raw: Value = match serde_json::from_slice(&manifest) {
         Ok(v) => v,
         Err(e) => {
-            parts.problems.insert(0, FieldProblem::invalid("manifest", format!("JSON không hợp lệ: {e}")));
+            parts
+                .problems
+                .insert(0, FieldProblem::invalid("manifest", format!("JSON không hợp lệ: {e}")));
             return Err(ApiError::invalid(parts.problems));
         }
     };
@@ -172,8 +202,17 @@ pub async fn push(state: &AppState, caller: &Caller, mp: Multipart) -> Result<(S
     store_case(state, caller, bundle, parts.files).await
 }
 
-async fn existing(state: &AppState, caller: &Caller, bundle: &CaseBundle, hash: &str) -> Result<Option<CaseRow>, ApiError> {
-    match state.store.case_by_source_receipt(&caller.system_id, &bundle.receipt_code).await? {
+async fn existing(
+    state: &AppState,
+    caller: &Caller,
+    bundle: &CaseBundle,
+    hash: &str,
+) -> Result<Option<CaseRow>, ApiError> {
+    match state
+        .store
+        .case_by_source_receipt(&caller.system_id, &bundle.receipt_code)
+        .await?
+    {
         Some(row) if row.content_sha256 == hash => Ok(Some(row)),
         Some(_) => Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -194,7 +233,8 @@ async fn store_case(
     if let Some(row) = existing(state, caller, &bundle, &hash).await? {
         return Ok((StatusCode::OK, row));
     }
-    let dest = destinations(&state.config, &bundle.commune_code).ok_or_else(|| ApiError::internal("routed commune lost its route"))?;
+    let dest = destinations(&state.config, &bundle.commune_code)
+        .ok_or_else(|| ApiError::internal("routed commune lost its route"))?;
     let mut fresh_blobs = Vec::new();
     for (_, blob) in files {
         let sha = blob.sha256.clone();
@@ -216,7 +256,12 @@ async fn store_case(
         attachments: bundle.attachments.clone(),
         legs: dest
             .into_iter()
-            .map(|d| NewLeg { id: uuid::Uuid::now_v7().to_string(), kind: d.kind, office_code: d.office_code, endpoint: d.endpoint })
+            .map(|d| NewLeg {
+                id: uuid::Uuid::now_v7().to_string(),
+                kind: d.kind,
+                office_code: d.office_code,
+                endpoint: d.endpoint,
+            })
             .collect(),
     };
     match state.store.create_case(&new, &caller.actor()).await {
@@ -240,6 +285,10 @@ async fn store_case(
     metrics::counter!("lienthong_cases_received_total").increment(1);
     tracing::info!(case_id = %case_id, commune = %bundle.commune_code, source = %caller.system_id, "case received");
     state.wake.notify_one();
-    let row = state.store.case(&case_id).await?.ok_or_else(|| ApiError::internal("case vanished after commit"))?;
+    let row = state
+        .store
+        .case(&case_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("case vanished after commit"))?;
     Ok((StatusCode::CREATED, row))
 }

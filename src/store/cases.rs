@@ -135,8 +135,7 @@ pub(super) fn leg_view(r: &sqlx::sqlite::SqliteRow) -> LegView {
     }
 }
 
-const CASE_COLUMNS: &str =
-    "id, source, receipt_code, commune_code, status, received_at, content_sha256, bundle";
+const CASE_COLUMNS: &str = "id, source, receipt_code, commune_code, status, received_at, content_sha256, bundle";
 
 impl Store {
     /// Writes a case, its attachments, its legs, their first deliveries and the events, in ONE
@@ -163,7 +162,17 @@ impl Store {
         if inserted.rows_affected() == 0 {
             return Err(StoreError::Duplicate);
         }
-        event(&mut tx, &c.id, None, now, actor, None, CaseStatus::InProgress.as_str(), Some("case received")).await?;
+        event(
+            &mut tx,
+            &c.id,
+            None,
+            now,
+            actor,
+            None,
+            CaseStatus::InProgress.as_str(),
+            Some("case received"),
+        )
+        .await?;
         for a in &c.attachments {
             sqlx::query("INSERT INTO attachments (case_id, kind, file_name, media_type, size, sha256) VALUES (?, ?, ?, ?, ?, ?)")
                 .bind(&c.id)
@@ -176,7 +185,11 @@ impl Store {
                 .await?;
         }
         for leg in &c.legs {
-            let state = if leg.kind == LegKind::Return { LegState::Waiting } else { LegState::Queued };
+            let state = if leg.kind == LegKind::Return {
+                LegState::Waiting
+            } else {
+                LegState::Queued
+            };
             sqlx::query(
                 "INSERT INTO legs (id, case_id, name, state, office_code, endpoint, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             )
@@ -189,7 +202,17 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            event(&mut tx, &c.id, Some(&leg.id), now, actor, None, state.as_str(), Some(leg.kind.as_str())).await?;
+            event(
+                &mut tx,
+                &c.id,
+                Some(&leg.id),
+                now,
+                actor,
+                None,
+                state.as_str(),
+                Some(leg.kind.as_str()),
+            )
+            .await?;
             if state == LegState::Queued {
                 sqlx::query("INSERT INTO deliveries (leg_id, status, due_at, created_at, updated_at) VALUES (?, 'pending', ?, ?, ?)")
                     .bind(&leg.id)
@@ -205,21 +228,29 @@ impl Store {
     }
 
     /// The case a source pushed under a receipt code.
-    pub async fn case_by_source_receipt(&self, source: &str, receipt_code: &str) -> Result<Option<CaseRow>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE source = ? AND receipt_code = ?"))
-            .bind(source)
-            .bind(receipt_code)
-            .fetch_optional(&self.read)
-            .await?;
+    pub async fn case_by_source_receipt(
+        &self,
+        source: &str,
+        receipt_code: &str,
+    ) -> Result<Option<CaseRow>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE source = ? AND receipt_code = ?"
+        ))
+        .bind(source)
+        .bind(receipt_code)
+        .fetch_optional(&self.read)
+        .await?;
         Ok(row.as_ref().map(case_row))
     }
 
     /// Cases with a receipt code, from any source (an operator's lookup), oldest first.
     pub async fn cases_by_receipt(&self, receipt_code: &str) -> Result<Vec<CaseRow>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE receipt_code = ? ORDER BY created_at"))
-            .bind(receipt_code)
-            .fetch_all(&self.read)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE receipt_code = ? ORDER BY created_at"
+        ))
+        .bind(receipt_code)
+        .fetch_all(&self.read)
+        .await?;
         Ok(rows.iter().map(case_row).collect())
     }
 
@@ -255,10 +286,12 @@ impl Store {
 
     /// The attachments of a case.
     pub async fn attachments(&self, case_id: &str) -> Result<Vec<AttachmentMeta>, StoreError> {
-        let rows = sqlx::query("SELECT kind, file_name, media_type, size, sha256 FROM attachments WHERE case_id = ? ORDER BY kind")
-            .bind(case_id)
-            .fetch_all(&self.read)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT kind, file_name, media_type, size, sha256 FROM attachments WHERE case_id = ? ORDER BY kind",
+        )
+        .bind(case_id)
+        .fetch_all(&self.read)
+        .await?;
         Ok(rows
             .iter()
             .map(|r| AttachmentMeta {

@@ -31,9 +31,18 @@ pub struct DeliveryJob {
 
 /// How an attempt ended.
 pub enum Finish {
-    Delivered { files_resent: u32 },
-    Retry { error: String, due_at_ms: i64, files_resent: u32 },
-    Dead { error: String, files_resent: u32 },
+    Delivered {
+        files_resent: u32,
+    },
+    Retry {
+        error: String,
+        due_at_ms: i64,
+        files_resent: u32,
+    },
+    Dead {
+        error: String,
+        files_resent: u32,
+    },
 }
 
 /// What a decision changed.
@@ -84,12 +93,27 @@ async fn move_leg(
     if done.rows_affected() == 0 {
         return Ok(false);
     }
-    event(tx, case_id, Some(leg_id), now, actor, Some(from.as_str()), to.as_str(), reason).await?;
+    event(
+        tx,
+        case_id,
+        Some(leg_id),
+        now,
+        actor,
+        Some(from.as_str()),
+        to.as_str(),
+        reason,
+    )
+    .await?;
     Ok(true)
 }
 
 /// Re-derives the case status from its legs, recording a change.
-async fn refresh_case_status(tx: &mut Transaction<'_, Sqlite>, case_id: &str, now: i64, actor: &str) -> Result<String, StoreError> {
+async fn refresh_case_status(
+    tx: &mut Transaction<'_, Sqlite>,
+    case_id: &str,
+    now: i64,
+    actor: &str,
+) -> Result<String, StoreError> {
     let rows = sqlx::query("SELECT name, state FROM legs WHERE case_id = ?")
         .bind(case_id)
         .fetch_all(&mut **tx)
@@ -151,9 +175,11 @@ impl Store {
 
     /// When the next pending delivery is due, so workers can sleep until then.
     pub async fn next_due_ms(&self) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT MIN(due_at) FROM deliveries WHERE status = 'pending'")
-            .fetch_one(&self.read)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT MIN(due_at) FROM deliveries WHERE status = 'pending'")
+                .fetch_one(&self.read)
+                .await?,
+        )
     }
 
     /// Loads a leased delivery.
@@ -175,7 +201,11 @@ impl Store {
             .map_err(|e| StoreError::Db(sqlx::Error::Decode(Box::new(e))))?;
         let kind = LegKind::parse(&name).ok_or_else(|| StoreError::InvalidState(name.clone()))?;
         let agency_legs = if kind == LegKind::Return {
-            self.legs(&case_id).await?.into_iter().filter(|l| l.name != "return").collect()
+            self.legs(&case_id)
+                .await?
+                .into_iter()
+                .filter(|l| l.name != "return")
+                .collect()
         } else {
             Vec::new()
         };
@@ -203,14 +233,25 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let (case_id, _, state) = leg_state(&mut tx, leg_id).await?;
         if state == LegState::Queued {
-            move_leg(&mut tx, &case_id, leg_id, state, LegState::Delivering, now, "gateway", None).await?;
+            move_leg(
+                &mut tx,
+                &case_id,
+                leg_id,
+                state,
+                LegState::Delivering,
+                now,
+                "gateway",
+                None,
+            )
+            .await?;
         } else if state != LegState::Delivering {
             return Err(StoreError::InvalidState(state.as_str().into()));
         }
-        let attempts: i64 = sqlx::query_scalar("UPDATE legs SET attempts = attempts + 1 WHERE id = ? RETURNING attempts")
-            .bind(leg_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let attempts: i64 =
+            sqlx::query_scalar("UPDATE legs SET attempts = attempts + 1 WHERE id = ? RETURNING attempts")
+                .bind(leg_id)
+                .fetch_one(&mut *tx)
+                .await?;
         sqlx::query(
             "UPDATE deliveries SET policy_attempts = policy_attempts + 1,
              policy_started_at = COALESCE(policy_started_at, ?), updated_at = ? WHERE leg_id = ?",
@@ -255,13 +296,21 @@ impl Store {
     }
 
     /// Records how an attempt ended and moves the leg and the outbox accordingly.
-    pub async fn finish_attempt(&self, leg_id: &str, number: u32, started_ms: i64, finish: Finish) -> Result<(), StoreError> {
+    pub async fn finish_attempt(
+        &self,
+        leg_id: &str,
+        number: u32,
+        started_ms: i64,
+        finish: Finish,
+    ) -> Result<(), StoreError> {
         let now = now_ms();
         let mut tx = self.write.begin().await?;
         let (case_id, name, state) = leg_state(&mut tx, leg_id).await?;
         let (outcome, error, resent) = match &finish {
             Finish::Delivered { files_resent } => ("delivered", None, *files_resent),
-            Finish::Retry { error, files_resent, .. } => ("retry", Some(error.as_str()), *files_resent),
+            Finish::Retry {
+                error, files_resent, ..
+            } => ("retry", Some(error.as_str()), *files_resent),
             Finish::Dead { error, files_resent } => ("dead", Some(error.as_str()), *files_resent),
         };
         sqlx::query(
@@ -339,7 +388,11 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         if state == to && leg.result.as_ref() == Some(result) {
-            return Ok(DecisionApplied { case_id: leg.case_id, changed: false, case_status: status });
+            return Ok(DecisionApplied {
+                case_id: leg.case_id,
+                changed: false,
+                case_status: status,
+            });
         }
         if !state.accepts_decision() || status == CaseStatus::Cancelled.as_str() {
             return Err(StoreError::InvalidState(leg.state));
@@ -373,7 +426,18 @@ impl Store {
         if let Some(outcome) = return_outcome(state_of("residence"), state_of("insurance")) {
             if let Some(ret) = rows.iter().find(|r| r.get::<String, _>("name") == "return") {
                 let ret_id: String = ret.get("id");
-                if move_leg(&mut tx, &leg.case_id, &ret_id, state_of("return"), LegState::Queued, now, "gateway", Some(outcome.as_str())).await? {
+                if move_leg(
+                    &mut tx,
+                    &leg.case_id,
+                    &ret_id,
+                    state_of("return"),
+                    LegState::Queued,
+                    now,
+                    "gateway",
+                    Some(outcome.as_str()),
+                )
+                .await?
+                {
                     sqlx::query("INSERT INTO deliveries (leg_id, status, due_at, created_at, updated_at) VALUES (?, 'pending', ?, ?, ?)")
                         .bind(&ret_id)
                         .bind(now)
@@ -386,7 +450,11 @@ impl Store {
         }
         let case_status = refresh_case_status(&mut tx, &leg.case_id, now, actor).await?;
         tx.commit().await?;
-        Ok(DecisionApplied { case_id: leg.case_id, changed: true, case_status })
+        Ok(DecisionApplied {
+            case_id: leg.case_id,
+            changed: true,
+            case_status,
+        })
     }
 
     /// An operator puts a dead leg back in the queue with a fresh retry budget.
@@ -395,7 +463,17 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let (case_id, _, state) = leg_state(&mut tx, leg_id).await?;
         if state != LegState::Dead
-            || !move_leg(&mut tx, &case_id, leg_id, state, LegState::Queued, now, actor, Some("resend by operator")).await?
+            || !move_leg(
+                &mut tx,
+                &case_id,
+                leg_id,
+                state,
+                LegState::Queued,
+                now,
+                actor,
+                Some("resend by operator"),
+            )
+            .await?
         {
             return Err(StoreError::InvalidState(state.as_str().into()));
         }

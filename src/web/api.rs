@@ -20,7 +20,11 @@ use crate::store::{CaseRow, LegView};
 /// Formats a stored instant in Vietnam's civil time with its offset.
 pub fn local_time(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_zoned(lienthong_contract::vn_tz()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+        .map(|t| {
+            t.to_zoned(lienthong_contract::vn_tz())
+                .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                .to_string()
+        })
         .unwrap_or_default()
 }
 
@@ -67,7 +71,13 @@ pub async fn push_case(
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
     let caller = state.auth.caller(&headers)?;
-    let mp = mp.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("Cần gửi multipart/form-data: {}", e.body_text())))?;
+    let mp = mp.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("Cần gửi multipart/form-data: {}", e.body_text()),
+        )
+    })?;
     let (status, row) = crate::intake::push(&state, &caller, mp).await?;
     Ok((
         status,
@@ -77,7 +87,11 @@ pub async fn push_case(
 }
 
 /// `GET /api/v1/cases/{case_id}`.
-pub async fn get_case(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn get_case(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let caller = state.auth.caller(&headers)?;
     let row = state.store.case(&id).await?.ok_or_else(ApiError::not_found)?;
     if !may_read(&caller, &row) {
@@ -94,10 +108,19 @@ pub struct FindQuery {
 
 /// `GET /api/v1/cases?receipt_code=`: a one-stop system finds its own case; an operator finds
 /// the first case pushed under that code (receipt codes are unique per source system).
-pub async fn find_cases(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<FindQuery>) -> Result<Json<Value>, ApiError> {
+pub async fn find_cases(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<FindQuery>,
+) -> Result<Json<Value>, ApiError> {
     let caller = state.auth.caller(&headers)?;
     let row = match caller.kind {
-        SystemKind::Onestop => state.store.case_by_source_receipt(&caller.system_id, &q.receipt_code).await?,
+        SystemKind::Onestop => {
+            state
+                .store
+                .case_by_source_receipt(&caller.system_id, &q.receipt_code)
+                .await?
+        }
         SystemKind::Admin => state.store.cases_by_receipt(&q.receipt_code).await?.into_iter().next(),
         _ => return Err(ApiError::forbidden("Mã truy cập này không được tra cứu hồ sơ")),
     }
@@ -110,11 +133,17 @@ fn parse_decision(leg: &str, body: Value) -> Result<(LegState, Value, String), A
     let bad = |m: String| ApiError::invalid(vec![FieldProblem::invalid("", m)]);
     let mut problems = Vec::new();
     let (to, reason) = if leg == "residence" {
-        let d: ResidenceDecision = serde_json::from_value(body.clone()).map_err(|e| bad(format!("Quyết định không hợp lệ: {e}")))?;
+        let d: ResidenceDecision =
+            serde_json::from_value(body.clone()).map_err(|e| bad(format!("Quyết định không hợp lệ: {e}")))?;
         match d {
-            ResidenceDecision::Completed { registration_number, .. } => {
+            ResidenceDecision::Completed {
+                registration_number, ..
+            } => {
                 if registration_number.trim().is_empty() || registration_number.len() > 64 {
-                    problems.push(FieldProblem::invalid("registration_number", "Số đăng ký thường trú gồm 1-64 ký tự"));
+                    problems.push(FieldProblem::invalid(
+                        "registration_number",
+                        "Số đăng ký thường trú gồm 1-64 ký tự",
+                    ));
                 }
                 (LegState::Completed, "residence registered".to_string())
             }
@@ -122,17 +151,32 @@ fn parse_decision(leg: &str, body: Value) -> Result<(LegState, Value, String), A
             ResidenceDecision::NeedsSupplement { missing } => (LegState::NeedsSupplement, missing.join("; ")),
         }
     } else {
-        let d: InsuranceDecision = serde_json::from_value(body.clone()).map_err(|e| bad(format!("Quyết định không hợp lệ: {e}")))?;
+        let d: InsuranceDecision =
+            serde_json::from_value(body.clone()).map_err(|e| bad(format!("Quyết định không hợp lệ: {e}")))?;
         match d {
-            InsuranceDecision::Completed { social_insurance_number, card_valid_from, card_valid_to, health_facility_code } => {
+            InsuranceDecision::Completed {
+                social_insurance_number,
+                card_valid_from,
+                card_valid_to,
+                health_facility_code,
+            } => {
                 if social_insurance_number.len() != 10 || !social_insurance_number.bytes().all(|b| b.is_ascii_digit()) {
-                    problems.push(FieldProblem::invalid("social_insurance_number", "Mã số BHXH gồm đúng 10 chữ số"));
+                    problems.push(FieldProblem::invalid(
+                        "social_insurance_number",
+                        "Mã số BHXH gồm đúng 10 chữ số",
+                    ));
                 }
                 if card_valid_to < card_valid_from {
-                    problems.push(FieldProblem::invalid("card_valid_to", "Hạn thẻ đến phải sau hạn thẻ từ"));
+                    problems.push(FieldProblem::invalid(
+                        "card_valid_to",
+                        "Hạn thẻ đến phải sau hạn thẻ từ",
+                    ));
                 }
                 if health_facility_code.chars().count() != 5 {
-                    problems.push(FieldProblem::invalid("health_facility_code", "Mã nơi KCB ban đầu gồm đúng 5 ký tự"));
+                    problems.push(FieldProblem::invalid(
+                        "health_facility_code",
+                        "Mã nơi KCB ban đầu gồm đúng 5 ký tự",
+                    ));
                 }
                 (LegState::Completed, "health-insurance card issued".to_string())
             }
@@ -141,7 +185,9 @@ fn parse_decision(leg: &str, body: Value) -> Result<(LegState, Value, String), A
         }
     };
     match to {
-        LegState::Rejected if reason.trim().is_empty() => problems.push(FieldProblem::invalid("reason", "Cần nêu lý do từ chối")),
+        LegState::Rejected if reason.trim().is_empty() => {
+            problems.push(FieldProblem::invalid("reason", "Cần nêu lý do từ chối"))
+        }
         LegState::NeedsSupplement if reason.trim().is_empty() => {
             problems.push(FieldProblem::invalid("missing", "Cần liệt kê giấy tờ phải bổ sung"))
         }
@@ -171,7 +217,10 @@ pub async fn decide(
         return Err(ApiError::forbidden("Mã truy cập này không được quyết định chặng đó"));
     }
     let (to, result, reason) = parse_decision(&leg.name, body)?;
-    let applied = state.store.record_decision(&leg_id, &caller.actor(), to, &result, &reason).await?;
+    let applied = state
+        .store
+        .record_decision(&leg_id, &caller.actor(), to, &result, &reason)
+        .await?;
     if applied.changed {
         tracing::info!(case_id = %applied.case_id, leg = %leg.name, state = to.as_str(), "decision recorded");
         state.wake.notify_one();
@@ -186,7 +235,11 @@ pub async fn decide(
 }
 
 /// `POST /api/v1/legs/{leg_id}/resend`: an operator puts a dead leg back in the queue.
-pub async fn resend(State(state): State<AppState>, headers: HeaderMap, Path(leg_id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn resend(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(leg_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let caller = state.auth.caller(&headers)?;
     if caller.kind != SystemKind::Admin {
         return Err(ApiError::forbidden("Chỉ quản trị viên được gửi lại"));
@@ -194,7 +247,9 @@ pub async fn resend(State(state): State<AppState>, headers: HeaderMap, Path(leg_
     let case_id = state.store.resend(&leg_id, &caller.actor()).await?;
     tracing::info!(case_id = %case_id, leg_id = %leg_id, "dead leg re-queued by operator");
     state.wake.notify_one();
-    Ok(Json(json!({ "case_id": case_id, "leg_id": leg_id, "state": LegState::Queued.as_str() })))
+    Ok(Json(
+        json!({ "case_id": case_id, "leg_id": leg_id, "state": LegState::Queued.as_str() }),
+    ))
 }
 
 /// `GET /readyz`: 200 when the store answers, 503 otherwise.

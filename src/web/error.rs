@@ -21,12 +21,21 @@ pub struct ApiError {
 impl ApiError {
     /// An error without field details.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), fields: Vec::new() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            fields: Vec::new(),
+        }
     }
 
     /// 401: no or unknown token.
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Thiếu hoặc sai mã truy cập (Bearer token)")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Thiếu hoặc sai mã truy cập (Bearer token)",
+        )
     }
 
     /// 403: the token may not do this.
@@ -53,7 +62,11 @@ impl ApiError {
     /// 500: logged with its cause, shown without details.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Lỗi hệ thống; vui lòng thử lại sau")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Lỗi hệ thống; vui lòng thử lại sau",
+        )
     }
 }
 

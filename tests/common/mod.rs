@@ -175,10 +175,25 @@ pub async fn spawn_stack(opts: Opts) -> Stack {
     let url = format!("http://{addr}");
     let (police, insurance, onestop) = simulators(&url, &opts).await;
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), &addr.to_string(), &police.url(), &insurance.url(), &onestop.url(), &opts);
+    write_config(
+        dir.path(),
+        &addr.to_string(),
+        &police.url(),
+        &insurance.url(),
+        &onestop.url(),
+        &opts,
+    );
     let config = Config::load_with_env(dir.path(), std::iter::empty()).unwrap();
     let gateway = App::with_listener(config, gw_listener).await.unwrap().spawn();
-    Stack { gateway: Some(gateway), url, police, insurance, onestop, dir, http: reqwest::Client::new() }
+    Stack {
+        gateway: Some(gateway),
+        url,
+        police,
+        insurance,
+        onestop,
+        dir,
+        http: reqwest::Client::new(),
+    }
 }
 
 /// A fixture manifest with its files, sizes and hashes filled in.
@@ -216,7 +231,14 @@ impl Stack {
 }
 
 pub async fn get_case(http: &reqwest::Client, url: &str, id: &str) -> Value {
-    http.get(format!("{url}/api/v1/cases/{id}")).bearer_auth(ADMIN).send().await.unwrap().json().await.unwrap()
+    http.get(format!("{url}/api/v1/cases/{id}"))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 pub async fn wait_status(http: &reqwest::Client, url: &str, id: &str, status: &str, secs: u64) -> Value {
@@ -235,7 +257,12 @@ pub async fn wait_status(http: &reqwest::Client, url: &str, id: &str, status: &s
 
 /// The state of a named leg in a case JSON.
 pub fn leg<'a>(case: &'a Value, name: &str) -> &'a Value {
-    case["legs"].as_array().unwrap().iter().find(|l| l["name"] == name).unwrap()
+    case["legs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == name)
+        .unwrap()
 }
 
 /// Waits until a leg reaches `state`.

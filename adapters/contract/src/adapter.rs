@@ -135,11 +135,7 @@ pub trait Adapter: Send + Sync {
     ) -> Result<Receipt, AdapterError>;
 
     /// Asks what the receiver holds for an envelope it already has.
-    async fn receipt(
-        &self,
-        endpoint: &Endpoint,
-        idempotency_key: &str,
-    ) -> Result<Receipt, AdapterError>;
+    async fn receipt(&self, endpoint: &Endpoint, idempotency_key: &str) -> Result<Receipt, AdapterError>;
 }
 
 /// Shared HTTP client settings for adapters: rustls, no proxies from the environment.

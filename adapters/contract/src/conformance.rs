@@ -19,10 +19,7 @@ pub struct Sample {
 
 /// Streams in-memory test bytes as an adapter expects them.
 pub fn file_body(meta: &AttachmentMeta, bytes: &Bytes) -> FileBody {
-    let chunks: Vec<std::io::Result<Bytes>> = bytes
-        .chunks(16 * 1024)
-        .map(|c| Ok(bytes.slice_ref(c)))
-        .collect();
+    let chunks: Vec<std::io::Result<Bytes>> = bytes.chunks(16 * 1024).map(|c| Ok(bytes.slice_ref(c))).collect();
     let body: ByteStream = Box::pin(futures_util::stream::iter(chunks));
     FileBody {
         meta: meta.clone(),
@@ -39,13 +36,15 @@ fn metas(sample: &Sample) -> Vec<AttachmentMeta> {
 }
 
 /// Runs every conformance check; the error names the first property that does not hold.
+/// `endpoint` is the URL the gateway would be configured with for this simulator.
 pub async fn check(
     adapter: &dyn Adapter,
     sim: &SimHandle,
+    endpoint: &str,
     make: impl Fn(&str) -> Sample,
 ) -> Result<(), String> {
     let ep = Endpoint {
-        base_url: sim.url(),
+        base_url: endpoint.to_string(),
         timeout: std::time::Duration::from_secs(5),
     };
     sim.state.set_faults(Faults {
@@ -77,12 +76,7 @@ pub async fn check(
     if r2.record_id != r1.record_id {
         return Err("a repeated submit created a second record".into());
     }
-    let held = sim
-        .state
-        .records()
-        .iter()
-        .filter(|r| r.key == "conformance-a")
-        .count();
+    let held = sim.state.records().iter().filter(|r| r.key == "conformance-a").count();
     if held != 1 {
         return Err(format!("simulator holds {held} records for one key"));
     }
@@ -147,4 +141,92 @@ pub async fn check(
     }
     sim.state.set_faults(Faults::default());
     Ok(())
+}
+
+/// A small canonical case with two PDF attachments, for adapters' conformance runs.
+pub fn sample_case(key: &str) -> Sample {
+    use crate::bundle::*;
+    use sha2::{Digest, Sha256};
+    let files: Vec<(AttachmentMeta, Bytes)> = ["birth-registration-extract", "residence-declaration"]
+        .into_iter()
+        .map(|kind| {
+            let bytes = Bytes::from(format!("%PDF-1.4\n% {kind} {key}\n").repeat(2000));
+            let meta = AttachmentMeta {
+                kind: kind.to_string(),
+                file_name: format!("{kind}.pdf"),
+                media_type: "application/pdf".into(),
+                size: bytes.len() as u64,
+                sha256: hex::encode(Sha256::digest(&bytes)),
+            };
+            (meta, bytes)
+        })
+        .collect();
+    let date = |s: &str| s.parse().expect("static date");
+    let bundle = CaseBundle {
+        receipt_code: format!("CONF-{key}"),
+        procedure: "birth-residence-insurance".into(),
+        commune_code: "22609".into(),
+        received_at: "2026-11-20T02:15:00Z".parse().expect("static instant"),
+        child: Child {
+            full_name: "Nguyễn Ngọc Ánh".into(),
+            sex: Sex::Female,
+            date_of_birth: date("2026-11-10"),
+            personal_id: "056326001234".into(),
+        },
+        birth_registration: BirthRegistration {
+            number: "125".into(),
+            book: "01/2026".into(),
+            registered_on: date("2026-11-20"),
+        },
+        mother: Some(Parent {
+            full_name: "Trần Thị Hồng".into(),
+            personal_id: None,
+        }),
+        father: None,
+        residence: Residence {
+            address: "Thôn Đồng Trăng, Khánh Vĩnh".into(),
+            commune_code: "22609".into(),
+            existing_household: false,
+            household_head_personal_id: None,
+            relationship_to_head: None,
+        },
+        insurance: Insurance {
+            health_facility_code: "56018".into(),
+        },
+        applicant: Applicant {
+            full_name: "Trần Thị Hồng".into(),
+            phone: Some("0905123456".into()),
+            email: None,
+        },
+        attachments: files.iter().map(|(m, _)| m.clone()).collect(),
+    };
+    let message = Message::Case(Box::new(crate::message::CaseEnvelope {
+        idempotency_key: key.to_string(),
+        case_id: format!("case-{key}"),
+        leg_id: key.to_string(),
+        leg: crate::message::LegKind::Residence,
+        office_code: "CA-568".into(),
+        bundle,
+    }));
+    Sample { message, files }
+}
+
+/// A combined result with no files, for the one-stop adapter's conformance run.
+pub fn sample_result(key: &str) -> Sample {
+    let outcome = |state: &str| crate::message::LegOutcome {
+        state: state.into(),
+        result: None,
+    };
+    Sample {
+        message: Message::Result(Box::new(crate::message::CaseResult {
+            idempotency_key: key.to_string(),
+            case_id: format!("case-{key}"),
+            receipt_code: format!("CONF-{key}"),
+            commune_code: "22609".into(),
+            outcome: "completed".into(),
+            residence: outcome("completed"),
+            insurance: outcome("completed"),
+        })),
+        files: Vec::new(),
+    }
 }

@@ -110,9 +110,7 @@ impl Record {
     }
 
     fn complete(&self) -> bool {
-        self.declared
-            .iter()
-            .all(|m| self.files.get(&m.kind) == Some(&m.sha256))
+        self.declared.iter().all(|m| self.files.get(&m.kind) == Some(&m.sha256))
     }
 }
 
@@ -519,9 +517,15 @@ async fn submit(State(w): State<WireState>, headers: axum::http::HeaderMap, mp: 
         Err(m) => return (StatusCode::BAD_REQUEST, m).into_response(),
     };
     if idempotency_key(&headers).as_deref() != Some(env.key.as_str()) {
-        return (StatusCode::BAD_REQUEST, "Idempotency-Key header must match the envelope").into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            "Idempotency-Key header must match the envelope",
+        )
+            .into_response();
     }
-    let drop_files = w.sim.open_envelope(&env.key, &env.case_id, &env.leg_id, env.declared.clone(), env.view);
+    let drop_files = w
+        .sim
+        .open_envelope(&env.key, &env.case_id, &env.leg_id, env.declared.clone(), env.view);
     if !drop_files {
         for (kind, sha) in received.files {
             if env.declared.iter().any(|m| m.kind == kind) {

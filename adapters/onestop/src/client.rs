@@ -34,7 +34,9 @@ impl Adapter for OnestopAdapter {
 
     async fn submit(&self, ep: &Endpoint, message: &Message, files: Vec<FileBody>) -> Result<Receipt, AdapterError> {
         let Message::Result(result) = message else {
-            return Err(AdapterError::Permanent("the one-stop endpoint only takes results".into()));
+            return Err(AdapterError::Permanent(
+                "the one-stop endpoint only takes results".into(),
+            ));
         };
         if !files.is_empty() {
             return Err(AdapterError::Permanent("results carry no files".into()));

@@ -29,11 +29,14 @@ pub fn describe_files(manifest: &mut serde_json::Value, files: &[PushFile]) -> s
         let Some(kind) = att.get("kind").and_then(|k| k.as_str()).map(str::to_string) else {
             continue;
         };
-        let Some(f) = files.iter().find(|f| f.kind == kind) else { continue };
+        let Some(f) = files.iter().find(|f| f.kind == kind) else {
+            continue;
+        };
         let bytes = std::fs::read(&f.path)?;
         let obj = att.as_object_mut().expect("attachment is an object");
         obj.entry("size").or_insert(bytes.len().into());
-        obj.entry("sha256").or_insert(hex::encode(Sha256::digest(&bytes)).into());
+        obj.entry("sha256")
+            .or_insert(hex::encode(Sha256::digest(&bytes)).into());
     }
     Ok(())
 }
@@ -57,7 +60,10 @@ pub async fn push_case(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        form = form.part(f.kind.clone(), Part::bytes(bytes).file_name(name).mime_str(&f.media_type)?);
+        form = form.part(
+            f.kind.clone(),
+            Part::bytes(bytes).file_name(name).mime_str(&f.media_type)?,
+        );
     }
     let resp = http
         .post(format!("{}/api/v1/cases", gateway_url.trim_end_matches('/')))

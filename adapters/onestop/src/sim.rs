@@ -24,7 +24,10 @@ struct St {
 }
 
 async fn take(State(st): State<St>, headers: HeaderMap, body: Bytes) -> Response {
-    let sig = headers.get(signature::HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let sig = headers
+        .get(signature::HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if !signature::verify(&st.secret, &body, sig) {
         return (StatusCode::UNAUTHORIZED, "bad signature").into_response();
     }
@@ -37,7 +40,8 @@ async fn take(State(st): State<St>, headers: HeaderMap, body: Bytes) -> Response
         Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
     let view = serde_json::to_value(&result).unwrap_or_default();
-    st.sim.open_envelope(&result.idempotency_key, &result.case_id, "", Vec::new(), view);
+    st.sim
+        .open_envelope(&result.idempotency_key, &result.case_id, "", Vec::new(), view);
     let receipt = st.sim.receipt(&result.idempotency_key).expect("just recorded");
     answer(gate, Json(receipt).into_response()).await
 }

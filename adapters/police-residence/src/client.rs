@@ -50,7 +50,9 @@ impl Adapter for PoliceResidenceAdapter {
         let json = serde_json::to_string(&reg).map_err(|e| AdapterError::Permanent(e.to_string()))?;
         let mut form = Form::new().part(
             "envelope",
-            Part::text(json).mime_str("application/json").expect("static media type"),
+            Part::text(json)
+                .mime_str("application/json")
+                .expect("static media type"),
         );
         for f in files {
             let kind = f.meta.kind.clone();

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use lienthong_contract::sim::{self, Decider, Faults, Outcome, ParsedEnvelope, Record, SimHandle, SimState, WireFormat};
+use lienthong_contract::sim::{
+    self, Decider, Faults, Outcome, ParsedEnvelope, Record, SimHandle, SimState, WireFormat,
+};
 use lienthong_contract::Receipt;
 
 use crate::wire::Registration;

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use axum::response::{IntoResponse, Response};
-use lienthong_contract::sim::{self, Decider, Faults, Outcome, ParsedEnvelope, Record, SimHandle, SimState, WireFormat};
+use lienthong_contract::sim::{
+    self, Decider, Faults, Outcome, ParsedEnvelope, Record, SimHandle, SimState, WireFormat,
+};
 use lienthong_contract::{AttachmentMeta, Receipt};
 
 use crate::declaration::card_valid_to;

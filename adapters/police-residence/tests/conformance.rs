@@ -1,0 +1,14 @@
+//! The police adapter passes the conformance kit against its simulator over real HTTP.
+
+use lienthong_contract::conformance::{check, sample_case};
+use lienthong_contract::sim::Faults;
+use lienthong_police_residence::{sim, PoliceResidenceAdapter};
+
+#[tokio::test]
+async fn police_adapter_conforms() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let handle = sim::spawn(listener, Faults::default(), 1, None);
+    check(&PoliceResidenceAdapter::default(), &handle, &handle.url(), sample_case)
+        .await
+        .unwrap();
+}
