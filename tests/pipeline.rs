@@ -182,6 +182,25 @@ async fn three_outages_then_success_takes_four_attempts() {
     let c = s.wait_status(&id, "completed", 20).await;
     assert_eq!(leg(&c, "residence")["attempts"], 4);
     assert_eq!(leg(&c, "insurance")["attempts"], 1);
+    let log: Vec<&str> = leg(&c, "residence")["attempt_log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(log, ["retry", "retry", "retry", "delivered"]);
+    // The audit trail records every move of the residence leg, who made it and why.
+    let res_id = leg(&c, "residence")["leg_id"].as_str().unwrap();
+    let moves: Vec<(&str, &str)> = c["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["leg_id"] == res_id && !e["from"].is_null())
+        .map(|e| (e["from"].as_str().unwrap(), e["to"].as_str().unwrap()))
+        .collect();
+    assert_eq!(moves.first(), Some(&("queued", "delivering")));
+    assert_eq!(moves.iter().filter(|m| **m == ("delivering", "queued")).count(), 3);
+    assert_eq!(moves.last(), Some(&("delivered", "completed")));
     assert_eq!(s.police.state.records().iter().filter(|r| r.case_id == id).count(), 1);
 }
 

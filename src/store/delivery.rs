@@ -107,6 +107,16 @@ async fn move_leg(
     Ok(true)
 }
 
+/// Marks a leg's delivery as done: nothing more to send.
+async fn close_delivery(tx: &mut Transaction<'_, Sqlite>, leg_id: &str, now: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE deliveries SET status = 'done', lease_until = NULL, updated_at = ? WHERE leg_id = ?")
+        .bind(now)
+        .bind(leg_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Re-derives the case status from its legs, recording a change.
 async fn refresh_case_status(
     tx: &mut Transaction<'_, Sqlite>,
@@ -287,11 +297,9 @@ impl Store {
 
     /// Drops a claimed delivery whose leg no longer needs it (decided meanwhile).
     pub async fn settle(&self, leg_id: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE deliveries SET status = 'done', lease_until = NULL, updated_at = ? WHERE leg_id = ?")
-            .bind(now_ms())
-            .bind(leg_id)
-            .execute(&self.write)
-            .await?;
+        let mut tx = self.write.begin().await?;
+        close_delivery(&mut tx, leg_id, now_ms()).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -353,11 +361,7 @@ impl Store {
             }
         } else {
             // Decided while we were sending: the receiver has it all, nothing more to deliver.
-            sqlx::query("UPDATE deliveries SET status = 'done', lease_until = NULL, updated_at = ? WHERE leg_id = ?")
-                .bind(now)
-                .bind(leg_id)
-                .execute(&mut *tx)
-                .await?;
+            close_delivery(&mut tx, leg_id, now).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -408,11 +412,7 @@ impl Store {
         .bind(leg_id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE deliveries SET status = 'done', lease_until = NULL, updated_at = ? WHERE leg_id = ?")
-            .bind(now)
-            .bind(leg_id)
-            .execute(&mut *tx)
-            .await?;
+        close_delivery(&mut tx, leg_id, now).await?;
         let rows = sqlx::query("SELECT id, name, state FROM legs WHERE case_id = ?")
             .bind(&leg.case_id)
             .fetch_all(&mut *tx)

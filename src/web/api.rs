@@ -15,7 +15,7 @@ use super::AppState;
 use crate::config::SystemKind;
 use crate::domain::state::LegState;
 use crate::domain::FieldProblem;
-use crate::store::{CaseRow, LegView};
+use crate::store::{AttemptView, CaseRow, LegView};
 
 /// Formats a stored instant in Vietnam's civil time with its offset.
 pub fn local_time(ms: i64) -> String {
@@ -28,7 +28,7 @@ pub fn local_time(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-fn leg_json(l: &LegView) -> Value {
+fn leg_json(l: &LegView, attempts: &[AttemptView]) -> Value {
     json!({
         "leg_id": l.id,
         "name": l.name,
@@ -39,20 +39,48 @@ fn leg_json(l: &LegView) -> Value {
         "completed_at": l.completed_at_ms.map(local_time),
         "result": l.result,
         "last_error": l.last_error,
+        "attempt_log": attempts.iter().map(|a| json!({
+            "number": a.number,
+            "started_at": local_time(a.started_at_ms),
+            "finished_at": local_time(a.finished_at_ms),
+            "outcome": a.outcome,
+            "files_resent": a.files_resent,
+            "error": a.error,
+        })).collect::<Vec<_>>(),
     })
 }
 
 async fn case_json(state: &AppState, row: &CaseRow) -> Result<Value, ApiError> {
-    let legs = state.store.legs(&row.id).await?;
+    let mut legs = Vec::new();
+    for l in state.store.legs(&row.id).await? {
+        legs.push(leg_json(&l, &state.store.attempts(&l.id).await?));
+    }
     let attachments = state.store.attachments(&row.id).await?;
+    let events: Vec<Value> = state
+        .store
+        .events(&row.id)
+        .await?
+        .iter()
+        .map(|e| {
+            json!({
+                "at": local_time(e.at_ms),
+                "leg_id": e.leg_id,
+                "actor": e.actor,
+                "from": e.from_state,
+                "to": e.to_state,
+                "reason": e.reason,
+            })
+        })
+        .collect();
     Ok(json!({
         "case_id": row.id,
         "receipt_code": row.receipt_code,
         "commune_code": row.commune_code,
         "status": row.status,
         "received_at": local_time(row.received_at_ms),
-        "legs": legs.iter().map(leg_json).collect::<Vec<_>>(),
+        "legs": legs,
         "attachments": attachments,
+        "events": events,
     }))
 }
 

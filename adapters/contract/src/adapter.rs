@@ -162,3 +162,43 @@ pub async fn read_body(resp: reqwest::Response) -> Result<String, AdapterError> 
 pub fn stream_body(body: ByteStream) -> reqwest::Body {
     reqwest::Body::wrap_stream(body)
 }
+
+/// A multipart part that streams a file, named by the caller.
+pub fn file_part(file: FileBody) -> Result<reqwest::multipart::Part, AdapterError> {
+    reqwest::multipart::Part::stream_with_length(stream_body(file.body), file.meta.size)
+        .file_name(file.meta.file_name.clone())
+        .mime_str(&file.meta.media_type)
+        .map_err(|e| AdapterError::Permanent(format!("bad media type: {e}")))
+}
+
+/// `PUT`s one file alone to `url` under an idempotency key; returns the receipt's text.
+pub async fn put_file(
+    http: &reqwest::Client,
+    ep: &Endpoint,
+    url: String,
+    key: &str,
+    file: FileBody,
+) -> Result<String, AdapterError> {
+    let resp = http
+        .put(url)
+        .timeout(ep.timeout)
+        .header("idempotency-key", key)
+        .header("content-type", &file.meta.media_type)
+        .header("content-length", file.meta.size)
+        .body(stream_body(file.body))
+        .send()
+        .await
+        .map_err(AdapterError::from_reqwest)?;
+    read_body(resp).await
+}
+
+/// `GET`s a receipt's text.
+pub async fn get_text(http: &reqwest::Client, ep: &Endpoint, url: String) -> Result<String, AdapterError> {
+    let resp = http
+        .get(url)
+        .timeout(ep.timeout)
+        .send()
+        .await
+        .map_err(AdapterError::from_reqwest)?;
+    read_body(resp).await
+}

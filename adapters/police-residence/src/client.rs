@@ -1,7 +1,7 @@
 //! The gateway's client for the police residence system.
 
 use async_trait::async_trait;
-use lienthong_contract::adapter::{http_client, read_body, stream_body};
+use lienthong_contract::adapter::{file_part, get_text, http_client, put_file, read_body};
 use lienthong_contract::{Adapter, AdapterError, Endpoint, FileBody, Message, Receipt};
 use reqwest::multipart::{Form, Part};
 
@@ -26,14 +26,6 @@ fn parse_receipt(body: &str) -> Result<Receipt, AdapterError> {
 
 fn url(ep: &Endpoint, rest: &str) -> String {
     format!("{}{COLLECTION}{rest}", ep.base_url.trim_end_matches('/'))
-}
-
-/// Builds a multipart file part that streams its bytes.
-pub fn file_part(file: FileBody) -> Result<Part, AdapterError> {
-    Part::stream_with_length(stream_body(file.body), file.meta.size)
-        .file_name(file.meta.file_name.clone())
-        .mime_str(&file.meta.media_type)
-        .map_err(|e| AdapterError::Permanent(format!("bad media type: {e}")))
 }
 
 #[async_trait]
@@ -71,28 +63,11 @@ impl Adapter for PoliceResidenceAdapter {
     }
 
     async fn send_file(&self, ep: &Endpoint, key: &str, file: FileBody) -> Result<Receipt, AdapterError> {
-        let resp = self
-            .http
-            .put(url(ep, &format!("/{key}/files/{}", file.meta.kind)))
-            .timeout(ep.timeout)
-            .header("idempotency-key", key)
-            .header("content-type", &file.meta.media_type)
-            .header("content-length", file.meta.size)
-            .body(stream_body(file.body))
-            .send()
-            .await
-            .map_err(AdapterError::from_reqwest)?;
-        parse_receipt(&read_body(resp).await?)
+        let url = url(ep, &format!("/{key}/files/{}", file.meta.kind));
+        parse_receipt(&put_file(&self.http, ep, url, key, file).await?)
     }
 
     async fn receipt(&self, ep: &Endpoint, key: &str) -> Result<Receipt, AdapterError> {
-        let resp = self
-            .http
-            .get(url(ep, &format!("/{key}")))
-            .timeout(ep.timeout)
-            .send()
-            .await
-            .map_err(AdapterError::from_reqwest)?;
-        parse_receipt(&read_body(resp).await?)
+        parse_receipt(&get_text(&self.http, ep, url(ep, &format!("/{key}"))).await?)
     }
 }

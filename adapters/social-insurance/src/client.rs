@@ -1,7 +1,7 @@
 //! The gateway's client for the social-insurance office.
 
 use async_trait::async_trait;
-use lienthong_contract::adapter::{http_client, read_body, stream_body};
+use lienthong_contract::adapter::{file_part, get_text, http_client, put_file, read_body};
 use lienthong_contract::{Adapter, AdapterError, Endpoint, FileBody, Message, Receipt};
 use reqwest::multipart::{Form, Part};
 
@@ -46,11 +46,8 @@ impl Adapter for SocialInsuranceAdapter {
             Part::text(xml).mime_str("application/xml").expect("static media type"),
         );
         for f in files {
-            let part = Part::stream_with_length(stream_body(f.body), f.meta.size)
-                .file_name(f.meta.file_name.clone())
-                .mime_str(&f.meta.media_type)
-                .map_err(|e| AdapterError::Permanent(format!("bad media type: {e}")))?;
-            form = form.part(f.meta.kind.clone(), part);
+            let kind = f.meta.kind.clone();
+            form = form.part(kind, file_part(f)?);
         }
         let resp = self
             .http
@@ -65,28 +62,11 @@ impl Adapter for SocialInsuranceAdapter {
     }
 
     async fn send_file(&self, ep: &Endpoint, key: &str, file: FileBody) -> Result<Receipt, AdapterError> {
-        let resp = self
-            .http
-            .put(url(ep, &format!("/{key}/tep/{}", file.meta.kind)))
-            .timeout(ep.timeout)
-            .header("idempotency-key", key)
-            .header("content-type", &file.meta.media_type)
-            .header("content-length", file.meta.size)
-            .body(stream_body(file.body))
-            .send()
-            .await
-            .map_err(AdapterError::from_reqwest)?;
-        parse_receipt(&read_body(resp).await?)
+        let url = url(ep, &format!("/{key}/tep/{}", file.meta.kind));
+        parse_receipt(&put_file(&self.http, ep, url, key, file).await?)
     }
 
     async fn receipt(&self, ep: &Endpoint, key: &str) -> Result<Receipt, AdapterError> {
-        let resp = self
-            .http
-            .get(url(ep, &format!("/{key}")))
-            .timeout(ep.timeout)
-            .send()
-            .await
-            .map_err(AdapterError::from_reqwest)?;
-        parse_receipt(&read_body(resp).await?)
+        parse_receipt(&get_text(&self.http, ep, url(ep, &format!("/{key}"))).await?)
     }
 }
