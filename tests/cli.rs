@@ -1,0 +1,61 @@
+//! The `lienthong` binary's configuration check: every problem with its file and key, exit 1.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+
+fn check_config(dir: &std::path::Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lienthong"))
+        .args(["--config", dir.to_str().unwrap(), "check-config"])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn the_shipped_demo_configuration_is_valid() {
+    let (code, stdout, stderr) = check_config(&repo().join("config"));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}
+
+#[test]
+fn every_problem_is_reported_with_file_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        "127.0.0.1:1",
+        "http://127.0.0.1:2",
+        "http://127.0.0.1:3",
+        "http://127.0.0.1:4",
+        &Opts::default(),
+    );
+    let gateway = std::fs::read_to_string(dir.path().join("gateway.toml")).unwrap();
+    let gateway = gateway
+        .replace("max_attempts = 10", "max_attempts = 0")
+        .replace(ADMIN, "short")
+        .replace("communes = [\"22612\"]", "communes = [\"22612\", \"99999\"]");
+    std::fs::write(dir.path().join("gateway.toml"), gateway).unwrap();
+    let routes = std::fs::read_to_string(dir.path().join("routes.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("routes.toml"),
+        routes.replacen("police_office = \"CA-568\"", "police_office = \"CA-000\"", 1),
+    )
+    .unwrap();
+
+    let (code, _, stderr) = check_config(dir.path());
+    assert_eq!(code, 1);
+    for want in [
+        "gateway.toml: delivery.retry.max_attempts:",
+        "gateway.toml: systems[4].token:",
+        "gateway.toml: systems[1].communes: commune '99999'",
+        "routes.toml: communes.22609.police_office: no police office 'CA-000'",
+    ] {
+        assert!(stderr.contains(want), "missing `{want}` in:\n{stderr}");
+    }
+}
