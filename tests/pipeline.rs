@@ -145,11 +145,7 @@ async fn a_corrupted_file_is_resent_until_its_hash_matches() {
         ..Opts::default()
     })
     .await;
-    let (m, files) = case_with_code("CORRUPT-1");
-    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = s.push_new("CORRUPT-1").await;
     s.wait_status(&id, "completed", 20).await;
     let rec = s
         .insurance
@@ -174,11 +170,7 @@ async fn three_outages_then_success_takes_four_attempts() {
         ..Opts::default()
     })
     .await;
-    let (m, files) = case_with_code("RETRY-1");
-    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = s.push_new("RETRY-1").await;
     let c = s.wait_status(&id, "completed", 20).await;
     assert_eq!(leg(&c, "residence")["attempts"], 4);
     assert_eq!(leg(&c, "insurance")["attempts"], 1);
@@ -217,11 +209,7 @@ async fn a_time_out_is_retried_without_a_second_record() {
         ..Opts::default()
     })
     .await;
-    let (m, files) = case_with_code("TIMEOUT-1");
-    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = s.push_new("TIMEOUT-1").await;
     s.wait_status(&id, "completed", 20).await;
     let recs: Vec<_> = s
         .insurance
@@ -246,11 +234,7 @@ async fn a_receiver_that_always_fails_leaves_a_dead_leg_that_resend_revives() {
         ..Opts::default()
     })
     .await;
-    let (m, files) = case_with_code("DEAD-1");
-    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = s.push_new("DEAD-1").await;
     let c = wait_leg(&s, &id, "residence", "dead", 20).await;
     let res = leg(&c, "residence");
     assert_eq!(res["attempts"], 3);
@@ -293,11 +277,7 @@ async fn one_rejection_returns_the_case_as_rejected() {
         ..Opts::default()
     })
     .await;
-    let (m, files) = case_with_code("REJECT-1");
-    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = s.push_new("REJECT-1").await;
     let c = s.wait_status(&id, "rejected", 20).await;
     assert_eq!(leg(&c, "residence")["state"], "rejected");
     assert!(leg(&c, "residence")["result"]["reason"].is_string());
@@ -315,11 +295,7 @@ async fn decisions_are_scoped_validated_and_idempotent() {
         ..Opts::default()
     })
     .await;
-    let (m, files) = case_with_code("DECIDE-1");
-    let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = s.push_new("DECIDE-1").await;
     let c = wait_leg(&s, &id, "insurance", "delivered", 20).await;
     let ins = leg(&c, "insurance")["leg_id"].as_str().unwrap().to_string();
     let url = format!("{}/api/v1/legs/{ins}/decision", s.url);

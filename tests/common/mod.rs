@@ -220,6 +220,14 @@ impl Stack {
         push_case(&self.http, &self.url, token, manifest, files).await.unwrap()
     }
 
+    /// Pushes the first fixture under `code` as commune A and returns the new case id.
+    pub async fn push_new(&self, code: &str) -> String {
+        let (m, files) = case_with_code(code);
+        let a = self.push(ONESTOP_A, &m, &files).await;
+        assert_eq!(a.status, 201, "{}", a.body);
+        a.body["case_id"].as_str().unwrap().to_string()
+    }
+
     pub async fn get_case(&self, id: &str) -> Value {
         get_case(&self.http, &self.url, id).await
     }
