@@ -14,6 +14,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::deadline::files::{load_calendar, load_regimes, Regimes};
+use crate::deadline::Calendar;
+
 /// A token or key that never prints.
 #[derive(Clone, Deserialize, PartialEq, Eq)]
 #[serde(transparent)]
@@ -47,6 +50,87 @@ pub struct GatewayConfig {
     pub delivery: DeliveryConfig,
     #[serde(default)]
     pub systems: Vec<SystemConfig>,
+    #[serde(default)]
+    pub deadlines: DeadlinesConfig,
+    #[serde(default)]
+    pub notify: NotifyConfig,
+}
+
+/// Office hours and the sweeper; the calendar and regimes are files of their own.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeadlinesConfig {
+    /// A dossier received at or after this local time counts from the next working day.
+    pub cutoff: jiff::civil::Time,
+    /// A deadline ends at this local time.
+    pub close_of_business: jiff::civil::Time,
+    /// How often the sweeper looks for clocks that changed state.
+    pub sweep_interval_ms: u64,
+}
+
+impl Default for DeadlinesConfig {
+    fn default() -> Self {
+        DeadlinesConfig {
+            cutoff: jiff::civil::Time::constant(15, 0, 0, 0),
+            close_of_business: jiff::civil::Time::constant(17, 0, 0, 0),
+            sweep_interval_ms: 30_000,
+        }
+    }
+}
+
+/// Messages to families, offices and administrators. A channel without its table is off.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// Administrators warned of every clock at risk or overdue.
+    pub admin_emails: Vec<String>,
+    pub email: Option<EmailConfig>,
+    pub sms: Option<SmsConfig>,
+    pub retry: RetryConfig,
+}
+
+/// How email leaves: an SMTP relay.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    pub host: String,
+    pub port: u16,
+    /// `none` (a relay on loopback only), `starttls` or `tls` (both rustls).
+    #[serde(default = "default_tls")]
+    pub tls: EmailTls,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// The sender, e.g. `Liên thông Khánh Vĩnh <lienthong@khanhvinh.gov.vn>`.
+    pub from: String,
+}
+
+fn default_tls() -> EmailTls {
+    EmailTls::Starttls
+}
+
+/// Transport security towards the SMTP relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+/// An HTTP SMS provider: `template` is the JSON body with `{to}` and `{text}` placeholders,
+/// replaced by JSON strings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsConfig {
+    pub url: String,
+    /// Sent as a bearer token.
+    pub token: Option<Secret>,
+    #[serde(default = "default_sms_template")]
+    pub template: String,
+}
+
+fn default_sms_template() -> String {
+    r#"{"to": {to}, "text": {text}}"#.into()
 }
 
 fn default_store_url() -> String {
@@ -180,6 +264,9 @@ pub struct RoutesConfig {
 pub struct OfficeConfig {
     pub name: String,
     pub endpoint: String,
+    /// Where warnings about legs this office holds go.
+    #[serde(default)]
+    pub emails: Vec<String>,
 }
 
 /// A commune and the offices that serve it.
@@ -191,6 +278,9 @@ pub struct CommuneRoute {
     pub insurance_office: String,
     pub onestop_system: String,
     pub onestop_result_url: String,
+    /// The commune officers warned about the commune's cases and asked to confirm apologies.
+    #[serde(default)]
+    pub emails: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -207,6 +297,10 @@ pub struct Config {
     pub routes: RoutesConfig,
     /// Province codes of the personal id (province-codes.md), code → name.
     pub provinces: BTreeMap<String, String>,
+    /// The working calendar from `calendar/<year>.toml`.
+    pub calendar: Calendar,
+    /// The deadline regimes from `regimes.toml`.
+    pub regimes: Regimes,
 }
 
 /// One configuration problem, located by file and key.
@@ -323,15 +417,26 @@ impl Config {
             .and_then(|t| typed::<RoutesConfig>(t, "routes.toml", &mut problems));
         let provinces = read_toml(dir, "provinces.toml", &mut problems)
             .and_then(|t| typed::<ProvincesFile>(t, "provinces.toml", &mut problems));
+        let defaults = DeadlinesConfig::default();
+        let hours = gateway.as_ref().map_or(&defaults, |g| &g.deadlines);
+        let calendar = load_calendar(
+            &dir.join("calendar"),
+            hours.cutoff,
+            hours.close_of_business,
+            &mut problems.0,
+        );
+        let regimes = load_regimes(&dir.join("regimes.toml"), &mut problems.0);
         if let (Some(g), Some(r), Some(p)) = (&gateway, &routes, &provinces) {
             check(g, r, &p.provinces, &mut problems);
         }
-        match (gateway, routes, provinces) {
-            (Some(gateway), Some(routes), Some(p)) if problems.0.is_empty() => Ok(Config {
+        match (gateway, routes, provinces, regimes) {
+            (Some(gateway), Some(routes), Some(p), Some(regimes)) if problems.0.is_empty() => Ok(Config {
                 dir: dir.to_path_buf(),
                 gateway,
                 routes,
                 provinces: p.provinces,
+                calendar,
+                regimes,
             }),
             _ => Err(problems),
         }
@@ -364,6 +469,41 @@ fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<String, Strin
     }
     if d.retry.factor < 1.0 {
         p.push(GW, "delivery.retry.factor", "must be at least 1.0");
+    }
+    if g.deadlines.cutoff > g.deadlines.close_of_business {
+        p.push(GW, "deadlines.cutoff", "must not be after close_of_business");
+    }
+    if g.deadlines.sweep_interval_ms == 0 {
+        p.push(GW, "deadlines.sweep_interval_ms", "must be at least 1");
+    }
+    if let Some(sms) = &g.notify.sms {
+        if !is_url(&sms.url) {
+            p.push(GW, "notify.sms.url", "must be an http(s) URL");
+        }
+        if !(sms.template.contains("{to}") && sms.template.contains("{text}")) {
+            p.push(GW, "notify.sms.template", "must contain {to} and {text}");
+        }
+    }
+    if let Some(email) = &g.notify.email {
+        if email.from.parse::<lettre::message::Mailbox>().is_err() {
+            p.push(
+                GW,
+                "notify.email.from",
+                "must be a mailbox like 'Tên <dia.chi@mien.vn>'",
+            );
+        }
+        if email.username.is_some() != email.password.is_some() {
+            p.push(GW, "notify.email.username", "username and password go together");
+        }
+    }
+    for (i, e) in g.notify.admin_emails.iter().enumerate() {
+        if e.parse::<lettre::Address>().is_err() {
+            p.push(
+                GW,
+                format!("notify.admin_emails[{i}]"),
+                format!("'{e}' is not an email address"),
+            );
+        }
     }
     if d.breaker.failure_threshold == 0 {
         p.push(GW, "delivery.breaker.failure_threshold", "must be at least 1");

@@ -15,7 +15,9 @@
 //! Adapters for each receiving system and their simulators live in `adapters/*`.
 
 pub mod blobs;
+pub mod clock;
 pub mod config;
+pub mod deadline;
 pub mod delivery;
 pub mod demo;
 pub mod domain;

@@ -133,6 +133,12 @@ token = "{ADMIN}"
     std::fs::write(dir.join("gateway.toml"), gateway).unwrap();
     std::fs::write(dir.join("routes.toml"), routes).unwrap();
     std::fs::copy(repo().join("config/provinces.toml"), dir.join("provinces.toml")).unwrap();
+    std::fs::copy(repo().join("config/regimes.toml"), dir.join("regimes.toml")).unwrap();
+    std::fs::create_dir_all(dir.join("calendar")).unwrap();
+    for year in ["2025", "2026", "2027"] {
+        let file = format!("calendar/{year}.toml");
+        std::fs::copy(repo().join("config").join(&file), dir.join(&file)).unwrap();
+    }
 }
 
 /// Simulators, a gateway and a client.
