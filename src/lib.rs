@@ -22,6 +22,8 @@ pub mod delivery;
 pub mod demo;
 pub mod domain;
 pub mod intake;
+pub mod notify;
+pub mod report;
 pub mod routing;
 pub mod store;
 pub mod telemetry;
@@ -32,6 +34,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use clock::Clock;
 use lienthong_contract::Adapter;
 use tokio::sync::{watch, Notify};
 
@@ -45,6 +48,7 @@ pub struct App {
     listener: tokio::net::TcpListener,
     state: AppState,
     deliverer: Arc<Deliverer>,
+    notifier: Arc<notify::Notifier>,
 }
 
 /// A running gateway.
@@ -55,6 +59,7 @@ pub struct Running {
     shutdown: watch::Sender<bool>,
     server: tokio::task::JoinHandle<()>,
     workers: tokio::task::JoinHandle<()>,
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl App {
@@ -63,12 +68,13 @@ impl App {
         let listener = tokio::net::TcpListener::bind(config.gateway.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.gateway.listen))?;
-        Self::with_listener(config, listener).await
+        Self::with_listener(config, listener, Clock::system()).await
     }
 
-    /// Like [`App::build`] on an already bound listener (tests bind port 0 first).
-    pub async fn with_listener(config: Config, listener: tokio::net::TcpListener) -> anyhow::Result<App> {
-        let store = Store::open(&config.gateway.store_url)
+    /// Like [`App::build`] on an already bound listener and a given clock (tests bind port 0
+    /// first and move time forward by working days).
+    pub async fn with_listener(config: Config, listener: tokio::net::TcpListener, clock: Clock) -> anyhow::Result<App> {
+        let store = Store::open(&config.gateway.store_url, clock)
             .await
             .context("cannot open the store")?;
         let blobs =
@@ -98,9 +104,11 @@ impl App {
             config.gateway.delivery.clone(),
             Arc::clone(&wake),
         ));
+        let config = Arc::new(config);
+        let notifier = Arc::new(notify::Notifier::new(Arc::clone(&config), store.clone())?);
         let state = AppState {
             auth: Arc::new(web::auth::Auth::new(&config.gateway.systems)),
-            config: Arc::new(config),
+            config,
             store,
             blobs,
             wake,
@@ -110,6 +118,7 @@ impl App {
             listener,
             state,
             deliverer,
+            notifier,
         })
     }
 
@@ -132,6 +141,11 @@ impl App {
                 tracing::error!(error = %e, "HTTP server stopped");
             }
         });
+        let sweeper = deadline::sweeper::Sweeper::new(Arc::clone(&self.state.config), self.state.store.clone());
+        let background = vec![
+            tokio::spawn(sweeper.run(rx.clone())),
+            tokio::spawn(Arc::clone(&self.notifier).run(rx.clone())),
+        ];
         let workers = tokio::spawn(Arc::clone(&self.deliverer).run(rx));
         Running {
             addr,
@@ -140,6 +154,7 @@ impl App {
             shutdown: tx,
             server,
             workers,
+            background,
         }
     }
 }
@@ -155,6 +170,9 @@ impl Running {
         let _ = self.shutdown.send(true);
         let _ = self.server.await;
         let _ = self.workers.await;
+        for task in self.background {
+            let _ = task.await;
+        }
         self.store.close().await;
     }
 }

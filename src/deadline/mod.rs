@@ -8,6 +8,7 @@
 pub mod calendar;
 pub mod files;
 pub mod regime;
+pub mod sweeper;
 
 use jiff::civil::Date;
 use jiff::Timestamp;

@@ -122,7 +122,7 @@ impl Regime {
                 let needed = self.commune_days + leg.days(verification);
                 if needed > self.total(verification) {
                     p.push((
-                        format!("{name}"),
+                        name.to_string(),
                         format!(
                             "commune_days + deliver_days + decide_days{} = {needed} exceeds the total of {}",
                             if verification { "_verification" } else { "" },

@@ -25,7 +25,7 @@ use crate::blobs::Blobs;
 use crate::config::DeliveryConfig;
 use crate::domain::state::{return_outcome, LegState};
 use crate::store::Finish;
-use crate::store::{now_ms, DeliveryJob, Store};
+use crate::store::{DeliveryJob, Store};
 use breaker::Breakers;
 use policy::RetryPolicy;
 
@@ -136,7 +136,7 @@ impl Deliverer {
             let _ = self.store.settle(leg_id).await;
             return;
         }
-        if let Err(until) = self.breakers.check(&job.endpoint, now_ms()) {
+        if let Err(until) = self.breakers.check(&job.endpoint, self.store.now_ms()) {
             metrics::counter!("lienthong_delivery_attempts_total", "leg" => leg, "outcome" => "deferred").increment(1);
             if let Err(e) = self.store.defer(leg_id, until).await {
                 tracing::warn!(leg_id, error = %e, "cannot defer a delivery");
@@ -150,9 +150,9 @@ impl Deliverer {
                 return;
             }
         };
-        let started = now_ms();
+        let started = self.store.now_ms();
         let result = self.attempt(&job).await;
-        let now = now_ms();
+        let now = self.store.now_ms();
         let finish = match result {
             Ok(files_resent) => {
                 self.breakers.success(&job.endpoint);

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use axum::extract::Multipart;
 use axum::http::StatusCode;
 use bytes::Bytes;
-use lienthong_contract::CaseBundle;
+use lienthong_contract::{CaseBundle, LegKind};
 use serde_json::Value;
 
 use crate::blobs::{magic_matches, BlobError, TempBlob};
@@ -20,7 +20,7 @@ use crate::domain::bundle::{content_hash, parse, Rules};
 use crate::domain::text::nfc_json;
 use crate::domain::FieldProblem;
 use crate::routing::destinations;
-use crate::store::cases::NewLeg;
+use crate::store::cases::{NewDeadline, NewLeg};
 use crate::store::{CaseRow, NewCase, StoreError};
 use crate::web::auth::Caller;
 use crate::web::error::ApiError;
@@ -182,7 +182,7 @@ pub async fn push(state: &AppState, caller: &Caller, mp: Multipart) -> Result<(S
         let is_province = |p: &str| config.provinces.contains_key(p);
         let is_routed = |c: &str| config.routes.communes.contains_key(c);
         let rules = Rules {
-            now: jiff::Timestamp::now(),
+            now: state.store.clock().now(),
             max_attachment_bytes: config.gateway.attachment_max_bytes,
             is_province: &is_province,
             is_routed_commune: &is_routed,
@@ -245,6 +245,16 @@ async fn store_case(
         }
     }
     let case_id = uuid::Uuid::now_v7().to_string();
+    let (regime_name, regime) = state.config.regimes.default_regime();
+    let plan = crate::deadline::plan(&state.config.calendar, regime, bundle.received_at, false);
+    if plan.calendar_missing {
+        tracing::warn!(case_id = %case_id, due_day = %plan.case.day, "no calendar file for a year of this deadline: weekends only were used");
+    }
+    let due_of = |kind: LegKind| match kind {
+        LegKind::Residence => Some(plan.residence),
+        LegKind::Insurance => Some(plan.insurance),
+        LegKind::Return => None,
+    };
     let new = NewCase {
         id: case_id.clone(),
         source: caller.system_id.clone(),
@@ -261,8 +271,14 @@ async fn store_case(
                 kind: d.kind,
                 office_code: d.office_code,
                 endpoint: d.endpoint,
+                due: due_of(d.kind),
             })
             .collect(),
+        deadline: NewDeadline {
+            regime_name: regime_name.to_string(),
+            regime: regime.clone(),
+            plan: plan.clone(),
+        },
     };
     match state.store.create_case(&new, &caller.actor()).await {
         Ok(()) => {}

@@ -3,8 +3,10 @@
 use lienthong_contract::{AttachmentMeta, LegKind};
 use sqlx::{Row, Sqlite, Transaction};
 
-use super::{now_ms, Store, StoreError};
+use super::{Store, StoreError};
+use crate::deadline::{ClockState, Due, Plan, Regime};
 use crate::domain::state::{CaseStatus, LegState};
+use jiff::civil::Date;
 
 /// A leg to create with its case.
 pub struct NewLeg {
@@ -12,6 +14,15 @@ pub struct NewLeg {
     pub kind: LegKind,
     pub office_code: String,
     pub endpoint: String,
+    /// The leg's own deadline; the return leg runs on the case's.
+    pub due: Option<Due>,
+}
+
+/// The deadline of a case as planned at intake.
+pub struct NewDeadline {
+    pub regime_name: String,
+    pub regime: Regime,
+    pub plan: Plan,
 }
 
 /// Everything written at intake, in one transaction.
@@ -26,6 +37,7 @@ pub struct NewCase {
     pub attachments: Vec<AttachmentMeta>,
     /// Residence and insurance legs are queued at once; the return leg waits.
     pub legs: Vec<NewLeg>,
+    pub deadline: NewDeadline,
 }
 
 /// A stored case.
@@ -39,6 +51,25 @@ pub struct CaseRow {
     pub received_at_ms: i64,
     pub content_sha256: String,
     pub bundle_json: String,
+    pub regime_name: Option<String>,
+    pub regime: Option<Regime>,
+    pub receipt_day: Option<Date>,
+    pub due_day: Option<Date>,
+    pub due_at_ms: Option<i64>,
+    pub at_risk_at_ms: Option<i64>,
+    pub appointment_day: Option<Date>,
+    pub calendar_missing: bool,
+    pub created_at_ms: i64,
+}
+
+impl CaseRow {
+    /// The clock state now; `None` for a finished case or one without a deadline.
+    pub fn clock(&self, now_ms: i64) -> Option<ClockState> {
+        if !matches!(self.status.as_str(), "in_progress" | "needs_supplement") {
+            return None;
+        }
+        Some(ClockState::at(now_ms, self.at_risk_at_ms?, self.due_at_ms?))
+    }
 }
 
 /// A stored leg.
@@ -54,6 +85,21 @@ pub struct LegView {
     pub delivered_at_ms: Option<i64>,
     pub completed_at_ms: Option<i64>,
     pub result: Option<serde_json::Value>,
+    pub due_day: Option<Date>,
+    pub due_at_ms: Option<i64>,
+    pub at_risk_at_ms: Option<i64>,
+    pub window_ends_at_ms: Option<i64>,
+}
+
+impl LegView {
+    /// The clock state now; `None` when the leg's clock is not running (decided, paused, return).
+    pub fn clock(&self, now_ms: i64) -> Option<ClockState> {
+        let running = matches!(self.state.as_str(), "queued" | "delivering" | "delivered" | "dead");
+        if !running {
+            return None;
+        }
+        Some(ClockState::at(now_ms, self.at_risk_at_ms?, self.due_at_ms?))
+    }
 }
 
 /// One delivery attempt of a leg.
@@ -70,12 +116,45 @@ pub struct AttemptView {
 /// One row of the audit trail.
 #[derive(Debug, Clone)]
 pub struct EventView {
+    pub id: i64,
+    pub kind: String,
+    pub case_id: String,
     pub at_ms: i64,
     pub leg_id: Option<String>,
     pub actor: String,
     pub from_state: Option<String>,
     pub to_state: String,
     pub reason: Option<String>,
+}
+
+/// Parses a stored ISO day.
+pub(super) fn parse_day(s: Option<String>) -> Option<Date> {
+    s.and_then(|d| d.parse().ok())
+}
+
+/// Appends one non-state fact (a clock transition, an apology, a supplement) to the trail.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn fact(
+    tx: &mut Transaction<'_, Sqlite>,
+    case_id: &str,
+    leg_id: Option<&str>,
+    at: i64,
+    actor: &str,
+    kind: &str,
+    to: &str,
+    reason: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO events (case_id, leg_id, at, actor, to_state, reason, kind) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind(case_id)
+        .bind(leg_id)
+        .bind(at)
+        .bind(actor)
+        .bind(to)
+        .bind(reason)
+        .bind(kind)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Appends one audit event inside a transaction.
@@ -105,7 +184,21 @@ pub(super) async fn event(
     Ok(())
 }
 
-fn case_row(r: &sqlx::sqlite::SqliteRow) -> CaseRow {
+pub(super) fn event_view(r: &sqlx::sqlite::SqliteRow) -> EventView {
+    EventView {
+        id: r.get("id"),
+        kind: r.get("kind"),
+        case_id: r.get("case_id"),
+        at_ms: r.get("at"),
+        leg_id: r.get("leg_id"),
+        actor: r.get("actor"),
+        from_state: r.get("from_state"),
+        to_state: r.get("to_state"),
+        reason: r.get("reason"),
+    }
+}
+
+pub(super) fn case_row(r: &sqlx::sqlite::SqliteRow) -> CaseRow {
     CaseRow {
         id: r.get("id"),
         source: r.get("source"),
@@ -115,6 +208,17 @@ fn case_row(r: &sqlx::sqlite::SqliteRow) -> CaseRow {
         received_at_ms: r.get("received_at"),
         content_sha256: r.get("content_sha256"),
         bundle_json: r.get("bundle"),
+        regime_name: r.get("regime"),
+        regime: r
+            .get::<Option<String>, _>("regime_json")
+            .and_then(|s| serde_json::from_str(&s).ok()),
+        receipt_day: parse_day(r.get("receipt_day")),
+        due_day: parse_day(r.get("due_day")),
+        due_at_ms: r.get("due_at"),
+        at_risk_at_ms: r.get("at_risk_at"),
+        appointment_day: parse_day(r.get("appointment_day")),
+        calendar_missing: r.get::<i64, _>("calendar_missing") != 0,
+        created_at_ms: r.get("created_at"),
     }
 }
 
@@ -132,20 +236,29 @@ pub(super) fn leg_view(r: &sqlx::sqlite::SqliteRow) -> LegView {
         result: r
             .get::<Option<String>, _>("result")
             .and_then(|s| serde_json::from_str(&s).ok()),
+        due_day: parse_day(r.get("due_day")),
+        due_at_ms: r.get("due_at"),
+        at_risk_at_ms: r.get("at_risk_at"),
+        window_ends_at_ms: r.get("window_ends_at"),
     }
 }
 
-const CASE_COLUMNS: &str = "id, source, receipt_code, commune_code, status, received_at, content_sha256, bundle";
+pub(super) const CASE_COLUMNS: &str =
+    "id, source, receipt_code, commune_code, status, received_at, content_sha256, bundle,
+    regime, regime_json, receipt_day, due_day, due_at, at_risk_at, appointment_day, calendar_missing, created_at";
 
 impl Store {
     /// Writes a case, its attachments, its legs, their first deliveries and the events, in ONE
     /// transaction. [`StoreError::Duplicate`] when `(source, receipt_code)` exists.
     pub async fn create_case(&self, c: &NewCase, actor: &str) -> Result<(), StoreError> {
-        let now = now_ms();
+        let now = self.now_ms();
         let mut tx = self.write.begin().await?;
+        let d = &c.deadline;
         let inserted = sqlx::query(
-            "INSERT INTO cases (id, source, receipt_code, commune_code, status, received_at, content_sha256, bundle, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, receipt_code) DO NOTHING",
+            "INSERT INTO cases (id, source, receipt_code, commune_code, status, received_at, content_sha256, bundle,
+                created_at, updated_at, regime, regime_json, receipt_day, due_day, due_at, at_risk_at, appointment_day,
+                calendar_missing)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, receipt_code) DO NOTHING",
         )
         .bind(&c.id)
         .bind(&c.source)
@@ -157,6 +270,14 @@ impl Store {
         .bind(&c.bundle_json)
         .bind(now)
         .bind(now)
+        .bind(&d.regime_name)
+        .bind(serde_json::to_string(&d.regime).map_err(|e| sqlx::Error::Encode(Box::new(e)))?)
+        .bind(d.plan.receipt_day.to_string())
+        .bind(d.plan.case.day.to_string())
+        .bind(d.plan.case.due_at.as_millisecond())
+        .bind(d.plan.case.at_risk_at.as_millisecond())
+        .bind(d.plan.case.day.to_string())
+        .bind(d.plan.calendar_missing)
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 0 {
@@ -191,7 +312,8 @@ impl Store {
                 LegState::Queued
             };
             sqlx::query(
-                "INSERT INTO legs (id, case_id, name, state, office_code, endpoint, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO legs (id, case_id, name, state, office_code, endpoint, updated_at, due_day, due_at, at_risk_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(&leg.id)
             .bind(&c.id)
@@ -200,6 +322,9 @@ impl Store {
             .bind(&leg.office_code)
             .bind(&leg.endpoint)
             .bind(now)
+            .bind(leg.due.map(|d| d.day.to_string()))
+            .bind(leg.due.map(|d| d.due_at.as_millisecond()))
+            .bind(leg.due.map(|d| d.at_risk_at.as_millisecond()))
             .execute(&mut *tx)
             .await?;
             event(
@@ -329,17 +454,7 @@ impl Store {
             .bind(case_id)
             .fetch_all(&self.read)
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| EventView {
-                at_ms: r.get("at"),
-                leg_id: r.get("leg_id"),
-                actor: r.get("actor"),
-                from_state: r.get("from_state"),
-                to_state: r.get("to_state"),
-                reason: r.get("reason"),
-            })
-            .collect())
+        Ok(rows.iter().map(event_view).collect())
     }
 
     /// True when some stored attachment still points at this blob.

@@ -7,7 +7,8 @@ use lienthong_contract::{AttachmentMeta, CaseBundle, LegKind};
 use sqlx::{Row, Sqlite, Transaction};
 
 use super::cases::{event, leg_view};
-use super::{now_ms, Store, StoreError};
+use super::{Store, StoreError};
+use crate::deadline::Paused;
 use crate::domain::state::{can_move, case_status, return_outcome, CaseStatus, LegState};
 
 /// What a worker needs to run one delivery.
@@ -70,7 +71,7 @@ async fn leg_state(tx: &mut Transaction<'_, Sqlite>, leg_id: &str) -> Result<(St
 
 /// Moves a leg if the machine allows it, with its event; false when the leg was elsewhere.
 #[allow(clippy::too_many_arguments)]
-async fn move_leg(
+pub(super) async fn move_leg(
     tx: &mut Transaction<'_, Sqlite>,
     case_id: &str,
     leg_id: &str,
@@ -118,7 +119,7 @@ async fn close_delivery(tx: &mut Transaction<'_, Sqlite>, leg_id: &str, now: i64
 }
 
 /// Re-derives the case status from its legs, recording a change.
-async fn refresh_case_status(
+pub(super) async fn refresh_case_status(
     tx: &mut Transaction<'_, Sqlite>,
     case_id: &str,
     now: i64,
@@ -166,7 +167,7 @@ impl Store {
 
     /// Leases up to `limit` due deliveries (or ones whose lease expired), oldest due first.
     pub async fn claim_due(&self, limit: usize, lease_ms: i64) -> Result<Vec<String>, StoreError> {
-        let now = now_ms();
+        let now = self.now_ms();
         let rows = sqlx::query(
             "UPDATE deliveries SET status = 'leased', lease_until = ?1, updated_at = ?2
              WHERE leg_id IN (
@@ -239,7 +240,7 @@ impl Store {
     /// Starts an attempt: the leg becomes `delivering` and both counters go up.
     /// Returns the leg's attempt number.
     pub async fn begin_attempt(&self, leg_id: &str) -> Result<u32, StoreError> {
-        let now = now_ms();
+        let now = self.now_ms();
         let mut tx = self.write.begin().await?;
         let (case_id, _, state) = leg_state(&mut tx, leg_id).await?;
         if state == LegState::Queued {
@@ -288,7 +289,7 @@ impl Store {
     pub async fn defer(&self, leg_id: &str, due_at_ms: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE deliveries SET status = 'pending', lease_until = NULL, due_at = ?, updated_at = ? WHERE leg_id = ? AND status = 'leased'")
             .bind(due_at_ms)
-            .bind(now_ms())
+            .bind(self.now_ms())
             .bind(leg_id)
             .execute(&self.write)
             .await?;
@@ -298,7 +299,7 @@ impl Store {
     /// Drops a claimed delivery whose leg no longer needs it (decided meanwhile).
     pub async fn settle(&self, leg_id: &str) -> Result<(), StoreError> {
         let mut tx = self.write.begin().await?;
-        close_delivery(&mut tx, leg_id, now_ms()).await?;
+        close_delivery(&mut tx, leg_id, self.now_ms()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -311,7 +312,7 @@ impl Store {
         started_ms: i64,
         finish: Finish,
     ) -> Result<(), StoreError> {
-        let now = now_ms();
+        let now = self.now_ms();
         let mut tx = self.write.begin().await?;
         let (case_id, name, state) = leg_state(&mut tx, leg_id).await?;
         let (outcome, error, resent) = match &finish {
@@ -377,8 +378,9 @@ impl Store {
         to: LegState,
         result: &serde_json::Value,
         reason: &str,
+        pause: Option<&Paused>,
     ) -> Result<DecisionApplied, StoreError> {
-        let now = now_ms();
+        let now = self.now_ms();
         let mut tx = self.write.begin().await?;
         let row = sqlx::query("SELECT * FROM legs WHERE id = ?")
             .bind(leg_id)
@@ -402,6 +404,9 @@ impl Store {
             return Err(StoreError::InvalidState(leg.state));
         }
         move_leg(&mut tx, &leg.case_id, leg_id, state, to, now, actor, Some(reason)).await?;
+        if let (LegState::NeedsSupplement, Some(paused)) = (to, pause) {
+            Store::pause_leg(&mut tx, leg_id, now, paused).await?;
+        }
         let completed_at = matches!(to, LegState::Completed | LegState::Rejected).then_some(now);
         sqlx::query(
             "UPDATE legs SET result = ?, completed_at = ?, delivered_at = COALESCE(delivered_at, ?), last_error = NULL WHERE id = ?",
@@ -459,7 +464,7 @@ impl Store {
 
     /// An operator puts a dead leg back in the queue with a fresh retry budget.
     pub async fn resend(&self, leg_id: &str, actor: &str) -> Result<String, StoreError> {
-        let now = now_ms();
+        let now = self.now_ms();
         let mut tx = self.write.begin().await?;
         let (case_id, _, state) = leg_state(&mut tx, leg_id).await?;
         if state != LegState::Dead

@@ -7,13 +7,18 @@
 //! at start-up.
 
 pub mod cases;
+pub mod clocks;
 mod delivery;
+pub mod notices;
+pub mod reports;
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+
+use crate::clock::Clock;
 
 pub use cases::{AttemptView, CaseRow, EventView, LegView, NewCase};
 pub use delivery::{DecisionApplied, DeliveryJob, Finish};
@@ -33,21 +38,17 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-/// Milliseconds since the epoch, the store's time unit.
-pub fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
-}
-
-/// The store's connection pools.
+/// The store's connection pools and the clock its timestamps come from.
 #[derive(Clone)]
 pub struct Store {
     write: SqlitePool,
     read: SqlitePool,
+    clock: Clock,
 }
 
 impl Store {
     /// Opens (creating if needed) the SQLite file and runs pending migrations.
-    pub async fn open(url: &str) -> Result<Store, StoreError> {
+    pub async fn open(url: &str, clock: Clock) -> Result<Store, StoreError> {
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -69,7 +70,7 @@ impl Store {
             .max_connections(4)
             .connect_with(opts.read_only(true))
             .await?;
-        let store = Store { write, read };
+        let store = Store { write, read, clock };
         store.release_leases().await?;
         Ok(store)
     }
@@ -81,7 +82,17 @@ impl Store {
 
     /// Runs only the migrations (the `migrate` command).
     pub async fn migrate(url: &str) -> Result<(), StoreError> {
-        Store::open(url).await.map(|_| ())
+        Store::open(url, Clock::system()).await.map(|_| ())
+    }
+
+    /// The clock every stored instant comes from.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Now, in the store's unit (milliseconds since the epoch) and by the store's clock.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     /// Closes both pools, flushing the WAL.

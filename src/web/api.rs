@@ -28,7 +28,18 @@ pub fn local_time(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-fn leg_json(l: &LegView, attempts: &[AttemptView]) -> Value {
+/// The deadline of a case as the API shows it; `state` is derived from now at every read.
+pub fn deadline_json(row: &CaseRow, now_ms: i64) -> Value {
+    json!({
+        "due_at": row.due_at_ms.map(local_time),
+        "due_date": row.due_day.map(|d| d.to_string()),
+        "state": row.clock(now_ms).map(|c| c.as_str()),
+        "regime": row.regime_name,
+        "calendar_missing": row.calendar_missing,
+    })
+}
+
+fn leg_json(l: &LegView, attempts: &[AttemptView], now_ms: i64) -> Value {
     json!({
         "leg_id": l.id,
         "name": l.name,
@@ -39,6 +50,9 @@ fn leg_json(l: &LegView, attempts: &[AttemptView]) -> Value {
         "completed_at": l.completed_at_ms.map(local_time),
         "result": l.result,
         "last_error": l.last_error,
+        "due_at": l.due_at_ms.map(local_time),
+        "clock": l.clock(now_ms).map(|c| c.as_str()),
+        "supplement_window_ends_at": l.window_ends_at_ms.map(local_time),
         "attempt_log": attempts.iter().map(|a| json!({
             "number": a.number,
             "started_at": local_time(a.started_at_ms),
@@ -51,10 +65,13 @@ fn leg_json(l: &LegView, attempts: &[AttemptView]) -> Value {
 }
 
 async fn case_json(state: &AppState, row: &CaseRow) -> Result<Value, ApiError> {
+    let now = state.store.now_ms();
     let mut legs = Vec::new();
     for l in state.store.legs(&row.id).await? {
-        legs.push(leg_json(&l, &state.store.attempts(&l.id).await?));
+        legs.push(leg_json(&l, &state.store.attempts(&l.id).await?, now));
     }
+    let notifications = state.store.notices(&row.id).await?;
+    let apology = state.store.apology(&row.id).await?;
     let attachments = state.store.attachments(&row.id).await?;
     let events: Vec<Value> = state
         .store
@@ -64,6 +81,7 @@ async fn case_json(state: &AppState, row: &CaseRow) -> Result<Value, ApiError> {
         .map(|e| {
             json!({
                 "at": local_time(e.at_ms),
+                "kind": e.kind,
                 "leg_id": e.leg_id,
                 "actor": e.actor,
                 "from": e.from_state,
@@ -78,13 +96,18 @@ async fn case_json(state: &AppState, row: &CaseRow) -> Result<Value, ApiError> {
         "commune_code": row.commune_code,
         "status": row.status,
         "received_at": local_time(row.received_at_ms),
+        "appointment_date": row.appointment_day.map(|d| d.to_string()),
+        "deadline": deadline_json(row, now),
         "legs": legs,
         "attachments": attachments,
+        "apology": apology,
+        "notifications": notifications,
         "events": events,
     }))
 }
 
-fn may_read(caller: &Caller, row: &CaseRow) -> bool {
+/// Whether a caller may read a case: operators all, a one-stop system its communes'.
+pub fn may_read(caller: &Caller, row: &CaseRow) -> bool {
     match caller.kind {
         SystemKind::Admin => true,
         SystemKind::Onestop => caller.communes.contains(&row.commune_code),
@@ -109,7 +132,13 @@ pub async fn push_case(
     let (status, row) = crate::intake::push(&state, &caller, mp).await?;
     Ok((
         status,
-        Json(json!({ "case_id": row.id, "receipt_code": row.receipt_code, "status": row.status })),
+        Json(json!({
+            "case_id": row.id,
+            "receipt_code": row.receipt_code,
+            "status": row.status,
+            "appointment_date": row.appointment_day.map(|d| d.to_string()),
+            "due": deadline_json(&row, state.store.now_ms()),
+        })),
     )
         .into_response())
 }
@@ -245,9 +274,14 @@ pub async fn decide(
         return Err(ApiError::forbidden("Mã truy cập này không được quyết định chặng đó"));
     }
     let (to, result, reason) = parse_decision(&leg.name, body)?;
+    let pause = if to == LegState::NeedsSupplement {
+        super::deadlines::pause_of(&state, &leg).await?
+    } else {
+        None
+    };
     let applied = state
         .store
-        .record_decision(&leg_id, &caller.actor(), to, &result, &reason)
+        .record_decision(&leg_id, &caller.actor(), to, &result, &reason, pause.as_ref())
         .await?;
     if applied.changed {
         tracing::info!(case_id = %applied.case_id, leg = %leg.name, state = to.as_str(), "decision recorded");

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod deadlines;
 pub mod error;
 pub mod metrics;
 
@@ -37,6 +38,14 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/cases", post(api::push_case).get(api::find_cases))
         .route("/api/v1/cases/{case_id}", get(api::get_case))
+        .route("/api/v1/cases/{case_id}/supplement", post(deadlines::supplement))
+        .route("/api/v1/cases/{case_id}/apology", get(deadlines::apology))
+        .route(
+            "/api/v1/cases/{case_id}/apology/confirm",
+            post(deadlines::confirm_apology),
+        )
+        .route("/api/v1/cases/{case_id}/apology/print", get(deadlines::print_apology))
+        .route("/api/v1/reports", get(deadlines::reports))
         .route("/api/v1/legs/{leg_id}/decision", post(api::decide))
         .route("/api/v1/legs/{leg_id}/resend", post(api::resend))
         .route("/healthz", get(|| async { "ok" }))

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use lienthong::clock::Clock;
 use lienthong::config::Config;
 use lienthong::{App, Running};
 use lienthong_contract::sim::{Faults, SimHandle};
@@ -28,6 +29,7 @@ pub struct Opts {
     pub max_attempts: u32,
     pub breaker_threshold: u32,
     pub request_timeout_ms: u64,
+    pub clock: Clock,
 }
 
 impl Default for Opts {
@@ -39,6 +41,7 @@ impl Default for Opts {
             max_attempts: 10,
             breaker_threshold: 1000,
             request_timeout_ms: 3000,
+            clock: Clock::system(),
         }
     }
 }
@@ -190,7 +193,10 @@ pub async fn spawn_stack(opts: Opts) -> Stack {
         &opts,
     );
     let config = Config::load_with_env(dir.path(), std::iter::empty()).unwrap();
-    let gateway = App::with_listener(config, gw_listener).await.unwrap().spawn();
+    let gateway = App::with_listener(config, gw_listener, opts.clock.clone())
+        .await
+        .unwrap()
+        .spawn();
     Stack {
         gateway: Some(gateway),
         url,

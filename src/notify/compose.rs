@@ -1,0 +1,213 @@
+//! Turns the event trail into messages: each event that concerns a family, an office or the
+//! administrators becomes one message per configured channel, queued with a dedupe key derived
+//! from the event, so reading an event twice never sends twice.
+
+use lienthong_contract::CaseBundle;
+
+use super::templates::{self, Family, Text};
+use crate::config::Config;
+use crate::store::notices::NewNotice;
+use crate::store::{CaseRow, EventView, LegView, Store, StoreError};
+
+/// Who a message goes to.
+enum To {
+    /// The applicant, by SMS and email when each is known and configured.
+    Family,
+    /// Officials by email.
+    Officials(Vec<String>),
+}
+
+fn leg_label(name: &str) -> &'static str {
+    match name {
+        "residence" => "đăng ký thường trú",
+        "insurance" => "cấp thẻ BHYT",
+        _ => "trả kết quả về UBND xã",
+    }
+}
+
+/// Builds the messages of events.
+pub struct Composer<'a> {
+    pub config: &'a Config,
+    pub store: &'a Store,
+}
+
+impl Composer<'_> {
+    fn commune_name(&self, code: &str) -> String {
+        self.config
+            .routes
+            .communes
+            .get(code)
+            .map_or_else(|| format!("UBND xã {code}"), |c| format!("UBND {}", c.name))
+    }
+
+    fn office(&self, leg: &LegView) -> (String, Vec<String>) {
+        let offices = if leg.name == "residence" {
+            &self.config.routes.police_offices
+        } else {
+            &self.config.routes.insurance_offices
+        };
+        offices.get(&leg.office_code).map_or_else(
+            || (leg.office_code.clone(), Vec::new()),
+            |o| (o.name.clone(), o.emails.clone()),
+        )
+    }
+
+    fn with_admins(&self, mut emails: Vec<String>) -> Vec<String> {
+        emails.extend(self.config.gateway.notify.admin_emails.iter().cloned());
+        emails.sort();
+        emails.dedup();
+        emails
+    }
+
+    fn commune_emails(&self, code: &str) -> Vec<String> {
+        self.config
+            .routes
+            .communes
+            .get(code)
+            .map(|c| c.emails.clone())
+            .unwrap_or_default()
+    }
+
+    /// The messages one event calls for.
+    pub async fn compose(&self, e: &EventView) -> Result<Vec<NewNotice>, StoreError> {
+        let Some(case) = self.store.case(&e.case_id).await? else {
+            return Ok(Vec::new());
+        };
+        let Ok(bundle) = serde_json::from_str::<CaseBundle>(&case.bundle_json) else {
+            return Ok(Vec::new());
+        };
+        let family = Family {
+            receipt_code: &case.receipt_code,
+            child_name: &bundle.child.full_name,
+            commune_name: &self.commune_name(&case.commune_code),
+        };
+        let leg = match &e.leg_id {
+            Some(id) => self.store.leg(id).await?,
+            None => None,
+        };
+        let reason = e.reason.clone().unwrap_or_default();
+        let today = crate::deadline::Calendar::local_day(self.store.clock().now());
+        let (kind, to, text) = match (e.kind.as_str(), e.to_state.as_str(), &leg) {
+            ("state", "in_progress", None) if e.from_state.is_none() => (
+                "received",
+                To::Family,
+                templates::received(&family, case.appointment_day.unwrap_or(today)),
+            ),
+            ("state", "needs_supplement", Some(l)) => {
+                let window = l
+                    .window_ends_at_ms
+                    .and_then(|m| jiff::Timestamp::from_millisecond(m).ok())
+                    .map_or(today, crate::deadline::Calendar::local_day);
+                (
+                    "supplement",
+                    To::Family,
+                    templates::supplement(&family, &reason, window),
+                )
+            }
+            ("state", "completed", None) => ("result", To::Family, templates::result_ready(&family)),
+            ("state", "rejected", None) => {
+                let why = self.rejection_reason(&case).await?;
+                ("rejected", To::Family, templates::rejected(&family, &why))
+            }
+            ("clock", state, _) => {
+                let overdue = state == "overdue";
+                let (holder, emails, what, due) = match &leg {
+                    Some(l) => {
+                        let (name, emails) = self.office(l);
+                        (name, emails, leg_label(&l.name), l.due_day)
+                    }
+                    None => (
+                        family.commune_name.to_string(),
+                        self.commune_emails(&case.commune_code),
+                        "trả kết quả hồ sơ liên thông",
+                        case.due_day,
+                    ),
+                };
+                let text = templates::warning(&case.receipt_code, &holder, what, overdue, due.unwrap_or(today));
+                ("warning", To::Officials(self.with_admins(emails)), text)
+            }
+            ("apology", "drafted", None) => {
+                let Some(a) = self.store.apology(&case.id).await? else {
+                    return Ok(Vec::new());
+                };
+                let text = templates::apology_to_confirm(&case.receipt_code, &a.reason, a.proposed_day);
+                let to = To::Officials(self.with_admins(self.commune_emails(&case.commune_code)));
+                ("apology", to, text)
+            }
+            ("apology", "confirmed", None) => {
+                let Some(a) = self.store.apology(&case.id).await? else {
+                    return Ok(Vec::new());
+                };
+                let new_day = a.confirmed_day.unwrap_or(a.proposed_day);
+                (
+                    "late",
+                    To::Family,
+                    templates::late(&family, a.original_day, new_day, &a.reason),
+                )
+            }
+            ("supplement", "received", None) => (
+                "resumed",
+                To::Family,
+                templates::resumed(&family, case.appointment_day.unwrap_or(today)),
+            ),
+            ("supplement", "window_expired", Some(l)) => {
+                let (_, emails) = self.office(l);
+                let text = templates::window_expired(&case.receipt_code, leg_label(&l.name));
+                ("window", To::Officials(self.with_admins(emails)), text)
+            }
+            _ => return Ok(Vec::new()),
+        };
+        Ok(self.address(e, &case, &bundle, kind, to, text))
+    }
+
+    async fn rejection_reason(&self, case: &CaseRow) -> Result<String, StoreError> {
+        let events = self.store.events(&case.id).await?;
+        Ok(events
+            .iter()
+            .rev()
+            .find(|e| e.leg_id.is_some() && e.to_state == "rejected")
+            .and_then(|e| e.reason.clone())
+            .unwrap_or_else(|| "không đủ điều kiện".into()))
+    }
+
+    fn address(
+        &self,
+        e: &EventView,
+        case: &CaseRow,
+        bundle: &CaseBundle,
+        kind: &str,
+        to: To,
+        text: Text,
+    ) -> Vec<NewNotice> {
+        let notify = &self.config.gateway.notify;
+        let mut out = Vec::new();
+        let mut push = |channel: &str, recipient: String, subject: Option<String>, body: String| {
+            out.push(NewNotice {
+                case_id: Some(case.id.clone()),
+                kind: kind.to_string(),
+                channel: channel.to_string(),
+                recipient,
+                subject,
+                body,
+                dedupe_key: format!("event-{}:{channel}", e.id),
+            })
+        };
+        match to {
+            To::Family => {
+                if let (Some(phone), Some(_)) = (&bundle.applicant.phone, &notify.sms) {
+                    let line = text.body.split("\n\n").next().unwrap_or(&text.body).to_string();
+                    push("sms", phone.clone(), None, line);
+                }
+                if let (Some(email), Some(_)) = (&bundle.applicant.email, &notify.email) {
+                    push("email", email.clone(), Some(text.subject), text.body);
+                }
+            }
+            To::Officials(emails) => {
+                if !emails.is_empty() && notify.email.is_some() {
+                    push("email", emails.join(","), Some(text.subject), text.body);
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,151 @@
+//! Messages to families (SMS, email), offices and administrators (email).
+//!
+//! Two loops, both restart-safe: [`compose`] reads the event trail behind a stored cursor and
+//! queues the messages each event calls for; the sender leases queued messages, sends them and
+//! retries failures with backoff. A message that cannot be sent never touches the case: it
+//! stays in its own outbox, retried until the relay is back or the retry budget is spent.
+
+pub mod channels;
+pub mod compose;
+pub mod templates;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::delivery::policy::RetryPolicy;
+use crate::store::notices::Notice;
+use crate::store::Store;
+use channels::{Email, Sms};
+use compose::Composer;
+
+const CURSOR: &str = "notifier";
+const POLL: Duration = Duration::from_millis(200);
+
+/// The notification loops.
+pub struct Notifier {
+    config: Arc<Config>,
+    store: Store,
+    sms: Option<Sms>,
+    email: Option<Email>,
+    policy: RetryPolicy,
+}
+
+impl Notifier {
+    /// Builds the channels that are configured.
+    pub fn new(config: Arc<Config>, store: Store) -> anyhow::Result<Notifier> {
+        let n = &config.gateway.notify;
+        let sms = n.sms.clone().map(Sms::new);
+        let email = n
+            .email
+            .as_ref()
+            .map(Email::new)
+            .transpose()
+            .map_err(anyhow::Error::msg)?;
+        let policy = RetryPolicy::new(n.retry.clone());
+        Ok(Notifier {
+            config,
+            store,
+            sms,
+            email,
+            policy,
+        })
+    }
+
+    /// Runs both loops until shutdown.
+    pub async fn run(self: Arc<Self>, shutdown: watch::Receiver<bool>) {
+        let composer = tokio::spawn(Arc::clone(&self).compose_loop(shutdown.clone()));
+        self.send_loop(shutdown).await;
+        let _ = composer.await;
+    }
+
+    async fn compose_loop(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            match self.compose_once().await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot compose notifications"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(POLL) => {}
+                _ = shutdown.wait_for(|s| *s) => return,
+            }
+        }
+    }
+
+    /// Composes the messages of the next events; true when there may be more.
+    async fn compose_once(&self) -> anyhow::Result<bool> {
+        let (_, events) = self.store.events_after(CURSOR, 200).await?;
+        let Some(last) = events.last().map(|e| e.id) else {
+            return Ok(false);
+        };
+        let composer = Composer {
+            config: &self.config,
+            store: &self.store,
+        };
+        let mut notices = Vec::new();
+        for e in &events {
+            notices.extend(composer.compose(e).await?);
+        }
+        self.store.queue_notices(CURSOR, last, &notices).await?;
+        Ok(events.len() == 200)
+    }
+
+    async fn send_loop(&self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            match self.store.claim_notices(16, 120_000).await {
+                Ok(batch) if !batch.is_empty() => {
+                    for n in batch {
+                        self.send(n).await;
+                    }
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot claim notifications"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(POLL) => {}
+                _ = shutdown.wait_for(|s| *s) => return,
+            }
+        }
+    }
+
+    async fn send(&self, n: Notice) {
+        let sent = match n.channel.as_str() {
+            "sms" => match &self.sms {
+                Some(sms) => sms.send(&n.recipient, &n.body).await,
+                None => Err("SMS is no longer configured".into()),
+            },
+            _ => match &self.email {
+                Some(email) => {
+                    email
+                        .send(&n.recipient, n.subject.as_deref().unwrap_or(""), &n.body)
+                        .await
+                }
+                None => Err("email is no longer configured".into()),
+            },
+        };
+        let outcome = match &sent {
+            Ok(()) => "sent",
+            Err(_) => "failed",
+        };
+        metrics::counter!("lienthong_notifications_total", "channel" => n.channel.clone(), "outcome" => outcome)
+            .increment(1);
+        let recorded = match sent {
+            Ok(()) => self.store.notice_sent(n.id).await,
+            Err(error) => {
+                let attempts = n.attempts as u32;
+                let age = Duration::from_millis((self.store.now_ms() - n.created_at_ms).max(0) as u64);
+                let retry_at = (!self.policy.exhausted(attempts, age))
+                    .then(|| self.store.now_ms() + self.policy.delay_after(attempts).as_millis() as i64);
+                tracing::warn!(id = n.id, channel = %n.channel, kind = %n.kind, attempts, %error, "notification not sent");
+                self.store.notice_failed(n.id, &error, retry_at).await
+            }
+        };
+        if let Err(e) = recorded {
+            tracing::warn!(id = n.id, error = %e, "cannot record a notification outcome");
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! The Vietnamese texts of every message. Pure: facts in, text out. Dates are dd/mm/yyyy.
+//!
+//! Messages to families name the child (it is their own case); messages to offices and
+//! administrators carry only the case code and the facts of the deadline, never personal data.
+
+use jiff::civil::Date;
+
+/// A rendered message: SMS text, and email subject and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    pub subject: String,
+    pub body: String,
+}
+
+/// `dd/mm/yyyy`.
+pub fn vn_date(d: Date) -> String {
+    d.strftime("%d/%m/%Y").to_string()
+}
+
+/// What a family message is about.
+pub struct Family<'a> {
+    pub receipt_code: &'a str,
+    pub child_name: &'a str,
+    pub commune_name: &'a str,
+}
+
+const SIGNATURE: &str =
+    "Tin nhắn tự động của hệ thống liên thông khai sinh – thường trú – BHYT; vui lòng không trả lời.";
+
+fn family(subject: String, line: String) -> Text {
+    Text {
+        subject,
+        body: format!("{line}\n\n{SIGNATURE}"),
+    }
+}
+
+/// The case was received: code and appointment date.
+pub fn received(f: &Family<'_>, appointment: Date) -> Text {
+    family(
+        format!("Đã tiếp nhận hồ sơ {}", f.receipt_code),
+        format!(
+            "{} đã tiếp nhận hồ sơ liên thông đăng ký khai sinh, đăng ký thường trú và cấp thẻ BHYT của cháu {}. \
+             Mã hồ sơ: {}. Ngày hẹn trả kết quả: {}.",
+            f.commune_name,
+            f.child_name,
+            f.receipt_code,
+            vn_date(appointment)
+        ),
+    )
+}
+
+/// An agency needs more from the family.
+pub fn supplement(f: &Family<'_>, what: &str, window_end: Date) -> Text {
+    family(
+        format!("Hồ sơ {} cần bổ sung", f.receipt_code),
+        format!(
+            "Hồ sơ {} của cháu {} cần bổ sung: {}. Xin ông/bà mang giấy tờ bổ sung đến {} trước ngày {}.",
+            f.receipt_code,
+            f.child_name,
+            what,
+            f.commune_name,
+            vn_date(window_end)
+        ),
+    )
+}
+
+/// The supplement arrived: the new appointment date.
+pub fn resumed(f: &Family<'_>, appointment: Date) -> Text {
+    family(
+        format!("Đã nhận hồ sơ bổ sung {}", f.receipt_code),
+        format!(
+            "{} đã nhận đủ giấy tờ bổ sung cho hồ sơ {}. Ngày hẹn trả kết quả mới: {}.",
+            f.commune_name,
+            f.receipt_code,
+            vn_date(appointment)
+        ),
+    )
+}
+
+/// Both agencies granted: the result is at the commune, the card on its way.
+pub fn result_ready(f: &Family<'_>) -> Text {
+    family(
+        format!("Hồ sơ {} đã có kết quả", f.receipt_code),
+        format!(
+            "Hồ sơ {} đã có kết quả: cháu {} đã được đăng ký thường trú và cấp thẻ BHYT. \
+             Mời ông/bà đến {} nhận kết quả; thẻ BHYT đang được chuyển đến.",
+            f.receipt_code, f.child_name, f.commune_name
+        ),
+    )
+}
+
+/// An agency refused.
+pub fn rejected(f: &Family<'_>, reason: &str) -> Text {
+    family(
+        format!("Hồ sơ {} không được giải quyết", f.receipt_code),
+        format!(
+            "Hồ sơ {} của cháu {} không được giải quyết. Lý do: {}. Xin ông/bà liên hệ {} để được hướng dẫn.",
+            f.receipt_code, f.child_name, reason, f.commune_name
+        ),
+    )
+}
+
+/// The apology with the new date an officer confirmed.
+pub fn late(f: &Family<'_>, original: Date, new_date: Date, reason: &str) -> Text {
+    family(
+        format!("Xin lỗi và hẹn lại ngày trả kết quả hồ sơ {}", f.receipt_code),
+        format!(
+            "{} chân thành xin lỗi ông/bà vì hồ sơ {} chưa có kết quả đúng hẹn ngày {}. Lý do: {}. \
+             Ngày hẹn trả kết quả mới: {}.",
+            f.commune_name,
+            f.receipt_code,
+            vn_date(original),
+            reason,
+            vn_date(new_date)
+        ),
+    )
+}
+
+/// A clock went at risk or overdue: to the office holding it and the administrators.
+pub fn warning(receipt_code: &str, holder: &str, what: &str, overdue: bool, due: Date) -> Text {
+    let (tag, state) = if overdue {
+        ("QUÁ HẠN", "đã quá hạn")
+    } else {
+        ("SẮP ĐẾN HẠN", "sắp đến hạn")
+    };
+    Text {
+        subject: format!("[{tag}] Hồ sơ {receipt_code} — {what}"),
+        body: format!(
+            "Hồ sơ {receipt_code}: {what} {state}. Hạn xử lý: 17:00 ngày {}.\nĐơn vị đang giữ hồ sơ: {holder}.\n\
+             Đề nghị xử lý ngay hoặc báo cáo lý do cho quản trị hệ thống liên thông.",
+            vn_date(due)
+        ),
+    }
+}
+
+/// An apology letter waits for an officer to confirm the new date.
+pub fn apology_to_confirm(receipt_code: &str, reason: &str, proposed: Date) -> Text {
+    Text {
+        subject: format!("[QUÁ HẠN] Cần xác nhận phiếu xin lỗi hồ sơ {receipt_code}"),
+        body: format!(
+            "Hồ sơ {receipt_code} đã quá hạn trả kết quả. Lý do: {reason}.\n\
+             Ngày hẹn mới đề xuất: {}. Đề nghị cán bộ một cửa xác nhận hoặc sửa ngày hẹn; \
+             gia đình chỉ được thông báo sau khi ngày hẹn mới được xác nhận.",
+            vn_date(proposed)
+        ),
+    }
+}
+
+/// The family did not bring the supplement in time.
+pub fn window_expired(receipt_code: &str, what: &str) -> Text {
+    Text {
+        subject: format!("Hết thời hạn bổ sung hồ sơ {receipt_code}"),
+        body: format!(
+            "Hồ sơ {receipt_code} ({what}) đã hết thời hạn bổ sung mà gia đình chưa nộp giấy tờ bổ sung. \
+             Cơ quan đang giữ hồ sơ có thể từ chối giải quyết."
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use unicode_normalization::UnicodeNormalization;
+
+    fn fam() -> Family<'static> {
+        Family {
+            receipt_code: "000.00.22609.2026.000123",
+            child_name: "Nguyễn Thị An",
+            commune_name: "UBND Thị trấn Khánh Vĩnh",
+        }
+    }
+
+    #[test]
+    fn dates_are_day_month_year_and_text_is_nfc() {
+        let d = Date::new(2026, 12, 2).unwrap();
+        let t = received(&fam(), d);
+        assert!(t.body.contains("Ngày hẹn trả kết quả: 02/12/2026."), "{}", t.body);
+        for text in [
+            t,
+            late(&fam(), d, Date::new(2026, 12, 7).unwrap(), "chưa có kết quả"),
+            warning("X", "BHXH", "cấp thẻ BHYT", true, d),
+        ] {
+            assert_eq!(text.body, text.body.nfc().collect::<String>());
+            assert_eq!(text.subject, text.subject.nfc().collect::<String>());
+        }
+    }
+
+    #[test]
+    fn office_warnings_carry_no_personal_data() {
+        let t = warning(
+            "000.00.22609.2026.000123",
+            "BHXH huyện",
+            "cấp thẻ BHYT",
+            false,
+            Date::new(2026, 12, 1).unwrap(),
+        );
+        assert!(!t.body.contains("Nguyễn"));
+        assert!(t.subject.starts_with("[SẮP ĐẾN HẠN]"));
+    }
+}

@@ -1,0 +1,215 @@
+//! The deadline report the district and province ask for, computed from stored facts only
+//! (received instants, deadlines, the completion events), so it is right without any officer
+//! updating anything.
+//!
+//! Choices, where the spec leaves room: "completed" counts every case whose result reached the
+//! commune, granted or refused; the late rate is late ÷ completed; in-progress figures are as of
+//! the moment the report is made; percentiles use the nearest rank.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::deadline::{working_days_taken, Calendar, ClockState, Punctuality};
+use crate::store::reports::{ReportCase, ReportLeg};
+
+/// The figures of one scope (a commune, or the whole deployment).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Figures {
+    pub received: u64,
+    pub completed_early: u64,
+    pub completed_on_time: u64,
+    pub completed_late: u64,
+    /// Of the completed, how many were refused.
+    pub rejected: u64,
+    pub in_progress_on_time: u64,
+    pub in_progress_overdue: u64,
+    pub cancelled: u64,
+    /// Late ÷ completed, in percent with one decimal; `None` when nothing completed.
+    pub late_rate_percent: Option<f64>,
+    pub median_working_days: Option<f64>,
+    pub p90_working_days: Option<i64>,
+    #[serde(skip)]
+    taken: Vec<i64>,
+}
+
+/// Delivery figures of one leg kind at one office.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LegFigures {
+    pub leg: String,
+    pub office_code: String,
+    pub legs: u64,
+    pub delivered: u64,
+    /// Delivered on the first attempt ÷ delivered, in percent.
+    pub first_attempt_percent: Option<f64>,
+    pub resends: i64,
+    pub files_resent: i64,
+    #[serde(skip)]
+    first: u64,
+}
+
+/// A commune's figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommuneFigures {
+    pub commune_code: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub from: jiff::civil::Date,
+    pub to: jiff::civil::Date,
+    pub as_of: Timestamp,
+    pub total: Figures,
+    pub communes: Vec<CommuneFigures>,
+    pub legs: Vec<LegFigures>,
+}
+
+fn percent(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
+}
+
+impl Figures {
+    fn add(&mut self, c: &ReportCase, cal: &Calendar, now_ms: i64) {
+        self.received += 1;
+        match (c.status.as_str(), c.finished_at_ms) {
+            ("completed" | "rejected", Some(at)) => {
+                if c.status == "rejected" {
+                    self.rejected += 1;
+                }
+                let finished = Timestamp::from_millisecond(at).unwrap_or(Timestamp::UNIX_EPOCH);
+                if let (Some(day), Some(due)) =
+                    (c.due_day, c.due_at_ms.and_then(|m| Timestamp::from_millisecond(m).ok()))
+                {
+                    match Punctuality::of(finished, day, due) {
+                        Punctuality::Early => self.completed_early += 1,
+                        Punctuality::OnTime => self.completed_on_time += 1,
+                        Punctuality::Late => self.completed_late += 1,
+                    }
+                }
+                if let (Some(regime), Some(receipt)) = (&c.regime, c.receipt_day) {
+                    self.taken.push(working_days_taken(cal, regime, receipt, finished));
+                }
+            }
+            ("cancelled", _) => self.cancelled += 1,
+            _ => match (c.due_at_ms, c.due_at_ms.map(|d| ClockState::at(now_ms, d, d))) {
+                (Some(_), Some(ClockState::Overdue)) => self.in_progress_overdue += 1,
+                _ => self.in_progress_on_time += 1,
+            },
+        }
+    }
+
+    fn finish(&mut self) {
+        let completed = self.completed_early + self.completed_on_time + self.completed_late;
+        self.late_rate_percent = percent(self.completed_late, completed);
+        self.taken.sort_unstable();
+        let n = self.taken.len();
+        if n > 0 {
+            self.median_working_days = Some(if n % 2 == 1 {
+                self.taken[n / 2] as f64
+            } else {
+                (self.taken[n / 2 - 1] + self.taken[n / 2]) as f64 / 2.0
+            });
+            let rank = (n * 9).div_ceil(10).max(1);
+            self.p90_working_days = Some(self.taken[rank - 1]);
+        }
+    }
+}
+
+/// Computes the report from the period's rows.
+pub fn compute(
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+    cases: &[ReportCase],
+    legs: &[ReportLeg],
+    cal: &Calendar,
+    now: Timestamp,
+    commune_name: impl Fn(&str) -> String,
+) -> Report {
+    let now_ms = now.as_millisecond();
+    let mut total = Figures::default();
+    let mut by_commune: BTreeMap<&str, Figures> = BTreeMap::new();
+    for c in cases {
+        total.add(c, cal, now_ms);
+        by_commune.entry(&c.commune_code).or_default().add(c, cal, now_ms);
+    }
+    total.finish();
+    let communes = by_commune
+        .into_iter()
+        .map(|(code, mut figures)| {
+            figures.finish();
+            CommuneFigures {
+                commune_code: code.to_string(),
+                name: commune_name(code),
+                figures,
+            }
+        })
+        .collect();
+    let mut by_leg: BTreeMap<(&str, &str), LegFigures> = BTreeMap::new();
+    for l in legs {
+        let f = by_leg.entry((&l.name, &l.office_code)).or_insert_with(|| LegFigures {
+            leg: l.name.clone(),
+            office_code: l.office_code.clone(),
+            ..LegFigures::default()
+        });
+        f.legs += 1;
+        f.delivered += l.delivered as u64;
+        f.first += (l.delivered && l.first_attempt_delivered) as u64;
+        f.resends += l.resends;
+        f.files_resent += l.files_resent;
+    }
+    let legs = by_leg
+        .into_values()
+        .map(|mut f| {
+            f.first_attempt_percent = percent(f.first, f.delivered);
+            f
+        })
+        .collect();
+    Report {
+        from,
+        to,
+        as_of: now,
+        total,
+        communes,
+        legs,
+    }
+}
+
+fn cell(v: Option<impl ToString>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+/// The per-commune table as CSV (UTF-8 with a BOM so spreadsheet programs read the diacritics).
+pub fn to_csv(r: &Report) -> String {
+    let mut out = String::from(
+        "\u{feff}ma_xa,ten_xa,tiep_nhan,hoan_thanh_truoc_han,hoan_thanh_dung_han,hoan_thanh_qua_han,tu_choi,\
+         dang_giai_quyet_trong_han,dang_giai_quyet_qua_han,da_huy,ty_le_tre_han_phan_tram,\
+         so_ngay_lam_viec_trung_vi,so_ngay_lam_viec_p90\r\n",
+    );
+    let row = |code: &str, name: &str, f: &Figures| {
+        format!(
+            "{code},\"{}\",{},{},{},{},{},{},{},{},{},{},{}\r\n",
+            name.replace('"', "\"\""),
+            f.received,
+            f.completed_early,
+            f.completed_on_time,
+            f.completed_late,
+            f.rejected,
+            f.in_progress_on_time,
+            f.in_progress_overdue,
+            f.cancelled,
+            cell(f.late_rate_percent),
+            cell(f.median_working_days),
+            cell(f.p90_working_days),
+        )
+    };
+    for c in &r.communes {
+        out.push_str(&row(&c.commune_code, &c.name, &c.figures));
+    }
+    out.push_str(&row("tong", "Tổng cộng", &r.total));
+    out
+}

@@ -1,0 +1,380 @@
+//! Deadline bookkeeping: which clocks moved past what was acted on, acting on each transition
+//! exactly once, apology letters and supplements.
+//!
+//! "Exactly once" rests on one conditional update per transition (`clock_acted` moves forward
+//! only from the value the actor read) in the same transaction as the event it records, so two
+//! sweepers — in one process after a restart, or in several — can never both act.
+
+use jiff::civil::Date;
+use sqlx::Row;
+
+use super::cases::{case_row, fact, parse_day, CaseRow, CASE_COLUMNS};
+use super::{Store, StoreError};
+use crate::deadline::{ClockState, Due, Paused};
+use crate::domain::state::LegState;
+
+/// A clock whose state moved past the one last acted on.
+#[derive(Debug, Clone)]
+pub struct MovedClock {
+    pub case_id: String,
+    /// `None` for the case's own clock.
+    pub leg_id: Option<String>,
+    pub acted: ClockState,
+    pub now: ClockState,
+}
+
+/// An apology letter.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Apology {
+    pub case_id: String,
+    pub created_at_ms: i64,
+    pub reason: String,
+    pub original_day: Date,
+    pub proposed_day: Date,
+    pub status: String,
+    pub confirmed_day: Option<Date>,
+    pub confirmed_by: Option<String>,
+}
+
+/// A leg whose family supplement window ran out.
+#[derive(Debug, Clone)]
+pub struct ExpiredWindow {
+    pub case_id: String,
+    pub leg_id: String,
+}
+
+fn clock_of(s: &str) -> ClockState {
+    ClockState::parse(s).unwrap_or(ClockState::OnTrack)
+}
+
+impl Store {
+    /// Running clocks of legs and cases whose state at `now` is past the one acted on.
+    pub async fn moved_clocks(&self, now: i64, limit: i64) -> Result<Vec<MovedClock>, StoreError> {
+        let legs = sqlx::query(
+            "SELECT id, case_id, clock_acted, at_risk_at, due_at FROM legs
+             WHERE state IN ('queued', 'delivering', 'delivered', 'dead') AND name != 'return'
+               AND clock_acted != 'overdue' AND at_risk_at <= ? ORDER BY at_risk_at LIMIT ?",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        let cases = sqlx::query(
+            "SELECT id, clock_acted, at_risk_at, due_at FROM cases
+             WHERE status = 'in_progress' AND clock_acted != 'overdue' AND at_risk_at <= ? ORDER BY at_risk_at LIMIT ?",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        let moved = |case_id: String, leg_id: Option<String>, r: &sqlx::sqlite::SqliteRow| {
+            let acted = clock_of(&r.get::<String, _>("clock_acted"));
+            let state = ClockState::at(now, r.get("at_risk_at"), r.get("due_at"));
+            (state > acted).then_some(MovedClock {
+                case_id,
+                leg_id,
+                acted,
+                now: state,
+            })
+        };
+        let mut out: Vec<MovedClock> = legs
+            .iter()
+            .filter_map(|r| moved(r.get("case_id"), Some(r.get("id")), r))
+            .collect();
+        out.extend(cases.iter().filter_map(|r| moved(r.get("id"), None, r)));
+        Ok(out)
+    }
+
+    /// Records a clock transition if no one else has; true when this caller acted. A case going
+    /// overdue gets its apology letter drafted in the same transaction.
+    pub async fn act_on_clock(
+        &self,
+        clock: &MovedClock,
+        detail: &str,
+        apology: Option<(&str, Date, Date)>,
+    ) -> Result<bool, StoreError> {
+        let now = self.now_ms();
+        let mut tx = self.write.begin().await?;
+        let (table, id) = match &clock.leg_id {
+            Some(leg) => ("legs", leg.as_str()),
+            None => ("cases", clock.case_id.as_str()),
+        };
+        let won = sqlx::query(&format!(
+            "UPDATE {table} SET clock_acted = ? WHERE id = ? AND clock_acted = ?"
+        ))
+        .bind(clock.now.as_str())
+        .bind(id)
+        .bind(clock.acted.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !won {
+            return Ok(false);
+        }
+        fact(
+            &mut tx,
+            &clock.case_id,
+            clock.leg_id.as_deref(),
+            now,
+            "gateway",
+            "clock",
+            clock.now.as_str(),
+            Some(detail),
+        )
+        .await?;
+        if let Some((reason, original, proposed)) = apology {
+            let inserted = sqlx::query(
+                "INSERT INTO apologies (case_id, created_at, reason, original_day, proposed_day, status)
+                 VALUES (?, ?, ?, ?, ?, 'draft') ON CONFLICT (case_id) DO NOTHING",
+            )
+            .bind(&clock.case_id)
+            .bind(now)
+            .bind(reason)
+            .bind(original.to_string())
+            .bind(proposed.to_string())
+            .execute(&mut *tx)
+            .await?;
+            if inserted.rows_affected() == 1 {
+                fact(
+                    &mut tx,
+                    &clock.case_id,
+                    None,
+                    now,
+                    "gateway",
+                    "apology",
+                    "drafted",
+                    Some(reason),
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Legs waiting on the family whose supplement window ended and was not yet reported.
+    pub async fn expired_windows(&self, now: i64) -> Result<Vec<ExpiredWindow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, case_id FROM legs WHERE state = 'needs_supplement' AND window_acted = 0 AND window_ends_at <= ?",
+        )
+        .bind(now)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ExpiredWindow {
+                case_id: r.get("case_id"),
+                leg_id: r.get("id"),
+            })
+            .collect())
+    }
+
+    /// Records once that a supplement window ran out; true when this caller acted.
+    pub async fn act_on_window(&self, w: &ExpiredWindow) -> Result<bool, StoreError> {
+        let now = self.now_ms();
+        let mut tx = self.write.begin().await?;
+        let won = sqlx::query("UPDATE legs SET window_acted = 1 WHERE id = ? AND window_acted = 0")
+            .bind(&w.leg_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        if won {
+            fact(
+                &mut tx,
+                &w.case_id,
+                Some(&w.leg_id),
+                now,
+                "gateway",
+                "supplement",
+                "window_expired",
+                None,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(won)
+    }
+
+    /// The apology letter of a case, if it went overdue.
+    pub async fn apology(&self, case_id: &str) -> Result<Option<Apology>, StoreError> {
+        let row = sqlx::query("SELECT * FROM apologies WHERE case_id = ?")
+            .bind(case_id)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.map(|r| Apology {
+            case_id: r.get("case_id"),
+            created_at_ms: r.get("created_at"),
+            reason: r.get("reason"),
+            original_day: parse_day(r.get("original_day")).unwrap_or_default(),
+            proposed_day: parse_day(r.get("proposed_day")).unwrap_or_default(),
+            status: r.get("status"),
+            confirmed_day: parse_day(r.get("confirmed_day")),
+            confirmed_by: r.get("confirmed_by"),
+        }))
+    }
+
+    /// Apology letters waiting for an officer, oldest first.
+    pub async fn draft_apologies(&self) -> Result<Vec<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT case_id FROM apologies WHERE status = 'draft' ORDER BY created_at")
+                .fetch_all(&self.read)
+                .await?,
+        )
+    }
+
+    /// An officer confirms (or changes) the new appointment date; the family is told once, by
+    /// the event this writes. Confirming again with the same date changes nothing.
+    pub async fn confirm_apology(&self, case_id: &str, day: Date, actor: &str) -> Result<bool, StoreError> {
+        let now = self.now_ms();
+        let mut tx = self.write.begin().await?;
+        let current: Option<(String, Option<String>)> =
+            sqlx::query_as("SELECT status, confirmed_day FROM apologies WHERE case_id = ?")
+                .bind(case_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        match current {
+            None => return Err(StoreError::NotFound),
+            Some((status, Some(d))) if status == "confirmed" && d == day.to_string() => return Ok(false),
+            Some((status, _)) if status == "confirmed" => return Err(StoreError::InvalidState(status)),
+            Some(_) => {}
+        }
+        sqlx::query(
+            "UPDATE apologies SET status = 'confirmed', confirmed_day = ?, confirmed_by = ?, confirmed_at = ? WHERE case_id = ?",
+        )
+        .bind(day.to_string())
+        .bind(actor)
+        .bind(now)
+        .bind(case_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE cases SET appointment_day = ?, updated_at = ? WHERE id = ?")
+            .bind(day.to_string())
+            .bind(now)
+            .bind(case_id)
+            .execute(&mut *tx)
+            .await?;
+        fact(
+            &mut tx,
+            case_id,
+            None,
+            now,
+            actor,
+            "apology",
+            "confirmed",
+            Some(&day.to_string()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The supplement arrived: every leg waiting on the family resumes with its new deadline
+    /// and is queued again for its agency; the case gets its new deadline and appointment date.
+    pub async fn resume_after_supplement(
+        &self,
+        case_id: &str,
+        legs: &[(String, Due)],
+        case_due: Due,
+        actor: &str,
+        note: &str,
+    ) -> Result<CaseRow, StoreError> {
+        let now = self.now_ms();
+        let mut tx = self.write.begin().await?;
+        for (leg_id, due) in legs {
+            let moved = super::delivery::move_leg(
+                &mut tx,
+                case_id,
+                leg_id,
+                LegState::NeedsSupplement,
+                LegState::Queued,
+                now,
+                actor,
+                Some(note),
+            )
+            .await?;
+            if moved {
+                sqlx::query(
+                    "UPDATE legs SET due_day = ?, due_at = ?, at_risk_at = ?, clock_acted = 'on_track', paused_at = NULL
+                     WHERE id = ?",
+                )
+                .bind(due.day.to_string())
+                .bind(due.due_at.as_millisecond())
+                .bind(due.at_risk_at.as_millisecond())
+                .bind(leg_id)
+                .execute(&mut *tx)
+                .await?;
+                // Back to the agency through the outbox: the receiver answers the same leg id
+                // with its record, and the leg is delivered again once every file is confirmed.
+                sqlx::query(
+                    "UPDATE deliveries SET status = 'pending', due_at = ?, lease_until = NULL, policy_attempts = 0,
+                     policy_started_at = NULL, updated_at = ? WHERE leg_id = ?",
+                )
+                .bind(now)
+                .bind(now)
+                .bind(leg_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        sqlx::query(
+            "UPDATE cases SET due_day = ?, due_at = ?, at_risk_at = ?, appointment_day = ?, clock_acted = 'on_track',
+             updated_at = ? WHERE id = ?",
+        )
+        .bind(case_due.day.to_string())
+        .bind(case_due.due_at.as_millisecond())
+        .bind(case_due.at_risk_at.as_millisecond())
+        .bind(case_due.day.to_string())
+        .bind(now)
+        .bind(case_id)
+        .execute(&mut *tx)
+        .await?;
+        fact(&mut tx, case_id, None, now, actor, "supplement", "received", Some(note)).await?;
+        super::delivery::refresh_case_status(&mut tx, case_id, now, actor).await?;
+        let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?"))
+            .bind(case_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(case_row(&row))
+    }
+
+    /// Stores what a leg's clocks had left when it stopped for a supplement.
+    pub(super) async fn pause_leg(
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        leg_id: &str,
+        now: i64,
+        paused: &Paused,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE legs SET paused_at = ?, leg_days_left = ?, case_days_left = ?, window_ends_at = ?, window_acted = 0
+             WHERE id = ?",
+        )
+        .bind(now)
+        .bind(paused.leg_days_left as i64)
+        .bind(paused.case_days_left as i64)
+        .bind(paused.window_ends_at.as_millisecond())
+        .bind(leg_id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// What a paused leg had left: `(leg days, case days)`.
+    pub async fn paused_days(&self, leg_id: &str) -> Result<Option<Paused>, StoreError> {
+        let row = sqlx::query(
+            "SELECT leg_days_left, case_days_left, window_ends_at FROM legs WHERE id = ? AND paused_at IS NOT NULL",
+        )
+        .bind(leg_id)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.and_then(|r| {
+            Some(Paused {
+                leg_days_left: r.get::<Option<i64>, _>("leg_days_left")? as u32,
+                case_days_left: r.get::<Option<i64>, _>("case_days_left")? as u32,
+                window_ends_at: jiff::Timestamp::from_millisecond(r.get::<Option<i64>, _>("window_ends_at")?).ok()?,
+            })
+        }))
+    }
+}

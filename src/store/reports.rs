@@ -1,0 +1,106 @@
+//! The rows the deadline reports are computed from: cases received in a period with the instant
+//! their result reached the commune (from the event trail), and their legs' delivery history.
+
+use sqlx::Row;
+
+use super::cases::parse_day;
+use super::{Store, StoreError};
+use crate::deadline::Regime;
+
+/// One case of the period.
+#[derive(Debug, Clone)]
+pub struct ReportCase {
+    pub commune_code: String,
+    pub status: String,
+    pub regime: Option<Regime>,
+    pub receipt_day: Option<jiff::civil::Date>,
+    pub due_day: Option<jiff::civil::Date>,
+    pub due_at_ms: Option<i64>,
+    /// When the case became completed or rejected, from its event.
+    pub finished_at_ms: Option<i64>,
+}
+
+/// One agency leg of a case of the period.
+#[derive(Debug, Clone)]
+pub struct ReportLeg {
+    pub commune_code: String,
+    pub name: String,
+    pub office_code: String,
+    pub delivered: bool,
+    pub first_attempt_delivered: bool,
+    /// Attempts after the first, and operator resends.
+    pub resends: i64,
+    pub files_resent: i64,
+}
+
+impl Store {
+    /// Cases received in `[from_ms, to_ms)`, of one commune or all.
+    pub async fn report_cases(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        commune: Option<&str>,
+    ) -> Result<Vec<ReportCase>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.commune_code, c.status, c.regime_json, c.receipt_day, c.due_day, c.due_at,
+               (SELECT MIN(e.at) FROM events e WHERE e.case_id = c.id AND e.leg_id IS NULL AND e.kind = 'state'
+                  AND e.to_state IN ('completed', 'rejected')) AS finished_at
+             FROM cases c WHERE c.received_at >= ? AND c.received_at < ? AND (? IS NULL OR c.commune_code = ?)",
+        )
+        .bind(from_ms)
+        .bind(to_ms)
+        .bind(commune)
+        .bind(commune)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ReportCase {
+                commune_code: r.get("commune_code"),
+                status: r.get("status"),
+                regime: r
+                    .get::<Option<String>, _>("regime_json")
+                    .and_then(|s| serde_json::from_str(&s).ok()),
+                receipt_day: parse_day(r.get("receipt_day")),
+                due_day: parse_day(r.get("due_day")),
+                due_at_ms: r.get("due_at"),
+                finished_at_ms: r.get("finished_at"),
+            })
+            .collect())
+    }
+
+    /// The agency legs of the same cases.
+    pub async fn report_legs(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        commune: Option<&str>,
+    ) -> Result<Vec<ReportLeg>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.commune_code, l.name, l.office_code, l.delivered_at,
+               (SELECT a.outcome FROM delivery_attempts a WHERE a.leg_id = l.id ORDER BY a.id LIMIT 1) AS first_outcome,
+               (SELECT COUNT(*) FROM delivery_attempts a WHERE a.leg_id = l.id) AS attempts,
+               (SELECT COALESCE(SUM(a.files_resent), 0) FROM delivery_attempts a WHERE a.leg_id = l.id) AS files_resent
+             FROM legs l JOIN cases c ON c.id = l.case_id
+             WHERE l.name != 'return' AND c.received_at >= ? AND c.received_at < ? AND (? IS NULL OR c.commune_code = ?)",
+        )
+        .bind(from_ms)
+        .bind(to_ms)
+        .bind(commune)
+        .bind(commune)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ReportLeg {
+                commune_code: r.get("commune_code"),
+                name: r.get("name"),
+                office_code: r.get("office_code"),
+                delivered: r.get::<Option<i64>, _>("delivered_at").is_some(),
+                first_attempt_delivered: r.get::<Option<String>, _>("first_outcome").as_deref() == Some("delivered"),
+                resends: (r.get::<i64, _>("attempts") - 1).max(0),
+                files_resent: r.get("files_resent"),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,305 @@
+//! Deadline endpoints: supplements, apology letters (JSON and a printable page) and reports.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use jiff::civil::Date;
+use lienthong_contract::CaseBundle;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::api::{deadline_json, may_read};
+use super::auth::Caller;
+use super::error::ApiError;
+use super::AppState;
+use crate::config::SystemKind;
+use crate::deadline::{pause, resume, Calendar, Due, Paused};
+use crate::domain::FieldProblem;
+use crate::notify::templates::vn_date;
+use crate::store::{CaseRow, LegView};
+
+/// What a leg's clocks had left when its agency asked for a supplement.
+pub async fn pause_of(state: &AppState, leg: &LegView) -> Result<Option<Paused>, ApiError> {
+    let Some(case) = state.store.case(&leg.case_id).await? else {
+        return Ok(None);
+    };
+    let (Some(regime), Some(leg_due), Some(case_due)) = (&case.regime, leg.due_day, case.due_day) else {
+        return Ok(None);
+    };
+    Ok(Some(pause(
+        &state.config.calendar,
+        regime,
+        state.store.clock().now(),
+        leg_due,
+        case_due,
+    )))
+}
+
+/// A case the caller may act on as the commune (its one-stop system) or an operator.
+async fn commune_case(state: &AppState, caller: &Caller, id: &str) -> Result<CaseRow, ApiError> {
+    let row = state.store.case(id).await?.ok_or_else(ApiError::not_found)?;
+    if !matches!(caller.kind, SystemKind::Onestop | SystemKind::Admin) || !may_read(caller, &row) {
+        return Err(ApiError::forbidden("Mã truy cập này không được thao tác trên hồ sơ đó"));
+    }
+    Ok(row)
+}
+
+/// Body of `POST /api/v1/cases/{id}/supplement`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupplementBody {
+    /// What the family brought, as the officer records it.
+    note: String,
+}
+
+/// `POST /api/v1/cases/{case_id}/supplement`: the family brought what was missing. Every leg
+/// waiting on it goes back to its agency with its clock resumed as the case's regime says, and
+/// the family gets the new appointment date.
+pub async fn supplement(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(body): Json<SupplementBody>,
+) -> Result<Json<Value>, ApiError> {
+    let caller = state.auth.caller(&headers)?;
+    let row = commune_case(&state, &caller, &id).await?;
+    if body.note.trim().is_empty() {
+        return Err(ApiError::invalid(vec![FieldProblem::invalid(
+            "note",
+            "Cần ghi rõ giấy tờ gia đình đã bổ sung",
+        )]));
+    }
+    let waiting: Vec<LegView> = state
+        .store
+        .legs(&id)
+        .await?
+        .into_iter()
+        .filter(|l| l.state == "needs_supplement")
+        .collect();
+    let (Some(regime), Some(old_case_due)) = (&row.regime, row.due_day) else {
+        return Err(ApiError::internal("case without a deadline"));
+    };
+    if waiting.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "invalid_state",
+            "Hồ sơ không có chặng nào đang chờ bổ sung",
+        ));
+    }
+    let cal = &state.config.calendar;
+    let now = state.store.clock().now();
+    let mut legs = Vec::new();
+    let mut case_due: Option<Due> = None;
+    for l in &waiting {
+        let (Some(budget), Some(paused)) = (regime.leg(&l.name), state.store.paused_days(&l.id).await?) else {
+            continue;
+        };
+        let (leg_due, due) = resume(cal, regime, budget, false, &paused, now, old_case_due);
+        legs.push((l.id.clone(), leg_due));
+        case_due = Some(match case_due {
+            Some(c) if c.day >= due.day => c,
+            _ => due,
+        });
+    }
+    let case_due = case_due.unwrap_or_else(|| Due::on(cal, old_case_due, regime.warning_margin_days));
+    let row = state
+        .store
+        .resume_after_supplement(&id, &legs, case_due, &caller.actor(), body.note.trim())
+        .await?;
+    tracing::info!(case_id = %id, legs = legs.len(), "supplement received");
+    state.wake.notify_one();
+    Ok(Json(json!({
+        "case_id": row.id,
+        "status": row.status,
+        "appointment_date": row.appointment_day.map(|d| d.to_string()),
+        "deadline": deadline_json(&row, state.store.now_ms()),
+    })))
+}
+
+/// `GET /api/v1/cases/{case_id}/apology`.
+pub async fn apology(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let caller = state.auth.caller(&headers)?;
+    commune_case(&state, &caller, &id).await?;
+    let a = state.store.apology(&id).await?.ok_or_else(ApiError::not_found)?;
+    Ok(Json(json!(a)))
+}
+
+/// Body of `POST /api/v1/cases/{id}/apology/confirm`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmBody {
+    /// The new appointment date; the proposed one when absent.
+    appointment_date: Option<Date>,
+}
+
+/// `POST /api/v1/cases/{case_id}/apology/confirm`: an officer confirms or changes the new date;
+/// only then is the family told.
+pub async fn confirm_apology(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(body): Json<ConfirmBody>,
+) -> Result<Json<Value>, ApiError> {
+    let caller = state.auth.caller(&headers)?;
+    commune_case(&state, &caller, &id).await?;
+    let a = state.store.apology(&id).await?.ok_or_else(ApiError::not_found)?;
+    let day = body.appointment_date.unwrap_or(a.proposed_day);
+    let cal = &state.config.calendar;
+    let today = Calendar::local_day(state.store.clock().now());
+    let mut problems = Vec::new();
+    if day <= today {
+        problems.push(FieldProblem::invalid(
+            "appointment_date",
+            "Ngày hẹn mới phải sau hôm nay",
+        ));
+    }
+    if !cal.is_working_day(day) {
+        problems.push(FieldProblem::invalid(
+            "appointment_date",
+            format!("Ngày {} không phải ngày làm việc", vn_date(day)),
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
+    }
+    let changed = state.store.confirm_apology(&id, day, &caller.actor()).await?;
+    if changed {
+        tracing::info!(case_id = %id, "apology confirmed");
+    }
+    Ok(Json(
+        json!({ "case_id": id, "appointment_date": day.to_string(), "changed": changed }),
+    ))
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `GET /api/v1/cases/{case_id}/apology/print`: the letter as a printable A4 page.
+pub async fn print_apology(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Html<String>, ApiError> {
+    let caller = state.auth.caller(&headers)?;
+    let row = commune_case(&state, &caller, &id).await?;
+    let a = state.store.apology(&id).await?.ok_or_else(ApiError::not_found)?;
+    let bundle: CaseBundle = serde_json::from_str(&row.bundle_json).map_err(ApiError::internal)?;
+    let commune = state
+        .config
+        .routes
+        .communes
+        .get(&row.commune_code)
+        .map_or(row.commune_code.clone(), |c| c.name.clone());
+    let new_day = a.confirmed_day.unwrap_or(a.proposed_day);
+    let status = if a.status == "confirmed" {
+        String::new()
+    } else {
+        "<p class=\"draft\">BẢN NHÁP — ngày hẹn mới chưa được cán bộ xác nhận</p>".into()
+    };
+    let today = Calendar::local_day(state.store.clock().now());
+    Ok(Html(format!(
+        include_str!("apology.html"),
+        commune = esc(&commune),
+        status = status,
+        place_date = format!("ngày {} tháng {} năm {}", today.day(), today.month(), today.year()),
+        applicant = esc(&bundle.applicant.full_name),
+        child = esc(&bundle.child.full_name),
+        code = esc(&row.receipt_code),
+        received = vn_date(Calendar::local_day(bundle.received_at)),
+        original = vn_date(a.original_day),
+        reason = esc(&a.reason),
+        new_day = vn_date(new_day),
+    )))
+}
+
+/// Query of `GET /api/v1/reports`.
+#[derive(Deserialize)]
+pub struct ReportQuery {
+    from: Date,
+    to: Date,
+    commune: Option<String>,
+    format: Option<String>,
+}
+
+/// `GET /api/v1/reports?from=&to=&commune=&format=csv`: the deadline figures of the cases
+/// received from `from` to `to` (inclusive, local dates). Operators see every commune; a
+/// one-stop system its own.
+pub async fn reports(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, ApiError> {
+    let caller = state.auth.caller(&headers)?;
+    let communes: Option<Vec<String>> = match caller.kind {
+        SystemKind::Admin => q.commune.clone().map(|c| vec![c]),
+        SystemKind::Onestop => Some(match &q.commune {
+            Some(c) if caller.communes.contains(c) => vec![c.clone()],
+            Some(_) => return Err(ApiError::forbidden("Mã truy cập này không được xem báo cáo của xã đó")),
+            None => caller.communes.iter().cloned().collect(),
+        }),
+        _ => return Err(ApiError::forbidden("Mã truy cập này không được xem báo cáo")),
+    };
+    if q.to < q.from {
+        return Err(ApiError::invalid(vec![FieldProblem::invalid(
+            "to",
+            "Ngày kết thúc phải sau ngày bắt đầu",
+        )]));
+    }
+    let start = |d: Date| {
+        d.to_zoned(lienthong_contract::vn_tz())
+            .map(|z| z.timestamp().as_millisecond())
+            .map_err(ApiError::internal)
+    };
+    let from_ms = start(q.from)?;
+    let to_ms = start(q.to.tomorrow().map_err(ApiError::internal)?)?;
+    let mut cases = Vec::new();
+    let mut legs = Vec::new();
+    match &communes {
+        None => {
+            cases = state.store.report_cases(from_ms, to_ms, None).await?;
+            legs = state.store.report_legs(from_ms, to_ms, None).await?;
+        }
+        Some(list) => {
+            for c in list {
+                cases.extend(state.store.report_cases(from_ms, to_ms, Some(c)).await?);
+                legs.extend(state.store.report_legs(from_ms, to_ms, Some(c)).await?);
+            }
+        }
+    }
+    let routes = &state.config.routes;
+    let report = crate::report::compute(
+        q.from,
+        q.to,
+        &cases,
+        &legs,
+        &state.config.calendar,
+        state.store.clock().now(),
+        |code| {
+            routes
+                .communes
+                .get(code)
+                .map_or_else(|| code.to_string(), |c| c.name.clone())
+        },
+    );
+    if q.format.as_deref() == Some("csv") {
+        let name = format!("bao-cao-{}-{}.csv", q.from, q.to);
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            ],
+            crate::report::to_csv(&report),
+        )
+            .into_response());
+    }
+    Ok(Json(report).into_response())
+}
