@@ -142,6 +142,7 @@ async fn peak_rss_streaming_20_mib(dir: &Path) -> (u64, u64) {
         &police.url(),
         &insurance.url(),
         &onestop.url(),
+        None,
         &opts,
     );
     let exe = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/lienthong");

@@ -33,6 +33,7 @@ fn every_problem_is_reported_with_file_and_key() {
         "http://127.0.0.1:2",
         "http://127.0.0.1:3",
         "http://127.0.0.1:4",
+        None,
         &Opts::default(),
     );
     let gateway = std::fs::read_to_string(dir.path().join("gateway.toml")).unwrap();

@@ -86,6 +86,7 @@ async fn sigkill_mid_delivery_loses_and_duplicates_nothing() {
         &police.url(),
         &insurance.url(),
         &onestop.url(),
+        None,
         &opts,
     );
 

@@ -4,11 +4,13 @@
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lienthong::clock::Clock;
 use lienthong::config::Config;
 use lienthong::{App, Running};
+use lienthong_contract::notify_sim::{spawn_sms, Mail, Mails, Sms, SmtpSink};
 use lienthong_contract::sim::{Faults, SimHandle};
 use lienthong_onestop::push::{describe_files, push_case, PushAnswer, PushFile};
 use serde_json::Value;
@@ -30,6 +32,8 @@ pub struct Opts {
     pub breaker_threshold: u32,
     pub request_timeout_ms: u64,
     pub clock: Clock,
+    /// Start with no SMTP server listening (a relay that is down).
+    pub smtp_down: bool,
 }
 
 impl Default for Opts {
@@ -42,6 +46,7 @@ impl Default for Opts {
             breaker_threshold: 1000,
             request_timeout_ms: 3000,
             clock: Clock::system(),
+            smtp_down: false,
         }
     }
 }
@@ -58,7 +63,27 @@ pub fn repo() -> PathBuf {
 }
 
 /// Writes a test configuration directory.
-pub fn write_config(dir: &Path, listen: &str, police: &str, insurance: &str, onestop: &str, opts: &Opts) {
+/// Where the gateway sends messages in tests.
+pub struct NotifyTargets {
+    pub sms_url: String,
+    pub smtp: std::net::SocketAddr,
+}
+
+pub const ADMIN_EMAIL: &str = "quantri@lienthong.test";
+pub const POLICE_EMAIL: &str = "congan@lienthong.test";
+pub const INSURANCE_EMAIL: &str = "bhxh@lienthong.test";
+pub const COMMUNE_EMAIL: &str = "motcua-a@lienthong.test";
+
+#[allow(clippy::too_many_arguments)]
+pub fn write_config(
+    dir: &Path,
+    listen: &str,
+    police: &str,
+    insurance: &str,
+    onestop: &str,
+    notify: Option<&NotifyTargets>,
+    opts: &Opts,
+) {
     let store = dir.join("store.db");
     let att = dir.join("attachments");
     let gateway = format!(
@@ -86,6 +111,9 @@ max_age_minutes = 60
 failure_threshold = {breaker}
 open_ms = 200
 
+[deadlines]
+sweep_interval_ms = 50
+{notify}
 [[systems]]
 id = "onestop-a"
 kind = "onestop"
@@ -122,14 +150,20 @@ token = "{ADMIN}"
         timeout = opts.request_timeout_ms,
         attempts = opts.max_attempts,
         breaker = opts.breaker_threshold,
+        notify = notify.map_or(String::new(), |n| format!(
+            "\n[notify]\nadmin_emails = [\"{ADMIN_EMAIL}\"]\n\n[notify.retry]\nmin_delay_ms = 50\nmax_delay_ms = 300\nfactor = 2.0\nmax_attempts = 1000\nmax_age_minutes = 600\n\n\
+             [notify.email]\nhost = \"{}\"\nport = {}\ntls = \"none\"\nfrom = \"Liên thông thử <lienthong@lienthong.test>\"\n\n\
+             [notify.sms]\nurl = \"{}/sms\"\n",
+            n.smtp.ip(), n.smtp.port(), n.sms_url
+        )),
     );
     let commune = |code: &str, system: &str| {
         format!(
-            "[communes.\"{code}\"]\nname = \"Xã thử {code}\"\npolice_office = \"CA-568\"\ninsurance_office = \"BHXH-5608\"\nonestop_system = \"{system}\"\nonestop_result_url = \"{onestop}/onestop/results\"\n\n"
+            "[communes.\"{code}\"]\nname = \"Xã thử {code}\"\npolice_office = \"CA-568\"\ninsurance_office = \"BHXH-5608\"\nonestop_system = \"{system}\"\nonestop_result_url = \"{onestop}/onestop/results\"\nemails = [\"{COMMUNE_EMAIL}\"]\n\n"
         )
     };
     let routes = format!(
-        "[police_offices.\"CA-568\"]\nname = \"Công an huyện\"\nendpoint = \"{police}\"\n\n[insurance_offices.\"BHXH-5608\"]\nname = \"BHXH huyện\"\nendpoint = \"{insurance}\"\n\n{}{}",
+        "[police_offices.\"CA-568\"]\nname = \"Công an huyện\"\nendpoint = \"{police}\"\nemails = [\"{POLICE_EMAIL}\"]\n\n[insurance_offices.\"BHXH-5608\"]\nname = \"BHXH huyện\"\nendpoint = \"{insurance}\"\nemails = [\"{INSURANCE_EMAIL}\"]\n\n{}{}",
         commune("22609", "onestop-a"),
         commune("22612", "onestop-b"),
     );
@@ -151,6 +185,12 @@ pub struct Stack {
     pub police: SimHandle,
     pub insurance: SimHandle,
     pub onestop: SimHandle,
+    pub sms: SimHandle,
+    pub sms_log: Arc<Mutex<Vec<Sms>>>,
+    pub smtp: Option<SmtpSink>,
+    pub smtp_addr: std::net::SocketAddr,
+    pub mails: Mails,
+    pub clock: Clock,
     pub dir: tempfile::TempDir,
     pub http: reqwest::Client,
 }
@@ -183,13 +223,27 @@ pub async fn spawn_stack(opts: Opts) -> Stack {
     let addr = gw_listener.local_addr().unwrap();
     let url = format!("http://{addr}");
     let (police, insurance, onestop) = simulators(&url, &opts).await;
+    let mails: Mails = Arc::default();
+    let (sms, sms_log) = spawn_sms(listener().await, Faults::default(), Arc::clone(&mails));
+    let smtp_listener = listener().await;
+    let smtp_addr = smtp_listener.local_addr().unwrap();
+    let smtp = if opts.smtp_down {
+        None
+    } else {
+        Some(SmtpSink::start(smtp_listener, Arc::clone(&mails)))
+    };
     let dir = tempfile::tempdir().unwrap();
+    let targets = NotifyTargets {
+        sms_url: sms.url(),
+        smtp: smtp_addr,
+    };
     write_config(
         dir.path(),
         &addr.to_string(),
         &police.url(),
         &insurance.url(),
         &onestop.url(),
+        Some(&targets),
         &opts,
     );
     let config = Config::load_with_env(dir.path(), std::iter::empty()).unwrap();
@@ -203,6 +257,12 @@ pub async fn spawn_stack(opts: Opts) -> Stack {
         police,
         insurance,
         onestop,
+        sms,
+        sms_log,
+        smtp,
+        smtp_addr,
+        mails,
+        clock: opts.clock.clone(),
         dir,
         http: reqwest::Client::new(),
     }
@@ -228,6 +288,37 @@ pub fn case_with_code(code: &str) -> (Value, Vec<PushFile>) {
 }
 
 impl Stack {
+    /// Stops the gateway and starts a new one on the same address, store and clock.
+    pub async fn restart_gateway(&mut self) {
+        let old = self.gateway.take().expect("a running gateway");
+        let addr = old.addr;
+        old.stop().await;
+        let config = Config::load_with_env(self.dir.path(), std::iter::empty()).unwrap();
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+        self.gateway = Some(
+            App::with_listener(config, listener, self.clock.clone())
+                .await
+                .unwrap()
+                .spawn(),
+        );
+    }
+
+    /// Starts the SMTP server (again) on its port.
+    pub async fn start_smtp(&mut self) {
+        let listener = tokio::net::TcpListener::bind(self.smtp_addr).await.unwrap();
+        self.smtp = Some(SmtpSink::start(listener, Arc::clone(&self.mails)));
+    }
+
+    /// Email received so far.
+    pub fn mails(&self) -> Vec<Mail> {
+        self.mails.lock().unwrap().clone()
+    }
+
+    /// SMS received so far.
+    pub fn sms(&self) -> Vec<Sms> {
+        self.sms_log.lock().unwrap().clone()
+    }
+
     pub async fn push(&self, token: &str, manifest: &Value, files: &[PushFile]) -> PushAnswer {
         push_case(&self.http, &self.url, token, manifest, files).await.unwrap()
     }

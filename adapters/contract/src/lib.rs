@@ -15,6 +15,7 @@ pub mod bundle;
 pub mod conformance;
 pub mod decision;
 pub mod message;
+pub mod notify_sim;
 pub mod sim;
 
 pub use adapter::{Adapter, AdapterError, ByteStream, Endpoint, FileBody, FileHash, Receipt};
