@@ -448,6 +448,14 @@ impl Config {
     }
 }
 
+fn check_emails(emails: &[String], key: &str, file: &str, p: &mut Problems) {
+    for (i, e) in emails.iter().enumerate() {
+        if e.parse::<lettre::Address>().is_err() {
+            p.push(file, format!("{key}[{i}]"), format!("'{e}' is not an email address"));
+        }
+    }
+}
+
 fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<String, String>, p: &mut Problems) {
     const GW: &str = "gateway.toml";
     const RT: &str = "routes.toml";
@@ -555,6 +563,7 @@ fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<String, Strin
         if !is_url(&o.endpoint) {
             p.push(RT, format!("offices.{code}.endpoint"), "must be an http(s) URL");
         }
+        check_emails(&o.emails, &format!("offices.{code}.emails"), RT, p);
     }
     for (code, c) in &r.communes {
         let key = |k: &str| format!("communes.{code}.{k}");
@@ -586,6 +595,7 @@ fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<String, Strin
         if !is_url(&c.onestop_result_url) {
             p.push(RT, key("onestop_result_url"), "must be an http(s) URL");
         }
+        check_emails(&c.emails, &key("emails"), RT, p);
     }
     for code in provinces.keys() {
         if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {

@@ -7,8 +7,10 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{bail, Context};
+use lienthong_contract::notify_sim::{spawn_sms, Mails, SmtpSink};
 use lienthong_contract::sim::{DecideMix, Faults, SimHandle};
 use lienthong_onestop::push::{describe_files, push_case, PushFile};
 
@@ -135,6 +137,21 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
             secret.expose().as_bytes(),
         ),
     ];
+    let mails: Mails = Arc::default();
+    let sms_sim = match &config.gateway.notify.sms {
+        Some(sms) => Some(spawn_sms(bind(&sms.url).await?, Faults::default(), Arc::clone(&mails)).0),
+        None => None,
+    };
+    let smtp = match &config.gateway.notify.email {
+        Some(e) => {
+            let addr = format!("{}:{}", e.host, e.port);
+            let listener = tokio::net::TcpListener::bind(&addr)
+                .await
+                .with_context(|| format!("cannot bind the SMTP simulator at {addr}"))?;
+            Some(SmtpSink::start(listener, Arc::clone(&mails)))
+        }
+        None => None,
+    };
     let admin = token_of(&config, SystemKind::Admin)?;
     let app = App::build(config).await?.spawn();
 
@@ -163,6 +180,15 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
         sims[1].url(),
         sims[2].url()
     );
+    if let Some(sms) = &sms_sim {
+        println!(
+            "  messages:   SMS sent {}/_sim/sms · email sent {}/_sim/emails{}",
+            sms.url(),
+            sms.url(),
+            smtp.as_ref()
+                .map_or(String::new(), |s| format!(" (SMTP at {})", s.addr))
+        );
+    }
     println!("  tokens:     one-stop ({}) = {}", onestop.id, onestop.token.expose());
     println!("              admin = {admin}");
     println!("  demo cases pushed:");
@@ -185,5 +211,7 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
     tokio::signal::ctrl_c().await?;
     app.stop().await;
     drop(sims);
+    drop(sms_sim);
+    drop(smtp);
     Ok(())
 }

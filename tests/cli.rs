@@ -48,6 +48,16 @@ fn every_problem_is_reported_with_file_and_key() {
         routes.replacen("police_office = \"CA-568\"", "police_office = \"CA-000\"", 1),
     )
     .unwrap();
+    let cal = std::fs::read_to_string(dir.path().join("calendar/2026.toml")).unwrap();
+    let cal = cal
+        .replacen("2026-08-22", "2026-08-21", 1)
+        .replacen("2026-09-02", "2025-09-02", 1);
+    std::fs::write(dir.path().join("calendar/2026.toml"), cal).unwrap();
+    let regimes = std::fs::read_to_string(dir.path().join("regimes.toml")).unwrap();
+    let regimes = regimes
+        .replace("default = \"khanh-vinh-8d\"", "default = \"khanh-vinh-9d\"")
+        .replacen("decide_days = 5", "decide_days = 9", 1);
+    std::fs::write(dir.path().join("regimes.toml"), regimes).unwrap();
 
     let (code, _, stderr) = check_config(dir.path());
     assert_eq!(code, 1);
@@ -56,6 +66,10 @@ fn every_problem_is_reported_with_file_and_key() {
         "gateway.toml: systems[4].token:",
         "gateway.toml: systems[1].communes: commune '99999'",
         "routes.toml: communes.22609.police_office: no police office 'CA-000'",
+        "calendar/2026.toml: working_days[1].date: 2026-08-21 is a weekday",
+        "calendar/2026.toml: holidays[12].date: 2025-09-02 is not in 2026",
+        "regimes.toml: default: no regime 'khanh-vinh-9d'",
+        "regimes.toml: regimes.khanh-vinh-8d.insurance: commune_days + deliver_days + decide_days = 11 exceeds the total of 8",
     ] {
         assert!(stderr.contains(want), "missing `{want}` in:\n{stderr}");
     }
