@@ -176,6 +176,23 @@ async fn an_undecided_leg_warns_once_per_transition_and_the_family_gets_the_apol
 
     let case = stack.get_case(&id).await;
     assert_eq!(case["deadline"]["state"], "overdue");
+    let overview: Value = stack
+        .http
+        .get(format!("{}/api/v1/deadlines", stack.url))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (overview["at_risk"].clone(), overview["overdue"].clone()),
+        (json!(0), json!(1)),
+        "{overview}"
+    );
+    assert_eq!(overview["apologies_to_confirm"], json!([id]));
+    assert_eq!(overview["calendar"]["warnings"], json!(["Lịch 2027 chưa chính thức"]));
     assert_eq!(case["apology"]["status"], "draft");
     assert_eq!(case["apology"]["original_day"], "2026-12-02");
     assert_eq!(

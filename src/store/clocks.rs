@@ -153,6 +153,18 @@ impl Store {
         Ok(true)
     }
 
+    /// Running cases at risk and overdue at `now`: the administrator's two numbers.
+    pub async fn clock_counts(&self, now: i64) -> Result<(i64, i64), StoreError> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(at_risk_at <= ?1 AND due_at >= ?1), 0) AS at_risk, COALESCE(SUM(due_at < ?1), 0) AS overdue
+             FROM cases WHERE status = 'in_progress' AND at_risk_at <= ?1",
+        )
+        .bind(now)
+        .fetch_one(&self.read)
+        .await?;
+        Ok((row.get("at_risk"), row.get("overdue")))
+    }
+
     /// Legs waiting on the family whose supplement window ended and was not yet reported.
     pub async fn expired_windows(&self, now: i64) -> Result<Vec<ExpiredWindow>, StoreError> {
         let rows = sqlx::query(

@@ -303,3 +303,34 @@ pub async fn reports(
     }
     Ok(Json(report).into_response())
 }
+
+/// `GET /api/v1/deadlines`: what an administrator must see about the clocks — cases at risk and
+/// overdue, apology letters waiting for an officer, and calendar years that are provisional or
+/// missing (deadlines in them count weekends only).
+pub async fn overview(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    let caller = state.auth.caller(&headers)?;
+    if caller.kind != SystemKind::Admin {
+        return Err(ApiError::forbidden("Chỉ quản trị viên được xem tổng quan thời hạn"));
+    }
+    let cal = &state.config.calendar;
+    let now = state.store.clock().now();
+    let year = Calendar::local_day(now).year();
+    let missing: Vec<i16> = (year..=year + 1).filter(|y| !cal.covers(*y)).collect();
+    let provisional = cal.provisional_years();
+    let mut warnings: Vec<String> = provisional
+        .iter()
+        .map(|y| format!("Lịch {y} chưa chính thức"))
+        .collect();
+    warnings.extend(
+        missing
+            .iter()
+            .map(|y| format!("Thiếu lịch làm việc năm {y}: thời hạn chỉ tính trừ thứ Bảy, Chủ nhật")),
+    );
+    let (at_risk, overdue) = state.store.clock_counts(now.as_millisecond()).await?;
+    Ok(Json(json!({
+        "at_risk": at_risk,
+        "overdue": overdue,
+        "apologies_to_confirm": state.store.draft_apologies().await?,
+        "calendar": { "provisional_years": provisional, "missing_years": missing, "warnings": warnings },
+    })))
+}

@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/cases/{case_id}/apology/print", get(deadlines::print_apology))
         .route("/api/v1/reports", get(deadlines::reports))
+        .route("/api/v1/deadlines", get(deadlines::overview))
         .route("/api/v1/legs/{leg_id}/decision", post(api::decide))
         .route("/api/v1/legs/{leg_id}/resend", post(api::resend))
         .route("/healthz", get(|| async { "ok" }))
