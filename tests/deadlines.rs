@@ -48,22 +48,12 @@ fn count_subject(stack: &Stack, prefix: &str) -> usize {
     stack.mails().iter().filter(|m| m.subject.starts_with(prefix)).count()
 }
 
-async fn post(stack: &Stack, token: &str, path: &str, body: Value) -> (u16, Value) {
-    let r = stack
-        .http
-        .post(format!("{}{path}", stack.url))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-}
-
 async fn decide(stack: &Stack, case: &Value, leg_name: &str, body: Value) {
     let token = if leg_name == "residence" { POLICE } else { INSURANCE };
     let id = leg(case, leg_name)["leg_id"].as_str().unwrap().to_string();
-    let (status, answer) = post(stack, token, &format!("/api/v1/legs/{id}/decision"), body).await;
+    let (status, answer) = stack
+        .post_json(token, &format!("/api/v1/legs/{id}/decision"), &body)
+        .await;
     assert_eq!(status, 200, "{answer}");
 }
 
@@ -176,16 +166,7 @@ async fn an_undecided_leg_warns_once_per_transition_and_the_family_gets_the_apol
 
     let case = stack.get_case(&id).await;
     assert_eq!(case["deadline"]["state"], "overdue");
-    let overview: Value = stack
-        .http
-        .get(format!("{}/api/v1/deadlines", stack.url))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let overview = stack.get_json(ADMIN, "/api/v1/deadlines").await;
     assert_eq!(
         (overview["at_risk"].clone(), overview["overdue"].clone()),
         (json!(0), json!(1)),
@@ -222,11 +203,17 @@ async fn an_undecided_leg_warns_once_per_transition_and_the_family_gets_the_apol
 
     // A weekend day is refused; the officer moves the date to Tue 08/12 and the family is told.
     let apology = format!("/api/v1/cases/{id}/apology/confirm");
-    let (status, body) = post(&stack, ONESTOP_A, &apology, json!({"appointment_date": "2026-12-05"})).await;
+    let (status, body) = stack
+        .post_json(ONESTOP_A, &apology, &json!({"appointment_date": "2026-12-05"}))
+        .await;
     assert_eq!(status, 422, "{body}");
-    let (status, body) = post(&stack, ONESTOP_B, &apology, json!({"appointment_date": "2026-12-08"})).await;
+    let (status, body) = stack
+        .post_json(ONESTOP_B, &apology, &json!({"appointment_date": "2026-12-08"}))
+        .await;
     assert_eq!(status, 403, "another commune's officer: {body}");
-    let (status, body) = post(&stack, ONESTOP_A, &apology, json!({"appointment_date": "2026-12-08"})).await;
+    let (status, body) = stack
+        .post_json(ONESTOP_A, &apology, &json!({"appointment_date": "2026-12-08"}))
+        .await;
     assert_eq!(status, 200, "{body}");
     let sms = wait_for("the apology SMS", 10, || {
         stack.sms().into_iter().find(|s| s.text.contains("xin lỗi"))
@@ -241,7 +228,9 @@ async fn an_undecided_leg_warns_once_per_transition_and_the_family_gets_the_apol
         (count_subject(&stack, "Xin lỗi và hẹn lại ngày trả kết quả hồ sơ DL-0001") == 1).then_some(())
     })
     .await;
-    let (status, body) = post(&stack, ONESTOP_A, &apology, json!({"appointment_date": "2026-12-08"})).await;
+    let (status, body) = stack
+        .post_json(ONESTOP_A, &apology, &json!({"appointment_date": "2026-12-08"}))
+        .await;
     assert_eq!((status, &body["changed"]), (200, &json!(false)), "{body}");
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(late_sms(&stack.sms()), 1, "one apology SMS");
@@ -357,13 +346,10 @@ async fn a_supplement_pauses_the_clock_and_sets_a_new_appointment() {
     clock.set(vn("2026-11-30T09:00:00"));
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(count_subject(&stack, "[SẮP ĐẾN HẠN] Hồ sơ SUP-0001"), 0);
-    let (status, body) = post(
-        &stack,
-        ONESTOP_A,
-        &format!("/api/v1/cases/{id}/supplement"),
-        json!({"note": "Đã nộp tờ khai có chữ ký"}),
-    )
-    .await;
+    let note = json!({"note": "Đã nộp tờ khai có chữ ký"});
+    let (status, body) = stack
+        .post_json(ONESTOP_A, &format!("/api/v1/cases/{id}/supplement"), &note)
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body["appointment_date"], "2026-12-07",

@@ -70,16 +70,7 @@ async fn a_valid_case_goes_all_the_way_and_the_result_returns_signed() {
     ));
 
     // The same case can be found by receipt code with the pushing system's token.
-    let by_code: serde_json::Value = s
-        .http
-        .get(format!("{}/api/v1/cases?receipt_code=HAPPY-1", s.url))
-        .bearer_auth(ONESTOP_A)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let by_code = s.get_json(ONESTOP_A, "/api/v1/cases?receipt_code=HAPPY-1").await;
     assert_eq!(by_code["case_id"], id.as_str());
 }
 

@@ -319,15 +319,7 @@ impl Store {
                 .await?;
                 // Back to the agency through the outbox: the receiver answers the same leg id
                 // with its record, and the leg is delivered again once every file is confirmed.
-                sqlx::query(
-                    "UPDATE deliveries SET status = 'pending', due_at = ?, lease_until = NULL, policy_attempts = 0,
-                     policy_started_at = NULL, updated_at = ? WHERE leg_id = ?",
-                )
-                .bind(now)
-                .bind(now)
-                .bind(leg_id)
-                .execute(&mut *tx)
-                .await?;
+                super::delivery::requeue_delivery(&mut tx, leg_id, now).await?;
             }
         }
         sqlx::query(

@@ -118,6 +118,24 @@ async fn close_delivery(tx: &mut Transaction<'_, Sqlite>, leg_id: &str, now: i64
     Ok(())
 }
 
+/// Puts a leg's delivery back in the outbox, due now, with a fresh retry budget.
+pub(super) async fn requeue_delivery(
+    tx: &mut Transaction<'_, Sqlite>,
+    leg_id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE deliveries SET status = 'pending', due_at = ?, lease_until = NULL, policy_attempts = 0,
+         policy_started_at = NULL, updated_at = ? WHERE leg_id = ?",
+    )
+    .bind(now)
+    .bind(now)
+    .bind(leg_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Re-derives the case status from its legs, recording a change.
 pub(super) async fn refresh_case_status(
     tx: &mut Transaction<'_, Sqlite>,
@@ -482,15 +500,7 @@ impl Store {
         {
             return Err(StoreError::InvalidState(state.as_str().into()));
         }
-        sqlx::query(
-            "UPDATE deliveries SET status = 'pending', due_at = ?, lease_until = NULL, policy_attempts = 0,
-             policy_started_at = NULL, updated_at = ? WHERE leg_id = ?",
-        )
-        .bind(now)
-        .bind(now)
-        .bind(leg_id)
-        .execute(&mut *tx)
-        .await?;
+        requeue_delivery(&mut tx, leg_id, now).await?;
         tx.commit().await?;
         Ok(case_id)
     }

@@ -309,6 +309,32 @@ impl Stack {
         self.smtp = Some(SmtpSink::start(listener, Arc::clone(&self.mails)));
     }
 
+    /// GETs an API path with a token and reads the JSON answer.
+    pub async fn get_json(&self, token: &str, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// POSTs JSON to an API path with a token: the status and the JSON answer (null if none).
+    pub async fn post_json(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
     /// Email received so far.
     pub fn mails(&self) -> Vec<Mail> {
         self.mails.lock().unwrap().clone()
