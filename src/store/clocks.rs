@@ -48,12 +48,14 @@ fn clock_of(s: &str) -> ClockState {
 }
 
 impl Store {
-    /// Running clocks of legs and cases whose state at `now` is past the one acted on.
+    /// Running clocks of legs and cases whose state at `now` is past the one acted on. Only
+    /// clocks with a pending transition match, so the limit never hides one behind acted ones.
     pub async fn moved_clocks(&self, now: i64, limit: i64) -> Result<Vec<MovedClock>, StoreError> {
         let legs = sqlx::query(
             "SELECT id, case_id, clock_acted, at_risk_at, due_at FROM legs
              WHERE state IN ('queued', 'delivering', 'delivered', 'dead') AND name != 'return'
-               AND clock_acted != 'overdue' AND at_risk_at <= ? ORDER BY at_risk_at LIMIT ?",
+               AND ((clock_acted = 'on_track' AND at_risk_at <= ?1) OR (clock_acted = 'at_risk' AND due_at < ?1))
+             ORDER BY at_risk_at LIMIT ?2",
         )
         .bind(now)
         .bind(limit)
@@ -61,7 +63,9 @@ impl Store {
         .await?;
         let cases = sqlx::query(
             "SELECT id, clock_acted, at_risk_at, due_at FROM cases
-             WHERE status = 'in_progress' AND clock_acted != 'overdue' AND at_risk_at <= ? ORDER BY at_risk_at LIMIT ?",
+             WHERE status = 'in_progress'
+               AND ((clock_acted = 'on_track' AND at_risk_at <= ?1) OR (clock_acted = 'at_risk' AND due_at < ?1))
+             ORDER BY at_risk_at LIMIT ?2",
         )
         .bind(now)
         .bind(limit)
