@@ -367,6 +367,35 @@ async fn a_supplement_pauses_the_clock_and_sets_a_new_appointment() {
     assert!(sms.text.contains("07/12/2026"), "{}", sms.text);
     decide(&stack, &case, "insurance", card_ok()).await;
     stack.wait_status(&id, "completed", 10).await;
+
+    // A family that never comes back: the window (7 working days from Mon 30/11, so Wed 09/12)
+    // runs out and the office holding the leg is told, once.
+    let (m, files) = case_at("SUP-0002", "2026-11-30T09:00:00");
+    let id = stack.push(ONESTOP_A, &m, &files).await.body["case_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let case = wait_leg(&stack, &id, "insurance", "delivered", 20).await;
+    decide(
+        &stack,
+        &case,
+        "insurance",
+        json!({"outcome": "needs_supplement", "missing": ["Giấy chứng sinh bản chính"]}),
+    )
+    .await;
+    stack.wait_status(&id, "needs_supplement", 10).await;
+    let expired = "Hết thời hạn bổ sung hồ sơ SUP-0002";
+    clock.set(vn("2026-12-09T16:55:00"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(count_subject(&stack, expired), 0, "the window is still open");
+    clock.set(vn("2026-12-09T17:05:00"));
+    let mail = wait_for("the expired window", 10, || {
+        stack.mails().into_iter().find(|m| m.subject == expired)
+    })
+    .await;
+    assert!(mail.to.contains(&INSURANCE_EMAIL.to_string()), "{mail:?}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(count_subject(&stack, expired), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
