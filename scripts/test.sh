@@ -1,7 +1,18 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit and property tests, the adapters' conformance kits, and the
 # black-box tests that start the gateway and the simulators on free ports over real HTTP
-# (including the SIGKILL/restart test, which runs the real `lienthong` binary).
+# (including the SIGKILL/restart test, which runs the real `lienthong` binary, the deadline tests
+# with a real SMTP server and SMS simulator, and the web tests in headless Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The browser tests drive Debian's Chromium through chromedriver; install both when missing.
+if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then
+  echo "installing chromium and chromium-driver (Debian packages) for the browser tests"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
 cargo test --workspace --locked

@@ -14,7 +14,12 @@ use lienthong_contract::notify_sim::{spawn_sms, Mails, SmtpSink};
 use lienthong_contract::sim::{DecideMix, Faults, SimHandle};
 use lienthong_onestop::push::{describe_files, push_case, PushFile};
 
+use crate::accounts::{hash_password, Role};
 use crate::config::{Config, SystemKind};
+use crate::store::users::NewUser;
+
+/// The password of every demo user (printed by the demo; never use in production).
+const DEMO_PASSWORD: &str = "demo-matkhau-2026";
 use crate::App;
 
 /// A fixture case: its manifest and the files it declares, found next to it.
@@ -153,7 +158,45 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
         None => None,
     };
     let admin = token_of(&config, SystemKind::Admin)?;
+    let police_office = route.police_office.clone();
+    let insurance_office = route.insurance_office.clone();
+    let communes: Vec<String> = config.routes.communes.keys().cloned().collect();
     let app = App::build(config).await?.spawn();
+    let people = [
+        (
+            "canbo.xa",
+            "Nguyễn Thị Lan (một cửa xã)",
+            Role::CommuneOfficer,
+            communes,
+        ),
+        (
+            "canbo.bhxh",
+            "Trần Văn Minh (BHXH huyện)",
+            Role::InsuranceStaff,
+            vec![insurance_office],
+        ),
+        (
+            "canbo.congan",
+            "Lê Văn Hùng (Công an huyện)",
+            Role::PoliceStaff,
+            vec![police_office],
+        ),
+        ("quantri", "Phạm Thu Hà (quản trị)", Role::Admin, Vec::new()),
+    ];
+    let hash = hash_password(DEMO_PASSWORD).map_err(anyhow::Error::msg)?;
+    for (login, name, role, scopes) in &people {
+        let new = NewUser {
+            login,
+            display_name: name,
+            password_hash: &hash,
+            role: *role,
+            scopes,
+        };
+        match app.store.create_user(&new).await {
+            Ok(_) | Err(crate::store::StoreError::Duplicate) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
 
     let http = reqwest::Client::new();
     let stamp = jiff::Timestamp::now();
@@ -188,6 +231,13 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
             smtp.as_ref()
                 .map_or(String::new(), |s| format!(" (SMTP at {})", s.addr))
         );
+    }
+    println!(
+        "  web pages:  {}/login — password of every demo user: {DEMO_PASSWORD}",
+        app.url()
+    );
+    for (login, _, role, _) in &people {
+        println!("              {login} ({})", role.label());
     }
     println!("  tokens:     one-stop ({}) = {}", onestop.id, onestop.token.expose());
     println!("              admin = {admin}");

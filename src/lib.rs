@@ -14,6 +14,7 @@
 //!
 //! Adapters for each receiving system and their simulators live in `adapters/*`.
 
+pub mod accounts;
 pub mod blobs;
 pub mod clock;
 pub mod config;

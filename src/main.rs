@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use lienthong::accounts::{check_new_user, hash_password, Role};
 use lienthong::config::Config;
 use lienthong::{store::Store, App};
 use lienthong_contract::sim::Faults;
@@ -35,6 +36,11 @@ enum Command {
     Migrate,
     /// Checks the configuration and prints every problem with its file and key.
     CheckConfig,
+    /// Manages the people who sign in to the web pages.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
     /// Runs one simulator of a receiving system (for deployments and manual tests).
     Simulate {
         system: SimSystem,
@@ -54,6 +60,24 @@ enum Command {
         /// The one-stop result signing secret.
         #[arg(long, env = "LIENTHONG_SIM_SECRET")]
         secret: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Creates a user. The password is read from LIENTHONG_USER_PASSWORD, or the first line of
+    /// standard input, so it never appears in the shell history.
+    Add {
+        #[arg(long)]
+        login: String,
+        /// The name shown on pages, e.g. "Nguyễn Thị Lan".
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: Role,
+        /// A commune code (officers) or an office code (agency staff); repeat for several.
+        #[arg(long)]
+        scope: Vec<String>,
     },
 }
 
@@ -97,6 +121,56 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Err(code) => code,
         }),
+        Command::User {
+            action:
+                UserAction::Add {
+                    login,
+                    name,
+                    role,
+                    scope,
+                },
+        } => {
+            let Ok(config) = load(&cli.config) else {
+                return Ok(ExitCode::from(1));
+            };
+            let password = match std::env::var("LIENTHONG_USER_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let problems = check_new_user(&config, role, &scope, &password);
+            if !problems.is_empty() {
+                for p in &problems {
+                    eprintln!("{p}");
+                }
+                return Ok(ExitCode::from(1));
+            }
+            let store = Store::open(&config.gateway.store_url, lienthong::clock::Clock::system()).await?;
+            let hash = hash_password(&password).map_err(anyhow::Error::msg)?;
+            let new = lienthong::store::users::NewUser {
+                login: &login,
+                display_name: &name,
+                password_hash: &hash,
+                role,
+                scopes: &scope,
+            };
+            let created = store.create_user(&new).await;
+            store.close().await;
+            match created {
+                Ok(_) => {
+                    println!("user '{login}' created ({})", role.as_str());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(lienthong::store::StoreError::Duplicate) => {
+                    eprintln!("a user '{login}' already exists");
+                    Ok(ExitCode::from(1))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
         Command::Migrate => {
             let Ok(config) = load(&cli.config) else {
                 return Ok(ExitCode::from(1));

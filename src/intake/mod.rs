@@ -6,7 +6,7 @@
 //! are answered together as 422. A valid case is written with its legs and first deliveries in
 //! one transaction. Any refusal drops the temp files: nothing of a refused push remains.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use axum::extract::Multipart;
 use axum::http::StatusCode;
@@ -148,6 +148,25 @@ fn check_files(manifest: &Value, files: &HashMap<String, TempBlob>) -> Vec<Field
     problems
 }
 
+/// Who pushes a case: a one-stop system through the API, or a commune officer through the web
+/// form on behalf of the commune's one-stop system — the same source, so a case pushed both ways
+/// is recognised as one.
+pub struct Pusher {
+    pub source: String,
+    pub actor: String,
+    pub communes: HashSet<String>,
+}
+
+impl From<&Caller> for Pusher {
+    fn from(c: &Caller) -> Pusher {
+        Pusher {
+            source: c.system_id.clone(),
+            actor: c.actor(),
+            communes: c.communes.clone(),
+        }
+    }
+}
+
 /// Pushes one case. `Ok` carries 201 for a new case or 200 for the same case pushed again.
 pub async fn push(state: &AppState, caller: &Caller, mp: Multipart) -> Result<(StatusCode, CaseRow), ApiError> {
     if caller.kind != SystemKind::Onestop {
@@ -161,7 +180,7 @@ pub async fn push(state: &AppState, caller: &Caller, mp: Multipart) -> Result<(S
         ));
         return Err(ApiError::invalid(parts.problems));
     };
-    let mut raw: Value = match serde_json::from_slice(&manifest) {
+    let raw: Value = match serde_json::from_slice(&manifest) {
         Ok(v) => v,
         Err(e) => {
             parts
@@ -170,9 +189,21 @@ pub async fn push(state: &AppState, caller: &Caller, mp: Multipart) -> Result<(S
             return Err(ApiError::invalid(parts.problems));
         }
     };
+    accept(state, &Pusher::from(caller), raw, parts.files, parts.problems).await
+}
+
+/// Validates a raw manifest with its received files and stores the case: the one path every
+/// channel takes. `problems` are those already found while reading the request.
+pub async fn accept(
+    state: &AppState,
+    pusher: &Pusher,
+    mut raw: Value,
+    files: HashMap<String, TempBlob>,
+    mut problems: Vec<FieldProblem>,
+) -> Result<(StatusCode, CaseRow), ApiError> {
     nfc_json(&mut raw);
     if let Some(commune) = raw.get("commune_code").and_then(Value::as_str) {
-        if state.config.routes.communes.contains_key(commune) && !caller.communes.contains(commune) {
+        if state.config.routes.communes.contains_key(commune) && !pusher.communes.contains(commune) {
             return Err(ApiError::forbidden("Mã truy cập này không được gửi hồ sơ của xã đó"));
         }
     }
@@ -189,28 +220,28 @@ pub async fn push(state: &AppState, caller: &Caller, mp: Multipart) -> Result<(S
         };
         parse(&raw, &rules)
     };
-    let mut problems = match &parsed {
+    let mut found = match &parsed {
         Ok(_) => Vec::new(),
         Err(p) => p.clone(),
     };
-    problems.extend(check_files(&raw, &parts.files));
-    problems.append(&mut parts.problems);
+    found.extend(check_files(&raw, &files));
+    found.append(&mut problems);
     let bundle = match parsed {
-        Ok(b) if problems.is_empty() => b,
-        _ => return Err(ApiError::invalid(problems)),
+        Ok(b) if found.is_empty() => b,
+        _ => return Err(ApiError::invalid(found)),
     };
-    store_case(state, caller, bundle, parts.files).await
+    store_case(state, pusher, bundle, files).await
 }
 
 async fn existing(
     state: &AppState,
-    caller: &Caller,
+    pusher: &Pusher,
     bundle: &CaseBundle,
     hash: &str,
 ) -> Result<Option<CaseRow>, ApiError> {
     match state
         .store
-        .case_by_source_receipt(&caller.system_id, &bundle.receipt_code)
+        .case_by_source_receipt(&pusher.source, &bundle.receipt_code)
         .await?
     {
         Some(row) if row.content_sha256 == hash => Ok(Some(row)),
@@ -225,12 +256,12 @@ async fn existing(
 
 async fn store_case(
     state: &AppState,
-    caller: &Caller,
+    pusher: &Pusher,
     bundle: CaseBundle,
     files: HashMap<String, TempBlob>,
 ) -> Result<(StatusCode, CaseRow), ApiError> {
     let hash = content_hash(&bundle);
-    if let Some(row) = existing(state, caller, &bundle, &hash).await? {
+    if let Some(row) = existing(state, pusher, &bundle, &hash).await? {
         return Ok((StatusCode::OK, row));
     }
     let dest = destinations(&state.config, &bundle.commune_code)
@@ -257,7 +288,7 @@ async fn store_case(
     };
     let new = NewCase {
         id: case_id.clone(),
-        source: caller.system_id.clone(),
+        source: pusher.source.clone(),
         receipt_code: bundle.receipt_code.clone(),
         commune_code: bundle.commune_code.clone(),
         received_at_ms: bundle.received_at.as_millisecond(),
@@ -280,11 +311,11 @@ async fn store_case(
             plan: plan.clone(),
         },
     };
-    match state.store.create_case(&new, &caller.actor()).await {
+    match state.store.create_case(&new, &pusher.actor).await {
         Ok(()) => {}
         Err(StoreError::Duplicate) => {
             // A concurrent push of the same receipt code won the race.
-            return match existing(state, caller, &bundle, &hash).await? {
+            return match existing(state, pusher, &bundle, &hash).await? {
                 Some(row) => Ok((StatusCode::OK, row)),
                 None => Err(ApiError::internal("duplicate case vanished")),
             };
@@ -299,7 +330,7 @@ async fn store_case(
         }
     }
     metrics::counter!("lienthong_cases_received_total").increment(1);
-    tracing::info!(case_id = %case_id, commune = %bundle.commune_code, source = %caller.system_id, "case received");
+    tracing::info!(case_id = %case_id, commune = %bundle.commune_code, source = %pusher.source, "case received");
     state.wake.notify_one();
     let row = state
         .store

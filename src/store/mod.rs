@@ -11,6 +11,8 @@ pub mod clocks;
 mod delivery;
 pub mod notices;
 pub mod reports;
+pub mod users;
+pub mod views;
 
 use std::str::FromStr;
 use std::time::Duration;

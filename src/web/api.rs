@@ -256,6 +256,31 @@ fn parse_decision(leg: &str, body: Value) -> Result<(LegState, Value, String), A
     Ok((to, body, reason))
 }
 
+/// Validates and records an agency's decision on a leg: the one path of the systems' callback
+/// and of the staff's web form.
+pub async fn apply_decision(
+    state: &AppState,
+    leg: &LegView,
+    actor: &str,
+    body: Value,
+) -> Result<(LegState, crate::store::DecisionApplied), ApiError> {
+    let (to, result, reason) = parse_decision(&leg.name, body)?;
+    let pause = if to == LegState::NeedsSupplement {
+        super::deadlines::pause_of(state, leg).await?
+    } else {
+        None
+    };
+    let applied = state
+        .store
+        .record_decision(&leg.id, actor, to, &result, &reason, pause.as_ref())
+        .await?;
+    if applied.changed {
+        tracing::info!(case_id = %applied.case_id, leg = %leg.name, state = to.as_str(), "decision recorded");
+        state.wake.notify_one();
+    }
+    Ok((to, applied))
+}
+
 /// `POST /api/v1/legs/{leg_id}/decision`: the police or insurance system reports its decision.
 pub async fn decide(
     State(state): State<AppState>,
@@ -273,20 +298,7 @@ pub async fn decide(
     if !allowed || !caller.offices.contains(&leg.office_code) {
         return Err(ApiError::forbidden("Mã truy cập này không được quyết định chặng đó"));
     }
-    let (to, result, reason) = parse_decision(&leg.name, body)?;
-    let pause = if to == LegState::NeedsSupplement {
-        super::deadlines::pause_of(&state, &leg).await?
-    } else {
-        None
-    };
-    let applied = state
-        .store
-        .record_decision(&leg_id, &caller.actor(), to, &result, &reason, pause.as_ref())
-        .await?;
-    if applied.changed {
-        tracing::info!(case_id = %applied.case_id, leg = %leg.name, state = to.as_str(), "decision recorded");
-        state.wake.notify_one();
-    }
+    let (to, applied) = apply_decision(&state, &leg, &caller.actor(), body).await?;
     Ok(Json(json!({
         "case_id": applied.case_id,
         "leg_id": leg_id,

@@ -221,6 +221,52 @@ pub async fn print_apology(
     )))
 }
 
+/// The report of cases received from `from` to `to` (local dates, inclusive) in `communes`
+/// (`None`: all).
+pub async fn load_report(
+    state: &AppState,
+    from: Date,
+    to: Date,
+    communes: Option<Vec<String>>,
+) -> Result<crate::report::Report, ApiError> {
+    let start = |d: Date| {
+        d.to_zoned(lienthong_contract::vn_tz())
+            .map(|z| z.timestamp().as_millisecond())
+            .map_err(ApiError::internal)
+    };
+    let from_ms = start(from)?;
+    let to_ms = start(to.tomorrow().map_err(ApiError::internal)?)?;
+    let mut cases = Vec::new();
+    let mut legs = Vec::new();
+    match &communes {
+        None => {
+            cases = state.store.report_cases(from_ms, to_ms, None).await?;
+            legs = state.store.report_legs(from_ms, to_ms, None).await?;
+        }
+        Some(list) => {
+            for c in list {
+                cases.extend(state.store.report_cases(from_ms, to_ms, Some(c)).await?);
+                legs.extend(state.store.report_legs(from_ms, to_ms, Some(c)).await?);
+            }
+        }
+    }
+    let routes = &state.config.routes;
+    Ok(crate::report::compute(
+        from,
+        to,
+        &cases,
+        &legs,
+        &state.config.calendar,
+        state.store.clock().now(),
+        |code| {
+            routes
+                .communes
+                .get(code)
+                .map_or_else(|| code.to_string(), |c| c.name.clone())
+        },
+    ))
+}
+
 /// Query of `GET /api/v1/reports`.
 #[derive(Deserialize)]
 pub struct ReportQuery {
@@ -254,42 +300,7 @@ pub async fn reports(
             "Ngày kết thúc phải sau ngày bắt đầu",
         )]));
     }
-    let start = |d: Date| {
-        d.to_zoned(lienthong_contract::vn_tz())
-            .map(|z| z.timestamp().as_millisecond())
-            .map_err(ApiError::internal)
-    };
-    let from_ms = start(q.from)?;
-    let to_ms = start(q.to.tomorrow().map_err(ApiError::internal)?)?;
-    let mut cases = Vec::new();
-    let mut legs = Vec::new();
-    match &communes {
-        None => {
-            cases = state.store.report_cases(from_ms, to_ms, None).await?;
-            legs = state.store.report_legs(from_ms, to_ms, None).await?;
-        }
-        Some(list) => {
-            for c in list {
-                cases.extend(state.store.report_cases(from_ms, to_ms, Some(c)).await?);
-                legs.extend(state.store.report_legs(from_ms, to_ms, Some(c)).await?);
-            }
-        }
-    }
-    let routes = &state.config.routes;
-    let report = crate::report::compute(
-        q.from,
-        q.to,
-        &cases,
-        &legs,
-        &state.config.calendar,
-        state.store.clock().now(),
-        |code| {
-            routes
-                .communes
-                .get(code)
-                .map_or_else(|| code.to_string(), |c| c.name.clone())
-        },
-    );
+    let report = load_report(&state, q.from, q.to, communes).await?;
     if q.format.as_deref() == Some("csv") {
         let name = format!("bao-cao-{}-{}.csv", q.from, q.to);
         return Ok((

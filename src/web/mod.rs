@@ -5,6 +5,7 @@ pub mod auth;
 pub mod deadlines;
 pub mod error;
 pub mod metrics;
+pub mod pages;
 
 use std::sync::Arc;
 
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(api::ready))
         .route("/metrics", get(metrics::render))
+        .merge(pages::router())
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

@@ -1,0 +1,23 @@
+-- People who sign in to the web pages, and their sessions.
+
+CREATE TABLE users (
+    id             TEXT PRIMARY KEY,
+    login          TEXT NOT NULL UNIQUE,
+    display_name   TEXT NOT NULL,
+    password_hash  TEXT NOT NULL,          -- argon2id, PHC string
+    role           TEXT NOT NULL,          -- commune_officer | insurance_staff | police_staff | admin
+    scopes         TEXT NOT NULL,          -- JSON array: commune codes or office codes
+    created_at     INTEGER NOT NULL,
+    disabled       INTEGER NOT NULL DEFAULT 0
+);
+
+-- A session cookie is a random token; only its SHA-256 is stored.
+CREATE TABLE sessions (
+    token_sha256  TEXT PRIMARY KEY,
+    user_id       TEXT NOT NULL REFERENCES users (id),
+    csrf          TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL
+);
+CREATE INDEX sessions_expiry ON sessions (expires_at);
+CREATE INDEX legs_office_state ON legs (office_code, state);

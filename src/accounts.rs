@@ -1,0 +1,149 @@
+//! People who use the web pages: roles, scopes and passwords (argon2id).
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use password_hash::rand_core::OsRng;
+use serde::{Deserialize, Serialize};
+
+/// What a person may see and do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
+pub enum Role {
+    /// Pushes and follows the cases of their communes.
+    CommuneOfficer,
+    /// Decides the insurance legs of their offices.
+    InsuranceStaff,
+    /// Decides the residence legs of their offices.
+    PoliceStaff,
+    /// Sees everything, resends, resolves and cancels.
+    Admin,
+}
+
+impl Role {
+    /// The stable name in the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::CommuneOfficer => "commune_officer",
+            Role::InsuranceStaff => "insurance_staff",
+            Role::PoliceStaff => "police_staff",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Option<Role> {
+        [
+            Role::CommuneOfficer,
+            Role::InsuranceStaff,
+            Role::PoliceStaff,
+            Role::Admin,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+
+    /// The Vietnamese name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::CommuneOfficer => "Cán bộ một cửa xã",
+            Role::InsuranceStaff => "Cán bộ Bảo hiểm xã hội",
+            Role::PoliceStaff => "Cán bộ Công an",
+            Role::Admin => "Quản trị hệ thống",
+        }
+    }
+
+    /// The leg an agency role decides.
+    pub fn decides(self) -> Option<&'static str> {
+        match self {
+            Role::InsuranceStaff => Some("insurance"),
+            Role::PoliceStaff => Some("residence"),
+            _ => None,
+        }
+    }
+}
+
+/// A signed-in person.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    /// Commune codes for officers, office codes for agency staff; empty for administrators.
+    pub scopes: Vec<String>,
+}
+
+impl User {
+    /// The actor recorded in the audit trail.
+    pub fn actor(&self) -> String {
+        format!("user:{}", self.login)
+    }
+
+    /// Whether this person may see a case of `commune`.
+    pub fn sees_commune(&self, commune: &str) -> bool {
+        self.role == Role::Admin || (self.role == Role::CommuneOfficer && self.scopes.iter().any(|c| c == commune))
+    }
+}
+
+/// Problems with a user about to be created: scopes that do not exist for the role, a short
+/// password.
+pub fn check_new_user(config: &crate::config::Config, role: Role, scopes: &[String], password: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    if password.chars().count() < 10 {
+        problems.push("the password needs at least 10 characters".to_string());
+    }
+    let routes = &config.routes;
+    let known = |s: &str| match role {
+        Role::CommuneOfficer => routes.communes.contains_key(s),
+        Role::InsuranceStaff => routes.insurance_offices.contains_key(s),
+        Role::PoliceStaff => routes.police_offices.contains_key(s),
+        Role::Admin => false,
+    };
+    if role != Role::Admin && scopes.is_empty() {
+        problems.push("this role needs at least one --scope (a commune or office code)".to_string());
+    }
+    for s in scopes {
+        if !known(s) {
+            problems.push(format!(
+                "scope '{s}' is not a {} in routes.toml",
+                match role {
+                    Role::CommuneOfficer => "commune",
+                    Role::Admin => "scope of an administrator (they see everything)",
+                    _ => "matching office",
+                }
+            ));
+        }
+    }
+    problems
+}
+
+/// Hashes a password with argon2id and a random salt.
+pub fn hash_password(password: &str) -> Result<String, String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// Checks a password against a stored hash.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_verifies_only_against_its_own_hash() {
+        let h = hash_password("mật-khẩu-dài-1").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("mật-khẩu-dài-1", &h));
+        assert!(!verify_password("mật-khẩu-dài-2", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+}

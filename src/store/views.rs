@@ -1,0 +1,228 @@
+//! Read models of the web pages: filtered case lists, agency inboxes, the operator dashboard.
+//! Every list is bounded and served by an index, so pages stay fast on a large store.
+
+use sqlx::Row;
+
+use super::cases::{case_row, CaseRow, CASE_COLUMNS};
+use super::{Store, StoreError};
+use crate::deadline::ClockState;
+
+/// Filters of the case list.
+#[derive(Debug, Default, Clone)]
+pub struct CaseFilter {
+    /// Only these communes; `None` for all (an operator).
+    pub communes: Option<Vec<String>>,
+    pub status: Option<String>,
+    pub clock: Option<ClockState>,
+    pub code: Option<String>,
+}
+
+/// One row of an agency inbox.
+#[derive(Debug, Clone)]
+pub struct InboxRow {
+    pub leg_id: String,
+    pub case_id: String,
+    pub receipt_code: String,
+    pub commune_code: String,
+    pub delivered_at_ms: Option<i64>,
+    pub due_at_ms: Option<i64>,
+    pub at_risk_at_ms: Option<i64>,
+}
+
+/// A transfer that needs an operator's eye: dead, or retried more than once.
+#[derive(Debug, Clone)]
+pub struct StuckLeg {
+    pub leg_id: String,
+    pub case_id: String,
+    pub receipt_code: String,
+    pub name: String,
+    pub office_code: String,
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+/// Running cases of one unit: open, at risk, overdue.
+#[derive(Debug, Clone)]
+pub struct UnitClocks {
+    pub code: String,
+    pub open: i64,
+    pub at_risk: i64,
+    pub overdue: i64,
+}
+
+impl Store {
+    /// The newest cases matching `f`, at most `limit`.
+    pub async fn case_list(&self, f: &CaseFilter, now: i64, limit: i64) -> Result<Vec<CaseRow>, StoreError> {
+        let mut sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE 1 = 1");
+        if let Some(c) = &f.communes {
+            let list = c.iter().map(|_| "?").collect::<Vec<_>>().join(", ");
+            sql.push_str(&format!(" AND commune_code IN ({list})"));
+        }
+        if f.status.is_some() {
+            sql.push_str(" AND status = ?");
+        }
+        if let Some(clock) = f.clock {
+            sql.push_str(" AND status IN ('in_progress', 'needs_supplement')");
+            sql.push_str(match clock {
+                ClockState::OnTrack => " AND at_risk_at > ?",
+                ClockState::AtRisk => " AND at_risk_at <= ? AND due_at >= ?",
+                ClockState::Overdue => " AND due_at < ?",
+            });
+        }
+        if f.code.is_some() {
+            sql.push_str(" AND receipt_code = ?");
+        }
+        sql.push_str(" ORDER BY created_at DESC LIMIT ?");
+        let mut q = sqlx::query(&sql);
+        for c in f.communes.iter().flatten() {
+            q = q.bind(c);
+        }
+        if let Some(s) = &f.status {
+            q = q.bind(s);
+        }
+        match f.clock {
+            Some(ClockState::AtRisk) => q = q.bind(now).bind(now),
+            Some(_) => q = q.bind(now),
+            None => {}
+        }
+        if let Some(code) = &f.code {
+            q = q.bind(code);
+        }
+        let rows = q.bind(limit).fetch_all(&self.read).await?;
+        Ok(rows.iter().map(case_row).collect())
+    }
+
+    /// Delivered legs of `leg` at `offices` waiting for a decision, oldest due first.
+    pub async fn inbox(&self, leg: &str, offices: &[String], limit: i64) -> Result<Vec<InboxRow>, StoreError> {
+        let list = offices.iter().map(|_| "?").collect::<Vec<_>>().join(", ");
+        if list.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT l.id, l.case_id, c.receipt_code, c.commune_code, l.delivered_at, l.due_at, l.at_risk_at
+             FROM legs l JOIN cases c ON c.id = l.case_id
+             WHERE l.name = ? AND l.state = 'delivered' AND l.office_code IN ({list}) AND c.status != 'cancelled'
+             ORDER BY l.due_at LIMIT ?"
+        );
+        let mut q = sqlx::query(&sql).bind(leg);
+        for o in offices {
+            q = q.bind(o);
+        }
+        let rows = q.bind(limit).fetch_all(&self.read).await?;
+        Ok(rows
+            .iter()
+            .map(|r| InboxRow {
+                leg_id: r.get("id"),
+                case_id: r.get("case_id"),
+                receipt_code: r.get("receipt_code"),
+                commune_code: r.get("commune_code"),
+                delivered_at_ms: r.get("delivered_at"),
+                due_at_ms: r.get("due_at"),
+                at_risk_at_ms: r.get("at_risk_at"),
+            })
+            .collect())
+    }
+
+    /// Dead legs and legs retried more than once, newest change first.
+    pub async fn stuck_legs(&self, limit: i64) -> Result<Vec<StuckLeg>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT l.id, l.case_id, c.receipt_code, l.name, l.office_code, l.state, l.attempts, l.last_error
+             FROM legs l JOIN cases c ON c.id = l.case_id
+             WHERE l.state = 'dead' OR (l.state IN ('queued', 'delivering') AND l.attempts > 1)
+             ORDER BY l.state = 'dead' DESC, l.updated_at DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| StuckLeg {
+                leg_id: r.get("id"),
+                case_id: r.get("case_id"),
+                receipt_code: r.get("receipt_code"),
+                name: r.get("name"),
+                office_code: r.get("office_code"),
+                state: r.get("state"),
+                attempts: r.get("attempts"),
+                last_error: r.get("last_error"),
+            })
+            .collect())
+    }
+
+    /// Legs delivered since `since`.
+    pub async fn delivered_since(&self, since: i64) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM legs WHERE delivered_at >= ?")
+            .bind(since)
+            .fetch_one(&self.read)
+            .await?)
+    }
+
+    /// Running cases per commune and running agency legs per office.
+    pub async fn unit_clocks(&self, now: i64) -> Result<(Vec<UnitClocks>, Vec<UnitClocks>), StoreError> {
+        let read = |r: &sqlx::sqlite::SqliteRow| UnitClocks {
+            code: r.get("code"),
+            open: r.get("open"),
+            at_risk: r.get("at_risk"),
+            overdue: r.get("overdue"),
+        };
+        let communes = sqlx::query(
+            "SELECT commune_code AS code, COUNT(*) AS open,
+               COALESCE(SUM(at_risk_at <= ?1 AND due_at >= ?1), 0) AS at_risk, COALESCE(SUM(due_at < ?1), 0) AS overdue
+             FROM cases WHERE status IN ('in_progress', 'needs_supplement') GROUP BY commune_code ORDER BY commune_code",
+        )
+        .bind(now)
+        .fetch_all(&self.read)
+        .await?;
+        let offices = sqlx::query(
+            "SELECT office_code AS code, COUNT(*) AS open,
+               COALESCE(SUM(at_risk_at <= ?1 AND due_at >= ?1), 0) AS at_risk, COALESCE(SUM(due_at < ?1), 0) AS overdue
+             FROM legs WHERE name != 'return' AND state IN ('queued', 'delivering', 'delivered', 'dead')
+             GROUP BY office_code ORDER BY office_code",
+        )
+        .bind(now)
+        .fetch_all(&self.read)
+        .await?;
+        Ok((communes.iter().map(read).collect(), offices.iter().map(read).collect()))
+    }
+
+    /// An operator cancels a running case with a reason: its pending transfers stop.
+    pub async fn cancel_case(&self, case_id: &str, actor: &str, reason: &str) -> Result<(), StoreError> {
+        let now = self.now_ms();
+        let mut tx = self.write.begin().await?;
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM cases WHERE id = ?")
+            .bind(case_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let status = status.ok_or(StoreError::NotFound)?;
+        if !matches!(status.as_str(), "in_progress" | "needs_supplement") {
+            return Err(StoreError::InvalidState(status));
+        }
+        sqlx::query("UPDATE cases SET status = 'cancelled', updated_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(case_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE deliveries SET status = 'done', lease_until = NULL, updated_at = ?
+             WHERE leg_id IN (SELECT id FROM legs WHERE case_id = ?) AND status IN ('pending', 'dead')",
+        )
+        .bind(now)
+        .bind(case_id)
+        .execute(&mut *tx)
+        .await?;
+        super::cases::event(
+            &mut tx,
+            case_id,
+            None,
+            now,
+            actor,
+            Some(&status),
+            "cancelled",
+            Some(reason),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

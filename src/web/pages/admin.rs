@@ -1,0 +1,218 @@
+//! The administrator's dashboard: stuck transfers with resend, clocks by commune and office,
+//! queue depth and delivery rate, cancellation with a reason, and the audit trail by case code.
+//! Every action is recorded in the audit trail with the user.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+
+use super::labels;
+use super::session::Signed;
+use super::{failed, page_error, render, Nav};
+use crate::accounts::Role;
+use crate::deadline::Calendar;
+use crate::web::AppState;
+
+/// One stuck transfer.
+pub struct StuckLine {
+    pub leg_id: String,
+    pub case_id: String,
+    pub code: String,
+    pub leg: &'static str,
+    pub office: String,
+    pub state: &'static str,
+    pub attempts: i64,
+    pub error: String,
+    pub dead: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct Dashboard {
+    nav: Option<Nav>,
+    csrf: String,
+    calendar_warnings: Vec<String>,
+    queue_depth: i64,
+    dead: i64,
+    at_risk: i64,
+    overdue: i64,
+    delivered_24h: i64,
+    stuck: Vec<StuckLine>,
+    by_unit: Vec<(String, i64, i64, i64)>,
+}
+
+/// `GET /admin`.
+pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Response {
+    if let Err(r) = signed.require(&[Role::Admin]) {
+        return r;
+    }
+    let now = state.store.now_ms();
+    let loaded = tokio::try_join!(
+        state.store.queue_stats(),
+        state.store.clock_counts(now),
+        state.store.stuck_legs(100),
+        state.store.delivered_since(now - 24 * 3600 * 1000),
+        state.store.unit_clocks(now),
+    );
+    let ((queue_depth, dead), (at_risk, overdue), stuck, delivered_24h, (communes, offices)) = match loaded {
+        Ok(v) => v,
+        Err(e) => return failed(e),
+    };
+    let routes = &state.config.routes;
+    let name_of = |code: &str| {
+        routes
+            .communes
+            .get(code)
+            .map(|c| c.name.clone())
+            .or_else(|| routes.police_offices.get(code).map(|o| o.name.clone()))
+            .or_else(|| routes.insurance_offices.get(code).map(|o| o.name.clone()))
+            .unwrap_or_else(|| code.to_string())
+    };
+    let cal = &state.config.calendar;
+    let year = Calendar::local_day(state.store.clock().now()).year();
+    let mut calendar_warnings: Vec<String> = cal
+        .provisional_years()
+        .iter()
+        .map(|y| format!("Lịch {y} chưa chính thức"))
+        .collect();
+    calendar_warnings.extend(
+        (year..=year + 1)
+            .filter(|y| !cal.covers(*y))
+            .map(|y| format!("Thiếu lịch làm việc năm {y}: thời hạn chỉ tính trừ thứ Bảy, Chủ nhật")),
+    );
+    render(&Dashboard {
+        nav: Nav::of(&signed),
+        csrf: signed.csrf.clone(),
+        calendar_warnings,
+        queue_depth,
+        dead,
+        at_risk,
+        overdue,
+        delivered_24h,
+        stuck: stuck
+            .iter()
+            .map(|s| StuckLine {
+                leg_id: s.leg_id.clone(),
+                case_id: s.case_id.clone(),
+                code: s.receipt_code.clone(),
+                leg: labels::leg_name(&s.name),
+                office: name_of(&s.office_code),
+                state: labels::leg_state(&s.state),
+                attempts: s.attempts,
+                error: s.last_error.clone().unwrap_or_default(),
+                dead: s.state == "dead",
+            })
+            .collect(),
+        by_unit: communes
+            .iter()
+            .chain(offices.iter())
+            .map(|u| (name_of(&u.code), u.open, u.at_risk, u.overdue))
+            .collect(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf: String,
+}
+
+/// `POST /admin/legs/{leg_id}/resend`.
+pub async fn resend(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(leg_id): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
+    if let Err(r) = signed.require(&[Role::Admin]).and_then(|_| signed.check_csrf(&f.csrf)) {
+        return r;
+    }
+    match state.store.resend(&leg_id, &signed.user.actor()).await {
+        Ok(case_id) => {
+            tracing::info!(case_id = %case_id, leg_id = %leg_id, "dead leg re-queued from the dashboard");
+            state.wake.notify_one();
+            Redirect::to("/admin").into_response()
+        }
+        Err(crate::store::StoreError::InvalidState(_)) => page_error(409, "Chuyển này không ở trạng thái thất bại."),
+        Err(e) => failed(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CancelForm {
+    csrf: String,
+    code: String,
+    reason: String,
+}
+
+/// `POST /admin/cancel`: cancels a running case by its code, with a required reason.
+pub async fn cancel(State(state): State<AppState>, signed: Signed, Form(f): Form<CancelForm>) -> Response {
+    if let Err(r) = signed.require(&[Role::Admin]).and_then(|_| signed.check_csrf(&f.csrf)) {
+        return r;
+    }
+    if f.reason.trim().is_empty() {
+        return page_error(422, "Cần ghi lý do hủy hồ sơ.");
+    }
+    let case = match state.store.cases_by_receipt(f.code.trim()).await {
+        Ok(c) => c.into_iter().next(),
+        Err(e) => return failed(e),
+    };
+    let Some(case) = case else {
+        return page_error(404, "Không có hồ sơ mang mã này.");
+    };
+    match state
+        .store
+        .cancel_case(&case.id, &signed.user.actor(), f.reason.trim())
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/cases/{}", case.id)).into_response(),
+        Err(crate::store::StoreError::InvalidState(_)) => page_error(409, "Hồ sơ đã kết thúc, không hủy được."),
+        Err(e) => failed(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    nav: Option<Nav>,
+    code: String,
+    rows: Vec<(String, String, String, String, String, String)>,
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    code: String,
+}
+
+/// `GET /admin/audit?code=`: the whole audit trail of the cases with that code.
+pub async fn audit(State(state): State<AppState>, signed: Signed, Query(q): Query<AuditQuery>) -> Response {
+    if let Err(r) = signed.require(&[Role::Admin]) {
+        return r;
+    }
+    let cases = match state.store.cases_by_receipt(q.code.trim()).await {
+        Ok(c) => c,
+        Err(e) => return failed(e),
+    };
+    let mut rows = Vec::new();
+    for c in &cases {
+        match state.store.events(&c.id).await {
+            Ok(events) => rows.extend(events.into_iter().map(|e| {
+                (
+                    labels::when(e.at_ms),
+                    e.actor,
+                    e.kind,
+                    e.from_state.unwrap_or_default(),
+                    e.to_state,
+                    e.reason.unwrap_or_default(),
+                )
+            })),
+            Err(e) => return failed(e),
+        }
+    }
+    render(&AuditPage {
+        nav: Nav::of(&signed),
+        code: q.code,
+        rows,
+    })
+}

@@ -1,0 +1,280 @@
+//! The inbox of social-insurance and police staff: complete requests of their offices, oldest
+//! due first, with the data generated from the bundle and the verified attachments; their
+//! decisions go through the same logic as the systems' callback API.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde_json::{json, Value};
+
+use super::labels;
+use super::session::Signed;
+use super::{failed, page_error, render, Nav};
+use crate::accounts::Role;
+use crate::store::LegView;
+use crate::web::api::apply_decision;
+use crate::web::AppState;
+
+/// One inbox row.
+pub struct InboxLine {
+    pub leg_id: String,
+    pub code: String,
+    pub commune: String,
+    pub delivered: String,
+    pub due: String,
+    pub clock: &'static str,
+    pub clock_class: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    nav: Option<Nav>,
+    heading: &'static str,
+    rows: Vec<InboxLine>,
+}
+
+/// `GET /inbox`.
+pub async fn inbox(State(state): State<AppState>, signed: Signed) -> Response {
+    let Some(leg) = signed.user.role.decides() else {
+        return page_error(403, "Tài khoản này không có hộp hồ sơ.");
+    };
+    let rows = match state.store.inbox(leg, &signed.user.scopes, 500).await {
+        Ok(r) => r,
+        Err(e) => return failed(e),
+    };
+    let now = state.store.now_ms();
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let clock = match (r.at_risk_at_ms, r.due_at_ms) {
+                (Some(a), Some(d)) => Some(crate::deadline::ClockState::at(now, a, d)),
+                _ => None,
+            };
+            let (clock, clock_class) = labels::clock(clock);
+            InboxLine {
+                leg_id: r.leg_id.clone(),
+                code: r.receipt_code.clone(),
+                commune: state
+                    .config
+                    .routes
+                    .communes
+                    .get(&r.commune_code)
+                    .map_or_else(|| r.commune_code.clone(), |c| c.name.clone()),
+                delivered: r.delivered_at_ms.map(labels::when).unwrap_or_default(),
+                due: r.due_at_ms.map(labels::when).unwrap_or_default(),
+                clock,
+                clock_class,
+            }
+        })
+        .collect();
+    let heading = if leg == "insurance" {
+        "Hồ sơ đề nghị cấp thẻ BHYT"
+    } else {
+        "Hồ sơ đề nghị đăng ký thường trú"
+    };
+    render(&InboxPage {
+        nav: Nav::of(&signed),
+        heading,
+        rows,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "leg.html")]
+struct LegPage {
+    nav: Option<Nav>,
+    heading: &'static str,
+    code: String,
+    state: &'static str,
+    due: String,
+    data: Vec<(String, String)>,
+    case_id: String,
+    files: Vec<(String, String)>,
+    open: bool,
+    error: Option<String>,
+    leg_id: String,
+    csrf: String,
+    complete_label: &'static str,
+    complete_fields: Vec<(&'static str, &'static str, &'static str, String)>,
+}
+
+async fn own_leg(state: &AppState, signed: &Signed, leg_id: &str) -> Result<LegView, Response> {
+    let leg = match state.store.leg(leg_id).await {
+        Ok(Some(l)) => l,
+        Ok(None) => return Err(page_error(404, "Không có hồ sơ này.")),
+        Err(e) => return Err(failed(e)),
+    };
+    if signed.user.role.decides() != Some(leg.name.as_str()) || !signed.user.scopes.contains(&leg.office_code) {
+        return Err(page_error(403, "Tài khoản này không được giải quyết hồ sơ đó."));
+    }
+    Ok(leg)
+}
+
+async fn leg_page(state: &AppState, signed: &Signed, leg: &LegView, error: Option<String>) -> Response {
+    let (row, bundle) = match super::cases::visible_case(state, signed, &leg.case_id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let b = &bundle;
+    let mut data = vec![
+        ("Họ tên trẻ".to_string(), b.child.full_name.clone()),
+        ("Ngày sinh".into(), labels::day(Some(b.child.date_of_birth))),
+        (
+            "Giới tính".into(),
+            if b.child.sex == lienthong_contract::bundle::Sex::Female {
+                "Nữ"
+            } else {
+                "Nam"
+            }
+            .into(),
+        ),
+        ("Số định danh".into(), b.child.personal_id.clone()),
+        (
+            "Số đăng ký khai sinh".into(),
+            format!("{} (quyển {})", b.birth_registration.number, b.birth_registration.book),
+        ),
+    ];
+    for (who, p) in [("mẹ", &b.mother), ("cha", &b.father)] {
+        if let Some(p) = p {
+            data.push((format!("Họ tên {who}"), p.full_name.clone()));
+        }
+    }
+    if leg.name == "insurance" {
+        let d = lienthong_social_insurance::declaration::Declaration::from_bundle(b);
+        data.push(("Nơi KCB ban đầu".into(), b.insurance.health_facility_code.clone()));
+        data.push(("Thẻ có giá trị đến".into(), labels::day(Some(d.card_valid_to))));
+    } else {
+        data.push(("Địa chỉ thường trú".into(), b.residence.address.clone()));
+        if let Some(head) = &b.residence.household_head_personal_id {
+            data.push(("Chủ hộ".into(), head.clone()));
+        }
+        if let Some(rel) = &b.residence.relationship_to_head {
+            data.push(("Quan hệ với chủ hộ".into(), rel.clone()));
+        }
+    }
+    let (heading, complete_label, complete_fields) = if leg.name == "insurance" {
+        let d = lienthong_social_insurance::declaration::Declaration::from_bundle(b);
+        (
+            "Cấp thẻ BHYT",
+            "Đã cấp thẻ BHYT",
+            vec![
+                ("social_insurance_number", "Mã số BHXH (10 số)", "text", String::new()),
+                (
+                    "card_valid_from",
+                    "Thẻ có giá trị từ",
+                    "date",
+                    d.card_valid_from.to_string(),
+                ),
+                (
+                    "card_valid_to",
+                    "Thẻ có giá trị đến",
+                    "date",
+                    d.card_valid_to.to_string(),
+                ),
+                (
+                    "health_facility_code",
+                    "Nơi KCB ban đầu",
+                    "text",
+                    b.insurance.health_facility_code.clone(),
+                ),
+            ],
+        )
+    } else {
+        (
+            "Đăng ký thường trú",
+            "Đã đăng ký thường trú",
+            vec![
+                ("registration_number", "Số đăng ký thường trú", "text", String::new()),
+                (
+                    "registered_on",
+                    "Ngày đăng ký",
+                    "date",
+                    crate::deadline::Calendar::local_day(state.store.clock().now()).to_string(),
+                ),
+            ],
+        )
+    };
+    render(&LegPage {
+        nav: Nav::of(signed),
+        heading,
+        code: row.receipt_code.clone(),
+        state: labels::leg_state(&leg.state),
+        due: leg.due_at_ms.map(labels::when).unwrap_or_default(),
+        data,
+        case_id: row.id.clone(),
+        files: b
+            .attachments
+            .iter()
+            .map(|a| (a.kind.clone(), format!("{} ({})", a.file_name, a.kind)))
+            .collect(),
+        open: leg.state == "delivered",
+        error,
+        leg_id: leg.id.clone(),
+        csrf: signed.csrf.clone(),
+        complete_label,
+        complete_fields,
+    })
+}
+
+/// `GET /legs/{leg_id}`.
+pub async fn leg(State(state): State<AppState>, signed: Signed, Path(id): Path<String>) -> Response {
+    match own_leg(&state, &signed, &id).await {
+        Ok(leg) => leg_page(&state, &signed, &leg, None).await,
+        Err(r) => r,
+    }
+}
+
+/// `POST /legs/{leg_id}/decision`: the staff's decision, through the API's logic.
+pub async fn decide(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = signed.require(&[Role::InsuranceStaff, Role::PoliceStaff]) {
+        return r;
+    }
+    if let Err(r) = signed.check_csrf(form.get("csrf").map_or("", String::as_str)) {
+        return r;
+    }
+    let leg = match own_leg(&state, &signed, &id).await {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let mut body = serde_json::Map::new();
+    for (k, v) in &form {
+        match k.as_str() {
+            "csrf" => {}
+            "missing" => {
+                let items: Vec<Value> = v
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(Value::from)
+                    .collect();
+                body.insert(k.clone(), Value::Array(items));
+            }
+            _ => {
+                body.insert(k.clone(), Value::from(v.trim()));
+            }
+        }
+    }
+    match apply_decision(&state, &leg, &signed.user.actor(), json!(body)).await {
+        Ok(_) => Redirect::to("/inbox").into_response(),
+        Err(e) => {
+            let detail: Vec<String> = e.fields.iter().map(|f| f.message.clone()).collect();
+            let message = if detail.is_empty() {
+                e.message
+            } else {
+                detail.join("; ")
+            };
+            let page = leg_page(&state, &signed, &leg, Some(message)).await;
+            (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! The case list, a case's page with its timeline, the printable receipt and attachment views.
+
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use lienthong_contract::CaseBundle;
+use serde::Deserialize;
+
+use super::labels;
+use super::session::Signed;
+use super::{failed, page_error, render, Nav};
+use crate::accounts::Role;
+use crate::deadline::ClockState;
+use crate::store::views::CaseFilter;
+use crate::store::CaseRow;
+use crate::web::AppState;
+
+/// One row of the list.
+pub struct Row {
+    pub id: String,
+    pub code: String,
+    pub commune: String,
+    pub received: String,
+    pub appointment: String,
+    pub status: &'static str,
+    pub clock: &'static str,
+    pub clock_class: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct ListPage {
+    nav: Option<Nav>,
+    can_push: bool,
+    /// `(value, label, selected)`.
+    statuses: Vec<(&'static str, &'static str, bool)>,
+    clocks: Vec<(&'static str, &'static str, bool)>,
+    code: String,
+    rows: Vec<Row>,
+}
+
+/// Filters from the query string.
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    clock: String,
+    #[serde(default)]
+    code: String,
+}
+
+fn commune_name(state: &AppState, code: &str) -> String {
+    state
+        .config
+        .routes
+        .communes
+        .get(code)
+        .map_or_else(|| code.to_string(), |c| c.name.clone())
+}
+
+fn row(state: &AppState, c: &CaseRow, now: i64) -> Row {
+    let (clock, clock_class) = labels::clock(c.clock(now));
+    Row {
+        id: c.id.clone(),
+        code: c.receipt_code.clone(),
+        commune: commune_name(state, &c.commune_code),
+        received: labels::when(c.received_at_ms),
+        appointment: labels::day(c.appointment_day),
+        status: labels::status(&c.status),
+        clock,
+        clock_class,
+    }
+}
+
+/// `GET /cases`: an officer's communes, or every commune for an administrator.
+pub async fn list(State(state): State<AppState>, signed: Signed, Query(q): Query<ListQuery>) -> Response {
+    if let Err(r) = signed.require(&[Role::CommuneOfficer, Role::Admin]) {
+        return r;
+    }
+    let filter = CaseFilter {
+        communes: (signed.user.role != Role::Admin).then(|| signed.user.scopes.clone()),
+        status: (!q.status.is_empty()).then(|| q.status.clone()),
+        clock: ClockState::parse(&q.clock),
+        code: (!q.code.trim().is_empty()).then(|| q.code.trim().to_string()),
+    };
+    let now = state.store.now_ms();
+    let rows = match state.store.case_list(&filter, now, 200).await {
+        Ok(r) => r,
+        Err(e) => return failed(e),
+    };
+    let mut statuses = vec![("", "Tất cả", q.status.is_empty())];
+    statuses.extend(
+        ["in_progress", "needs_supplement", "completed", "rejected", "cancelled"]
+            .map(|s| (s, labels::status(s), q.status == s)),
+    );
+    let clocks = [
+        ("", "Tất cả"),
+        ("on_track", "Trong hạn"),
+        ("at_risk", "Sắp đến hạn"),
+        ("overdue", "Quá hạn"),
+    ]
+    .map(|(v, l)| (v, l, q.clock == v))
+    .to_vec();
+    render(&ListPage {
+        nav: Nav::of(&signed),
+        can_push: signed.user.role == Role::CommuneOfficer,
+        statuses,
+        clocks,
+        code: q.code,
+        rows: rows.iter().map(|c| row(&state, c, now)).collect(),
+    })
+}
+
+/// The case, if the signed-in person may see it: 404 when it does not exist, 403 otherwise.
+pub async fn visible_case(state: &AppState, signed: &Signed, id: &str) -> Result<(CaseRow, CaseBundle), Response> {
+    let row = match state.store.case(id).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return Err(page_error(404, "Không có hồ sơ này.")),
+        Err(e) => return Err(failed(e)),
+    };
+    let agency_sees = match signed.user.role.decides() {
+        Some(leg) => match state.store.legs(id).await {
+            Ok(legs) => legs
+                .iter()
+                .any(|l| l.name == leg && signed.user.scopes.contains(&l.office_code)),
+            Err(e) => return Err(failed(e)),
+        },
+        None => false,
+    };
+    if !(signed.user.sees_commune(&row.commune_code) || agency_sees) {
+        tracing::info!(case_id = %id, "case refused to a user outside its scope");
+        return Err(page_error(403, "Tài khoản này không được xem hồ sơ đó."));
+    }
+    let bundle = serde_json::from_str(&row.bundle_json).map_err(failed)?;
+    Ok((row, bundle))
+}
+
+/// What the case page and the receipt show.
+pub struct CaseView {
+    pub id: String,
+    pub code: String,
+    pub commune: String,
+    pub child: String,
+    pub applicant: String,
+    pub received: String,
+    pub appointment: String,
+    pub due: String,
+    pub status: &'static str,
+    pub clock: &'static str,
+    pub clock_class: &'static str,
+    pub has_apology: bool,
+}
+
+/// A leg line.
+pub struct LegLine {
+    pub name: &'static str,
+    pub office: String,
+    pub state: &'static str,
+    pub attempts: i64,
+    pub due: String,
+    pub detail: String,
+}
+
+/// A timeline line.
+pub struct EventLine {
+    pub at: String,
+    pub text: String,
+    pub actor: String,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    nav: Option<Nav>,
+    c: CaseView,
+    legs: Vec<LegLine>,
+    events: Vec<EventLine>,
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+struct ReceiptPage {
+    nav: Option<Nav>,
+    c: CaseView,
+}
+
+fn view(state: &AppState, row: &CaseRow, bundle: &CaseBundle, has_apology: bool) -> CaseView {
+    let (clock, clock_class) = labels::clock(row.clock(state.store.now_ms()));
+    CaseView {
+        id: row.id.clone(),
+        code: row.receipt_code.clone(),
+        commune: commune_name(state, &row.commune_code),
+        child: bundle.child.full_name.clone(),
+        applicant: bundle.applicant.full_name.clone(),
+        received: labels::when(row.received_at_ms),
+        appointment: labels::day(row.appointment_day),
+        due: labels::day(row.due_day),
+        status: labels::status(&row.status),
+        clock,
+        clock_class,
+        has_apology,
+    }
+}
+
+fn event_text(kind: &str, leg: Option<&str>, to: &str, reason: Option<&str>) -> String {
+    let what = match (kind, leg) {
+        ("state", Some(l)) => format!("{}: {}", labels::leg_name(l), labels::leg_state(to)),
+        ("state", None) => format!("Hồ sơ: {}", labels::status(to)),
+        ("clock", _) => format!("Thời hạn: {}", labels::clock(ClockState::parse(to)).0),
+        ("apology", _) if to == "drafted" => "Lập phiếu xin lỗi, chờ xác nhận ngày hẹn mới".into(),
+        ("apology", _) => "Xác nhận ngày hẹn mới, đã báo gia đình".into(),
+        ("supplement", _) if to == "received" => "Gia đình đã bổ sung hồ sơ".into(),
+        ("supplement", _) => "Hết thời hạn bổ sung".into(),
+        _ => to.to_string(),
+    };
+    match reason {
+        Some(r) if !r.is_empty() => format!("{what} — {r}"),
+        _ => what,
+    }
+}
+
+/// `GET /cases/{id}`.
+pub async fn detail(State(state): State<AppState>, signed: Signed, Path(id): Path<String>) -> Response {
+    let (row, bundle) = match visible_case(&state, &signed, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let (legs, events, apology) =
+        match tokio::try_join!(state.store.legs(&id), state.store.events(&id), state.store.apology(&id)) {
+            Ok(v) => v,
+            Err(e) => return failed(e),
+        };
+    let routes = &state.config.routes;
+    let names: std::collections::HashMap<&str, &str> = legs.iter().map(|l| (l.id.as_str(), l.name.as_str())).collect();
+    let events = events
+        .iter()
+        .map(|e| EventLine {
+            at: labels::when(e.at_ms),
+            text: event_text(
+                &e.kind,
+                e.leg_id.as_deref().and_then(|l| names.get(l).copied()),
+                &e.to_state,
+                e.reason.as_deref(),
+            ),
+            actor: e.actor.clone(),
+        })
+        .collect();
+    let legs = legs
+        .iter()
+        .map(|l| {
+            let office = match l.name.as_str() {
+                "residence" => routes.police_offices.get(&l.office_code).map(|o| o.name.clone()),
+                "insurance" => routes.insurance_offices.get(&l.office_code).map(|o| o.name.clone()),
+                _ => Some(commune_name(&state, &row.commune_code)),
+            };
+            LegLine {
+                name: labels::leg_name(&l.name),
+                office: office.unwrap_or_else(|| l.office_code.clone()),
+                state: labels::leg_state(&l.state),
+                attempts: l.attempts,
+                due: l.due_day.map_or_else(|| "—".into(), |d| labels::day(Some(d))),
+                detail: l
+                    .last_error
+                    .clone()
+                    .or_else(|| l.result.as_ref().map(|r| r.to_string()))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    render(&CasePage {
+        nav: Nav::of(&signed),
+        c: view(&state, &row, &bundle, apology.is_some()),
+        legs,
+        events,
+    })
+}
+
+/// `GET /cases/{id}/receipt`: the printable receipt with the appointment date.
+pub async fn receipt(State(state): State<AppState>, signed: Signed, Path(id): Path<String>) -> Response {
+    match visible_case(&state, &signed, &id).await {
+        Ok((row, bundle)) => render(&ReceiptPage {
+            nav: Nav::of(&signed),
+            c: view(&state, &row, &bundle, false),
+        }),
+        Err(r) => r,
+    }
+}
+
+/// `GET /files/{case_id}/{kind}`: an attachment, shown inline.
+pub async fn file(State(state): State<AppState>, signed: Signed, Path((id, kind)): Path<(String, String)>) -> Response {
+    let (_, bundle) = match visible_case(&state, &signed, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let Some(meta) = bundle.attachments.iter().find(|a| a.kind == kind) else {
+        return page_error(404, "Không có tệp này.");
+    };
+    match state.blobs.open_stream(&meta.sha256).await {
+        Ok(stream) => (
+            [
+                (header::CONTENT_TYPE, meta.media_type.clone()),
+                (header::CONTENT_DISPOSITION, "inline".to_string()),
+            ],
+            Body::from_stream(stream),
+        )
+            .into_response(),
+        Err(e) => failed(e),
+    }
+}

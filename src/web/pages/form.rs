@@ -1,0 +1,350 @@
+//! The commune officer's form: a newborn case with its attachments, validated by exactly the
+//! rules of the API (the same `intake::accept`), every problem shown next to its field at once,
+//! everything typed kept. Files chosen in the browser cannot be kept by a page: after an error
+//! they are chosen again (the error list says which).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::multipart::Multipart;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::{json, Map, Value};
+
+use super::session::Signed;
+use super::{failed, page_error, render, Nav};
+use crate::accounts::Role;
+use crate::blobs::TempBlob;
+use crate::domain::bundle::{KINDS, PROCEDURE, REQUIRED_KINDS};
+use crate::domain::FieldProblem;
+use crate::intake::{accept, Pusher};
+use crate::web::AppState;
+
+/// One input of the form.
+pub struct Field {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub input: &'static str,
+    pub required: bool,
+    pub options: Vec<(String, String)>,
+    pub value: String,
+    pub error: Option<String>,
+}
+
+/// A group of inputs.
+pub struct Group {
+    pub title: &'static str,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Template)]
+#[template(path = "form.html")]
+struct FormPage {
+    nav: Option<Nav>,
+    csrf: String,
+    groups: Vec<Group>,
+    errors: Vec<(String, String)>,
+    /// Files were chosen: the browser forgets them, so they must be chosen again.
+    files_again: bool,
+}
+
+/// An input: name (the manifest path), label, input type, required.
+type Spec = (&'static str, &'static str, &'static str, bool);
+
+const TEXT: &[(&str, &[Spec])] = &[
+    (
+        "Hồ sơ",
+        &[
+            ("receipt_code", "Mã hồ sơ (số biên nhận)", "text", true),
+            ("commune_code", "Xã tiếp nhận", "select", true),
+        ],
+    ),
+    (
+        "Trẻ được đăng ký",
+        &[
+            ("child.full_name", "Họ và tên", "text", true),
+            ("child.sex", "Giới tính", "select", true),
+            ("child.date_of_birth", "Ngày sinh", "date", true),
+            ("child.personal_id", "Số định danh cá nhân (12 số)", "text", true),
+        ],
+    ),
+    (
+        "Đăng ký khai sinh",
+        &[
+            ("birth_registration.number", "Số đăng ký", "text", true),
+            ("birth_registration.book", "Quyển số", "text", true),
+            ("birth_registration.registered_on", "Ngày đăng ký", "date", true),
+        ],
+    ),
+    (
+        "Cha, mẹ",
+        &[
+            ("mother.full_name", "Họ và tên mẹ", "text", false),
+            ("mother.personal_id", "Số định danh của mẹ", "text", false),
+            ("father.full_name", "Họ và tên cha", "text", false),
+            ("father.personal_id", "Số định danh của cha", "text", false),
+        ],
+    ),
+    (
+        "Đăng ký thường trú",
+        &[
+            ("residence.address", "Địa chỉ thường trú", "text", true),
+            ("residence.commune_code", "Mã xã nơi thường trú", "text", true),
+            ("residence.existing_household", "Nhập vào hộ đã có", "checkbox", false),
+            (
+                "residence.household_head_personal_id",
+                "Số định danh chủ hộ",
+                "text",
+                false,
+            ),
+            ("residence.relationship_to_head", "Quan hệ với chủ hộ", "text", false),
+        ],
+    ),
+    (
+        "Thẻ bảo hiểm y tế",
+        &[("insurance.health_facility_code", "Mã nơi KCB ban đầu", "text", true)],
+    ),
+    (
+        "Người nhận thông báo",
+        &[
+            ("applicant.full_name", "Họ và tên người nộp", "text", true),
+            ("applicant.phone", "Số điện thoại (nhận SMS)", "tel", false),
+            ("applicant.email", "Thư điện tử", "email", false),
+        ],
+    ),
+];
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "birth-registration-extract" => "Trích lục khai sinh",
+        "birth-certificate-medical" => "Giấy chứng sinh",
+        "residence-declaration" => "Tờ khai thay đổi thông tin cư trú (CT01)",
+        "insurance-declaration" => "Tờ khai tham gia BHYT (TK1-TS)",
+        _ => "Giấy tờ khác",
+    }
+}
+
+fn groups(
+    state: &AppState,
+    signed: &Signed,
+    values: &HashMap<String, String>,
+    errors: &[(String, String)],
+) -> Vec<Group> {
+    let error_of = |name: &str| {
+        let msgs: Vec<&str> = errors
+            .iter()
+            .filter(|(p, _)| p == name || p.starts_with(&format!("{name}.")))
+            .map(|(_, m)| m.as_str())
+            .collect();
+        (!msgs.is_empty()).then(|| msgs.join("; "))
+    };
+    let options = |name: &str| -> Vec<(String, String)> {
+        match name {
+            "commune_code" => signed
+                .user
+                .scopes
+                .iter()
+                .map(|c| {
+                    let n = state
+                        .config
+                        .routes
+                        .communes
+                        .get(c)
+                        .map_or(c.as_str(), |r| r.name.as_str());
+                    (c.clone(), format!("{n} ({c})"))
+                })
+                .collect(),
+            "child.sex" => vec![("female".into(), "Nữ".into()), ("male".into(), "Nam".into())],
+            _ => Vec::new(),
+        }
+    };
+    let mut out: Vec<Group> = TEXT
+        .iter()
+        .map(|(title, fields)| Group {
+            title,
+            fields: fields
+                .iter()
+                .map(|(name, label, input, required)| Field {
+                    name,
+                    label,
+                    input,
+                    required: *required,
+                    options: options(name),
+                    value: values.get(*name).cloned().unwrap_or_default(),
+                    error: error_of(name),
+                })
+                .collect(),
+        })
+        .collect();
+    out.push(Group {
+        title: "Tệp đính kèm (PDF, JPEG hoặc PNG)",
+        fields: KINDS
+            .iter()
+            .map(|kind| Field {
+                name: kind,
+                label: kind_label(kind),
+                input: "file",
+                required: REQUIRED_KINDS.contains(kind),
+                options: Vec::new(),
+                value: String::new(),
+                error: error_of(kind),
+            })
+            .collect(),
+    });
+    out
+}
+
+/// `GET /cases/new`.
+pub async fn new_case(State(state): State<AppState>, signed: Signed) -> Response {
+    if let Err(r) = signed.require(&[Role::CommuneOfficer]) {
+        return r;
+    }
+    let mut values = HashMap::new();
+    if let Some(c) = signed.user.scopes.first() {
+        values.insert("residence.commune_code".to_string(), c.clone());
+    }
+    render(&FormPage {
+        nav: Nav::of(&signed),
+        csrf: signed.csrf.clone(),
+        groups: groups(&state, &signed, &values, &[]),
+        errors: Vec::new(),
+        files_again: false,
+    })
+}
+
+/// The manifest the API would have received, from the form's values and files.
+fn manifest(values: &HashMap<String, String>, files: &[(String, String, String, &TempBlob)], now: &str) -> Value {
+    let mut root = Map::new();
+    for (name, value) in values {
+        let value = value.trim();
+        if value.is_empty() || name == "csrf" {
+            continue;
+        }
+        let v = if name == "residence.existing_household" {
+            Value::Bool(value == "true")
+        } else {
+            Value::String(value.to_string())
+        };
+        match name.split_once('.') {
+            Some((group, key)) => {
+                let obj = root.entry(group).or_insert_with(|| json!({}));
+                obj[key] = v;
+            }
+            None => {
+                root.insert(name.clone(), v);
+            }
+        }
+    }
+    root.insert("procedure".into(), PROCEDURE.into());
+    root.insert("received_at".into(), now.into());
+    root.entry("residence").or_insert_with(|| json!({}))["existing_household"] =
+        Value::Bool(values.get("residence.existing_household").is_some_and(|v| v == "true"));
+    let attachments: Vec<Value> = files
+        .iter()
+        .map(|(kind, name, media, blob)| {
+            json!({"kind": kind, "file_name": name, "media_type": media, "size": blob.size, "sha256": blob.sha256})
+        })
+        .collect();
+    root.insert("attachments".into(), Value::Array(attachments));
+    Value::Object(root)
+}
+
+/// `POST /cases/new`: the form submitted.
+pub async fn submit(State(state): State<AppState>, signed: Signed, mut mp: Multipart) -> Response {
+    if let Err(r) = signed.require(&[Role::CommuneOfficer]) {
+        return r;
+    }
+    let limit = state.config.gateway.attachment_max_bytes;
+    let mut values = HashMap::new();
+    let mut files: Vec<(String, String, String, TempBlob)> = Vec::new();
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return page_error(400, &format!("Không đọc được dữ liệu gửi lên: {}", e.body_text())),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        match file_name {
+            Some(file_name) => {
+                let media = field.content_type().unwrap_or("application/octet-stream").to_string();
+                match state.blobs.write_temp(field, limit).await {
+                    Ok(blob) if blob.size > 0 && !file_name.is_empty() => files.push((name, file_name, media, blob)),
+                    Ok(_) => {}
+                    Err(e) => return page_error(413, &format!("Tệp '{}' không nhận được: {e}", kind_label(&name))),
+                }
+            }
+            None => match field.text().await {
+                Ok(text) => {
+                    values.insert(name, text);
+                }
+                Err(e) => return page_error(400, &format!("Không đọc được dữ liệu gửi lên: {}", e.body_text())),
+            },
+        }
+    }
+    if let Err(r) = signed.check_csrf(values.get("csrf").map_or("", String::as_str)) {
+        return r;
+    }
+    let Some(route) = values
+        .get("commune_code")
+        .and_then(|c| state.config.routes.communes.get(c))
+        .filter(|_| {
+            values
+                .get("commune_code")
+                .is_some_and(|c| signed.user.scopes.contains(c))
+        })
+    else {
+        return page_error(403, "Tài khoản này không được tiếp nhận hồ sơ của xã đó.");
+    };
+    let pusher = Pusher {
+        source: route.onestop_system.clone(),
+        actor: signed.user.actor(),
+        communes: signed.user.scopes.iter().cloned().collect(),
+    };
+    let now = state.store.clock().now().to_string();
+    let refs: Vec<(String, String, String, &TempBlob)> = files
+        .iter()
+        .map(|(k, n, m, b)| (k.clone(), n.clone(), m.clone(), b))
+        .collect();
+    let raw = manifest(&values, &refs, &now);
+    let kinds: Vec<String> = files.iter().map(|(k, ..)| k.clone()).collect();
+    let blobs: HashMap<String, TempBlob> = files.into_iter().map(|(k, _, _, b)| (k, b)).collect();
+    match accept(&state, &pusher, raw, blobs, Vec::new()).await {
+        Ok((_, row)) => Redirect::to(&format!("/cases/{}/receipt", row.id)).into_response(),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY || e.status == StatusCode::CONFLICT => {
+            let errors = if e.fields.is_empty() {
+                vec![("receipt_code".to_string(), e.message.clone())]
+            } else {
+                e.fields
+                    .iter()
+                    .map(|p| (field_of(p, &kinds), p.message.clone()))
+                    .collect()
+            };
+            let page = render(&FormPage {
+                nav: Nav::of(&signed),
+                csrf: signed.csrf.clone(),
+                groups: groups(&state, &signed, &values, &errors),
+                errors,
+                files_again: !kinds.is_empty(),
+            });
+            (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+        }
+        Err(e) if e.status == StatusCode::FORBIDDEN => page_error(403, &e.message),
+        Err(e) => failed(e.message),
+    }
+}
+
+/// The form field a problem belongs to: its path, or the file of `attachments[i]`.
+fn field_of(p: &FieldProblem, kinds: &[String]) -> String {
+    if let Some(rest) = p.path.strip_prefix("attachments[") {
+        let index: Option<usize> = rest.split(']').next().and_then(|i| i.parse().ok());
+        if let Some(kind) = index.and_then(|i| kinds.get(i)) {
+            return kind.clone();
+        }
+    }
+    if let Some(kind) = REQUIRED_KINDS.iter().find(|k| p.message.contains(*k)) {
+        return kind.to_string();
+    }
+    p.path.clone()
+}

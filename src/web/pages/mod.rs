@@ -1,0 +1,214 @@
+//! The web pages for people: commune officers, agency staff and administrators. Server-rendered
+//! (askama), Vietnamese first, a little progressive-enhancement JavaScript to keep lists current.
+//! Every page checks the signed-in person's role and scope; every form carries the session's
+//! CSRF token.
+
+// A page handler's natural rejection is the page to show instead: a whole `Response`.
+#![allow(clippy::result_large_err)]
+
+pub mod admin;
+pub mod agency;
+pub mod cases;
+pub mod form;
+pub mod labels;
+pub mod reports;
+pub mod session;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use crate::accounts::{verify_password, Role, User};
+use crate::web::AppState;
+use session::{cookie_token, digest, random_token, set_cookie, Signed};
+
+/// The header of every signed-in page.
+pub struct Nav {
+    pub name: String,
+    pub role: &'static str,
+    pub csrf: String,
+    pub links: Vec<(&'static str, &'static str)>,
+}
+
+impl Nav {
+    /// The menu of a signed-in person, by role.
+    pub fn of(s: &Signed) -> Option<Nav> {
+        let links = match s.user.role {
+            Role::CommuneOfficer => vec![
+                ("/cases", "Hồ sơ của xã"),
+                ("/cases/new", "Tiếp nhận mới"),
+                ("/reports", "Báo cáo"),
+            ],
+            Role::InsuranceStaff | Role::PoliceStaff => vec![("/inbox", "Hộp hồ sơ")],
+            Role::Admin => vec![
+                ("/admin", "Bảng điều khiển"),
+                ("/cases", "Tất cả hồ sơ"),
+                ("/reports", "Báo cáo"),
+            ],
+        };
+        Some(Nav {
+            name: s.user.display_name.clone(),
+            role: s.user.role.label(),
+            csrf: s.csrf.clone(),
+            links,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    nav: Option<Nav>,
+    message: &'a str,
+}
+
+/// An error page with a status.
+pub fn page_error(status: u16, message: &str) -> Response {
+    let body = ErrorPage { nav: None, message }
+        .render()
+        .unwrap_or_else(|_| message.to_string());
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        Html(body),
+    )
+        .into_response()
+}
+
+/// Renders a page, or a 500 page if the template fails.
+pub fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => page_error(500, &format!("Lỗi hiển thị trang: {e}")),
+    }
+}
+
+/// Maps a store or API failure to a page.
+pub fn failed(e: impl std::fmt::Display) -> Response {
+    tracing::warn!(error = %e, "page failed");
+    page_error(500, "Lỗi hệ thống, xin thử lại sau ít phút.")
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    nav: Option<Nav>,
+    error: Option<&'static str>,
+    login: String,
+}
+
+async fn login_page() -> Response {
+    render(&LoginPage {
+        nav: None,
+        error: None,
+        login: String::new(),
+    })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    login: String,
+    password: String,
+}
+
+async fn login(State(state): State<AppState>, Form(f): Form<LoginForm>) -> Response {
+    let found = match state.store.user_for_login(f.login.trim()).await {
+        Ok(u) => u,
+        Err(e) => return failed(e),
+    };
+    let Some((user, _)) = found.filter(|(_, hash)| verify_password(&f.password, hash)) else {
+        tracing::info!("sign-in refused");
+        return (
+            StatusCode::UNAUTHORIZED,
+            render(&LoginPage {
+                nav: None,
+                error: Some("Sai tên đăng nhập hoặc mật khẩu."),
+                login: f.login,
+            }),
+        )
+            .into_response();
+    };
+    let token = random_token();
+    if let Err(e) = state
+        .store
+        .create_session(&digest(&token), &user.id, &random_token(), session::TTL_MS)
+        .await
+    {
+        return failed(e);
+    }
+    tracing::info!(role = user.role.as_str(), "signed in");
+    ([(header::SET_COOKIE, set_cookie(&token))], Redirect::to(home_of(&user))).into_response()
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Err(r) = signed.check_csrf(&f.csrf) {
+        return r;
+    }
+    if let Some(token) = cookie_token(&headers) {
+        let _ = state.store.delete_session(&digest(&token)).await;
+    }
+    ([(header::SET_COOKIE, set_cookie(""))], Redirect::to("/login")).into_response()
+}
+
+fn home_of(u: &User) -> &'static str {
+    match u.role {
+        Role::CommuneOfficer => "/cases",
+        Role::InsuranceStaff | Role::PoliceStaff => "/inbox",
+        Role::Admin => "/admin",
+    }
+}
+
+async fn home(signed: Signed) -> Redirect {
+    Redirect::to(home_of(&signed.user))
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../../static/site.css"),
+    )
+}
+
+async fn js() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../../../static/live.js"),
+    )
+}
+
+/// Every page route.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/static/site.css", get(css))
+        .route("/static/live.js", get(js))
+        .route("/cases", get(cases::list))
+        .route("/cases/new", get(form::new_case).post(form::submit))
+        .route("/cases/{case_id}", get(cases::detail))
+        .route("/cases/{case_id}/receipt", get(cases::receipt))
+        .route("/files/{case_id}/{kind}", get(cases::file))
+        .route("/inbox", get(agency::inbox))
+        .route("/legs/{leg_id}", get(agency::leg))
+        .route("/legs/{leg_id}/decision", post(agency::decide))
+        .route("/admin", get(admin::dashboard))
+        .route("/admin/legs/{leg_id}/resend", post(admin::resend))
+        .route("/admin/cancel", post(admin::cancel))
+        .route("/admin/audit", get(admin::audit))
+        .route("/reports", get(reports::page))
+        .route("/reports.csv", get(reports::csv))
+}

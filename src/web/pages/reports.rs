@@ -1,0 +1,217 @@
+//! The reports page: the deadline figures per commune for a period, charts drawn as inline SVG
+//! on the server (no script, printable), and the CSV download.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use jiff::civil::Date;
+use jiff::ToSpan;
+use serde::Deserialize;
+
+use super::session::Signed;
+use super::{failed, page_error, render, Nav};
+use crate::accounts::Role;
+use crate::deadline::Calendar;
+use crate::notify::templates::vn_date;
+use crate::report::{Figures, Report};
+use crate::web::deadlines::load_report;
+use crate::web::AppState;
+
+/// One table row.
+pub struct Line {
+    pub name: String,
+    pub received: u64,
+    pub early: u64,
+    pub on_time: u64,
+    pub late: u64,
+    pub open_ok: u64,
+    pub open_late: u64,
+    pub late_rate: String,
+    pub days: String,
+}
+
+#[derive(Template)]
+#[template(path = "reports.html")]
+struct ReportPage {
+    nav: Option<Nav>,
+    from: Date,
+    to: Date,
+    from_vn: String,
+    to_vn: String,
+    rows: Vec<Line>,
+    late_chart: String,
+    month_chart: String,
+}
+
+/// The period asked for; the current month by default.
+#[derive(Deserialize, Default)]
+pub struct Period {
+    from: Option<Date>,
+    to: Option<Date>,
+}
+
+fn line(name: &str, f: &Figures) -> Line {
+    let opt = |v: Option<f64>| v.map_or("—".to_string(), |x| format!("{x}"));
+    Line {
+        name: name.to_string(),
+        received: f.received,
+        early: f.completed_early,
+        on_time: f.completed_on_time,
+        late: f.completed_late,
+        open_ok: f.in_progress_on_time,
+        open_late: f.in_progress_overdue,
+        late_rate: f.late_rate_percent.map_or("—".into(), |r| format!("{r}%")),
+        days: format!(
+            "{} / {}",
+            opt(f.median_working_days),
+            f.p90_working_days.map_or("—".into(), |d| d.to_string())
+        ),
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// Horizontal bars: the late rate of each commune, in percent.
+fn late_chart(r: &Report) -> String {
+    let rows: Vec<(&str, f64)> = r
+        .communes
+        .iter()
+        .map(|c| (c.name.as_str(), c.figures.late_rate_percent.unwrap_or(0.0)))
+        .collect();
+    let h = 28 * rows.len().max(1) + 10;
+    let mut svg = format!(
+        "<svg role=\"img\" aria-label=\"Tỷ lệ trễ hạn theo xã\" viewBox=\"0 0 640 {h}\" width=\"100%\" style=\"max-width:640px\">"
+    );
+    for (i, (name, rate)) in rows.iter().enumerate() {
+        let y = 10 + i * 28;
+        let w = (rate / 100.0 * 380.0).round();
+        svg.push_str(&format!(
+            "<text x=\"0\" y=\"{}\">{}</text><rect x=\"200\" y=\"{y}\" width=\"{w}\" height=\"20\" fill=\"#a40000\"/>\
+             <text x=\"{}\" y=\"{}\">{rate}%</text>",
+            y + 15,
+            esc(name),
+            205.0 + w,
+            y + 15
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Stacked columns: cases received per month by how they ended.
+fn month_chart(months: &[(String, Figures)]) -> String {
+    let max = months.iter().map(|(_, f)| f.received).max().unwrap_or(0).max(1) as f64;
+    let colours = [
+        ("#1d6b2a", "Trước hạn"),
+        ("#0b4f8a", "Đúng hạn"),
+        ("#a40000", "Quá hạn"),
+        ("#7a4b00", "Đang giải quyết"),
+    ];
+    let mut svg = String::from(
+        "<svg role=\"img\" aria-label=\"Hồ sơ theo tháng và kết quả\" viewBox=\"0 0 640 260\" width=\"100%\" style=\"max-width:640px\">",
+    );
+    for (i, (label, f)) in months.iter().enumerate() {
+        let x = 20 + i * 60;
+        let mut y = 200.0;
+        let parts = [
+            f.completed_early,
+            f.completed_on_time,
+            f.completed_late,
+            f.in_progress_on_time + f.in_progress_overdue,
+        ];
+        for (n, (colour, _)) in parts.iter().zip(colours) {
+            let h = *n as f64 / max * 180.0;
+            y -= h;
+            svg.push_str(&format!(
+                "<rect x=\"{x}\" y=\"{y:.1}\" width=\"40\" height=\"{h:.1}\" fill=\"{colour}\"/>"
+            ));
+        }
+        svg.push_str(&format!(
+            "<text x=\"{x}\" y=\"218\">{}</text><text x=\"{x}\" y=\"{:.1}\">{}</text>",
+            esc(label),
+            y - 4.0,
+            f.received
+        ));
+    }
+    for (i, (colour, name)) in colours.iter().enumerate() {
+        let x = 20 + i * 150;
+        svg.push_str(&format!("<rect x=\"{x}\" y=\"236\" width=\"12\" height=\"12\" fill=\"{colour}\"/><text x=\"{}\" y=\"247\">{name}</text>", x + 16));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn scope(signed: &Signed) -> Option<Vec<String>> {
+    (signed.user.role != Role::Admin).then(|| signed.user.scopes.clone())
+}
+
+fn period(state: &AppState, p: &Period) -> (Date, Date) {
+    let today = Calendar::local_day(state.store.clock().now());
+    let first = today.first_of_month();
+    (p.from.unwrap_or(first), p.to.unwrap_or(today))
+}
+
+/// `GET /reports`.
+pub async fn page(State(state): State<AppState>, signed: Signed, Query(p): Query<Period>) -> Response {
+    if let Err(r) = signed.require(&[Role::CommuneOfficer, Role::Admin]) {
+        return r;
+    }
+    let (from, to) = period(&state, &p);
+    if to < from {
+        return page_error(422, "Ngày kết thúc phải sau ngày bắt đầu.");
+    }
+    let report = match load_report(&state, from, to, scope(&signed)).await {
+        Ok(r) => r,
+        Err(e) => return failed(e.message),
+    };
+    let mut months = Vec::new();
+    let mut m = from.first_of_month();
+    while m <= to && months.len() < 12 {
+        let end = m.last_of_month().min(to);
+        match load_report(&state, m.max(from), end, scope(&signed)).await {
+            Ok(r) => months.push((m.strftime("%m/%Y").to_string(), r.total)),
+            Err(e) => return failed(e.message),
+        }
+        m = match m.checked_add(1.month()) {
+            Ok(next) => next,
+            Err(_) => break,
+        };
+    }
+    let mut rows: Vec<Line> = report.communes.iter().map(|c| line(&c.name, &c.figures)).collect();
+    rows.push(line("Tổng cộng", &report.total));
+    render(&ReportPage {
+        nav: Nav::of(&signed),
+        from,
+        to,
+        from_vn: vn_date(from),
+        to_vn: vn_date(to),
+        rows,
+        late_chart: late_chart(&report),
+        month_chart: month_chart(&months),
+    })
+}
+
+/// `GET /reports.csv`.
+pub async fn csv(State(state): State<AppState>, signed: Signed, Query(p): Query<Period>) -> Response {
+    if let Err(r) = signed.require(&[Role::CommuneOfficer, Role::Admin]) {
+        return r;
+    }
+    let (from, to) = period(&state, &p);
+    match load_report(&state, from, to, scope(&signed)).await {
+        Ok(r) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"bao-cao-{from}-{to}.csv\""),
+                ),
+            ],
+            crate::report::to_csv(&r),
+        )
+            .into_response(),
+        Err(e) => failed(e.message),
+    }
+}

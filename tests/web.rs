@@ -1,0 +1,429 @@
+//! The web pages in a real browser: headless Chromium driven over WebDriver (chromedriver, both
+//! from Debian, installed by scripts/test.sh). Each role signs in and does its job; screenshots of
+//! the main pages are saved under target/screenshots/.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+use lienthong::accounts::{hash_password, Role};
+use lienthong::store::users::NewUser;
+use lienthong_contract::sim::Faults;
+use serde_json::{json, Value};
+
+const PASSWORD: &str = "mat-khau-thu-nghiem-1";
+
+/// chromedriver on a free port, killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn driver() -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver must be installed (scripts/test.sh installs Debian's chromium-driver)");
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if reqwest::get(format!("{url}/status")).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Driver {
+        child,
+        url,
+        _profile: tempfile::tempdir().unwrap(),
+    }
+}
+
+async fn browser(d: &Driver) -> Client {
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", "--window-size=1366,768",
+                     format!("--user-data-dir={}", d._profile.path().display())]
+        }
+    });
+    // WebDriver on loopback is plain HTTP: no TLS stack needed.
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps.as_object().unwrap().clone())
+        .connect(&d.url)
+        .await
+        .expect("a WebDriver session")
+}
+
+async fn add_user(stack: &Stack, login: &str, role: Role, scopes: &[&str]) {
+    let hash = hash_password(PASSWORD).unwrap();
+    let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+    let new = NewUser {
+        login,
+        display_name: "Người thử",
+        password_hash: &hash,
+        role,
+        scopes: &scopes,
+    };
+    stack.gateway.as_ref().unwrap().store.create_user(&new).await.unwrap();
+}
+
+async fn sign_in(c: &Client, base: &str, login: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    c.find(Locator::Id("login"))
+        .await
+        .unwrap()
+        .send_keys(login)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(c, "Đăng xuất").await;
+}
+
+async fn sign_out(c: &Client) {
+    c.find(Locator::Css("form.who button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(c, "Đăng nhập").await;
+}
+
+/// The visible text of the page (empty while it is being replaced).
+async fn body(c: &Client) -> String {
+    match c.find(Locator::Css("body")).await {
+        Ok(b) => b.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+async fn wait_text(c: &Client, text: &str) {
+    for _ in 0..100 {
+        if body(c).await.contains(text) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("page never showed '{text}':\n{}", body(c).await);
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), c.screenshot().await.unwrap()).unwrap();
+}
+
+/// Sets a form field by name (dates and selects too) as a person would end up with.
+async fn set(c: &Client, name: &str, value: &str) {
+    c.execute(
+        "const e = document.querySelector(`[name=\"${arguments[0]}\"]`); \
+         if (e.type === 'checkbox') { e.checked = arguments[1] === 'true'; } else { e.value = arguments[1]; }",
+        vec![json!(name), json!(value)],
+    )
+    .await
+    .unwrap();
+}
+
+async fn value(c: &Client, name: &str) -> String {
+    c.find(Locator::Css(&format!("[name=\"{name}\"]")))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+fn fixture_file(name: &str) -> String {
+    repo().join("fixtures/files").join(name).display().to_string()
+}
+
+async fn choose_files(c: &Client) {
+    for (kind, file) in [
+        ("birth-registration-extract", "trich-luc-khai-sinh.pdf"),
+        ("residence-declaration", "to-khai-cu-tru.pdf"),
+    ] {
+        c.find(Locator::Css(&format!("input[type=file][name=\"{kind}\"]")))
+            .await
+            .unwrap()
+            .send_keys(&fixture_file(file))
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn each_role_does_its_job_in_a_real_browser() {
+    let mut insurance = Faults::default();
+    insurance.decide.completed = 0; // the staff decides through the inbox
+    let stack = spawn_stack(Opts {
+        police: Faults {
+            fail_always: true,
+            ..quick()
+        },
+        insurance,
+        max_attempts: 2,
+        ..Opts::default()
+    })
+    .await;
+    add_user(&stack, "canbo.a", Role::CommuneOfficer, &["22609"]).await;
+    add_user(&stack, "canbo.b", Role::CommuneOfficer, &["22612"]).await;
+    add_user(&stack, "bhxh", Role::InsuranceStaff, &["BHXH-5608"]).await;
+    add_user(&stack, "congan", Role::PoliceStaff, &["CA-568"]).await;
+    add_user(&stack, "quantri", Role::Admin, &[]).await;
+    let d = driver().await;
+    let c = browser(&d).await;
+    let base = stack.url.clone();
+
+    // A wrong password is refused.
+    c.goto(&format!("{base}/login")).await.unwrap();
+    c.find(Locator::Id("login"))
+        .await
+        .unwrap()
+        .send_keys("canbo.a")
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("sai-mat-khau")
+        .await
+        .unwrap();
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "Sai tên đăng nhập hoặc mật khẩu").await;
+
+    // The commune officer pushes a case through the form with two mistakes.
+    sign_in(&c, &base, "canbo.a").await;
+    c.goto(&format!("{base}/cases/new")).await.unwrap();
+    // Keyboard: Tab walks the form in reading order, every field has a label.
+    c.execute("document.getElementById('f-receipt_code').focus()", vec![])
+        .await
+        .unwrap();
+    let mut order = Vec::new();
+    for _ in 0..3 {
+        let name: Value = c.execute("return document.activeElement.name", vec![]).await.unwrap();
+        order.push(name.as_str().unwrap_or_default().to_string());
+        c.active_element().await.unwrap().send_keys("\u{e004}").await.unwrap();
+    }
+    assert_eq!(order, ["receipt_code", "commune_code", "child.full_name"]);
+    let unlabeled: Value = c
+        .execute(
+            "return [...document.querySelectorAll('form.case-form input:not([type=hidden]), form.case-form select')]\
+             .filter(e => !document.querySelector(`label[for=\"${e.id}\"]`)).length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(unlabeled, json!(0), "every field has a label");
+    let (m, _) = case_with_code("WEB-0001");
+    let today = jiff::Timestamp::now()
+        .to_zoned(lienthong_contract::vn_tz())
+        .date()
+        .to_string();
+    let fields = [
+        ("receipt_code", "WEB-0001".to_string()),
+        ("child.full_name", m["child"]["full_name"].as_str().unwrap().to_string()),
+        ("child.sex", "female".into()),
+        ("child.date_of_birth", "2030-01-01".into()), // mistake 1: born after the receipt
+        ("child.personal_id", "05632600123".into()),  // mistake 2: 11 digits
+        ("birth_registration.number", "125".into()),
+        ("birth_registration.book", "01/2026".into()),
+        ("birth_registration.registered_on", today.clone()),
+        (
+            "mother.full_name",
+            m["mother"]["full_name"].as_str().unwrap().to_string(),
+        ),
+        (
+            "mother.personal_id",
+            m["mother"]["personal_id"].as_str().unwrap().to_string(),
+        ),
+        (
+            "residence.address",
+            m["residence"]["address"].as_str().unwrap().to_string(),
+        ),
+        ("residence.commune_code", "22609".into()),
+        ("insurance.health_facility_code", "56018".into()),
+        (
+            "applicant.full_name",
+            m["applicant"]["full_name"].as_str().unwrap().to_string(),
+        ),
+        ("applicant.phone", "0905123456".into()),
+    ];
+    for (name, v) in &fields {
+        set(&c, name, v).await;
+    }
+    choose_files(&c).await;
+    c.find(Locator::Css("form.case-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "chưa được lưu").await;
+    let dob_error = c
+        .find(Locator::Css("[id=\"e-child.date_of_birth\"]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let id_error = c
+        .find(Locator::Css("[id=\"e-child.personal_id\"]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !dob_error.is_empty() && !id_error.is_empty(),
+        "both errors next to their fields"
+    );
+    assert_eq!(
+        value(&c, "child.full_name").await,
+        fields[1].1,
+        "what was typed is kept"
+    );
+    assert_eq!(value(&c, "applicant.phone").await, "0905123456");
+    screenshot(&c, "form-errors").await;
+    assert!(
+        stack.get_json(ADMIN, "/api/v1/cases?receipt_code=WEB-0001").await["error"].is_object(),
+        "nothing stored"
+    );
+
+    set(&c, "child.date_of_birth", m["child"]["date_of_birth"].as_str().unwrap()).await;
+    set(&c, "child.personal_id", m["child"]["personal_id"].as_str().unwrap()).await;
+    set(&c, "birth_registration.registered_on", &today).await;
+    choose_files(&c).await;
+    c.find(Locator::Css("form.case-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ").await;
+    let receipt = body(&c).await;
+    assert!(
+        receipt.contains("WEB-0001") && receipt.contains("Ngày hẹn trả kết quả"),
+        "{receipt}"
+    );
+    screenshot(&c, "receipt").await;
+    let url = c.current_url().await.unwrap();
+    let case_id = url
+        .path()
+        .trim_start_matches("/cases/")
+        .trim_end_matches("/receipt")
+        .to_string();
+    let case = stack.get_case(&case_id).await;
+    assert_eq!(case["receipt_code"], "WEB-0001");
+    assert!(
+        case["events"][0]["actor"].as_str().unwrap().contains("canbo.a"),
+        "the officer is in the trail"
+    );
+    c.goto(&format!("{base}/cases/{case_id}")).await.unwrap();
+    wait_text(&c, "Diễn biến").await;
+    screenshot(&c, "case").await;
+    sign_out(&c).await;
+
+    // Another commune's officer cannot open it by URL, nor see it listed.
+    sign_in(&c, &base, "canbo.b").await;
+    c.goto(&format!("{base}/cases/{case_id}")).await.unwrap();
+    wait_text(&c, "không được xem hồ sơ đó").await;
+    c.goto(&format!("{base}/cases")).await.unwrap();
+    assert!(!body(&c).await.contains("WEB-0001"));
+    sign_out(&c).await;
+
+    // Insurance staff issue the card from their inbox.
+    wait_leg(&stack, &case_id, "insurance", "delivered", 20).await;
+    sign_in(&c, &base, "bhxh").await;
+    wait_text(&c, "WEB-0001").await;
+    screenshot(&c, "inbox").await;
+    c.find(Locator::LinkText("WEB-0001"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "Đã cấp thẻ BHYT").await;
+    set(&c, "social_insurance_number", "5626123456").await;
+    c.find(Locator::Css(".decisions form:first-of-type button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "Hồ sơ đề nghị cấp thẻ BHYT").await;
+    let case = wait_leg(&stack, &case_id, "insurance", "completed", 10).await;
+    assert_eq!(
+        leg(&case, "insurance")["result"]["social_insurance_number"],
+        "5626123456"
+    );
+    sign_out(&c).await;
+
+    // Police staff sign in to an empty inbox (their system is down: nothing delivered).
+    sign_in(&c, &base, "congan").await;
+    wait_text(&c, "Hồ sơ đề nghị đăng ký thường trú").await;
+    sign_out(&c).await;
+
+    // The administrator sees the dead leg, and resends it once the police system is back.
+    wait_leg(&stack, &case_id, "residence", "dead", 20).await;
+    sign_in(&c, &base, "quantri").await;
+    wait_text(&c, "Gửi thất bại, cần xử lý").await;
+    screenshot(&c, "dashboard").await;
+    stack.police.state.set_faults(quick());
+    c.find(Locator::Css("form[action$='/resend'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "Bảng điều khiển").await;
+    stack.wait_status(&case_id, "completed", 20).await;
+    let trail = stack.get_case(&case_id).await["events"].to_string();
+    assert!(
+        trail.contains("user:quantri"),
+        "the resend is in the audit trail with the user"
+    );
+    c.goto(&format!("{base}/admin/audit?code=WEB-0001")).await.unwrap();
+    wait_text(&c, "user:quantri").await;
+    c.goto(&format!("{base}/reports")).await.unwrap();
+    wait_text(&c, "Tỷ lệ trễ hạn theo xã").await;
+    screenshot(&c, "reports").await;
+    c.close().await.unwrap();
+}
