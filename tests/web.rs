@@ -88,36 +88,28 @@ async fn add_user(stack: &Stack, login: &str, role: Role, scopes: &[&str]) {
     stack.gateway.as_ref().unwrap().store.create_user(&new).await.unwrap();
 }
 
-async fn sign_in(c: &Client, base: &str, login: &str) {
+async fn click(c: &Client, at: Locator<'_>) {
+    c.find(at).await.unwrap().click().await.unwrap();
+}
+
+async fn type_into(c: &Client, at: Locator<'_>, text: &str) {
+    c.find(at).await.unwrap().send_keys(text).await.unwrap();
+}
+
+async fn submit_login(c: &Client, base: &str, login: &str, password: &str) {
     c.goto(&format!("{base}/login")).await.unwrap();
-    c.find(Locator::Id("login"))
-        .await
-        .unwrap()
-        .send_keys(login)
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(c, Locator::Id("login"), login).await;
+    type_into(c, Locator::Id("password"), password).await;
+    click(c, Locator::Css("form button[type=submit]")).await;
+}
+
+async fn sign_in(c: &Client, base: &str, login: &str) {
+    submit_login(c, base, login, PASSWORD).await;
     wait_text(c, "Đăng xuất").await;
 }
 
 async fn sign_out(c: &Client) {
-    c.find(Locator::Css("form.who button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Css("form.who button")).await;
     wait_text(c, "Đăng nhập").await;
 }
 
@@ -208,25 +200,7 @@ async fn each_role_does_its_job_in_a_real_browser() {
     let base = stack.url.clone();
 
     // A wrong password is refused.
-    c.goto(&format!("{base}/login")).await.unwrap();
-    c.find(Locator::Id("login"))
-        .await
-        .unwrap()
-        .send_keys("canbo.a")
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys("sai-mat-khau")
-        .await
-        .unwrap();
-    c.find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit_login(&c, &base, "canbo.a", "sai-mat-khau").await;
     wait_text(&c, "Sai tên đăng nhập hoặc mật khẩu").await;
 
     // The commune officer pushes a case through the form with two mistakes.
@@ -290,12 +264,7 @@ async fn each_role_does_its_job_in_a_real_browser() {
         set(&c, name, v).await;
     }
     choose_files(&c).await;
-    c.find(Locator::Css("form.case-form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::Css("form.case-form button[type=submit]")).await;
     wait_text(&c, "chưa được lưu").await;
     let dob_error = c
         .find(Locator::Css("[id=\"e-child.date_of_birth\"]"))
@@ -331,12 +300,7 @@ async fn each_role_does_its_job_in_a_real_browser() {
     set(&c, "child.personal_id", m["child"]["personal_id"].as_str().unwrap()).await;
     set(&c, "birth_registration.registered_on", &today).await;
     choose_files(&c).await;
-    c.find(Locator::Css("form.case-form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::Css("form.case-form button[type=submit]")).await;
     wait_text(&c, "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ").await;
     let receipt = body(&c).await;
     assert!(
@@ -374,20 +338,10 @@ async fn each_role_does_its_job_in_a_real_browser() {
     sign_in(&c, &base, "bhxh").await;
     wait_text(&c, "WEB-0001").await;
     screenshot(&c, "inbox").await;
-    c.find(Locator::LinkText("WEB-0001"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::LinkText("WEB-0001")).await;
     wait_text(&c, "Đã cấp thẻ BHYT").await;
     set(&c, "social_insurance_number", "5626123456").await;
-    c.find(Locator::Css(".decisions form:first-of-type button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::Css(".decisions form:first-of-type button[type=submit]")).await;
     wait_text(&c, "Hồ sơ đề nghị cấp thẻ BHYT").await;
     let case = wait_leg(&stack, &case_id, "insurance", "completed", 10).await;
     assert_eq!(
@@ -407,12 +361,7 @@ async fn each_role_does_its_job_in_a_real_browser() {
     wait_text(&c, "Gửi thất bại, cần xử lý").await;
     screenshot(&c, "dashboard").await;
     stack.police.state.set_faults(quick());
-    c.find(Locator::Css("form[action$='/resend'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::Css("form[action$='/resend'] button")).await;
     wait_text(&c, "Bảng điều khiển").await;
     stack.wait_status(&case_id, "completed", 20).await;
     let trail = stack.get_case(&case_id).await["events"].to_string();

@@ -41,6 +41,7 @@ struct ReportPage {
     to_vn: String,
     rows: Vec<Line>,
     late_chart: String,
+    days_chart: String,
     month_chart: String,
 }
 
@@ -74,31 +75,56 @@ fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// Horizontal bars: the late rate of each commune, in percent.
-fn late_chart(r: &Report) -> String {
-    let rows: Vec<(&str, f64)> = r
-        .communes
-        .iter()
-        .map(|c| (c.name.as_str(), c.figures.late_rate_percent.unwrap_or(0.0)))
-        .collect();
+/// Horizontal bars, one per row: `(name, value, text shown after the bar)`, scaled to `max`.
+fn bars(label: &str, rows: &[(String, f64, String)], max: f64, colour: &str) -> String {
     let h = 28 * rows.len().max(1) + 10;
     let mut svg = format!(
-        "<svg role=\"img\" aria-label=\"Tỷ lệ trễ hạn theo xã\" viewBox=\"0 0 640 {h}\" width=\"100%\" style=\"max-width:640px\">"
+        "<svg role=\"img\" aria-label=\"{}\" viewBox=\"0 0 640 {h}\" width=\"100%\" style=\"max-width:640px\">",
+        esc(label)
     );
-    for (i, (name, rate)) in rows.iter().enumerate() {
+    for (i, (name, value, text)) in rows.iter().enumerate() {
         let y = 10 + i * 28;
-        let w = (rate / 100.0 * 380.0).round();
+        let w = (value / max.max(f64::MIN_POSITIVE) * 380.0).round();
         svg.push_str(&format!(
-            "<text x=\"0\" y=\"{}\">{}</text><rect x=\"200\" y=\"{y}\" width=\"{w}\" height=\"20\" fill=\"#a40000\"/>\
-             <text x=\"{}\" y=\"{}\">{rate}%</text>",
+            "<text x=\"0\" y=\"{}\">{}</text><rect x=\"200\" y=\"{y}\" width=\"{w}\" height=\"20\" fill=\"{colour}\"/>\
+             <text x=\"{}\" y=\"{}\">{}</text>",
             y + 15,
             esc(name),
             205.0 + w,
-            y + 15
+            y + 15,
+            esc(text)
         ));
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// The late rate of each commune, in percent.
+fn late_chart(r: &Report) -> String {
+    let rows: Vec<(String, f64, String)> = r
+        .communes
+        .iter()
+        .map(|c| {
+            let rate = c.figures.late_rate_percent.unwrap_or(0.0);
+            (c.name.clone(), rate, format!("{rate}%"))
+        })
+        .collect();
+    bars("Tỷ lệ trễ hạn theo xã", &rows, 100.0, "#a40000")
+}
+
+/// Working days from receipt to completion per commune: the median, and the 90th percentile.
+fn days_chart(r: &Report) -> String {
+    let rows: Vec<(String, f64, String)> = r
+        .communes
+        .iter()
+        .map(|c| {
+            let median = c.figures.median_working_days.unwrap_or(0.0);
+            let p90 = c.figures.p90_working_days.map_or("—".to_string(), |d| d.to_string());
+            (c.name.clone(), median, format!("trung vị {median}, P90 {p90}"))
+        })
+        .collect();
+    let max = rows.iter().map(|r| r.1).fold(8.0, f64::max);
+    bars("Số ngày làm việc đến khi có kết quả, theo xã", &rows, max, "#0b4f8a")
 }
 
 /// Stacked columns: cases received per month by how they ended.
@@ -190,6 +216,7 @@ pub async fn page(State(state): State<AppState>, signed: Signed, Query(p): Query
         to_vn: vn_date(to),
         rows,
         late_chart: late_chart(&report),
+        days_chart: days_chart(&report),
         month_chart: month_chart(&months),
     })
 }
