@@ -360,10 +360,56 @@ async fn each_role_does_its_job_in_a_real_browser() {
     sign_in(&c, &base, "quantri").await;
     wait_text(&c, "Gửi thất bại, cần xử lý").await;
     screenshot(&c, "dashboard").await;
+    // A second dead transfer the police office confirms it got by hand: resolved with a reason.
+    let other = stack.push_new("WEB-0002").await;
+    let other_case = wait_leg(&stack, &other, "residence", "dead", 20).await;
+    let other_leg = leg(&other_case, "residence")["leg_id"].as_str().unwrap().to_string();
+    c.goto(&format!("{base}/admin")).await.unwrap();
+    wait_text(&c, "WEB-0002").await;
+    type_into(
+        &c,
+        Locator::Id(&format!("why-{other_leg}")),
+        "Công an huyện xác nhận đã nhận hồ sơ giấy",
+    )
+    .await;
+    click(
+        &c,
+        Locator::Css(&format!("form[action='/admin/legs/{other_leg}/resolve'] button")),
+    )
+    .await;
+    wait_text(&c, "Bảng điều khiển").await;
+    let other_case = wait_leg(&stack, &other, "residence", "delivered", 10).await;
+    let resolved = other_case["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(resolved["actor"], "user:quantri");
+    assert!(
+        resolved["reason"]
+            .as_str()
+            .unwrap()
+            .contains("xác nhận đã nhận hồ sơ giấy"),
+        "{resolved}"
+    );
+
+    // The police system is back: resend the first one and see it delivered.
     stack.police.state.set_faults(quick());
-    click(&c, Locator::Css("form[action$='/resend'] button")).await;
+    let first_leg = leg(&stack.get_case(&case_id).await, "residence")["leg_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    click(
+        &c,
+        Locator::Css(&format!("form[action='/admin/legs/{first_leg}/resend'] button")),
+    )
+    .await;
     wait_text(&c, "Bảng điều khiển").await;
     stack.wait_status(&case_id, "completed", 20).await;
+    c.goto(&format!("{base}/admin")).await.unwrap();
+    wait_text(&c, "Chuyển đang gặp lỗi").await;
+    assert!(
+        !body(&c).await.contains("Gửi thất bại, cần xử lý"),
+        "no dead transfer left"
+    );
+    c.goto(&format!("{base}/cases/{case_id}")).await.unwrap();
+    wait_text(&c, "Đã có kết quả").await;
     let trail = stack.get_case(&case_id).await["events"].to_string();
     assert!(
         trail.contains("user:quantri"),

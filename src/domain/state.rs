@@ -68,7 +68,7 @@ pub fn can_move(from: LegState, to: LegState) -> bool {
         (Waiting, Queued)
             | (Queued, Delivering)
             | (Delivering, Queued | Delivered | Dead)
-            | (Dead, Queued)
+            | (Dead, Queued | Delivered)
             | (Queued | Delivering | Delivered, Completed | Rejected | NeedsSupplement)
             | (NeedsSupplement, Queued)
     )
@@ -160,10 +160,15 @@ mod tests {
         }
     }
 
+    /// Delivered means every file was confirmed by the receiver's receipt — or, from `dead`
+    /// only, that an operator resolved it by hand with a recorded reason.
     #[test]
-    fn a_leg_reaches_delivered_only_through_delivering() {
+    fn a_leg_reaches_delivered_only_through_delivering_or_an_operator() {
         for from in LegState::ALL {
-            assert_eq!(can_move(from, LegState::Delivered), from == LegState::Delivering);
+            assert_eq!(
+                can_move(from, LegState::Delivered),
+                matches!(from, LegState::Delivering | LegState::Dead)
+            );
         }
     }
 

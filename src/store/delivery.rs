@@ -504,4 +504,37 @@ impl Store {
         tx.commit().await?;
         Ok(case_id)
     }
+
+    /// An operator resolves a dead leg by hand: the receiving office confirmed, by another
+    /// channel, that it holds the dossier. The leg becomes `delivered` (the agency decides as
+    /// usual) and the trail keeps who and why.
+    pub async fn resolve_by_hand(&self, leg_id: &str, actor: &str, reason: &str) -> Result<String, StoreError> {
+        let now = self.now_ms();
+        let mut tx = self.write.begin().await?;
+        let (case_id, _, state) = leg_state(&mut tx, leg_id).await?;
+        let why = format!("resolved by hand: {reason}");
+        if state != LegState::Dead
+            || !move_leg(
+                &mut tx,
+                &case_id,
+                leg_id,
+                state,
+                LegState::Delivered,
+                now,
+                actor,
+                Some(&why),
+            )
+            .await?
+        {
+            return Err(StoreError::InvalidState(state.as_str().into()));
+        }
+        sqlx::query("UPDATE legs SET delivered_at = COALESCE(delivered_at, ?), last_error = NULL WHERE id = ?")
+            .bind(now)
+            .bind(leg_id)
+            .execute(&mut *tx)
+            .await?;
+        close_delivery(&mut tx, leg_id, now).await?;
+        tx.commit().await?;
+        Ok(case_id)
+    }
 }

@@ -140,6 +140,39 @@ pub async fn resend(
 }
 
 #[derive(Deserialize)]
+pub struct ResolveForm {
+    csrf: String,
+    reason: String,
+}
+
+/// `POST /admin/legs/{leg_id}/resolve`: a dead transfer done by another channel, with a reason.
+pub async fn resolve(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(leg_id): Path<String>,
+    Form(f): Form<ResolveForm>,
+) -> Response {
+    if let Err(r) = signed.require(&[Role::Admin]).and_then(|_| signed.check_csrf(&f.csrf)) {
+        return r;
+    }
+    if f.reason.trim().is_empty() {
+        return page_error(422, "Cần ghi lý do xử lý thủ công.");
+    }
+    match state
+        .store
+        .resolve_by_hand(&leg_id, &signed.user.actor(), f.reason.trim())
+        .await
+    {
+        Ok(case_id) => {
+            tracing::info!(case_id = %case_id, leg_id = %leg_id, "dead leg resolved by hand");
+            Redirect::to("/admin").into_response()
+        }
+        Err(crate::store::StoreError::InvalidState(_)) => page_error(409, "Chuyển này không ở trạng thái thất bại."),
+        Err(e) => failed(e),
+    }
+}
+
+#[derive(Deserialize)]
 pub struct CancelForm {
     csrf: String,
     code: String,

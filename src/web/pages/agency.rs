@@ -145,9 +145,28 @@ async fn leg_page(state: &AppState, signed: &Signed, leg: &LegView, error: Optio
         }
     }
     if leg.name == "insurance" {
+        // The declaration (TK1-TS) generated from the bundle: the family fills no form.
         let d = lienthong_social_insurance::declaration::Declaration::from_bundle(b);
-        data.push(("Nơi KCB ban đầu".into(), b.insurance.health_facility_code.clone()));
-        data.push(("Thẻ có giá trị đến".into(), labels::day(Some(d.card_valid_to))));
+        data.push((
+            "Đối tượng tham gia".into(),
+            format!("{} (mức hưởng {})", d.group, d.benefit_level),
+        ));
+        data.push(("Nơi KCB ban đầu".into(), d.health_facility_code.clone()));
+        data.push((
+            "Địa chỉ".into(),
+            format!("{} (mã xã {})", d.address, d.residence_commune_code),
+        ));
+        data.push((
+            "Thẻ có giá trị".into(),
+            format!(
+                "từ {} đến {}",
+                labels::day(Some(d.card_valid_from)),
+                labels::day(Some(d.card_valid_to))
+            ),
+        ));
+        for g in &d.guardians {
+            data.push((format!("Người giám hộ ({})", g.relationship), g.full_name.clone()));
+        }
     } else {
         data.push(("Địa chỉ thường trú".into(), b.residence.address.clone()));
         if let Some(head) = &b.residence.household_head_personal_id {

@@ -207,6 +207,7 @@ pub fn router() -> Router<AppState> {
         .route("/legs/{leg_id}/decision", post(agency::decide))
         .route("/admin", get(admin::dashboard))
         .route("/admin/legs/{leg_id}/resend", post(admin::resend))
+        .route("/admin/legs/{leg_id}/resolve", post(admin::resolve))
         .route("/admin/cancel", post(admin::cancel))
         .route("/admin/audit", get(admin::audit))
         .route("/reports", get(reports::page))
