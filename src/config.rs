@@ -360,13 +360,23 @@ fn typed<T: serde::de::DeserializeOwned>(table: toml::Table, file: &str, problem
     }
 }
 
+/// `LIENTHONG_*` variables that are read elsewhere, not keys of `gateway.toml`.
+const NOT_CONFIG: [&str; 6] = [
+    "LOG",
+    "LOG_FORMAT",
+    "CONFIG_DIR",
+    "USER_PASSWORD",
+    "SIM_TOKEN",
+    "SIM_SECRET",
+];
+
 /// Applies `LIENTHONG_*` overrides to the raw gateway table.
 pub fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String)>) {
     for (name, value) in vars {
         let Some(rest) = name.strip_prefix("LIENTHONG_") else {
             continue;
         };
-        if rest.is_empty() || rest == "LOG" || rest == "LOG_FORMAT" {
+        if rest.is_empty() || NOT_CONFIG.contains(&rest) {
             continue;
         }
         let path: Vec<String> = rest.split("__").map(|p| p.to_ascii_lowercase()).collect();

@@ -74,3 +74,46 @@ fn every_problem_is_reported_with_file_and_key() {
         assert!(stderr.contains(want), "missing `{want}` in:\n{stderr}");
     }
 }
+
+#[test]
+fn user_add_creates_a_user_once_and_refuses_bad_scopes() {
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        "127.0.0.1:1",
+        "http://127.0.0.1:2",
+        "http://127.0.0.1:3",
+        "http://127.0.0.1:4",
+        None,
+        &Opts::default(),
+    );
+    let add = |login: &str, role: &str, scope: &str, password: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_lienthong"))
+            .args([
+                "--config",
+                dir.path().to_str().unwrap(),
+                "user",
+                "add",
+                "--login",
+                login,
+            ])
+            .args(["--name", "Nguyễn Thị Lan", "--role", role, "--scope", scope])
+            .env("LIENTHONG_USER_PASSWORD", password)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    assert_eq!(add("lan.nt", "commune_officer", "22609", "mot-mat-khau-dai").0, 0);
+    let (code, err) = add("lan.nt", "commune_officer", "22609", "mot-mat-khau-dai");
+    assert_eq!(code, 1);
+    assert!(err.contains("already exists"), "{err}");
+    let (code, err) = add("bhxh.1", "insurance_staff", "22609", "ngan");
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("at least 10 characters") && err.contains("scope '22609'"),
+        "{err}"
+    );
+}

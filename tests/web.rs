@@ -410,6 +410,7 @@ async fn each_role_does_its_job_in_a_real_browser() {
     );
     c.goto(&format!("{base}/cases/{case_id}")).await.unwrap();
     wait_text(&c, "Đã có kết quả").await;
+    wait_text(&c, "Mã số BHXH 5626123456").await;
     let trail = stack.get_case(&case_id).await["events"].to_string();
     assert!(
         trail.contains("user:quantri"),
@@ -420,5 +421,21 @@ async fn each_role_does_its_job_in_a_real_browser() {
     c.goto(&format!("{base}/reports")).await.unwrap();
     wait_text(&c, "Tỷ lệ trễ hạn theo xã").await;
     screenshot(&c, "reports").await;
+
+    // On a phone the pages fit the width: wide tables scroll inside themselves.
+    c.set_window_size(390, 844).await.unwrap();
+    for page in ["/admin", "/cases", &format!("/cases/{case_id}")] {
+        c.goto(&format!("{base}{page}")).await.unwrap();
+        wait_text(&c, "Đăng xuất").await;
+        let fits: Value = c
+            .execute(
+                "return document.documentElement.scrollWidth <= window.innerWidth + 1",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(fits, json!(true), "{page} is wider than a phone");
+    }
+    screenshot(&c, "phone-case").await;
     c.close().await.unwrap();
 }

@@ -139,7 +139,9 @@ impl Punctuality {
 /// received after the cut-off and finished the same evening took no working day of its own: it
 /// counts as the least the regime counts (day 1, or 0 when the receipt day is not counted).
 pub fn working_days_taken(cal: &Calendar, regime: &Regime, receipt_day: Date, completed_at: Timestamp) -> i64 {
-    let n = cal.working_days_between(receipt_day, Calendar::local_day(completed_at)).max(0);
+    let n = cal
+        .working_days_between(receipt_day, Calendar::local_day(completed_at))
+        .max(0);
     if regime.count_receipt_day {
         n + 1
     } else {

@@ -222,6 +222,37 @@ fn event_text(kind: &str, leg: Option<&str>, to: &str, reason: Option<&str>) -> 
     }
 }
 
+/// An agency's decision as a sentence.
+fn result_text(r: &serde_json::Value) -> String {
+    let f = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+    let day = |k: &str| labels::day(r[k].as_str().and_then(|d| d.parse().ok()));
+    match r["outcome"].as_str() {
+        Some("completed") if r.get("social_insurance_number").is_some() => format!(
+            "Mã số BHXH {}, thẻ BHYT từ {} đến {}, nơi KCB {}",
+            f("social_insurance_number"),
+            day("card_valid_from"),
+            day("card_valid_to"),
+            f("health_facility_code")
+        ),
+        Some("completed") => format!(
+            "Số đăng ký thường trú {}, ngày {}",
+            f("registration_number"),
+            day("registered_on")
+        ),
+        Some("rejected") => format!("Từ chối: {}", f("reason")),
+        Some("needs_supplement") => {
+            let missing: Vec<&str> = r["missing"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|m| m.as_str())
+                .collect();
+            format!("Cần bổ sung: {}", missing.join("; "))
+        }
+        _ => String::new(),
+    }
+}
+
 /// `GET /cases/{id}`.
 pub async fn detail(State(state): State<AppState>, signed: Signed, Path(id): Path<String>) -> Response {
     let (row, bundle) = match visible_case(&state, &signed, &id).await {
@@ -265,7 +296,7 @@ pub async fn detail(State(state): State<AppState>, signed: Signed, Path(id): Pat
                 detail: l
                     .last_error
                     .clone()
-                    .or_else(|| l.result.as_ref().map(|r| r.to_string()))
+                    .or_else(|| l.result.as_ref().map(result_text))
                     .unwrap_or_default(),
             }
         })
