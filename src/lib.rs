@@ -10,7 +10,10 @@
 //!   and their first deliveries in ONE transaction to the [`store`] (a transactional outbox).
 //! - [`delivery`]: workers that own every delivery from then on — receipts by SHA-256, lone-file
 //!   re-sends, backoff, circuit breakers, dead letters.
-//! - [`web`]: the HTTP API, auth, metrics. [`App`] wires it all; `main` and the tests both use it.
+//! - [`deadline`]: the working calendar, regimes and due dates (pure), and the sweeper that acts
+//!   once on each at-risk / overdue transition; [`notify`] turns the event trail into SMS and email.
+//! - [`web`]: the HTTP API, auth, metrics, and the pages for people ([`web::pages`]). [`App`] wires
+//!   it all; `main` and the tests both use it. [`clock::Clock`] is the one source of "now".
 //!
 //! Adapters for each receiving system and their simulators live in `adapters/*`.
 
