@@ -183,7 +183,10 @@ async fn three_outages_then_success_takes_four_attempts() {
         .collect();
     assert_eq!(moves.first(), Some(&("queued", "delivering")));
     assert_eq!(moves.iter().filter(|m| **m == ("delivering", "queued")).count(), 3);
-    assert_eq!(moves.last(), Some(&("delivered", "completed")));
+    // The receiver may decide as soon as it holds every file, before the gateway has read the
+    // final receipt: the decision then lands on a leg still `delivering`.
+    let last = moves.last().unwrap();
+    assert!(matches!(last, ("delivered" | "delivering", "completed")), "{moves:?}");
     assert_eq!(s.police.state.records().iter().filter(|r| r.case_id == id).count(), 1);
 }
 

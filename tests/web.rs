@@ -439,3 +439,93 @@ async fn each_role_does_its_job_in_a_real_browser() {
     screenshot(&c, "phone-case").await;
     c.close().await.unwrap();
 }
+
+/// A local Vietnamese time.
+fn vn(s: &str) -> jiff::Timestamp {
+    format!("{s}+07:00").parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn officers_record_a_supplement_and_confirm_an_apology_from_the_case_page() {
+    let clock = lienthong::clock::Clock::adjustable();
+    clock.set(vn("2026-11-23T09:00:00"));
+    let mut silent = Faults::default();
+    silent.decide.completed = 0;
+    let stack = spawn_stack(Opts {
+        police: quick(),
+        insurance: silent,
+        clock: clock.clone(),
+        ..Opts::default()
+    })
+    .await;
+    add_user(&stack, "canbo.a", Role::CommuneOfficer, &["22609"]).await;
+    add_user(&stack, "bhxh", Role::InsuranceStaff, &["BHXH-5608"]).await;
+    let (mut m, files) = case_with_code("WEB-SUP-1");
+    m["received_at"] = "2026-11-23T09:00:00+07:00".into();
+    m["birth_registration"]["registered_on"] = "2026-11-23".into();
+    let id = stack.push(ONESTOP_A, &m, &files).await.body["case_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    wait_leg(&stack, &id, "insurance", "delivered", 20).await;
+    let d = driver().await;
+    let c = browser(&d).await;
+    let base = stack.url.clone();
+
+    // Insurance staff ask for a supplement from the inbox.
+    sign_in(&c, &base, "bhxh").await;
+    click(&c, Locator::LinkText("WEB-SUP-1")).await;
+    wait_text(&c, "Yêu cầu bổ sung").await;
+    type_into(&c, Locator::Id("s-missing"), "Tờ khai TK1-TS có chữ ký").await;
+    click(&c, Locator::Css("form:has(#s-missing) button")).await;
+    stack.wait_status(&id, "needs_supplement", 10).await;
+    sign_out(&c).await;
+
+    // The family comes back; the officer records it on the case page.
+    clock.set(vn("2026-11-26T09:00:00"));
+    sign_in(&c, &base, "canbo.a").await;
+    c.goto(&format!("{base}/cases/{id}")).await.unwrap();
+    wait_text(&c, "Gia đình đã nộp giấy tờ bổ sung").await;
+    type_into(&c, Locator::Id("note"), "Đã nộp tờ khai có chữ ký").await;
+    click(&c, Locator::Css("form[action$='/supplement'] button")).await;
+    let case = wait_leg(&stack, &id, "insurance", "delivered", 10).await;
+    assert_eq!(case["status"], "in_progress");
+    assert!(case["events"].to_string().contains("user:canbo.a"));
+
+    // Nobody decides; the case goes overdue and the officer confirms a new date.
+    let due = case["deadline"]["due_date"].as_str().unwrap().to_string();
+    clock.set(vn(&format!("{due}T17:30:00")));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while stack.get_case(&id).await["apology"].is_null() {
+        assert!(tokio::time::Instant::now() < deadline, "no apology drafted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    sign_in(&c, &base, "canbo.a").await;
+    c.goto(&format!("{base}/cases/{id}")).await.unwrap();
+    wait_text(&c, "xác nhận ngày hẹn mới").await;
+    c.goto(&format!("{base}/cases/{id}/apology")).await.unwrap();
+    wait_text(&c, "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ").await;
+    c.goto(&format!("{base}/cases/{id}")).await.unwrap();
+    wait_text(&c, "xác nhận ngày hẹn mới").await;
+    click(&c, Locator::Css("form[action$='/apology'] button")).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if stack
+            .sms()
+            .iter()
+            .any(|s| s.text.contains("xin lỗi") && s.text.contains("WEB-SUP-1"))
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the family got no apology: {:?}",
+            stack.sms()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let case = stack.get_case(&id).await;
+    assert_eq!(case["apology"]["status"], "confirmed");
+    assert_eq!(case["apology"]["confirmed_by"], "user:canbo.a");
+    c.close().await.unwrap();
+}

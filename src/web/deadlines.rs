@@ -53,18 +53,10 @@ pub struct SupplementBody {
     note: String,
 }
 
-/// `POST /api/v1/cases/{case_id}/supplement`: the family brought what was missing. Every leg
-/// waiting on it goes back to its agency with its clock resumed as the case's regime says, and
-/// the family gets the new appointment date.
-pub async fn supplement(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Json(body): Json<SupplementBody>,
-) -> Result<Json<Value>, ApiError> {
-    let caller = state.auth.caller(&headers)?;
-    let row = commune_case(&state, &caller, &id).await?;
-    if body.note.trim().is_empty() {
+/// The family brought what was missing: every leg waiting on it resumes its clock as the case's
+/// regime says and goes back to its agency; the one path of the API and the officer's page.
+pub async fn record_supplement(state: &AppState, row: &CaseRow, actor: &str, note: &str) -> Result<CaseRow, ApiError> {
+    if note.trim().is_empty() {
         return Err(ApiError::invalid(vec![FieldProblem::invalid(
             "note",
             "Cần ghi rõ giấy tờ gia đình đã bổ sung",
@@ -72,7 +64,7 @@ pub async fn supplement(
     }
     let waiting: Vec<LegView> = state
         .store
-        .legs(&id)
+        .legs(&row.id)
         .await?
         .into_iter()
         .filter(|l| l.state == "needs_supplement")
@@ -105,10 +97,25 @@ pub async fn supplement(
     let case_due = case_due.unwrap_or_else(|| Due::on(cal, old_case_due, regime.warning_margin_days));
     let row = state
         .store
-        .resume_after_supplement(&id, &legs, case_due, &caller.actor(), body.note.trim())
+        .resume_after_supplement(&row.id, &legs, case_due, actor, note.trim())
         .await?;
-    tracing::info!(case_id = %id, legs = legs.len(), "supplement received");
+    tracing::info!(case_id = %row.id, legs = legs.len(), "supplement received");
     state.wake.notify_one();
+    Ok(row)
+}
+
+/// `POST /api/v1/cases/{case_id}/supplement`: the family brought what was missing. Every leg
+/// waiting on it goes back to its agency with its clock resumed as the case's regime says, and
+/// the family gets the new appointment date.
+pub async fn supplement(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(body): Json<SupplementBody>,
+) -> Result<Json<Value>, ApiError> {
+    let caller = state.auth.caller(&headers)?;
+    let row = commune_case(&state, &caller, &id).await?;
+    let row = record_supplement(&state, &row, &caller.actor(), &body.note).await?;
     Ok(Json(json!({
         "case_id": row.id,
         "status": row.status,
@@ -137,18 +144,16 @@ pub struct ConfirmBody {
     appointment_date: Option<Date>,
 }
 
-/// `POST /api/v1/cases/{case_id}/apology/confirm`: an officer confirms or changes the new date;
-/// only then is the family told.
-pub async fn confirm_apology(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Json(body): Json<ConfirmBody>,
-) -> Result<Json<Value>, ApiError> {
-    let caller = state.auth.caller(&headers)?;
-    commune_case(&state, &caller, &id).await?;
-    let a = state.store.apology(&id).await?.ok_or_else(ApiError::not_found)?;
-    let day = body.appointment_date.unwrap_or(a.proposed_day);
+/// Confirms the new appointment of an apology letter (the proposed date when `day` is `None`):
+/// a working day after today. Returns the date and whether anything changed.
+pub async fn confirm(
+    state: &AppState,
+    case_id: &str,
+    day: Option<Date>,
+    actor: &str,
+) -> Result<(Date, bool), ApiError> {
+    let a = state.store.apology(case_id).await?.ok_or_else(ApiError::not_found)?;
+    let day = day.unwrap_or(a.proposed_day);
     let cal = &state.config.calendar;
     let today = Calendar::local_day(state.store.clock().now());
     let mut problems = Vec::new();
@@ -167,10 +172,24 @@ pub async fn confirm_apology(
     if !problems.is_empty() {
         return Err(ApiError::invalid(problems));
     }
-    let changed = state.store.confirm_apology(&id, day, &caller.actor()).await?;
+    let changed = state.store.confirm_apology(case_id, day, actor).await?;
     if changed {
-        tracing::info!(case_id = %id, "apology confirmed");
+        tracing::info!(case_id = %case_id, "apology confirmed");
     }
+    Ok((day, changed))
+}
+
+/// `POST /api/v1/cases/{case_id}/apology/confirm`: an officer confirms or changes the new date;
+/// only then is the family told.
+pub async fn confirm_apology(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(body): Json<ConfirmBody>,
+) -> Result<Json<Value>, ApiError> {
+    let caller = state.auth.caller(&headers)?;
+    commune_case(&state, &caller, &id).await?;
+    let (day, changed) = confirm(&state, &id, body.appointment_date, &caller.actor()).await?;
     Ok(Json(
         json!({ "case_id": id, "appointment_date": day.to_string(), "changed": changed }),
     ))
@@ -191,7 +210,12 @@ pub async fn print_apology(
 ) -> Result<Html<String>, ApiError> {
     let caller = state.auth.caller(&headers)?;
     let row = commune_case(&state, &caller, &id).await?;
-    let a = state.store.apology(&id).await?.ok_or_else(ApiError::not_found)?;
+    Ok(Html(apology_html(&state, &row).await?))
+}
+
+/// The apology letter of a case as a printable page (API and officers' pages).
+pub async fn apology_html(state: &AppState, row: &CaseRow) -> Result<String, ApiError> {
+    let a = state.store.apology(&row.id).await?.ok_or_else(ApiError::not_found)?;
     let bundle: CaseBundle = serde_json::from_str(&row.bundle_json).map_err(ApiError::internal)?;
     let commune = state
         .config
@@ -206,7 +230,7 @@ pub async fn print_apology(
         "<p class=\"draft\">BẢN NHÁP — ngày hẹn mới chưa được cán bộ xác nhận</p>".into()
     };
     let today = Calendar::local_day(state.store.clock().now());
-    Ok(Html(format!(
+    Ok(format!(
         include_str!("apology.html"),
         commune = esc(&commune),
         status = status,
@@ -218,7 +242,7 @@ pub async fn print_apology(
         original = vn_date(a.original_day),
         reason = esc(&a.reason),
         new_day = vn_date(new_day),
-    )))
+    ))
 }
 
 /// The report of cases received from `from` to `to` (local dates, inclusive) in `communes`

@@ -154,6 +154,15 @@ pub struct CaseView {
     pub has_apology: bool,
 }
 
+/// What the commune (or an operator) can do on the case page.
+pub struct Actions {
+    pub csrf: String,
+    /// The proposed date of an apology letter waiting for confirmation (ISO, for the date input).
+    pub apology_draft: Option<String>,
+    /// Legs wait on the family.
+    pub needs_supplement: bool,
+}
+
 /// A leg line.
 pub struct LegLine {
     pub name: &'static str,
@@ -176,6 +185,7 @@ pub struct EventLine {
 struct CasePage {
     nav: Option<Nav>,
     c: CaseView,
+    actions: Option<Actions>,
     legs: Vec<LegLine>,
     events: Vec<EventLine>,
 }
@@ -301,8 +311,18 @@ pub async fn detail(State(state): State<AppState>, signed: Signed, Path(id): Pat
             }
         })
         .collect();
+    let acts = signed.user.sees_commune(&row.commune_code);
+    let actions = acts.then(|| Actions {
+        csrf: signed.csrf.clone(),
+        apology_draft: apology
+            .as_ref()
+            .filter(|a| a.status == "draft")
+            .map(|a| a.proposed_day.to_string()),
+        needs_supplement: row.status == "needs_supplement",
+    });
     render(&CasePage {
         nav: Nav::of(&signed),
+        actions,
         c: view(&state, &row, &bundle, apology.is_some()),
         legs,
         events,
@@ -339,5 +359,81 @@ pub async fn file(State(state): State<AppState>, signed: Signed, Path((id, kind)
         )
             .into_response(),
         Err(e) => failed(e),
+    }
+}
+
+/// `GET /cases/{id}/apology`: the printable apology letter.
+pub async fn apology(State(state): State<AppState>, signed: Signed, Path(id): Path<String>) -> Response {
+    let (row, _) = match visible_case(&state, &signed, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match crate::web::deadlines::apology_html(&state, &row).await {
+        Ok(html) => axum::response::Html(html).into_response(),
+        Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => page_error(404, "Hồ sơ này không có phiếu xin lỗi."),
+        Err(e) => failed(e.message),
+    }
+}
+
+/// A commune action's form: the CSRF token and one value.
+#[derive(Deserialize)]
+pub struct ActionForm {
+    csrf: String,
+    #[serde(default)]
+    appointment_date: Option<jiff::civil::Date>,
+    #[serde(default)]
+    note: String,
+}
+
+async fn commune_action(state: &AppState, signed: &Signed, id: &str, csrf: &str) -> Result<CaseRow, Response> {
+    signed.require(&[Role::CommuneOfficer, Role::Admin])?;
+    signed.check_csrf(csrf)?;
+    let (row, _) = visible_case(state, signed, id).await?;
+    if !signed.user.sees_commune(&row.commune_code) {
+        return Err(page_error(403, "Tài khoản này không được thao tác trên hồ sơ đó."));
+    }
+    Ok(row)
+}
+
+fn action_error(e: crate::web::error::ApiError) -> Response {
+    let detail: Vec<String> = e.fields.iter().map(|f| f.message.clone()).collect();
+    let message = if detail.is_empty() {
+        e.message
+    } else {
+        detail.join("; ")
+    };
+    page_error(e.status.as_u16(), &message)
+}
+
+/// `POST /cases/{id}/apology`: the officer confirms or changes the new appointment date.
+pub async fn confirm_apology(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<ActionForm>,
+) -> Response {
+    if let Err(r) = commune_action(&state, &signed, &id, &f.csrf).await {
+        return r;
+    }
+    match crate::web::deadlines::confirm(&state, &id, f.appointment_date, &signed.user.actor()).await {
+        Ok(_) => axum::response::Redirect::to(&format!("/cases/{id}")).into_response(),
+        Err(e) => action_error(e),
+    }
+}
+
+/// `POST /cases/{id}/supplement`: the family brought what was missing.
+pub async fn supplement(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    axum::Form(f): axum::Form<ActionForm>,
+) -> Response {
+    let row = match commune_action(&state, &signed, &id, &f.csrf).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    match crate::web::deadlines::record_supplement(&state, &row, &signed.user.actor(), &f.note).await {
+        Ok(_) => axum::response::Redirect::to(&format!("/cases/{id}")).into_response(),
+        Err(e) => action_error(e),
     }
 }

@@ -201,6 +201,11 @@ pub fn router() -> Router<AppState> {
         .route("/cases/new", get(form::new_case).post(form::submit))
         .route("/cases/{case_id}", get(cases::detail))
         .route("/cases/{case_id}/receipt", get(cases::receipt))
+        .route(
+            "/cases/{case_id}/apology",
+            get(cases::apology).post(cases::confirm_apology),
+        )
+        .route("/cases/{case_id}/supplement", post(cases::supplement))
         .route("/files/{case_id}/{kind}", get(cases::file))
         .route("/inbox", get(agency::inbox))
         .route("/legs/{leg_id}", get(agency::leg))
