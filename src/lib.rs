@@ -18,6 +18,7 @@
 //! Adapters for each receiving system and their simulators live in `adapters/*`.
 
 pub mod accounts;
+pub mod audit;
 pub mod blobs;
 pub mod clock;
 pub mod config;

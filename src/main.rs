@@ -36,6 +36,11 @@ enum Command {
     Migrate,
     /// Checks the configuration and prints every problem with its file and key.
     CheckConfig,
+    /// Checks the tamper-evident audit trail.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
     /// Manages the people who sign in to the web pages.
     User {
         #[command(subcommand)]
@@ -61,6 +66,12 @@ enum Command {
         #[arg(long, env = "LIENTHONG_SIM_SECRET")]
         secret: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Walks every case's hash chain and reports the first broken link of each (exit 1).
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -121,6 +132,40 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Err(code) => code,
         }),
+        Command::Audit {
+            action: AuditAction::Verify,
+        } => {
+            let Ok(config) = load(&cli.config) else {
+                return Ok(ExitCode::from(1));
+            };
+            let store = Store::inspect(&config.gateway.store_url).await?;
+            let trail = store.audit_trail().await?;
+            store.close().await;
+            let (cases, breaks) = lienthong::audit::verify(&trail);
+            for (case_id, b) in &breaks {
+                match b {
+                    lienthong::audit::Break::Edited { event_id } => {
+                        println!("case {case_id}: event {event_id} was changed after it was written")
+                    }
+                    lienthong::audit::Break::Missing {
+                        event_id,
+                        after_event_id,
+                    } => match after_event_id {
+                        Some(after) => {
+                            println!("case {case_id}: events removed between event {after} and event {event_id}")
+                        }
+                        None => println!("case {case_id}: events removed before event {event_id}"),
+                    },
+                }
+            }
+            if breaks.is_empty() {
+                println!("audit trail intact: {} events in {cases} cases", trail.len());
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!("{} of {cases} cases have a broken audit trail", breaks.len());
+                Ok(ExitCode::from(1))
+            }
+        }
         Command::User {
             action:
                 UserAction::Add {

@@ -4,6 +4,7 @@ use lienthong_contract::{AttachmentMeta, LegKind};
 use sqlx::{Row, Sqlite, Transaction};
 
 use super::{Store, StoreError};
+use crate::audit::{link_hash, Link, GENESIS};
 use crate::deadline::{ClockState, Due, Plan, Regime};
 use crate::domain::state::{CaseStatus, LegState};
 use jiff::civil::Date;
@@ -132,6 +133,35 @@ pub(super) fn parse_day(s: Option<String>) -> Option<Date> {
     s.and_then(|d| d.parse().ok())
 }
 
+/// Appends one event to a case's chain: its `prev_hash` is the hash of the case's last event
+/// (read in the same transaction, behind the single writer) and its `hash` covers both.
+async fn append(tx: &mut Transaction<'_, Sqlite>, link: Link) -> Result<(), sqlx::Error> {
+    let prev: Option<String> =
+        sqlx::query_scalar("SELECT hash FROM events WHERE case_id = ? AND hash IS NOT NULL ORDER BY id DESC LIMIT 1")
+            .bind(&link.case_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let prev = prev.unwrap_or_else(|| GENESIS.to_string());
+    let hash = link_hash(&prev, &link);
+    sqlx::query(
+        "INSERT INTO events (case_id, leg_id, at, actor, kind, from_state, to_state, reason, prev_hash, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&link.case_id)
+    .bind(&link.leg_id)
+    .bind(link.at)
+    .bind(&link.actor)
+    .bind(&link.kind)
+    .bind(&link.from)
+    .bind(&link.to)
+    .bind(&link.reason)
+    .bind(prev)
+    .bind(hash)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Appends one non-state fact (a clock transition, an apology, a supplement) to the trail.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn fact(
@@ -144,20 +174,23 @@ pub(super) async fn fact(
     to: &str,
     reason: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO events (case_id, leg_id, at, actor, to_state, reason, kind) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .bind(case_id)
-        .bind(leg_id)
-        .bind(at)
-        .bind(actor)
-        .bind(to)
-        .bind(reason)
-        .bind(kind)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    append(
+        tx,
+        Link {
+            case_id: case_id.into(),
+            leg_id: leg_id.map(Into::into),
+            at,
+            actor: actor.into(),
+            kind: kind.into(),
+            from: None,
+            to: to.into(),
+            reason: reason.map(Into::into),
+        },
+    )
+    .await
 }
 
-/// Appends one audit event inside a transaction.
+/// Appends one state change to the trail.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn event(
     tx: &mut Transaction<'_, Sqlite>,
@@ -169,19 +202,20 @@ pub(super) async fn event(
     to: &str,
     reason: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO events (case_id, leg_id, at, actor, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    append(
+        tx,
+        Link {
+            case_id: case_id.into(),
+            leg_id: leg_id.map(Into::into),
+            at,
+            actor: actor.into(),
+            kind: "state".into(),
+            from: from.map(Into::into),
+            to: to.into(),
+            reason: reason.map(Into::into),
+        },
     )
-    .bind(case_id)
-    .bind(leg_id)
-    .bind(at)
-    .bind(actor)
-    .bind(from)
-    .bind(to)
-    .bind(reason)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .await
 }
 
 pub(super) fn event_view(r: &sqlx::sqlite::SqliteRow) -> EventView {
@@ -455,6 +489,31 @@ impl Store {
             .fetch_all(&self.read)
             .await?;
         Ok(rows.iter().map(event_view).collect())
+    }
+
+    /// Every event of every case, grouped by case and oldest first, for `audit verify`.
+    pub async fn audit_trail(&self) -> Result<Vec<crate::audit::Stored>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM events ORDER BY case_id, id")
+            .fetch_all(&self.read)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| crate::audit::Stored {
+                id: r.get("id"),
+                link: Link {
+                    case_id: r.get("case_id"),
+                    leg_id: r.get("leg_id"),
+                    at: r.get("at"),
+                    actor: r.get("actor"),
+                    kind: r.get("kind"),
+                    from: r.get("from_state"),
+                    to: r.get("to_state"),
+                    reason: r.get("reason"),
+                },
+                prev_hash: r.get("prev_hash"),
+                hash: r.get("hash"),
+            })
+            .collect())
     }
 
     /// True when some stored attachment still points at this blob.

@@ -77,6 +77,18 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens an existing store to read only: no migrations, no lease release, so an inspector
+    /// can run it beside a live gateway.
+    pub async fn inspect(url: &str) -> Result<Store, StoreError> {
+        let opts = SqliteConnectOptions::from_str(url)?.read_only(true);
+        let read = SqlitePoolOptions::new().max_connections(1).connect_with(opts).await?;
+        Ok(Store {
+            write: read.clone(),
+            read,
+            clock: Clock::system(),
+        })
+    }
+
     /// True when the store answers.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.read).await.is_ok()
