@@ -18,14 +18,8 @@ fn check_config(dir: &std::path::Path) -> (i32, String, String) {
     )
 }
 
-#[test]
-fn the_shipped_demo_configuration_is_valid() {
-    let (code, stdout, stderr) = check_config(&repo().join("config"));
-    assert_eq!(code, 0, "{stdout}{stderr}");
-}
-
-#[test]
-fn every_problem_is_reported_with_file_and_key() {
+/// A valid configuration directory whose endpoints nobody answers.
+fn test_config() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     write_config(
         dir.path(),
@@ -36,6 +30,18 @@ fn every_problem_is_reported_with_file_and_key() {
         None,
         &Opts::default(),
     );
+    dir
+}
+
+#[test]
+fn the_shipped_demo_configuration_is_valid() {
+    let (code, stdout, stderr) = check_config(&repo().join("config"));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}
+
+#[test]
+fn every_problem_is_reported_with_file_and_key() {
+    let dir = test_config();
     let gateway = std::fs::read_to_string(dir.path().join("gateway.toml")).unwrap();
     let gateway = gateway
         .replace("max_attempts = 10", "max_attempts = 0")
@@ -77,16 +83,7 @@ fn every_problem_is_reported_with_file_and_key() {
 
 #[test]
 fn user_add_creates_a_user_once_and_refuses_bad_scopes() {
-    let dir = tempfile::tempdir().unwrap();
-    write_config(
-        dir.path(),
-        "127.0.0.1:1",
-        "http://127.0.0.1:2",
-        "http://127.0.0.1:3",
-        "http://127.0.0.1:4",
-        None,
-        &Opts::default(),
-    );
+    let dir = test_config();
     let add = |login: &str, role: &str, scope: &str, password: &str| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_lienthong"))
             .args([
