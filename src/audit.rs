@@ -85,6 +85,44 @@ pub fn first_break(events: &[Stored]) -> Option<Break> {
     None
 }
 
+/// The anchor over chain heads `(case_id, hash of its last event)`, sorted by case.
+pub fn anchor_hash(heads: &[(String, String)]) -> String {
+    let mut h = Sha256::new();
+    for (case, head) in heads {
+        h.update((case.len() as u64).to_be_bytes());
+        h.update(case.as_bytes());
+        h.update(head.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// The chain heads of a trail (sorted by case then id) as of event `last_event_id`.
+pub fn heads_at(all: &[Stored], last_event_id: i64) -> Vec<(String, String)> {
+    all.chunk_by(|a, b| a.link.case_id == b.link.case_id)
+        .filter_map(|chunk| {
+            let head = chunk.iter().rev().find(|e| e.id <= last_event_id)?;
+            Some((head.link.case_id.clone(), head.hash.clone()?))
+        })
+        .collect()
+}
+
+/// A stored daily anchor.
+#[derive(Debug, Clone)]
+pub struct Anchor {
+    pub day: String,
+    pub last_event_id: i64,
+    pub heads_sha256: String,
+}
+
+/// The days whose anchor no longer matches the trail.
+pub fn broken_anchors(all: &[Stored], anchors: &[Anchor]) -> Vec<String> {
+    anchors
+        .iter()
+        .filter(|a| anchor_hash(&heads_at(all, a.last_event_id)) != a.heads_sha256)
+        .map(|a| a.day.clone())
+        .collect()
+}
+
 /// Verifies every case's chain of a trail sorted by case then id: how many cases were walked,
 /// and the first break of each broken case.
 pub fn verify(all: &[Stored]) -> (usize, Vec<(String, Break)>) {
@@ -138,6 +176,20 @@ mod tests {
         a.to = "s0r".into();
         a.reason = Some(String::new());
         assert_ne!(link_hash(GENESIS, &a), h);
+    }
+
+    #[test]
+    fn removing_the_last_event_breaks_the_anchor_not_the_chain() {
+        let mut c = chain(5);
+        let anchor = Anchor {
+            day: "2026-11-23".into(),
+            last_event_id: 5,
+            heads_sha256: anchor_hash(&heads_at(&c, 5)),
+        };
+        assert!(broken_anchors(&c, std::slice::from_ref(&anchor)).is_empty());
+        c.pop();
+        assert_eq!(first_break(&c), None, "a chain cut at its end still links");
+        assert_eq!(broken_anchors(&c, &[anchor]), vec!["2026-11-23".to_string()]);
     }
 
     proptest! {

@@ -140,8 +140,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let store = Store::inspect(&config.gateway.store_url).await?;
             let trail = store.audit_trail().await?;
+            let anchors = store.anchors().await?;
             store.close().await;
             let (cases, breaks) = lienthong::audit::verify(&trail);
+            let bad_days = lienthong::audit::broken_anchors(&trail, &anchors);
+            for day in &bad_days {
+                println!("anchor of {day} does not match: events of that day or before were changed or removed");
+            }
             for (case_id, b) in &breaks {
                 match b {
                     lienthong::audit::Break::Edited { event_id } => {
@@ -158,11 +163,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     },
                 }
             }
-            if breaks.is_empty() {
-                println!("audit trail intact: {} events in {cases} cases", trail.len());
+            if breaks.is_empty() && bad_days.is_empty() {
+                println!(
+                    "audit trail intact: {} events in {cases} cases, {} daily anchors",
+                    trail.len(),
+                    anchors.len()
+                );
                 Ok(ExitCode::SUCCESS)
             } else {
-                println!("{} of {cases} cases have a broken audit trail", breaks.len());
+                println!(
+                    "{} of {cases} cases have a broken audit trail; {} of {} daily anchors do not match",
+                    breaks.len(),
+                    bad_days.len(),
+                    anchors.len()
+                );
                 Ok(ExitCode::from(1))
             }
         }

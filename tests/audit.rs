@@ -1,5 +1,5 @@
-//! The tamper-evident audit trail: `lienthong audit verify` finds a row edited and a row deleted
-//! straight in the SQLite file, and an untouched store verifies clean.
+//! The tamper-evident audit trail: `lienthong audit verify` finds a row edited, a row deleted and
+//! the end of a chain cut straight in the SQLite file; an untouched store verifies clean.
 
 mod common;
 
@@ -19,9 +19,11 @@ fn verify(dir: &std::path::Path) -> (i32, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn editing_or_deleting_an_event_breaks_the_chain_and_verify_says_where() {
+    let clock = lienthong::clock::Clock::adjustable();
     let mut stack = spawn_stack(Opts {
         police: quick(),
         insurance: quick(),
+        clock: clock.clone(),
         ..Opts::default()
     })
     .await;
@@ -32,6 +34,18 @@ async fn editing_or_deleting_an_event_breaks_the_chain_and_verify_says_where() {
     for id in &ids {
         stack.wait_status(id, "completed", 20).await;
     }
+    // The next day the sweeper anchors the day that ended.
+    clock.set(clock.now() + jiff::SignedDuration::from_hours(24));
+    let mut anchored = false;
+    for _ in 0..100 {
+        let out = verify(stack.dir.path()).1;
+        if out.contains("daily anchors") && !out.contains(", 0 daily anchors") {
+            anchored = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(anchored, "no daily anchor was written");
     stack.gateway.take().unwrap().stop().await;
 
     let (code, out) = verify(stack.dir.path());
@@ -56,11 +70,17 @@ async fn editing_or_deleting_an_event_breaks_the_chain_and_verify_says_where() {
         .fetch_one(&mut conn)
         .await
         .unwrap();
+    let last_of_third: i64 = sqlx::query_scalar(&format!("SELECT MAX(id) FROM events WHERE case_id = '{}'", ids[2]))
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
     for sql in [
         "DROP TRIGGER events_no_update".to_string(),
         "DROP TRIGGER events_no_delete".to_string(),
         format!("UPDATE events SET reason = 'nothing happened' WHERE id = {edited}"),
         format!("DELETE FROM events WHERE id = {deleted}"),
+        // Cutting the end of a chain leaves a chain that links: only the anchor tells.
+        format!("DELETE FROM events WHERE id = {last_of_third}"),
     ] {
         sqlx::query(&sql).execute(&mut conn).await.unwrap();
     }
@@ -76,6 +96,7 @@ async fn editing_or_deleting_an_event_breaks_the_chain_and_verify_says_where() {
         out.contains(&format!("case {deleted_case}: events removed between")),
         "{out}"
     );
-    assert!(!out.contains(&ids[2]), "the untouched case verifies: {out}");
-    assert!(out.contains("2 of 3 cases"), "{out}");
+    assert!(!out.contains(&ids[2]), "a chain cut at its end still links: {out}");
+    assert!(out.contains("does not match"), "the daily anchor finds the cut: {out}");
+    assert!(out.contains("2 of 3 cases have a broken audit trail; 1 of "), "{out}");
 }

@@ -1,7 +1,8 @@
 //! The deadline sweeper: finds clocks that moved to at-risk or overdue and acts on each
 //! transition exactly once (the store's conditional update decides who acts). Acting means
 //! recording the transition in the event trail — the notifier turns that into warnings — and,
-//! for a case going overdue, drafting its apology letter with a proposed new date.
+//! for a case going overdue, drafting its apology letter with a proposed new date. The same
+//! pass anchors the audit trail of every finished day.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,6 +70,9 @@ impl Sweeper {
                 acted += 1;
             }
         }
+        self.store
+            .write_anchors(Calendar::local_day(self.store.clock().now()))
+            .await?;
         Ok(acted)
     }
 

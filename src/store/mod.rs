@@ -6,6 +6,7 @@
 //! writers. A SQLite store belongs to one gateway process, so leases left by a crash are released
 //! at start-up.
 
+mod anchors;
 pub mod cases;
 pub mod clocks;
 mod delivery;
