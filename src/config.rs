@@ -231,19 +231,40 @@ pub enum SystemKind {
     Admin,
 }
 
-/// One connected system and its bearer token.
+/// One connected system. Its bearer tokens live in the store as SHA-256 digests only
+/// (`lienthong token add|revoke|list`), so several can be active while one is rotated.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SystemConfig {
     pub id: String,
     pub kind: SystemKind,
-    pub token: Secret,
+    /// Hex SHA-256 digests of tokens issued outside the gateway (e.g. by a secrets manager).
+    /// They are copied into the store at start-up, where `lienthong token revoke` retires them
+    /// for good (a revoked digest is never re-activated by a restart).
+    #[serde(default)]
+    pub token_sha256: Vec<String>,
     #[serde(default)]
     pub communes: Vec<String>,
     #[serde(default)]
     pub offices: Vec<String>,
-    /// Key for the HMAC signature on results sent to this one-stop system.
-    pub result_secret: Option<Secret>,
+    /// HMAC-SHA256 key shared with the system: signs the results sent to a one-stop system and
+    /// checks the decisions a police or insurance system sends (see `lienthong_contract::signature`).
+    pub signing_secret: Option<Secret>,
+    /// Requests per minute each of the system's tokens may make (answered 429 beyond).
+    #[serde(default = "default_rate_per_minute")]
+    pub rate_per_minute: u32,
+    /// Requests a token may make at once after a quiet period.
+    #[serde(default = "default_burst")]
+    pub burst: u32,
+    /// The largest request body a token may send; none means the gateway-wide limit.
+    pub max_request_bytes: Option<u64>,
+}
+
+fn default_rate_per_minute() -> u32 {
+    600
+}
+fn default_burst() -> u32 {
+    60
 }
 
 /// `routes.toml`: where each commune's legs go.
@@ -533,21 +554,38 @@ fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<String, Strin
         if !ids.insert(s.id.as_str()) {
             p.push(GW, key("id"), format!("duplicate system id '{}'", s.id));
         }
-        if s.token.expose().len() < 16 {
-            p.push(GW, key("token"), "must be at least 16 characters");
+        for (j, digest) in s.token_sha256.iter().enumerate() {
+            if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+                p.push(
+                    GW,
+                    key(&format!("token_sha256[{j}]")),
+                    "must be 64 hex digits (a SHA-256)",
+                );
+            }
+            if let Some(other) = tokens.insert(digest.to_ascii_lowercase(), s.id.as_str()) {
+                p.push(
+                    GW,
+                    key(&format!("token_sha256[{j}]")),
+                    format!("same token as system '{other}'"),
+                );
+            }
         }
-        if let Some(other) = tokens.insert(s.token.expose(), s.id.as_str()) {
-            p.push(GW, key("token"), format!("same token as system '{other}'"));
+        if s.rate_per_minute == 0 || s.burst == 0 {
+            p.push(
+                GW,
+                key("rate_per_minute"),
+                "rate_per_minute and burst must be at least 1",
+            );
+        }
+        if s.kind != SystemKind::Admin && s.signing_secret.as_ref().is_none_or(|k| k.expose().len() < 16) {
+            p.push(
+                GW,
+                key("signing_secret"),
+                "one-stop, police and insurance systems need a signing_secret of at least 16 characters",
+            );
         }
         match s.kind {
             SystemKind::Onestop => {
-                if s.result_secret.as_ref().is_none_or(|k| k.expose().len() < 16) {
-                    p.push(
-                        GW,
-                        key("result_secret"),
-                        "a one-stop system needs a result_secret of at least 16 characters",
-                    );
-                }
                 for c in &s.communes {
                     if !r.communes.contains_key(c) {
                         p.push(GW, key("communes"), format!("commune '{c}' is not in routes.toml"));

@@ -11,11 +11,12 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use lienthong_contract::notify_sim::{spawn_sms, Mails, SmtpSink};
-use lienthong_contract::sim::{DecideMix, Faults, SimHandle};
+use lienthong_contract::sim::{DecideMix, Faults, GatewayLink, SimHandle};
 use lienthong_onestop::push::{describe_files, push_case, PushFile};
 
 use crate::accounts::{hash_password, Role};
 use crate::config::{Config, SystemKind};
+use crate::store::credentials::token_digest;
 use crate::store::users::NewUser;
 
 /// The password of every demo user (printed by the demo; never use in production).
@@ -71,14 +72,30 @@ fn addr_of(url: &str) -> anyhow::Result<SocketAddr> {
         .with_context(|| format!("demo endpoints must be IP:port, got {url}"))
 }
 
-fn token_of(config: &Config, kind: SystemKind) -> anyhow::Result<String> {
-    config
+/// The DEMO token of a system: predictable so the README can show it, stored (as a digest) by
+/// the demo only. A real deployment issues tokens with `lienthong token add`.
+fn demo_token(system_id: &str) -> String {
+    format!("demo-token-{system_id}")
+}
+
+/// The link a simulated agency of `kind` reports decisions through.
+fn link_of(config: &Config, kind: SystemKind, gateway_url: &str) -> anyhow::Result<GatewayLink> {
+    let system = config
         .gateway
         .systems
         .iter()
         .find(|s| s.kind == kind)
-        .map(|s| s.token.expose().to_string())
-        .with_context(|| format!("the demo config needs a {kind:?} system"))
+        .with_context(|| format!("the demo config needs a {kind:?} system"))?;
+    Ok(GatewayLink {
+        url: gateway_url.to_string(),
+        token: demo_token(&system.id),
+        secret: system
+            .signing_secret
+            .as_ref()
+            .with_context(|| format!("the {kind:?} system has no signing_secret"))?
+            .expose()
+            .to_string(),
+    })
 }
 
 async fn bind(url: &str) -> anyhow::Result<tokio::net::TcpListener> {
@@ -104,9 +121,9 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
         .context("the first commune's one-stop system is missing")?
         .clone();
     let secret = onestop
-        .result_secret
+        .signing_secret
         .clone()
-        .context("the one-stop system has no result_secret")?;
+        .context("the one-stop system has no signing_secret")?;
     let decide = |after_ms| DecideMix {
         completed: 8,
         rejected: 1,
@@ -123,7 +140,7 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
                 ..Faults::default()
             },
             7,
-            Some((gateway_url.clone(), token_of(&config, SystemKind::Police)?)),
+            Some(link_of(&config, SystemKind::Police, &gateway_url)?),
         ),
         lienthong_social_insurance::sim::spawn(
             bind(insurance_url).await?,
@@ -133,7 +150,7 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
                 ..Faults::default()
             },
             11,
-            Some((gateway_url.clone(), token_of(&config, SystemKind::Insurance)?)),
+            Some(link_of(&config, SystemKind::Insurance, &gateway_url)?),
         ),
         lienthong_onestop::sim::spawn(
             bind(&route.onestop_result_url).await?,
@@ -157,11 +174,22 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let admin = token_of(&config, SystemKind::Admin)?;
+    let admin = config
+        .gateway
+        .systems
+        .iter()
+        .find(|s| s.kind == SystemKind::Admin)
+        .map(|s| demo_token(&s.id))
+        .context("the demo config needs an admin system")?;
+    let systems: Vec<String> = config.gateway.systems.iter().map(|s| s.id.clone()).collect();
+    let onestop_token = demo_token(&onestop.id);
     let police_office = route.police_office.clone();
     let insurance_office = route.insurance_office.clone();
     let communes: Vec<String> = config.routes.communes.keys().cloned().collect();
     let app = App::build(config).await?.spawn();
+    for id in &systems {
+        app.store.seed_token(id, &token_digest(&demo_token(id)), "demo").await?;
+    }
     let people = [
         (
             "canbo.xa",
@@ -206,7 +234,7 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
         f.manifest["receipt_code"] = format!("{code}-{}", stamp.strftime("%H%M%S")).into();
         f.manifest["received_at"] = stamp.to_string().into();
         describe_files(&mut f.manifest, &f.files)?;
-        let answer = push_case(&http, &app.url(), onestop.token.expose(), &f.manifest, &f.files).await?;
+        let answer = push_case(&http, &app.url(), &onestop_token, &f.manifest, &f.files).await?;
         pushed.push((
             f.name,
             answer.status,
@@ -239,7 +267,7 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
     for (login, _, role, _) in &people {
         println!("              {login} ({})", role.label());
     }
-    println!("  tokens:     one-stop ({}) = {}", onestop.id, onestop.token.expose());
+    println!("  tokens:     one-stop ({}) = {onestop_token} (DEMO)", onestop.id);
     println!("              admin = {admin}");
     println!("  demo cases pushed:");
     for (name, status, id) in &pushed {
@@ -247,14 +275,14 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
     }
     println!(
         "\n  follow a case:  curl -s -H 'Authorization: Bearer {}' {}/api/v1/cases/<case_id>",
-        onestop.token.expose(),
+        &onestop_token,
         app.url()
     );
     println!(
         "  push one more:  (cd fixtures && curl -s -H 'Authorization: Bearer {}' -F manifest=@curl/manifest.json \
          -F birth-registration-extract=@files/trich-luc-khai-sinh.pdf -F residence-declaration=@files/to-khai-cu-tru.pdf \
          {}/api/v1/cases)",
-        onestop.token.expose(),
+        &onestop_token,
         app.url()
     );
     println!("\n  Ctrl-C to stop.");

@@ -28,6 +28,7 @@ pub mod demo;
 pub mod domain;
 pub mod intake;
 pub mod notify;
+pub mod ratelimit;
 pub mod report;
 pub mod routing;
 pub mod store;
@@ -82,6 +83,14 @@ impl App {
         let store = Store::open(&config.gateway.store_url, clock)
             .await
             .context("cannot open the store")?;
+        for system in &config.gateway.systems {
+            for digest in &system.token_sha256 {
+                store
+                    .seed_token(&system.id, digest, "gateway.toml")
+                    .await
+                    .context("cannot record the configured tokens")?;
+            }
+        }
         let blobs =
             blobs::Blobs::open(&config.gateway.attachment_dir).context("cannot open the attachment directory")?;
         let onestop = config
@@ -90,7 +99,7 @@ impl App {
             .iter()
             .filter(|s| s.kind == SystemKind::Onestop)
             .filter_map(|s| {
-                let secret = s.result_secret.as_ref()?;
+                let secret = s.signing_secret.as_ref()?;
                 let adapter: Arc<dyn Adapter> =
                     Arc::new(lienthong_onestop::OnestopAdapter::new(secret.expose().as_bytes()));
                 Some((s.id.clone(), adapter))
@@ -112,7 +121,10 @@ impl App {
         let config = Arc::new(config);
         let notifier = Arc::new(notify::Notifier::new(Arc::clone(&config), store.clone())?);
         let state = AppState {
-            auth: Arc::new(web::auth::Auth::new(&config.gateway.systems)),
+            auth: Arc::new(web::auth::Auth::new(
+                &config.gateway.systems,
+                web::body_limit(&config.gateway),
+            )),
             config,
             store,
             blobs,

@@ -41,6 +41,11 @@ enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// Manages the bearer tokens of the connected systems (stored as SHA-256 digests only).
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
     /// Manages the people who sign in to the web pages.
     User {
         #[command(subcommand)]
@@ -62,7 +67,7 @@ enum Command {
         /// The system's token at the gateway.
         #[arg(long, env = "LIENTHONG_SIM_TOKEN")]
         token: Option<String>,
-        /// The one-stop result signing secret.
+        /// The system's signing_secret: signs decisions (police, insurance), checks results (one-stop).
         #[arg(long, env = "LIENTHONG_SIM_SECRET")]
         secret: Option<String>,
     },
@@ -72,6 +77,24 @@ enum Command {
 enum AuditAction {
     /// Walks every case's hash chain and reports the first broken link of each (exit 1).
     Verify,
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Issues a new token for a system and prints it once; older tokens stay valid until revoked,
+    /// so a system can switch over without a gap.
+    Add {
+        /// The system id from gateway.toml.
+        #[arg(long)]
+        system: String,
+        /// A note for operators, e.g. "2026 rotation".
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Revokes a token by its id (`tk-…`); every gateway refuses it from the next request.
+    Revoke { id: String },
+    /// Lists every token issued (ids, systems, labels, dates; never the tokens).
+    List,
 }
 
 #[derive(Subcommand)]
@@ -207,7 +230,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 return Ok(ExitCode::from(1));
             }
-            let store = Store::open(&config.gateway.store_url, lienthong::clock::Clock::system()).await?;
+            let store = Store::manage(&config.gateway.store_url, lienthong::clock::Clock::system()).await?;
             let hash = hash_password(&password).map_err(anyhow::Error::msg)?;
             let new = lienthong::store::users::NewUser {
                 login: &login,
@@ -229,6 +252,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Err(e) => Err(e.into()),
             }
+        }
+        Command::Token { action } => {
+            let Ok(config) = load(&cli.config) else {
+                return Ok(ExitCode::from(1));
+            };
+            let store = Store::manage(&config.gateway.store_url, lienthong::clock::Clock::system()).await?;
+            let code = token_command(&config, &store, action).await;
+            store.close().await;
+            code
         }
         Command::Migrate => {
             let Ok(config) = load(&cli.config) else {
@@ -268,7 +300,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let faults: Faults = serde_json::from_str(&faults)?;
             let listener = tokio::net::TcpListener::bind(listen).await?;
-            let gateway = gateway_url.zip(token);
+            let gateway = match (gateway_url, token, secret.clone()) {
+                (Some(url), Some(token), Some(secret)) => {
+                    Some(lienthong_contract::sim::GatewayLink { url, token, secret })
+                }
+                (None, _, _) => None,
+                _ => anyhow::bail!("--gateway-url needs --token and --secret (decisions are signed)"),
+            };
             let handle = match system {
                 SimSystem::Police => lienthong_police_residence::sim::spawn(listener, faults, seed, gateway),
                 SimSystem::Insurance => lienthong_social_insurance::sim::spawn(listener, faults, seed, gateway),
@@ -280,6 +318,56 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             println!("simulator listening on {}", handle.url());
             shutdown_signal().await;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn token_command(config: &Config, store: &Store, action: TokenAction) -> anyhow::Result<ExitCode> {
+    match action {
+        TokenAction::Add { system, label } => {
+            if !config.gateway.systems.iter().any(|s| s.id == system) {
+                eprintln!("no system '{system}' in gateway.toml");
+                return Ok(ExitCode::from(1));
+            }
+            let (token, digest) = lienthong::store::credentials::new_token();
+            let id = store.add_token(&system, &digest, &label).await?;
+            println!("token {id} for '{system}' (shown once; store it in the system's secret store):");
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        TokenAction::Revoke { id } => {
+            if store.revoke_token(&id).await? {
+                println!("token {id} revoked");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("no active token {id}");
+                Ok(ExitCode::from(1))
+            }
+        }
+        TokenAction::List => {
+            let day = |ms: i64| {
+                jiff::Timestamp::from_millisecond(ms)
+                    .map(|t| {
+                        t.to_zoned(jiff::tz::TimeZone::system())
+                            .strftime("%d/%m/%Y %H:%M")
+                            .to_string()
+                    })
+                    .unwrap_or_default()
+            };
+            for t in store.tokens().await? {
+                let state = t
+                    .revoked_at
+                    .map_or("active".to_string(), |r| format!("revoked {}", day(r)));
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    t.id,
+                    t.system_id,
+                    day(t.created_at),
+                    state,
+                    t.label
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

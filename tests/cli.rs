@@ -45,7 +45,8 @@ fn every_problem_is_reported_with_file_and_key() {
     let gateway = std::fs::read_to_string(dir.path().join("gateway.toml")).unwrap();
     let gateway = gateway
         .replace("max_attempts = 10", "max_attempts = 0")
-        .replace(ADMIN, "short")
+        .replace(&digest(ADMIN), "short")
+        .replace(POLICE_SECRET, "short")
         .replace("communes = [\"22612\"]", "communes = [\"22612\", \"99999\"]");
     std::fs::write(dir.path().join("gateway.toml"), gateway).unwrap();
     let routes = std::fs::read_to_string(dir.path().join("routes.toml")).unwrap();
@@ -69,7 +70,8 @@ fn every_problem_is_reported_with_file_and_key() {
     assert_eq!(code, 1);
     for want in [
         "gateway.toml: delivery.retry.max_attempts:",
-        "gateway.toml: systems[4].token:",
+        "gateway.toml: systems[4].token_sha256[0]: must be 64 hex digits",
+        "gateway.toml: systems[2].signing_secret:",
         "gateway.toml: systems[1].communes: commune '99999'",
         "routes.toml: communes.22609.police_office: no police office 'CA-000'",
         "calendar/2026.toml: working_days[1].date: 2026-08-21 is a weekday",

@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
+use lienthong_contract::signature;
 use lienthong_contract::sim::Faults;
-use lienthong_onestop::signature;
 
 #[tokio::test]
 async fn a_valid_case_goes_all_the_way_and_the_result_returns_signed() {
@@ -54,7 +54,7 @@ async fn a_valid_case_goes_all_the_way_and_the_result_returns_signed() {
     assert_eq!(decl["HanTheDen"], "2032-11-09");
     assert_eq!(decl["NguoiGiamHo"].as_array().unwrap().len(), 2);
 
-    // The one-stop simulator accepts only correctly signed results; verify it ourselves too.
+    // The one-stop simulator accepts only correctly signed, fresh, never-seen results.
     let results = s.onestop.state.records();
     let r = results
         .iter()
@@ -62,12 +62,6 @@ async fn a_valid_case_goes_all_the_way_and_the_result_returns_signed() {
         .expect("result delivered to the one-stop");
     assert_eq!(r.envelope["outcome"], "completed");
     assert_eq!(r.envelope["receipt_code"], "HAPPY-1");
-    let body = serde_json::to_vec(&r.envelope).unwrap();
-    assert!(signature::verify(
-        RESULT_SECRET.as_bytes(),
-        &body,
-        &signature::sign(RESULT_SECRET.as_bytes(), &body)
-    ));
 
     // The same case can be found by receipt code with the pushing system's token.
     let by_code = s.get_json(ONESTOP_A, "/api/v1/cases?receipt_code=HAPPY-1").await;
@@ -77,15 +71,27 @@ async fn a_valid_case_goes_all_the_way_and_the_result_returns_signed() {
 #[tokio::test]
 async fn a_bad_signature_is_refused_by_the_one_stop() {
     let s = spawn_stack(Opts::default()).await;
-    let resp = s
-        .http
-        .post(format!("{}/onestop/results", s.onestop.url()))
-        .header(signature::HEADER, signature::sign(b"wrong-secret", b"{}"))
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 401);
+    let post = |secret: &'static [u8]| {
+        let url = format!("{}/onestop/results", s.onestop.url());
+        let mut req = s.http.post(url).body("{}");
+        for (name, value) in signature::headers(secret, "POST", "/onestop/results", b"{}") {
+            req = req.header(name, value);
+        }
+        req
+    };
+    assert_eq!(post(b"wrong-secret").send().await.unwrap().status(), 401);
+    let signed = post(RESULT_SECRET.as_bytes()).build().unwrap();
+    let replay = signed.try_clone().unwrap();
+    assert_eq!(
+        s.http.execute(signed).await.unwrap().status(),
+        400,
+        "signed, then refused as no result"
+    );
+    assert_eq!(
+        s.http.execute(replay).await.unwrap().status(),
+        401,
+        "the same signature again"
+    );
 }
 
 #[tokio::test]
@@ -292,14 +298,15 @@ async fn decisions_are_scoped_validated_and_idempotent() {
     let id = s.push_new("DECIDE-1").await;
     let c = wait_leg(&s, &id, "insurance", "delivered", 20).await;
     let ins = leg(&c, "insurance")["leg_id"].as_str().unwrap().to_string();
-    let url = format!("{}/api/v1/legs/{ins}/decision", s.url);
+    let path = format!("/api/v1/legs/{ins}/decision");
     let card = serde_json::json!({
         "outcome": "completed", "social_insurance_number": "5612345678",
         "card_valid_from": "2026-11-10", "card_valid_to": "2032-11-09", "health_facility_code": "56018"
     });
     let post = |token: &'static str, body: serde_json::Value| {
-        let (http, url) = (s.http.clone(), url.clone());
-        async move { http.post(url).bearer_auth(token).json(&body).send().await.unwrap() }
+        let path = path.clone();
+        let s = &s;
+        async move { s.signed_post(token, &path, &body).await }
     };
     assert_eq!(
         post(POLICE, card.clone()).await.status(),

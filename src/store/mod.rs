@@ -9,6 +9,7 @@
 mod anchors;
 pub mod cases;
 pub mod clocks;
+pub mod credentials;
 mod delivery;
 pub mod notices;
 pub mod reports;
@@ -50,8 +51,17 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the SQLite file and runs pending migrations.
+    /// Opens the store for THE gateway process: creates the SQLite file if needed, runs pending
+    /// migrations and releases leases a crash left behind.
     pub async fn open(url: &str, clock: Clock) -> Result<Store, StoreError> {
+        let store = Store::manage(url, clock).await?;
+        store.release_leases().await?;
+        Ok(store)
+    }
+
+    /// Opens the store for a command run beside a live gateway (users, tokens, migrations):
+    /// migrations run, leases stay as they are.
+    pub async fn manage(url: &str, clock: Clock) -> Result<Store, StoreError> {
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -73,9 +83,7 @@ impl Store {
             .max_connections(4)
             .connect_with(opts.read_only(true))
             .await?;
-        let store = Store { write, read, clock };
-        store.release_leases().await?;
-        Ok(store)
+        Ok(Store { write, read, clock })
     }
 
     /// Opens an existing store to read only: no migrations, no lease release, so an inspector
@@ -97,7 +105,7 @@ impl Store {
 
     /// Runs only the migrations (the `migrate` command).
     pub async fn migrate(url: &str) -> Result<(), StoreError> {
-        Store::open(url, Clock::system()).await.map(|_| ())
+        Store::manage(url, Clock::system()).await.map(|_| ())
     }
 
     /// The clock every stored instant comes from.

@@ -1,10 +1,13 @@
 //! Handlers of the agency API (gateway-api.md).
 
+use std::sync::Arc;
+
+use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use lienthong_contract::{InsuranceDecision, ResidenceDecision};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -118,10 +121,9 @@ pub fn may_read(caller: &Caller, row: &CaseRow) -> bool {
 /// `POST /api/v1/cases`.
 pub async fn push_case(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Arc<Caller>>,
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    let caller = state.auth.caller(&headers)?;
     let mp = mp.map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -146,10 +148,9 @@ pub async fn push_case(
 /// `GET /api/v1/cases/{case_id}`.
 pub async fn get_case(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Arc<Caller>>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let caller = state.auth.caller(&headers)?;
     let row = state.store.case(&id).await?.ok_or_else(ApiError::not_found)?;
     if !may_read(&caller, &row) {
         return Err(ApiError::forbidden("Mã truy cập này không được xem hồ sơ đó"));
@@ -167,10 +168,9 @@ pub struct FindQuery {
 /// the first case pushed under that code (receipt codes are unique per source system).
 pub async fn find_cases(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Arc<Caller>>,
     Query(q): Query<FindQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let caller = state.auth.caller(&headers)?;
     let row = match caller.kind {
         SystemKind::Onestop => {
             state
@@ -281,14 +281,75 @@ pub async fn apply_decision(
     Ok((to, applied))
 }
 
-/// `POST /api/v1/legs/{leg_id}/decision`: the police or insurance system reports its decision.
+/// Checks a signed callback: its HMAC over method, path, timestamp and body, its age, and that
+/// its signature was never accepted before (the replay store survives restarts).
+async fn check_signature(
+    state: &AppState,
+    caller: &Caller,
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), ApiError> {
+    use lienthong_contract::signature;
+    let secret = caller
+        .signing_secret
+        .as_ref()
+        .ok_or_else(|| ApiError::bad_signature("hệ thống này chưa có khóa ký"))?;
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let presented = signature::Presented {
+        timestamp: header(signature::TIMESTAMP),
+        nonce: header(signature::NONCE),
+        signature: header(signature::SIGNATURE),
+    };
+    signature::verify(
+        secret.expose().as_bytes(),
+        method,
+        path,
+        body,
+        presented,
+        signature::unix_now(),
+    )
+    .map_err(|refusal| {
+        tracing::warn!(system = %caller.system_id, %refusal, "signed callback refused");
+        ApiError::bad_signature(match refusal {
+            signature::Refusal::Missing => "thiếu chữ ký hoặc thời điểm ký",
+            signature::Refusal::Malformed => "chữ ký hoặc thời điểm ký sai định dạng",
+            signature::Refusal::Stale => "thời điểm ký lệch quá 5 phút",
+            signature::Refusal::Mismatch => "chữ ký không khớp",
+        })
+    })?;
+    let keep_ms = 2 * signature::MAX_SKEW.as_millis() as i64;
+    if !state
+        .store
+        .remember_signature(presented.signature.unwrap_or_default(), keep_ms)
+        .await?
+    {
+        tracing::warn!(system = %caller.system_id, "replayed callback refused");
+        return Err(ApiError::bad_signature("chữ ký này đã được dùng (gửi lại yêu cầu cũ)"));
+    }
+    Ok(())
+}
+
+/// `POST /api/v1/legs/{leg_id}/decision`: the police or insurance system reports its decision,
+/// signed (see [`lienthong_contract::signature`]).
 pub async fn decide(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Arc<Caller>>,
     Path(leg_id): Path<String>,
-    Json(body): Json<Value>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    raw: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let caller = state.auth.caller(&headers)?;
+    let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    check_signature(&state, &caller, "POST", path, &headers, &raw).await?;
+    let body: Value = serde_json::from_slice(&raw).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("Thân yêu cầu không phải JSON hợp lệ: {e}"),
+        )
+    })?;
     let leg = state.store.leg(&leg_id).await?.ok_or_else(ApiError::not_found)?;
     let allowed = match caller.kind {
         SystemKind::Police => leg.name == "residence",
@@ -311,10 +372,9 @@ pub async fn decide(
 /// `POST /api/v1/legs/{leg_id}/resend`: an operator puts a dead leg back in the queue.
 pub async fn resend(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Arc<Caller>>,
     Path(leg_id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let caller = state.auth.caller(&headers)?;
     if caller.kind != SystemKind::Admin {
         return Err(ApiError::forbidden("Chỉ quản trị viên được gửi lại"));
     }

@@ -1,24 +1,38 @@
-//! Bearer tokens of the agency systems, each scoped to its kind and its communes or offices.
+//! Who is calling the agency API: bearer tokens, each scoped to its system's kind and its
+//! communes or offices, with a request budget and a body limit per token.
 //!
-//! Tokens are kept only as SHA-256 digests in memory and looked up by digest, so the lookup time
-//! says nothing about a token's characters and no token is ever logged.
+//! Tokens are stored only as SHA-256 digests ([`crate::store::credentials`]) and looked up on
+//! every request, so a revoked token is refused at once; the lookup is by digest, so its time
+//! says nothing about a token's characters, and no token is ever logged.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use axum::body::Body;
+use axum::extract::{Request, State};
 use axum::http::HeaderMap;
-use sha2::{Digest, Sha256};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
-use crate::config::{SystemConfig, SystemKind};
+use super::AppState;
+use crate::config::{Secret, SystemConfig, SystemKind};
+use crate::ratelimit::Bucket;
+use crate::store::credentials::token_digest;
+use crate::store::Store;
 
-/// Who is calling.
+/// Who is calling: the system behind the token.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub system_id: String,
     pub kind: SystemKind,
     pub communes: HashSet<String>,
     pub offices: HashSet<String>,
+    /// The key its signed callbacks are checked with.
+    pub signing_secret: Option<Secret>,
+    rate_per_minute: u32,
+    burst: u32,
+    max_request_bytes: u64,
 }
 
 impl Caller {
@@ -28,39 +42,79 @@ impl Caller {
     }
 }
 
-/// The token table.
+/// The configured systems and each token's request bucket.
 pub struct Auth {
-    by_digest: HashMap<[u8; 32], Arc<Caller>>,
+    systems: HashMap<String, Arc<Caller>>,
+    buckets: Mutex<HashMap<String, Bucket>>,
 }
 
 impl Auth {
-    /// Builds the table from configured systems.
-    pub fn new(systems: &[SystemConfig]) -> Self {
-        let by_digest = systems
+    /// Builds the table from the configured systems; `max_request_bytes` is the gateway-wide limit.
+    pub fn new(systems: &[SystemConfig], max_request_bytes: u64) -> Self {
+        let systems = systems
             .iter()
             .map(|s| {
-                (
-                    Sha256::digest(s.token.expose().as_bytes()).into(),
-                    Arc::new(Caller {
-                        system_id: s.id.clone(),
-                        kind: s.kind,
-                        communes: s.communes.iter().cloned().collect(),
-                        offices: s.offices.iter().cloned().collect(),
-                    }),
-                )
+                let caller = Caller {
+                    system_id: s.id.clone(),
+                    kind: s.kind,
+                    communes: s.communes.iter().cloned().collect(),
+                    offices: s.offices.iter().cloned().collect(),
+                    signing_secret: s.signing_secret.clone(),
+                    rate_per_minute: s.rate_per_minute,
+                    burst: s.burst,
+                    max_request_bytes: s.max_request_bytes.unwrap_or(max_request_bytes),
+                };
+                (s.id.clone(), Arc::new(caller))
             })
             .collect();
-        Auth { by_digest }
+        Auth {
+            systems,
+            buckets: Mutex::default(),
+        }
     }
 
-    /// The caller behind an `Authorization: Bearer` header, or 401.
-    pub fn caller(&self, headers: &HeaderMap) -> Result<Arc<Caller>, ApiError> {
+    /// The caller behind an `Authorization: Bearer` header (401 when absent, unknown or
+    /// revoked), charged one request (429 when its budget is spent).
+    pub async fn admit(&self, store: &Store, headers: &HeaderMap) -> Result<Arc<Caller>, ApiError> {
         let token = headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or_else(ApiError::unauthorized)?;
-        let digest: [u8; 32] = Sha256::digest(token.trim().as_bytes()).into();
-        self.by_digest.get(&digest).cloned().ok_or_else(ApiError::unauthorized)
+        let digest = token_digest(token);
+        let (token_id, system_id) = store.token_owner(&digest).await?.ok_or_else(ApiError::unauthorized)?;
+        let caller = self.systems.get(&system_id).ok_or_else(ApiError::unauthorized)?;
+        let now = crate::clock::Clock::system().now_ms();
+        let mut buckets = self.buckets.lock().expect("rate buckets");
+        let bucket = buckets
+            .entry(token_id)
+            .or_insert_with(|| Bucket::full(caller.burst, now));
+        bucket
+            .take(now, caller.rate_per_minute, caller.burst)
+            .map_err(|wait| ApiError::rate_limited(wait.as_secs_f64().ceil().max(1.0) as u64))?;
+        Ok(Arc::clone(caller))
     }
+}
+
+/// Middleware of the agency API: admits the caller, refuses a body over its token's limit
+/// (by `Content-Length` at once, otherwise at the first byte past it) and hands the caller to
+/// the handler as an extension.
+pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let caller = match state.auth.admit(&state.store, request.headers()).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let limit = caller.max_request_bytes;
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return ApiError::body_too_large(limit).into_response();
+    }
+    let (mut parts, body) = request.into_parts();
+    parts.extensions.insert(caller);
+    let body = Body::new(http_body_util::Limited::new(body, limit as usize));
+    next.run(Request::from_parts(parts, body)).await
 }

@@ -1,9 +1,11 @@
 //! Deadline endpoints: supplements, apology letters (JSON and a printable page) and reports.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use jiff::civil::Date;
 use lienthong_contract::CaseBundle;
 use serde::Deserialize;
@@ -109,11 +111,10 @@ pub async fn record_supplement(state: &AppState, row: &CaseRow, actor: &str, not
 /// the family gets the new appointment date.
 pub async fn supplement(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Arc<Caller>>,
     Path(id): Path<String>,
     Json(body): Json<SupplementBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let caller = state.auth.caller(&headers)?;
     let row = commune_case(&state, &caller, &id).await?;
     let row = record_supplement(&state, &row, &caller.actor(), &body.note).await?;
     Ok(Json(json!({
@@ -127,10 +128,9 @@ pub async fn supplement(
 /// `GET /api/v1/cases/{case_id}/apology`.
 pub async fn apology(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Arc<Caller>>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let caller = state.auth.caller(&headers)?;
     commune_case(&state, &caller, &id).await?;
     let a = state.store.apology(&id).await?.ok_or_else(ApiError::not_found)?;
     Ok(Json(json!(a)))
@@ -183,11 +183,10 @@ pub async fn confirm(
 /// only then is the family told.
 pub async fn confirm_apology(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Arc<Caller>>,
     Path(id): Path<String>,
     Json(body): Json<ConfirmBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let caller = state.auth.caller(&headers)?;
     commune_case(&state, &caller, &id).await?;
     let (day, changed) = confirm(&state, &id, body.appointment_date, &caller.actor()).await?;
     Ok(Json(
@@ -205,10 +204,9 @@ fn esc(s: &str) -> String {
 /// `GET /api/v1/cases/{case_id}/apology/print`: the letter as a printable A4 page.
 pub async fn print_apology(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Arc<Caller>>,
     Path(id): Path<String>,
 ) -> Result<Html<String>, ApiError> {
-    let caller = state.auth.caller(&headers)?;
     let row = commune_case(&state, &caller, &id).await?;
     Ok(Html(apology_html(&state, &row).await?))
 }
@@ -305,10 +303,9 @@ pub struct ReportQuery {
 /// one-stop system its own.
 pub async fn reports(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Arc<Caller>>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, ApiError> {
-    let caller = state.auth.caller(&headers)?;
     let communes: Option<Vec<String>> = match caller.kind {
         SystemKind::Admin => q.commune.clone().map(|c| vec![c]),
         SystemKind::Onestop => Some(match &q.commune {
@@ -342,8 +339,10 @@ pub async fn reports(
 /// `GET /api/v1/deadlines`: what an administrator must see about the clocks — cases at risk and
 /// overdue, apology letters waiting for an officer, and calendar years that are provisional or
 /// missing (deadlines in them count weekends only).
-pub async fn overview(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
-    let caller = state.auth.caller(&headers)?;
+pub async fn overview(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Arc<Caller>>,
+) -> Result<Json<Value>, ApiError> {
     if caller.kind != SystemKind::Admin {
         return Err(ApiError::forbidden("Chỉ quản trị viên được xem tổng quan thời hạn"));
     }

@@ -16,6 +16,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub fields: Vec<FieldProblem>,
+    /// Seconds to wait, sent as `Retry-After` (rate limits).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -26,6 +28,7 @@ impl ApiError {
             code,
             message: message.into(),
             fields: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -43,6 +46,35 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
+    /// 401: a callback whose signature is missing, wrong, stale or replayed.
+    pub fn bad_signature(why: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "bad_signature",
+            format!("Chữ ký không hợp lệ: {why}"),
+        )
+    }
+
+    /// 429: the token made too many requests; try again after `seconds`.
+    pub fn rate_limited(seconds: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("Quá nhiều yêu cầu; thử lại sau {seconds} giây"),
+        );
+        e.retry_after = Some(seconds);
+        e
+    }
+
+    /// 413: the request body is over the limit of the caller's token.
+    pub fn body_too_large(limit: u64) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("Yêu cầu vượt quá giới hạn {limit} byte của mã truy cập này"),
+        )
+    }
+
     /// 404.
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", "Không tìm thấy")
@@ -56,6 +88,7 @@ impl ApiError {
             code,
             message: format!("Hồ sơ có {} lỗi; sửa tất cả rồi gửi lại", fields.len()),
             fields,
+            retry_after: None,
         }
     }
 
@@ -91,6 +124,12 @@ impl IntoResponse for ApiError {
         if !self.fields.is_empty() {
             error["fields"] = json!(self.fields);
         }
-        (self.status, Json(json!({ "error": error }))).into_response()
+        let mut response = (self.status, Json(json!({ "error": error }))).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }

@@ -31,12 +31,16 @@ pub struct AppState {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
 }
 
+/// The largest request body by default: five attachment kinds at the file limit, plus the
+/// manifest and multipart framing (each file part is also limited on its own while it streams).
+pub fn body_limit(gateway: &crate::config::GatewayConfig) -> u64 {
+    gateway.attachment_max_bytes.saturating_mul(5) + 2 * 1024 * 1024
+}
+
 /// Every route of the gateway.
 pub fn router(state: AppState) -> Router {
-    // Five attachment kinds at the file limit, plus the manifest and multipart framing; each
-    // file part is also limited on its own while it streams.
-    let body_limit = (state.config.gateway.attachment_max_bytes as usize).saturating_mul(5) + 2 * 1024 * 1024;
-    Router::new()
+    let body_limit = body_limit(&state.config.gateway) as usize;
+    let agency_api = Router::new()
         .route("/api/v1/cases", post(api::push_case).get(api::find_cases))
         .route("/api/v1/cases/{case_id}", get(api::get_case))
         .route("/api/v1/cases/{case_id}/supplement", post(deadlines::supplement))
@@ -50,6 +54,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/deadlines", get(deadlines::overview))
         .route("/api/v1/legs/{leg_id}/decision", post(api::decide))
         .route("/api/v1/legs/{leg_id}/resend", post(api::resend))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard));
+    Router::new()
+        .merge(agency_api)
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(api::ready))
         .route("/metrics", get(metrics::render))

@@ -11,7 +11,7 @@ use lienthong::clock::Clock;
 use lienthong::config::Config;
 use lienthong::{App, Running};
 use lienthong_contract::notify_sim::{spawn_sms, Mail, Mails, Sms, SmtpSink};
-use lienthong_contract::sim::{Faults, SimHandle};
+use lienthong_contract::sim::{Faults, GatewayLink, SimHandle};
 use lienthong_onestop::push::{describe_files, push_case, PushAnswer, PushFile};
 use serde_json::Value;
 
@@ -21,6 +21,23 @@ pub const POLICE: &str = "test-police-token-0000000000001";
 pub const INSURANCE: &str = "test-insurance-token-00000000001";
 pub const ADMIN: &str = "test-admin-token-000000000000001";
 pub const RESULT_SECRET: &str = "test-result-secret-000000000001";
+pub const POLICE_SECRET: &str = "test-police-signing-secret-0001";
+pub const INSURANCE_SECRET: &str = "test-insurance-signing-secret-1";
+
+/// The signing key of the system behind a test token.
+pub fn secret_of(token: &str) -> Option<&'static str> {
+    match token {
+        ONESTOP_A | ONESTOP_B => Some(RESULT_SECRET),
+        POLICE => Some(POLICE_SECRET),
+        INSURANCE => Some(INSURANCE_SECRET),
+        _ => None,
+    }
+}
+
+/// The hex SHA-256 of a token, as gateway.toml lists it.
+pub fn digest(token: &str) -> String {
+    lienthong::store::credentials::token_digest(token)
+}
 
 /// Knobs of a test stack.
 #[derive(Clone)]
@@ -34,6 +51,8 @@ pub struct Opts {
     pub clock: Clock,
     /// Start with no SMTP server listening (a relay that is down).
     pub smtp_down: bool,
+    /// Extra keys of the `onestop-b` system (its limits), as TOML lines.
+    pub onestop_b_extra: String,
 }
 
 impl Default for Opts {
@@ -47,6 +66,7 @@ impl Default for Opts {
             request_timeout_ms: 3000,
             clock: Clock::system(),
             smtp_down: false,
+            onestop_b_extra: String::new(),
         }
     }
 }
@@ -117,36 +137,45 @@ sweep_interval_ms = 50
 [[systems]]
 id = "onestop-a"
 kind = "onestop"
-token = "{ONESTOP_A}"
-result_secret = "{RESULT_SECRET}"
+token_sha256 = ["{d_onestop_a}"]
+signing_secret = "{RESULT_SECRET}"
 communes = ["22609"]
 
 [[systems]]
 id = "onestop-b"
 kind = "onestop"
-token = "{ONESTOP_B}"
-result_secret = "{RESULT_SECRET}"
+token_sha256 = ["{d_onestop_b}"]
+signing_secret = "{RESULT_SECRET}"
 communes = ["22612"]
+{b_extra}
 
 [[systems]]
 id = "police"
 kind = "police"
-token = "{POLICE}"
+token_sha256 = ["{d_police}"]
+signing_secret = "{POLICE_SECRET}"
 offices = ["CA-568"]
 
 [[systems]]
 id = "insurance"
 kind = "insurance"
-token = "{INSURANCE}"
+token_sha256 = ["{d_insurance}"]
+signing_secret = "{INSURANCE_SECRET}"
 offices = ["BHXH-5608"]
 
 [[systems]]
 id = "admin"
 kind = "admin"
-token = "{ADMIN}"
+token_sha256 = ["{d_admin}"]
 "#,
         store = store.display(),
         att = att.display(),
+        b_extra = opts.onestop_b_extra,
+        d_onestop_a = digest(ONESTOP_A),
+        d_onestop_b = digest(ONESTOP_B),
+        d_police = digest(POLICE),
+        d_insurance = digest(INSURANCE),
+        d_admin = digest(ADMIN),
         timeout = opts.request_timeout_ms,
         attempts = opts.max_attempts,
         breaker = opts.breaker_threshold,
@@ -205,13 +234,21 @@ pub async fn simulators(gateway_url: &str, opts: &Opts) -> (SimHandle, SimHandle
         listener().await,
         opts.police.clone(),
         1,
-        Some((gateway_url.to_string(), POLICE.to_string())),
+        Some(GatewayLink {
+            url: gateway_url.to_string(),
+            token: POLICE.to_string(),
+            secret: POLICE_SECRET.to_string(),
+        }),
     );
     let insurance = lienthong_social_insurance::sim::spawn(
         listener().await,
         opts.insurance.clone(),
         2,
-        Some((gateway_url.to_string(), INSURANCE.to_string())),
+        Some(GatewayLink {
+            url: gateway_url.to_string(),
+            token: INSURANCE.to_string(),
+            secret: INSURANCE_SECRET.to_string(),
+        }),
     );
     let onestop = lienthong_onestop::sim::spawn(listener().await, opts.onestop.clone(), 3, RESULT_SECRET.as_bytes());
     (police, insurance, onestop)
@@ -322,16 +359,25 @@ impl Stack {
             .unwrap()
     }
 
-    /// POSTs JSON to an API path with a token: the status and the JSON answer (null if none).
-    pub async fn post_json(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
-        let r = self
+    /// POSTs JSON to an API path with a token, signed now with that system's key.
+    pub async fn signed_post(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        let bytes = serde_json::to_vec(body).unwrap();
+        let mut req = self
             .http
             .post(format!("{}{path}", self.url))
             .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .unwrap();
+            .header("content-type", "application/json");
+        if let Some(secret) = secret_of(token) {
+            for (name, value) in lienthong_contract::signature::headers(secret.as_bytes(), "POST", path, &bytes) {
+                req = req.header(name, value);
+            }
+        }
+        req.body(bytes).send().await.unwrap()
+    }
+
+    /// POSTs JSON to an API path with a token (signed): the status and the JSON answer (null if none).
+    pub async fn post_json(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
+        let r = self.signed_post(token, path, body).await;
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
 

@@ -117,10 +117,19 @@ impl Record {
 /// Builds the decision body a system posts to the gateway.
 pub type DecisionBuilder = dyn Fn(&Record, Outcome, &mut fastrand::Rng) -> serde_json::Value + Send + Sync;
 
+/// The gateway a simulated agency reports its decisions to, and its credentials there.
+#[derive(Clone)]
+pub struct GatewayLink {
+    pub url: String,
+    /// The agency system's bearer token.
+    pub token: String,
+    /// The agency system's `signing_secret` (every decision is signed, see [`crate::signature`]).
+    pub secret: String,
+}
+
 /// Where and how a simulator reports its decisions.
 pub struct Decider {
-    pub gateway_url: String,
-    pub token: String,
+    pub link: GatewayLink,
     pub build: Box<DecisionBuilder>,
 }
 
@@ -325,21 +334,28 @@ impl SimState {
     /// Posts a decision until the gateway accepts it (it may be restarting), for up to ~2 minutes.
     async fn report(&self, key: &str, leg_id: &str, body: &serde_json::Value) {
         let Some(decider) = &self.decider else { return };
-        let url = format!(
+        let link = &decider.link;
+        let Ok(url) = reqwest::Url::parse(&format!(
             "{}/api/v1/legs/{}/decision",
-            decider.gateway_url.trim_end_matches('/'),
+            link.url.trim_end_matches('/'),
             leg_id
-        );
+        )) else {
+            tracing::warn!("the gateway URL is not a URL");
+            return;
+        };
+        let body = serde_json::to_vec(body).unwrap_or_default();
         let mut wait = Duration::from_millis(100);
         for _ in 0..40 {
-            let sent = self
+            let mut req = self
                 .client
-                .post(&url)
-                .bearer_auth(&decider.token)
+                .post(url.clone())
+                .bearer_auth(&link.token)
                 .timeout(Duration::from_secs(10))
-                .json(body)
-                .send()
-                .await;
+                .header("content-type", "application/json");
+            for (name, value) in crate::signature::headers(link.secret.as_bytes(), "POST", url.path(), &body) {
+                req = req.header(name, value);
+            }
+            let sent = req.body(body.clone()).send().await;
             match sent {
                 Ok(r) if r.status().is_success() => {
                     if let Some(rec) = self.lock().records.get_mut(key) {

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use lienthong_contract::adapter::{http_client, read_body};
 use lienthong_contract::{Adapter, AdapterError, Endpoint, FileBody, Message, Receipt};
 
-use crate::signature;
+use lienthong_contract::signature;
 
 /// Posts signed JSON results; the endpoint URL is the commune's configured result URL.
 pub struct OnestopAdapter {
@@ -42,17 +42,22 @@ impl Adapter for OnestopAdapter {
             return Err(AdapterError::Permanent("results carry no files".into()));
         }
         let body = serde_json::to_vec(result).map_err(|e| AdapterError::Permanent(e.to_string()))?;
-        let resp = self
+        let url =
+            reqwest::Url::parse(&ep.base_url).map_err(|e| AdapterError::Permanent(format!("bad result URL: {e}")))?;
+        let path = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        };
+        let mut req = self
             .http
-            .post(&ep.base_url)
+            .post(url)
             .timeout(ep.timeout)
             .header("idempotency-key", &result.idempotency_key)
-            .header("content-type", "application/json")
-            .header(signature::HEADER, signature::sign(&self.secret, &body))
-            .body(body)
-            .send()
-            .await
-            .map_err(AdapterError::from_reqwest)?;
+            .header("content-type", "application/json");
+        for (name, value) in signature::headers(&self.secret, "POST", &path, &body) {
+            req = req.header(name, value);
+        }
+        let resp = req.body(body).send().await.map_err(AdapterError::from_reqwest)?;
         parse_receipt(&read_body(resp).await?)
     }
 

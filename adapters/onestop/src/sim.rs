@@ -1,7 +1,8 @@
-//! A one-stop result endpoint: verifies the HMAC signature (401 otherwise), dedupes on the
-//! idempotency key and keeps every result it accepted.
+//! A one-stop result endpoint: verifies the HMAC signature and refuses a replayed one (401
+//! otherwise), dedupes on the idempotency key and keeps every result it accepted.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -12,7 +13,7 @@ use axum::{Json, Router};
 use lienthong_contract::sim::{self, answer, Faults, SimHandle, SimState};
 use lienthong_contract::CaseResult;
 
-use crate::signature;
+use lienthong_contract::signature;
 
 /// Where the simulator takes results.
 pub const RESULTS_PATH: &str = "/onestop/results";
@@ -21,15 +22,34 @@ pub const RESULTS_PATH: &str = "/onestop/results";
 struct St {
     sim: Arc<SimState>,
     secret: Arc<Vec<u8>>,
+    /// Signatures already accepted (a simulator keeps them in memory; the gateway stores them).
+    seen: Arc<Mutex<HashSet<String>>>,
 }
 
 async fn take(State(st): State<St>, headers: HeaderMap, body: Bytes) -> Response {
-    let sig = headers
-        .get(signature::HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !signature::verify(&st.secret, &body, sig) {
-        return (StatusCode::UNAUTHORIZED, "bad signature").into_response();
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let presented = signature::Presented {
+        timestamp: header(signature::TIMESTAMP),
+        nonce: header(signature::NONCE),
+        signature: header(signature::SIGNATURE),
+    };
+    if let Err(refusal) = signature::verify(
+        &st.secret,
+        "POST",
+        RESULTS_PATH,
+        &body,
+        presented,
+        signature::unix_now(),
+    ) {
+        return (StatusCode::UNAUTHORIZED, refusal.to_string()).into_response();
+    }
+    let fresh = st
+        .seen
+        .lock()
+        .expect("replay set")
+        .insert(presented.signature.unwrap_or_default().to_string());
+    if !fresh {
+        return (StatusCode::UNAUTHORIZED, "replayed signature").into_response();
     }
     let gate = match st.sim.gate().await {
         Ok(g) => g,
@@ -62,6 +82,7 @@ pub fn spawn(listener: tokio::net::TcpListener, faults: Faults, seed: u64, secre
         .with_state(St {
             sim: Arc::clone(&state),
             secret: Arc::new(secret.to_vec()),
+            seen: Arc::default(),
         });
     sim::spawn(listener, router, state)
 }

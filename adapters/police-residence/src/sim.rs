@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use lienthong_contract::sim::{
-    self, Decider, Faults, Outcome, ParsedEnvelope, Record, SimHandle, SimState, WireFormat,
+    self, Decider, Faults, GatewayLink, Outcome, ParsedEnvelope, Record, SimHandle, SimState, WireFormat,
 };
 use lienthong_contract::Receipt;
 
@@ -47,15 +47,9 @@ pub fn decide(rec: &Record, outcome: Outcome, rng: &mut fastrand::Rng) -> serde_
 }
 
 /// Starts the simulator on `listener`; decisions go to `gateway_url` with `token` when given.
-pub fn spawn(
-    listener: tokio::net::TcpListener,
-    faults: Faults,
-    seed: u64,
-    gateway: Option<(String, String)>,
-) -> SimHandle {
-    let decider = gateway.map(|(gateway_url, token)| Decider {
-        gateway_url,
-        token,
+pub fn spawn(listener: tokio::net::TcpListener, faults: Faults, seed: u64, gateway: Option<GatewayLink>) -> SimHandle {
+    let decider = gateway.map(|link| Decider {
+        link,
         build: Box::new(decide),
     });
     let state: Arc<SimState> = SimState::new("CA", faults, seed, decider);

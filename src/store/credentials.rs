@@ -1,0 +1,131 @@
+//! Agency tokens (digests only) and the replay store of signed callbacks.
+
+use password_hash::rand_core::{OsRng, RngCore};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::{Store, StoreError};
+
+/// A fresh random token (256 bits, `lt_` and hex) and its hex SHA-256, the only part stored.
+pub fn new_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    let token = format!("lt_{}", hex::encode(bytes));
+    let digest = token_digest(&token);
+    (token, digest)
+}
+
+/// The hex SHA-256 a token is stored and looked up by.
+pub fn token_digest(token: &str) -> String {
+    hex::encode(Sha256::digest(token.trim().as_bytes()))
+}
+
+/// One issued token, as an operator lists it (the token itself is never stored).
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    pub id: String,
+    pub system_id: String,
+    pub label: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// The public id of a token: short, derived from its digest, safe to print and log.
+pub fn token_id(sha256_hex: &str) -> String {
+    format!("tk-{}", &sha256_hex[..12])
+}
+
+impl Store {
+    /// Records a token digest for a system unless that digest is already known: a token revoked
+    /// once stays revoked even if its digest is still in the configuration.
+    pub async fn seed_token(&self, system_id: &str, sha256_hex: &str, label: &str) -> Result<(), StoreError> {
+        let digest = sha256_hex.to_ascii_lowercase();
+        sqlx::query(
+            "INSERT INTO api_tokens (id, system_id, token_sha256, label, created_at)
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(token_id(&digest))
+        .bind(system_id)
+        .bind(&digest)
+        .bind(label)
+        .bind(self.now_ms())
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Stores a new token's digest; [`StoreError::Duplicate`] if it (or its id) exists.
+    pub async fn add_token(&self, system_id: &str, sha256_hex: &str, label: &str) -> Result<String, StoreError> {
+        let id = token_id(sha256_hex);
+        let done = sqlx::query(
+            "INSERT INTO api_tokens (id, system_id, token_sha256, label, created_at)
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(&id)
+        .bind(system_id)
+        .bind(sha256_hex)
+        .bind(label)
+        .bind(self.now_ms())
+        .execute(&self.write)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Duplicate);
+        }
+        Ok(id)
+    }
+
+    /// Revokes a token by id; false when no active token has that id.
+    pub async fn revoke_token(&self, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+            .bind(self.now_ms())
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Every token ever issued, newest first.
+    pub async fn tokens(&self) -> Result<Vec<TokenRow>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM api_tokens ORDER BY created_at DESC, id")
+            .fetch_all(&self.read)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| TokenRow {
+                id: r.get("id"),
+                system_id: r.get("system_id"),
+                label: r.get("label"),
+                created_at: r.get("created_at"),
+                revoked_at: r.get("revoked_at"),
+            })
+            .collect())
+    }
+
+    /// The token id and system of an active token digest. Read on every request, so a revoked
+    /// token is refused at once by every gateway instance.
+    pub async fn token_owner(&self, sha256_hex: &str) -> Result<Option<(String, String)>, StoreError> {
+        let row = sqlx::query("SELECT id, system_id FROM api_tokens WHERE token_sha256 = ? AND revoked_at IS NULL")
+            .bind(sha256_hex)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.map(|r| (r.get("id"), r.get("system_id"))))
+    }
+
+    /// Remembers a signature; false when it was seen before (a replay). Signatures older than
+    /// `keep_ms` are forgotten first: their timestamps are refused as stale anyway.
+    pub async fn remember_signature(&self, signature: &str, keep_ms: i64) -> Result<bool, StoreError> {
+        let now = crate::clock::Clock::system().now_ms();
+        let mut tx = self.write.begin().await?;
+        sqlx::query("DELETE FROM seen_signatures WHERE seen_at < ?")
+            .bind(now - keep_ms)
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query("INSERT INTO seen_signatures (signature, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
+            .bind(signature)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
