@@ -7,6 +7,8 @@ use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use lienthong_contract::adapter::redact;
+
 use crate::config::{EmailConfig, EmailTls, SmsConfig};
 
 /// Sends SMS through the configured provider.
@@ -88,10 +90,21 @@ impl Email {
             .header(ContentType::TEXT_PLAIN)
             .body(body.to_string())
             .map_err(|e| e.to_string())?;
-        self.transport
-            .send(msg)
-            .await
-            .map(|_| ())
-            .map_err(|e| format!("SMTP: {e}"))
+        self.transport.send(msg).await.map(|_| ()).map_err(|e| {
+            let kind = if e.is_permanent() {
+                "permanent"
+            } else if e.is_transient() {
+                "transient"
+            } else if e.is_timeout() {
+                "time-out"
+            } else {
+                "connection"
+            };
+            match e.status() {
+                // The relay's answer may name the recipient: only its hash is kept.
+                Some(code) => format!("SMTP {kind} {code} {}", redact(&e.to_string())),
+                None => format!("SMTP {kind}: {e}"),
+            }
+        })
     }
 }

@@ -73,10 +73,11 @@ impl AdapterError {
         AdapterError::Transient(describe_reqwest(&e))
     }
 
-    /// Classifies an HTTP status the receiver answered with.
+    /// Classifies an HTTP status the receiver answered with. The receiver's text is kept only as
+    /// [`redact`]ed: a real receiver may echo the child's id or a parent's name in it, and this
+    /// message is logged and stored.
     pub fn from_status(status: reqwest::StatusCode, body: &str) -> Self {
-        let text: String = body.chars().take(200).collect();
-        let msg = format!("HTTP {}: {}", status.as_u16(), text.trim());
+        let msg = format!("HTTP {} answer {}", status.as_u16(), redact(body.trim()));
         if status.is_server_error()
             || status == reqwest::StatusCode::REQUEST_TIMEOUT
             || status == reqwest::StatusCode::TOO_MANY_REQUESTS
@@ -158,6 +159,14 @@ pub async fn read_body(resp: reqwest::Response) -> Result<String, AdapterError> 
     }
 }
 
+/// A text that may carry personal data, reduced to its length and a short SHA-256, so an
+/// operator can match it with the other system's logs without anyone reading it in ours.
+pub fn redact(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = hex::encode(Sha256::digest(text.as_bytes()));
+    format!("[{} bytes, sha256 {}]", text.len(), &digest[..12])
+}
+
 /// Wraps a file for a multipart part or a request body without buffering it.
 pub fn stream_body(body: ByteStream) -> reqwest::Body {
     reqwest::Body::wrap_stream(body)
@@ -201,4 +210,25 @@ pub async fn get_text(http: &reqwest::Client, ep: &Endpoint, url: String) -> Res
         .await
         .map_err(AdapterError::from_reqwest)?;
     read_body(resp).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_receivers_error_text_is_kept_only_as_a_hash() {
+        let body = "Lỗi: công dân Nguyễn Văn An, số định danh 056326001234, SĐT 0905123456";
+        let e = AdapterError::from_status(reqwest::StatusCode::BAD_GATEWAY, body);
+        let text = e.to_string();
+        assert!(text.starts_with("transient: HTTP 502 answer ["), "{text}");
+        for secret in ["Nguyễn", "056326001234", "0905123456"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        assert_eq!(redact(body), redact(body), "the same text gives the same hash");
+        assert_ne!(redact(body), redact("other"));
+        assert!(AdapterError::from_status(reqwest::StatusCode::BAD_REQUEST, body)
+            .to_string()
+            .starts_with("permanent:"));
+    }
 }
