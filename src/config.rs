@@ -54,6 +54,39 @@ pub struct GatewayConfig {
     pub deadlines: DeadlinesConfig,
     #[serde(default)]
     pub notify: NotifyConfig,
+    /// HTTPS: without it the gateway speaks plain HTTP, which is allowed only on a loopback
+    /// address or with `plain_http = true` (e.g. behind a TLS-terminating proxy on the same host).
+    pub tls: Option<ServerTls>,
+    #[serde(default)]
+    pub plain_http: bool,
+}
+
+/// The gateway's own certificate, and the CA whose client certificates agency systems must
+/// present on the agency API (mutual TLS) when set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerTls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub client_ca: Option<PathBuf>,
+}
+
+/// How the gateway connects to one system over TLS: the CA bundle it trusts for that system
+/// (instead of the public web roots) and our client certificate for mutual TLS.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientTls {
+    pub ca: Option<PathBuf>,
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+}
+
+impl ClientTls {
+    /// The HTTP client for this system.
+    pub fn client(&self) -> std::io::Result<reqwest::Client> {
+        let identity = self.cert.as_deref().zip(self.key.as_deref());
+        lienthong_contract::tls::client(self.ca.as_deref(), identity)
+    }
 }
 
 /// Office hours and the sweeper; the calendar and regimes are files of their own.
@@ -288,6 +321,9 @@ pub struct OfficeConfig {
     /// Where warnings about legs this office holds go.
     #[serde(default)]
     pub emails: Vec<String>,
+    /// Trust and client certificate towards this office's system.
+    #[serde(default)]
+    pub tls: ClientTls,
 }
 
 /// A commune and the offices that serve it.
@@ -302,6 +338,9 @@ pub struct CommuneRoute {
     /// The commune officers warned about the commune's cases and asked to confirm apologies.
     #[serde(default)]
     pub emails: Vec<String>,
+    /// Trust and client certificate towards the one-stop result endpoint.
+    #[serde(default)]
+    pub onestop_tls: ClientTls,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -479,6 +518,19 @@ impl Config {
     }
 }
 
+fn check_client_tls(tls: &ClientTls, endpoint: &str, key: &str, p: &mut Problems) {
+    const RT: &str = "routes.toml";
+    if tls.cert.is_some() != tls.key.is_some() {
+        p.push(RT, key, "cert and key go together");
+    }
+    if (tls.ca.is_some() || tls.cert.is_some()) && !endpoint.starts_with("https://") {
+        p.push(RT, key, "TLS settings need an https:// endpoint");
+    }
+    if let Err(e) = tls.client() {
+        p.push(RT, key, e.to_string());
+    }
+}
+
 fn check_emails(emails: &[String], key: &str, file: &str, p: &mut Problems) {
     for (i, e) in emails.iter().enumerate() {
         if e.parse::<lettre::Address>().is_err() {
@@ -612,9 +664,22 @@ fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<String, Strin
             p.push(RT, format!("offices.{code}.endpoint"), "must be an http(s) URL");
         }
         check_emails(&o.emails, &format!("offices.{code}.emails"), RT, p);
+        check_client_tls(&o.tls, &o.endpoint, &format!("offices.{code}.tls"), p);
+    }
+    if let Some(tls) = &g.tls {
+        if let Err(e) = lienthong_contract::tls::server_config(&tls.cert, &tls.key, tls.client_ca.as_deref()) {
+            p.push(GW, "tls", e.to_string());
+        }
+    } else if !g.plain_http && !g.listen.ip().is_loopback() {
+        p.push(
+            GW,
+            "listen",
+            "plain HTTP on a non-loopback address: configure [tls] cert and key, or set plain_http = true behind a TLS proxy",
+        );
     }
     for (code, c) in &r.communes {
         let key = |k: &str| format!("communes.{code}.{k}");
+        check_client_tls(&c.onestop_tls, &c.onestop_result_url, &key("onestop_tls"), p);
         if !five_digits(code) {
             p.push(RT, format!("communes.{code}"), "a commune code is exactly 5 digits");
         }

@@ -95,6 +95,7 @@ fn link_of(config: &Config, kind: SystemKind, gateway_url: &str) -> anyhow::Resu
             .with_context(|| format!("the {kind:?} system has no signing_secret"))?
             .expose()
             .to_string(),
+        client: None,
     })
 }
 

@@ -55,11 +55,15 @@ pub struct App {
     state: AppState,
     deliverer: Arc<Deliverer>,
     notifier: Arc<notify::Notifier>,
+    /// HTTPS, when configured.
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// A running gateway.
 pub struct Running {
     pub addr: SocketAddr,
+    /// Whether it serves HTTPS.
+    pub https: bool,
     pub store: Store,
     pub blobs: blobs::Blobs,
     shutdown: watch::Sender<bool>,
@@ -106,9 +110,18 @@ impl App {
             })
             .collect::<HashMap<_, _>>();
         let adapters = Adapters {
-            police: Arc::new(lienthong_police_residence::PoliceResidenceAdapter::default()),
-            insurance: Arc::new(lienthong_social_insurance::SocialInsuranceAdapter::default()),
+            police: Arc::new(lienthong_police_residence::PoliceResidenceAdapter),
+            insurance: Arc::new(lienthong_social_insurance::SocialInsuranceAdapter),
             onestop,
+            clients: delivery::Adapters::clients(&config.routes).context("cannot set up TLS towards a system")?,
+            default_client: lienthong_contract::adapter::http_client(),
+        };
+        let tls = match &config.gateway.tls {
+            Some(t) => Some(
+                lienthong_contract::tls::server_config(&t.cert, &t.key, t.client_ca.as_deref())
+                    .context("cannot set up HTTPS")?,
+            ),
+            None => None,
         };
         let wake = Arc::new(Notify::new());
         let deliverer = Arc::new(Deliverer::new(
@@ -136,6 +149,7 @@ impl App {
             state,
             deliverer,
             notifier,
+            tls,
         })
     }
 
@@ -149,13 +163,19 @@ impl App {
         let addr = self.addr();
         let (tx, rx) = watch::channel(false);
         let router = web::router(self.state.clone());
+        let tls = self.tls.clone();
         let mut server_rx = rx.clone();
         let server = tokio::spawn(async move {
             let stop = async move {
                 let _ = server_rx.wait_for(|s| *s).await;
             };
-            if let Err(e) = axum::serve(self.listener, router).with_graceful_shutdown(stop).await {
-                tracing::error!(error = %e, "HTTP server stopped");
+            match tls {
+                Some(tls) => lienthong_contract::tls::serve(self.listener, router, tls, stop).await,
+                None => {
+                    if let Err(e) = axum::serve(self.listener, router).with_graceful_shutdown(stop).await {
+                        tracing::error!(error = %e, "HTTP server stopped");
+                    }
+                }
             }
         });
         let sweeper = deadline::sweeper::Sweeper::new(Arc::clone(&self.state.config), self.state.store.clone());
@@ -166,6 +186,7 @@ impl App {
         let workers = tokio::spawn(Arc::clone(&self.deliverer).run(rx));
         Running {
             addr,
+            https: self.tls.is_some(),
             store: self.state.store,
             blobs: self.state.blobs,
             shutdown: tx,
@@ -179,7 +200,8 @@ impl App {
 impl Running {
     /// The base URL of the API.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stops accepting requests, lets in-flight deliveries finish and closes the store.

@@ -70,6 +70,18 @@ enum Command {
         /// The system's signing_secret: signs decisions (police, insurance), checks results (one-stop).
         #[arg(long, env = "LIENTHONG_SIM_SECRET")]
         secret: Option<String>,
+        /// Serve HTTPS with this certificate chain (PEM) and --tls-key.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Trust only this CA for the gateway, and present --client-cert/--client-key to it.
+        #[arg(long)]
+        gateway_ca: Option<PathBuf>,
+        #[arg(long, requires = "client_key")]
+        client_cert: Option<PathBuf>,
+        #[arg(long, requires = "client_cert")]
+        client_key: Option<PathBuf>,
     },
 }
 
@@ -297,13 +309,35 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             gateway_url,
             token,
             secret,
+            tls_cert,
+            tls_key,
+            gateway_ca,
+            client_cert,
+            client_key,
         } => {
             let faults: Faults = serde_json::from_str(&faults)?;
-            let listener = tokio::net::TcpListener::bind(listen).await?;
+            let tls = match tls_cert.zip(tls_key) {
+                Some((cert, key)) => Some(lienthong_contract::tls::server_config(&cert, &key, None)?),
+                None => None,
+            };
+            let listener = lienthong_contract::sim::SimListener {
+                listener: tokio::net::TcpListener::bind(listen).await?,
+                tls,
+            };
+            let client = match (&gateway_ca, &client_cert) {
+                (None, None) => None,
+                _ => Some(lienthong_contract::tls::client(
+                    gateway_ca.as_deref(),
+                    client_cert.as_deref().zip(client_key.as_deref()),
+                )?),
+            };
             let gateway = match (gateway_url, token, secret.clone()) {
-                (Some(url), Some(token), Some(secret)) => {
-                    Some(lienthong_contract::sim::GatewayLink { url, token, secret })
-                }
+                (Some(url), Some(token), Some(secret)) => Some(lienthong_contract::sim::GatewayLink {
+                    url,
+                    token,
+                    secret,
+                    client,
+                }),
                 (None, _, _) => None,
                 _ => anyhow::bail!("--gateway-url needs --token and --secret (decisions are signed)"),
             };

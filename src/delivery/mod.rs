@@ -35,6 +35,25 @@ pub struct Adapters {
     pub insurance: Arc<dyn Adapter>,
     /// One per one-stop system, each signing with that system's secret.
     pub onestop: HashMap<String, Arc<dyn Adapter>>,
+    /// The HTTP client of each configured endpoint URL (its CA and client certificate).
+    pub clients: HashMap<String, reqwest::Client>,
+    /// For an endpoint no longer in the configuration (a leg routed before a change).
+    pub default_client: reqwest::Client,
+}
+
+impl Adapters {
+    /// The clients of every office and one-stop endpoint of the routes.
+    pub fn clients(routes: &crate::config::RoutesConfig) -> std::io::Result<HashMap<String, reqwest::Client>> {
+        let offices = routes.police_offices.values().chain(routes.insurance_offices.values());
+        let mut clients = HashMap::new();
+        for o in offices {
+            clients.insert(o.endpoint.clone(), o.tls.client()?);
+        }
+        for c in routes.communes.values() {
+            clients.insert(c.onestop_result_url.clone(), c.onestop_tls.client()?);
+        }
+        Ok(clients)
+    }
 }
 
 /// Why an attempt failed.
@@ -199,9 +218,11 @@ impl Deliverer {
     }
 
     fn endpoint(&self, job: &DeliveryJob) -> Endpoint {
+        let http = self.adapters.clients.get(&job.endpoint);
         Endpoint {
             base_url: job.endpoint.clone(),
             timeout: Duration::from_millis(self.cfg.request_timeout_ms),
+            http: http.unwrap_or(&self.adapters.default_client).clone(),
         }
     }
 

@@ -16,6 +16,8 @@ use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
 use super::AppState;
+use lienthong_contract::tls::PeerCertificate;
+
 use crate::config::{Secret, SystemConfig, SystemKind};
 use crate::ratelimit::Bucket;
 use crate::store::credentials::token_digest;
@@ -96,10 +98,21 @@ impl Auth {
     }
 }
 
-/// Middleware of the agency API: admits the caller, refuses a body over its token's limit
+/// Middleware of the agency API: with mutual TLS on, refuses a connection that proved no client
+/// certificate from the configured CA; admits the caller, refuses a body over its token's limit
 /// (by `Content-Length` at once, otherwise at the first byte past it) and hands the caller to
 /// the handler as an extension.
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let mutual = state.config.gateway.tls.as_ref().is_some_and(|t| t.client_ca.is_some());
+    let proved = request.extensions().get::<PeerCertificate>().is_some_and(|p| p.0);
+    if mutual && !proved {
+        return ApiError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "client_certificate_required",
+            "Hệ thống kết nối phải xuất trình chứng thư số (TLS hai chiều)",
+        )
+        .into_response();
+    }
     let caller = match state.auth.admit(&state.store, request.headers()).await {
         Ok(c) => c,
         Err(e) => return e.into_response(),

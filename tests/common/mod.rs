@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
+pub mod pki;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -238,6 +240,7 @@ pub async fn simulators(gateway_url: &str, opts: &Opts) -> (SimHandle, SimHandle
             url: gateway_url.to_string(),
             token: POLICE.to_string(),
             secret: POLICE_SECRET.to_string(),
+            client: None,
         }),
     );
     let insurance = lienthong_social_insurance::sim::spawn(
@@ -248,6 +251,7 @@ pub async fn simulators(gateway_url: &str, opts: &Opts) -> (SimHandle, SimHandle
             url: gateway_url.to_string(),
             token: INSURANCE.to_string(),
             secret: INSURANCE_SECRET.to_string(),
+            client: None,
         }),
     );
     let onestop = lienthong_onestop::sim::spawn(listener().await, opts.onestop.clone(), 3, RESULT_SECRET.as_bytes());

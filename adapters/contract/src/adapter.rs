@@ -25,6 +25,8 @@ pub struct FileBody {
 pub struct Endpoint {
     pub base_url: String,
     pub timeout: Duration,
+    /// The client for this system: its own trust roots and client certificate ([`crate::tls`]).
+    pub http: reqwest::Client,
 }
 
 /// One file the receiver says it holds, by the hash of the bytes it actually received.
@@ -95,18 +97,27 @@ impl AdapterError {
 }
 
 fn describe_reqwest(e: &reqwest::Error) -> String {
+    // The URL is ours (no personal data); the source chain explains the failure.
+    let mut chain = Vec::new();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        chain.push(s.to_string());
+        src = s.source();
+    }
+    let tls = chain
+        .iter()
+        .find(|s| s.contains("certificate") || s.contains("tls") || s.contains("TLS") || s.contains("handshake"));
     if e.is_timeout() {
         "timed out".to_string()
+    } else if let Some(tls) = tls {
+        format!("TLS handshake failed: {tls}")
     } else if e.is_connect() {
         "connection refused or unreachable".to_string()
     } else {
-        // The URL is ours (no personal data); the source chain explains the failure.
         let mut msg = e.to_string();
-        let mut src = std::error::Error::source(e);
-        while let Some(s) = src {
+        for s in chain {
             msg.push_str(": ");
-            msg.push_str(&s.to_string());
-            src = s.source();
+            msg.push_str(&s);
         }
         msg
     }
@@ -141,11 +152,16 @@ pub trait Adapter: Send + Sync {
 
 /// Shared HTTP client settings for adapters: rustls, no proxies from the environment.
 pub fn http_client() -> reqwest::Client {
+    http_client_builder().build().expect("a TLS backend is compiled in")
+}
+
+/// The settings every client to another system shares (no proxy from the environment, idle
+/// connections closed after 30 s); [`crate::tls::client`] adds an agency's trust.
+pub fn http_client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .no_proxy()
+        .use_rustls_tls()
         .pool_idle_timeout(Duration::from_secs(30))
-        .build()
-        .expect("a TLS backend is compiled in")
 }
 
 /// Reads a response into a receipt-shaped value or the matching error.
@@ -181,14 +197,9 @@ pub fn file_part(file: FileBody) -> Result<reqwest::multipart::Part, AdapterErro
 }
 
 /// `PUT`s one file alone to `url` under an idempotency key; returns the receipt's text.
-pub async fn put_file(
-    http: &reqwest::Client,
-    ep: &Endpoint,
-    url: String,
-    key: &str,
-    file: FileBody,
-) -> Result<String, AdapterError> {
-    let resp = http
+pub async fn put_file(ep: &Endpoint, url: String, key: &str, file: FileBody) -> Result<String, AdapterError> {
+    let resp = ep
+        .http
         .put(url)
         .timeout(ep.timeout)
         .header("idempotency-key", key)
@@ -202,8 +213,9 @@ pub async fn put_file(
 }
 
 /// `GET`s a receipt's text.
-pub async fn get_text(http: &reqwest::Client, ep: &Endpoint, url: String) -> Result<String, AdapterError> {
-    let resp = http
+pub async fn get_text(ep: &Endpoint, url: String) -> Result<String, AdapterError> {
+    let resp = ep
+        .http
         .get(url)
         .timeout(ep.timeout)
         .send()

@@ -46,6 +46,7 @@ pub async fn check(
     let ep = Endpoint {
         base_url: endpoint.to_string(),
         timeout: std::time::Duration::from_secs(5),
+        http: crate::adapter::http_client(),
     };
     sim.state.set_faults(Faults {
         decide: crate::sim::DecideMix {

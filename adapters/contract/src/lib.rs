@@ -18,6 +18,7 @@ pub mod message;
 pub mod notify_sim;
 pub mod signature;
 pub mod sim;
+pub mod tls;
 
 pub use adapter::{Adapter, AdapterError, ByteStream, Endpoint, FileBody, FileHash, Receipt};
 pub use bundle::{AttachmentMeta, CaseBundle};

@@ -125,6 +125,9 @@ pub struct GatewayLink {
     pub token: String,
     /// The agency system's `signing_secret` (every decision is signed, see [`crate::signature`]).
     pub secret: String,
+    /// A client with the gateway's CA and the agency's certificate (HTTPS, mutual TLS);
+    /// none for the shared plain client.
+    pub client: Option<reqwest::Client>,
 }
 
 /// Where and how a simulator reports its decisions.
@@ -346,8 +349,8 @@ impl SimState {
         let body = serde_json::to_vec(body).unwrap_or_default();
         let mut wait = Duration::from_millis(100);
         for _ in 0..40 {
-            let mut req = self
-                .client
+            let client = link.client.as_ref().unwrap_or(&self.client);
+            let mut req = client
                 .post(url.clone())
                 .bearer_auth(&link.token)
                 .timeout(Duration::from_secs(10))
@@ -448,13 +451,27 @@ pub async fn answer(gate: Gate, resp: Response) -> Response {
 pub struct SimHandle {
     pub addr: SocketAddr,
     pub state: Arc<SimState>,
+    https: bool,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl SimHandle {
     /// The base URL to configure as the endpoint.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+}
+
+/// Where a simulator listens: a bound socket, and a TLS configuration when it serves HTTPS.
+pub struct SimListener {
+    pub listener: tokio::net::TcpListener,
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+impl From<tokio::net::TcpListener> for SimListener {
+    fn from(listener: tokio::net::TcpListener) -> Self {
+        SimListener { listener, tls: None }
     }
 }
 
@@ -464,18 +481,31 @@ impl Drop for SimHandle {
     }
 }
 
-/// Serves a simulator's router (wire + control routes) on an already bound listener.
-pub fn spawn(listener: tokio::net::TcpListener, router: Router, state: Arc<SimState>) -> SimHandle {
+/// Serves a simulator's router (wire + control routes) on an already bound listener, over TLS
+/// when it has a configuration.
+pub fn spawn(listener: impl Into<SimListener>, router: Router, state: Arc<SimState>) -> SimHandle {
+    let SimListener { listener, tls } = listener.into();
     let addr = listener.local_addr().expect("bound listener has an address");
     let app = router
         .merge(control_routes(Arc::clone(&state)))
         .layer(axum::extract::DefaultBodyLimit::disable());
+    let https = tls.is_some();
     let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!(error = %e, "simulator stopped");
+        match tls {
+            Some(tls) => crate::tls::serve(listener, app, tls, std::future::pending()).await,
+            None => {
+                if let Err(e) = axum::serve(listener, app).await {
+                    tracing::error!(error = %e, "simulator stopped");
+                }
+            }
         }
     });
-    SimHandle { addr, state, task }
+    SimHandle {
+        addr,
+        state,
+        https,
+        task,
+    }
 }
 
 /// What a simulator needs from an envelope in its system's wire format.

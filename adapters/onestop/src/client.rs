@@ -1,14 +1,13 @@
 //! Delivers the combined result to a commune's one-stop endpoint.
 
 use async_trait::async_trait;
-use lienthong_contract::adapter::{http_client, read_body};
+use lienthong_contract::adapter::read_body;
 use lienthong_contract::{Adapter, AdapterError, Endpoint, FileBody, Message, Receipt};
 
 use lienthong_contract::signature;
 
 /// Posts signed JSON results; the endpoint URL is the commune's configured result URL.
 pub struct OnestopAdapter {
-    http: reqwest::Client,
     secret: Vec<u8>,
 }
 
@@ -16,7 +15,6 @@ impl OnestopAdapter {
     /// An adapter signing with the one-stop system's shared secret.
     pub fn new(secret: &[u8]) -> Self {
         OnestopAdapter {
-            http: http_client(),
             secret: secret.to_vec(),
         }
     }
@@ -48,7 +46,7 @@ impl Adapter for OnestopAdapter {
             Some(q) => format!("{}?{q}", url.path()),
             None => url.path().to_string(),
         };
-        let mut req = self
+        let mut req = ep
             .http
             .post(url)
             .timeout(ep.timeout)
@@ -66,7 +64,7 @@ impl Adapter for OnestopAdapter {
     }
 
     async fn receipt(&self, ep: &Endpoint, key: &str) -> Result<Receipt, AdapterError> {
-        let resp = self
+        let resp = ep
             .http
             .get(format!("{}/{key}", ep.base_url.trim_end_matches('/')))
             .timeout(ep.timeout)

@@ -74,7 +74,7 @@ async fn receipt_of(State(st): State<St>, Path(key): Path<String>) -> Response {
 }
 
 /// Starts the simulator; the result URL to configure is `{url}/onestop/results`.
-pub fn spawn(listener: tokio::net::TcpListener, faults: Faults, seed: u64, secret: &[u8]) -> SimHandle {
+pub fn spawn(listener: impl Into<sim::SimListener>, faults: Faults, seed: u64, secret: &[u8]) -> SimHandle {
     let state = SimState::new("MC", faults, seed, None);
     let router = Router::new()
         .route(RESULTS_PATH, post(take))

@@ -25,6 +25,7 @@ async fn a_wrong_secret_is_a_permanent_refusal() {
     let ep = lienthong_contract::Endpoint {
         base_url: format!("{}/onestop/results", handle.url()),
         timeout: std::time::Duration::from_secs(5),
+        http: lienthong_contract::adapter::http_client(),
     };
     let err = lienthong_contract::Adapter::submit(
         &OnestopAdapter::new(b"another-secret-00001"),

@@ -1,7 +1,7 @@
 //! The gateway's client for the police residence system.
 
 use async_trait::async_trait;
-use lienthong_contract::adapter::{file_part, get_text, http_client, put_file, read_body};
+use lienthong_contract::adapter::{file_part, get_text, put_file, read_body};
 use lienthong_contract::{Adapter, AdapterError, Endpoint, FileBody, Message, Receipt};
 use reqwest::multipart::{Form, Part};
 
@@ -10,15 +10,8 @@ use crate::wire::Registration;
 const COLLECTION: &str = "/api/residence/registrations";
 
 /// Speaks JSON to the police residence registration system.
-pub struct PoliceResidenceAdapter {
-    http: reqwest::Client,
-}
-
-impl Default for PoliceResidenceAdapter {
-    fn default() -> Self {
-        PoliceResidenceAdapter { http: http_client() }
-    }
-}
+#[derive(Default)]
+pub struct PoliceResidenceAdapter;
 
 fn parse_receipt(body: &str) -> Result<Receipt, AdapterError> {
     serde_json::from_str(body).map_err(|e| AdapterError::Permanent(format!("unreadable receipt: {e}")))
@@ -50,7 +43,7 @@ impl Adapter for PoliceResidenceAdapter {
             let kind = f.meta.kind.clone();
             form = form.part(kind, file_part(f)?);
         }
-        let resp = self
+        let resp = ep
             .http
             .post(url(ep, ""))
             .timeout(ep.timeout)
@@ -64,10 +57,10 @@ impl Adapter for PoliceResidenceAdapter {
 
     async fn send_file(&self, ep: &Endpoint, key: &str, file: FileBody) -> Result<Receipt, AdapterError> {
         let url = url(ep, &format!("/{key}/files/{}", file.meta.kind));
-        parse_receipt(&put_file(&self.http, ep, url, key, file).await?)
+        parse_receipt(&put_file(ep, url, key, file).await?)
     }
 
     async fn receipt(&self, ep: &Endpoint, key: &str) -> Result<Receipt, AdapterError> {
-        parse_receipt(&get_text(&self.http, ep, url(ep, &format!("/{key}"))).await?)
+        parse_receipt(&get_text(ep, url(ep, &format!("/{key}"))).await?)
     }
 }

@@ -47,7 +47,12 @@ pub fn decide(rec: &Record, outcome: Outcome, rng: &mut fastrand::Rng) -> serde_
 }
 
 /// Starts the simulator on `listener`; decisions go to `gateway_url` with `token` when given.
-pub fn spawn(listener: tokio::net::TcpListener, faults: Faults, seed: u64, gateway: Option<GatewayLink>) -> SimHandle {
+pub fn spawn(
+    listener: impl Into<sim::SimListener>,
+    faults: Faults,
+    seed: u64,
+    gateway: Option<GatewayLink>,
+) -> SimHandle {
     let decider = gateway.map(|link| Decider {
         link,
         build: Box::new(decide),

@@ -8,7 +8,7 @@ use lienthong_police_residence::{sim, PoliceResidenceAdapter};
 async fn police_adapter_conforms() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let handle = sim::spawn(listener, Faults::default(), 1, None);
-    check(&PoliceResidenceAdapter::default(), &handle, &handle.url(), sample_case)
+    check(&PoliceResidenceAdapter, &handle, &handle.url(), sample_case)
         .await
         .unwrap();
 }

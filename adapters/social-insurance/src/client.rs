@@ -1,7 +1,7 @@
 //! The gateway's client for the social-insurance office.
 
 use async_trait::async_trait;
-use lienthong_contract::adapter::{file_part, get_text, http_client, put_file, read_body};
+use lienthong_contract::adapter::{file_part, get_text, put_file, read_body};
 use lienthong_contract::{Adapter, AdapterError, Endpoint, FileBody, Message, Receipt};
 use reqwest::multipart::{Form, Part};
 
@@ -10,15 +10,8 @@ use crate::wire::{from_xml, to_xml, CardRequest, XmlReceipt};
 const COLLECTION: &str = "/bhxh/the-bhyt/ho-so";
 
 /// Speaks XML to the social-insurance card system.
-pub struct SocialInsuranceAdapter {
-    http: reqwest::Client,
-}
-
-impl Default for SocialInsuranceAdapter {
-    fn default() -> Self {
-        SocialInsuranceAdapter { http: http_client() }
-    }
-}
+#[derive(Default)]
+pub struct SocialInsuranceAdapter;
 
 fn parse_receipt(body: &str) -> Result<Receipt, AdapterError> {
     from_xml::<XmlReceipt>(body)
@@ -49,7 +42,7 @@ impl Adapter for SocialInsuranceAdapter {
             let kind = f.meta.kind.clone();
             form = form.part(kind, file_part(f)?);
         }
-        let resp = self
+        let resp = ep
             .http
             .post(url(ep, ""))
             .timeout(ep.timeout)
@@ -63,10 +56,10 @@ impl Adapter for SocialInsuranceAdapter {
 
     async fn send_file(&self, ep: &Endpoint, key: &str, file: FileBody) -> Result<Receipt, AdapterError> {
         let url = url(ep, &format!("/{key}/tep/{}", file.meta.kind));
-        parse_receipt(&put_file(&self.http, ep, url, key, file).await?)
+        parse_receipt(&put_file(ep, url, key, file).await?)
     }
 
     async fn receipt(&self, ep: &Endpoint, key: &str) -> Result<Receipt, AdapterError> {
-        parse_receipt(&get_text(&self.http, ep, url(ep, &format!("/{key}"))).await?)
+        parse_receipt(&get_text(ep, url(ep, &format!("/{key}"))).await?)
     }
 }

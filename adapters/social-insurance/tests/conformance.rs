@@ -11,7 +11,7 @@ use lienthong_social_insurance::{sim, SocialInsuranceAdapter};
 async fn insurance_adapter_conforms() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let handle = sim::spawn(listener, Faults::default(), 1, None);
-    check(&SocialInsuranceAdapter::default(), &handle, &handle.url(), sample_case)
+    check(&SocialInsuranceAdapter, &handle, &handle.url(), sample_case)
         .await
         .unwrap();
 }

@@ -140,7 +140,14 @@ async fn login(State(state): State<AppState>, Form(f): Form<LoginForm>) -> Respo
         return failed(e);
     }
     tracing::info!(role = user.role.as_str(), "signed in");
-    ([(header::SET_COOKIE, set_cookie(&token))], Redirect::to(home_of(&user))).into_response()
+    (
+        [(
+            header::SET_COOKIE,
+            set_cookie(&token, state.config.gateway.tls.is_some()),
+        )],
+        Redirect::to(home_of(&user)),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -160,7 +167,11 @@ async fn logout(
     if let Some(token) = cookie_token(&headers) {
         let _ = state.store.delete_session(&digest(&token)).await;
     }
-    ([(header::SET_COOKIE, set_cookie(""))], Redirect::to("/login")).into_response()
+    (
+        [(header::SET_COOKIE, set_cookie("", state.config.gateway.tls.is_some()))],
+        Redirect::to("/login"),
+    )
+        .into_response()
 }
 
 fn home_of(u: &User) -> &'static str {

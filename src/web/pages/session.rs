@@ -40,10 +40,12 @@ pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// The `Set-Cookie` value that opens (or, with an empty token, ends) a session.
-pub fn set_cookie(token: &str) -> String {
+/// The `Set-Cookie` value that opens (or, with an empty token, ends) a session; `Secure` when
+/// the gateway serves HTTPS, so the browser never sends it in clear.
+pub fn set_cookie(token: &str, secure: bool) -> String {
     let max_age = if token.is_empty() { 0 } else { TTL_MS / 1000 };
-    format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}")
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
 }
 
 /// A signed-in person, with the CSRF token of their session.

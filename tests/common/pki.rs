@@ -1,0 +1,47 @@
+//! Certificate authorities and certificates made at test time (rcgen): nothing checked in.
+
+use std::path::{Path, PathBuf};
+
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, ExtendedKeyUsagePurpose, IsCa, KeyPair};
+
+/// A test CA whose certificate is written to `<dir>/<name>-ca.pem`.
+pub struct Ca {
+    issuer: CertifiedIssuer<'static, KeyPair>,
+    pub pem: PathBuf,
+}
+
+/// A certificate and its key, as PEM files.
+pub struct Issued {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl Ca {
+    pub fn new(dir: &Path, name: &str) -> Ca {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, format!("{name} test CA"));
+        let issuer = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
+        let pem = dir.join(format!("{name}-ca.pem"));
+        std::fs::write(&pem, issuer.pem()).unwrap();
+        Ca { issuer, pem }
+    }
+
+    /// A certificate for `localhost` and 127.0.0.1, good for servers and clients.
+    pub fn issue(&self, dir: &Path, name: &str) -> Issued {
+        let mut params = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+        params.distinguished_name.push(rcgen::DnType::CommonName, name);
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
+        let key = KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
+        let issued = Issued {
+            cert: dir.join(format!("{name}.pem")),
+            key: dir.join(format!("{name}-key.pem")),
+        };
+        std::fs::write(&issued.cert, cert.pem()).unwrap();
+        std::fs::write(&issued.key, key.serialize_pem()).unwrap();
+        issued
+    }
+}

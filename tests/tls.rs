@@ -1,0 +1,177 @@
+//! TLS on every hop, over real sockets with certificates made at test time: the gateway serves
+//! HTTPS and, with mutual TLS on, lets only agency systems holding a certificate from its CA use
+//! the agency API; deliveries go to each agency over HTTPS trusting only that agency's CA, so a
+//! receiver presenting a certificate from another CA gets nothing (never in clear) and the leg is
+//! retried.
+
+mod common;
+
+use std::time::Duration;
+
+use common::pki::Ca;
+use common::*;
+use lienthong::config::Config;
+use lienthong::App;
+use lienthong_contract::sim::{Faults, GatewayLink, SimListener};
+use lienthong_contract::tls;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agencies_need_our_certificate_and_deliveries_never_go_in_clear() {
+    let pki = tempfile::tempdir().unwrap();
+    let dir = pki.path();
+    let ours = Ca::new(dir, "ours");
+    let rogue = Ca::new(dir, "rogue");
+    let gateway_cert = ours.issue(dir, "gateway");
+    let gateway_client = ours.issue(dir, "gateway-client");
+    let police_server = ours.issue(dir, "police-server");
+    let police_client = ours.issue(dir, "police-client");
+    let onestop_client = ours.issue(dir, "onestop-client");
+    let insurance_server = rogue.issue(dir, "insurance-server");
+    let rogue_client = rogue.issue(dir, "rogue-client");
+
+    let gw_listener = listener().await;
+    let url = format!("https://{}", gw_listener.local_addr().unwrap());
+    let https = |cert: &common::pki::Issued| SimListener {
+        listener: std::net::TcpListener::bind("127.0.0.1:0")
+            .map(|l| {
+                l.set_nonblocking(true).unwrap();
+                tokio::net::TcpListener::from_std(l).unwrap()
+            })
+            .unwrap(),
+        tls: Some(tls::server_config(&cert.cert, &cert.key, None).unwrap()),
+    };
+    let police = lienthong_police_residence::sim::spawn(
+        https(&police_server),
+        quick(),
+        1,
+        Some(GatewayLink {
+            url: url.clone(),
+            token: POLICE.into(),
+            secret: POLICE_SECRET.into(),
+            client: Some(tls::client(Some(&ours.pem), Some((&police_client.cert, &police_client.key))).unwrap()),
+        }),
+    );
+    let insurance = lienthong_social_insurance::sim::spawn(https(&insurance_server), quick(), 2, None);
+    let onestop = lienthong_onestop::sim::spawn(listener().await, Faults::default(), 3, RESULT_SECRET.as_bytes());
+    assert!(police.url().starts_with("https://") && insurance.url().starts_with("https://"));
+
+    let cfg = tempfile::tempdir().unwrap();
+    let opts = Opts {
+        max_attempts: 1000,
+        ..Opts::default()
+    };
+    let listen = gw_listener.local_addr().unwrap().to_string();
+    write_config(
+        cfg.path(),
+        &listen,
+        &police.url(),
+        &insurance.url(),
+        &onestop.url(),
+        None,
+        &opts,
+    );
+    let path = |p: &std::path::Path| p.display().to_string();
+    let mut gateway_toml = std::fs::read_to_string(cfg.path().join("gateway.toml")).unwrap();
+    gateway_toml.push_str(&format!(
+        "\n[tls]\ncert = \"{}\"\nkey = \"{}\"\nclient_ca = \"{}\"\n",
+        path(&gateway_cert.cert),
+        path(&gateway_cert.key),
+        path(&ours.pem)
+    ));
+    std::fs::write(cfg.path().join("gateway.toml"), gateway_toml).unwrap();
+    let mut routes = std::fs::read_to_string(cfg.path().join("routes.toml")).unwrap();
+    routes.push_str(&format!(
+        "\n[police_offices.\"CA-568\".tls]\nca = \"{}\"\ncert = \"{}\"\nkey = \"{}\"\n\n[insurance_offices.\"BHXH-5608\".tls]\nca = \"{}\"\n",
+        path(&ours.pem),
+        path(&gateway_client.cert),
+        path(&gateway_client.key),
+        path(&ours.pem)
+    ));
+    std::fs::write(cfg.path().join("routes.toml"), routes).unwrap();
+    let config = Config::load_with_env(cfg.path(), std::iter::empty()).unwrap();
+    let gateway = App::with_listener(config, gw_listener, lienthong::clock::Clock::system())
+        .await
+        .unwrap()
+        .spawn();
+    assert_eq!(gateway.url(), url);
+
+    let client = |identity: Option<&common::pki::Issued>| {
+        tls::client(Some(&ours.pem), identity.map(|i| (i.cert.as_path(), i.key.as_path()))).unwrap()
+    };
+    let find = format!("{url}/api/v1/cases?receipt_code=NONE");
+
+    // Without a client certificate: pages and health answer, the agency API does not.
+    let anonymous = client(None);
+    assert_eq!(
+        anonymous.get(format!("{url}/healthz")).send().await.unwrap().status(),
+        200
+    );
+    let refused = anonymous.get(&find).bearer_auth(ONESTOP_A).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "client_certificate_required");
+    // A certificate from another CA does not even finish the handshake.
+    let rogue_http = tls::client(Some(&ours.pem), Some((&rogue_client.cert, &rogue_client.key))).unwrap();
+    assert!(rogue_http.get(&find).bearer_auth(ONESTOP_A).send().await.is_err());
+    // Plain HTTP to the HTTPS port gets no answer.
+    let plain = format!("http://{listen}/api/v1/cases?receipt_code=NONE");
+    assert!(reqwest::Client::new()
+        .get(plain)
+        .bearer_auth(ONESTOP_A)
+        .send()
+        .await
+        .map_or(true, |r| !r.status().is_success() && r.status() != 404));
+
+    // With our certificate the one-stop pushes a case.
+    let onestop_http = client(Some(&onestop_client));
+    assert_eq!(
+        onestop_http
+            .get(&find)
+            .bearer_auth(ONESTOP_A)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let (m, files) = case_with_code("TLS-1");
+    let pushed = lienthong_onestop::push::push_case(&onestop_http, &url, ONESTOP_A, &m, &files)
+        .await
+        .unwrap();
+    assert_eq!(pushed.status, 201, "{}", pushed.body);
+    let id = pushed.body["case_id"].as_str().unwrap().to_string();
+
+    // Police (our CA, mutual TLS both ways) registers; insurance (another CA) gets nothing.
+    let admin = client(Some(&onestop_client));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let case = loop {
+        let c: serde_json::Value = admin
+            .get(format!("{url}/api/v1/cases/{id}"))
+            .bearer_auth(ADMIN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let ins = leg(&c, "insurance");
+        if leg(&c, "residence")["state"] == "completed" && ins["attempts"].as_u64().unwrap_or(0) >= 3 {
+            break c;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{c:#}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let ins = leg(&case, "insurance");
+    assert!(
+        ["queued", "delivering"].contains(&ins["state"].as_str().unwrap()),
+        "{ins}"
+    );
+    let error = ins["last_error"].as_str().unwrap().to_lowercase();
+    assert!(error.contains("certificate") || error.contains("tls"), "{error}");
+    assert!(
+        insurance.state.records().is_empty(),
+        "nothing reached the receiver with the wrong certificate"
+    );
+    assert_eq!(police.state.records().len(), 1);
+    gateway.stop().await;
+}
