@@ -15,4 +15,14 @@ if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; the
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
+# The contract test runs schemathesis (from PyPI) against a live gateway: a virtualenv under
+# target/ holds it (rebuilt when missing).
+VENV=target/schemathesis-venv
+if [ ! -x "$VENV/bin/schemathesis" ]; then
+  echo "installing schemathesis (PyPI) into $VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==4.32.5"
+fi
+export SCHEMATHESIS="$PWD/$VENV/bin/schemathesis"
+
 cargo test --workspace --locked

@@ -26,6 +26,7 @@ pub mod deadline;
 pub mod delivery;
 pub mod demo;
 pub mod domain;
+pub mod fuzz;
 pub mod intake;
 pub mod notify;
 pub mod ratelimit;
@@ -151,6 +152,16 @@ impl App {
             notifier,
             tls,
         })
+    }
+
+    /// Every route, over this app's state, for driving it without a socket (the fuzzers).
+    pub fn router(&self) -> axum::Router {
+        web::router(self.state.clone())
+    }
+
+    /// The store, e.g. to issue a token before serving.
+    pub fn store(&self) -> &Store {
+        &self.state.store
     }
 
     /// The bound address.

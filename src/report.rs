@@ -15,7 +15,7 @@ use crate::deadline::{working_days_taken, Calendar, ClockState, Punctuality};
 use crate::store::reports::{ReportCase, ReportLeg};
 
 /// The figures of one scope (a commune, or the whole deployment).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Figures {
     pub received: u64,
     pub completed_early: u64,
@@ -31,11 +31,12 @@ pub struct Figures {
     pub median_working_days: Option<f64>,
     pub p90_working_days: Option<i64>,
     #[serde(skip)]
+    #[schema(ignore)]
     taken: Vec<i64>,
 }
 
 /// Delivery figures of one leg kind at one office.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LegFigures {
     pub leg: String,
     pub office_code: String,
@@ -46,11 +47,12 @@ pub struct LegFigures {
     pub resends: i64,
     pub files_resent: i64,
     #[serde(skip)]
+    #[schema(ignore)]
     first: u64,
 }
 
 /// A commune's figures.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CommuneFigures {
     pub commune_code: String,
     pub name: String,
@@ -59,10 +61,13 @@ pub struct CommuneFigures {
 }
 
 /// The whole report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Report {
+    #[schema(value_type = String, format = Date)]
     pub from: jiff::civil::Date,
+    #[schema(value_type = String, format = Date)]
     pub to: jiff::civil::Date,
+    #[schema(value_type = String, format = DateTime)]
     pub as_of: Timestamp,
     pub total: Figures,
     pub communes: Vec<CommuneFigures>,

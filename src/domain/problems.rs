@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// A problem with one field of a pushed case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldProblem {
     pub path: String,
     pub code: &'static str,

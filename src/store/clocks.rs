@@ -24,14 +24,18 @@ pub struct MovedClock {
 }
 
 /// An apology letter.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Apology {
     pub case_id: String,
     pub created_at_ms: i64,
     pub reason: String,
+    #[schema(value_type = String, format = Date)]
     pub original_day: Date,
+    #[schema(value_type = String, format = Date)]
     pub proposed_day: Date,
+    /// `draft` until an officer confirms the new date, then `confirmed`.
     pub status: String,
+    #[schema(value_type = Option<String>, format = Date)]
     pub confirmed_day: Option<Date>,
     pub confirmed_by: Option<String>,
 }

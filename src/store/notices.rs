@@ -23,14 +23,16 @@ pub struct NewNotice {
 }
 
 /// A queued or sent message.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Notice {
     pub id: i64,
     #[serde(skip)]
+    #[schema(ignore)]
     pub case_id: Option<String>,
     pub kind: String,
     pub channel: String,
     #[serde(skip)]
+    #[schema(ignore)]
     pub recipient: String,
     pub subject: Option<String>,
     pub body: String,
@@ -38,8 +40,10 @@ pub struct Notice {
     pub attempts: i64,
     pub last_error: Option<String>,
     #[serde(skip)]
+    #[schema(ignore)]
     pub created_at_ms: i64,
     #[serde(skip)]
+    #[schema(ignore)]
     pub sent_at_ms: Option<i64>,
 }
 

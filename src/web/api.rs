@@ -10,103 +10,53 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use lienthong_contract::{InsuranceDecision, ResidenceDecision};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::auth::Caller;
+use super::bodies::{
+    local_time, AttachmentBody, CaseBody, Deadline, DecisionAnswer, ErrorBody, EventBody, LegBody, PushAnswer,
+    ResendAnswer,
+};
 use super::error::ApiError;
 use super::AppState;
 use crate::config::SystemKind;
 use crate::domain::state::LegState;
 use crate::domain::FieldProblem;
-use crate::store::{AttemptView, CaseRow, LegView};
+use crate::store::{CaseRow, LegView};
 
-/// Formats a stored instant in Vietnam's civil time with its offset.
-pub fn local_time(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| {
-            t.to_zoned(lienthong_contract::vn_tz())
-                .strftime("%Y-%m-%dT%H:%M:%S%:z")
-                .to_string()
-        })
-        .unwrap_or_default()
-}
-
-/// The deadline of a case as the API shows it; `state` is derived from now at every read.
-pub fn deadline_json(row: &CaseRow, now_ms: i64) -> Value {
-    json!({
-        "due_at": row.due_at_ms.map(local_time),
-        "due_date": row.due_day.map(|d| d.to_string()),
-        "state": row.clock(now_ms).map(|c| c.as_str()),
-        "regime": row.regime_name,
-        "calendar_missing": row.calendar_missing,
-    })
-}
-
-fn leg_json(l: &LegView, attempts: &[AttemptView], now_ms: i64) -> Value {
-    json!({
-        "leg_id": l.id,
-        "name": l.name,
-        "state": l.state,
-        "office_code": l.office_code,
-        "attempts": l.attempts,
-        "delivered_at": l.delivered_at_ms.map(local_time),
-        "completed_at": l.completed_at_ms.map(local_time),
-        "result": l.result,
-        "last_error": l.last_error,
-        "due_at": l.due_at_ms.map(local_time),
-        "clock": l.clock(now_ms).map(|c| c.as_str()),
-        "supplement_window_ends_at": l.window_ends_at_ms.map(local_time),
-        "attempt_log": attempts.iter().map(|a| json!({
-            "number": a.number,
-            "started_at": local_time(a.started_at_ms),
-            "finished_at": local_time(a.finished_at_ms),
-            "outcome": a.outcome,
-            "files_resent": a.files_resent,
-            "error": a.error,
-        })).collect::<Vec<_>>(),
-    })
-}
-
-async fn case_json(state: &AppState, row: &CaseRow) -> Result<Value, ApiError> {
+async fn case_body(state: &AppState, row: &CaseRow) -> Result<CaseBody, ApiError> {
     let now = state.store.now_ms();
     let mut legs = Vec::new();
     for l in state.store.legs(&row.id).await? {
-        legs.push(leg_json(&l, &state.store.attempts(&l.id).await?, now));
+        legs.push(LegBody::of(&l, &state.store.attempts(&l.id).await?, now));
     }
-    let notifications = state.store.notices(&row.id).await?;
-    let apology = state.store.apology(&row.id).await?;
-    let attachments = state.store.attachments(&row.id).await?;
-    let events: Vec<Value> = state
+    let attachments = state
         .store
-        .events(&row.id)
+        .attachments(&row.id)
         .await?
-        .iter()
-        .map(|e| {
-            json!({
-                "at": local_time(e.at_ms),
-                "kind": e.kind,
-                "leg_id": e.leg_id,
-                "actor": e.actor,
-                "from": e.from_state,
-                "to": e.to_state,
-                "reason": e.reason,
-            })
+        .into_iter()
+        .map(|a| AttachmentBody {
+            kind: a.kind,
+            file_name: a.file_name,
+            media_type: a.media_type,
+            size: a.size,
+            sha256: a.sha256,
         })
         .collect();
-    Ok(json!({
-        "case_id": row.id,
-        "receipt_code": row.receipt_code,
-        "commune_code": row.commune_code,
-        "status": row.status,
-        "received_at": local_time(row.received_at_ms),
-        "appointment_date": row.appointment_day.map(|d| d.to_string()),
-        "deadline": deadline_json(row, now),
-        "legs": legs,
-        "attachments": attachments,
-        "apology": apology,
-        "notifications": notifications,
-        "events": events,
-    }))
+    Ok(CaseBody {
+        case_id: row.id.clone(),
+        receipt_code: row.receipt_code.clone(),
+        commune_code: row.commune_code.clone(),
+        status: row.status.clone(),
+        received_at: local_time(row.received_at_ms),
+        appointment_date: row.appointment_day.map(|d| d.to_string()),
+        deadline: Deadline::of(row, now),
+        legs,
+        attachments,
+        apology: state.store.apology(&row.id).await?,
+        notifications: state.store.notices(&row.id).await?,
+        events: state.store.events(&row.id).await?.iter().map(EventBody::from).collect(),
+    })
 }
 
 /// Whether a caller may read a case: operators all, a one-stop system its communes'.
@@ -119,6 +69,23 @@ pub fn may_read(caller: &Caller, row: &CaseRow) -> bool {
 }
 
 /// `POST /api/v1/cases`.
+#[utoipa::path(
+    post, path = "/api/v1/cases", tag = "cases",
+    request_body(content_type = "multipart/form-data", description = "Part `manifest`: the case bundle JSON (case-bundle.md); one file part per declared attachment, named by its `kind`."),
+    responses(
+        (status = 201, description = "A new case", body = PushAnswer),
+        (status = 200, description = "The same case pushed again", body = PushAnswer),
+        (status = 400, description = "Malformed request (not multipart/JSON, bad query)", body = ErrorBody),
+        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
+        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
+        (status = 409, description = "Conflicts with what is stored (other content under the same receipt code, a leg in another state, another decision)", body = ErrorBody),
+        (status = 413, description = "The body is over the limit of the file or of the token", body = ErrorBody),
+        (status = 415, description = "Wrong content type", body = ErrorBody),
+        (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody),
+        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
 pub async fn push_case(
     State(state): State<AppState>,
     Extension(caller): Extension<Arc<Caller>>,
@@ -132,30 +99,41 @@ pub async fn push_case(
         )
     })?;
     let (status, row) = crate::intake::push(&state, &caller, mp).await?;
-    Ok((
-        status,
-        Json(json!({
-            "case_id": row.id,
-            "receipt_code": row.receipt_code,
-            "status": row.status,
-            "appointment_date": row.appointment_day.map(|d| d.to_string()),
-            "due": deadline_json(&row, state.store.now_ms()),
-        })),
-    )
-        .into_response())
+    let due = Deadline::of(&row, state.store.now_ms());
+    let answer = PushAnswer {
+        case_id: row.id,
+        receipt_code: row.receipt_code,
+        status: row.status,
+        appointment_date: row.appointment_day.map(|d| d.to_string()),
+        due,
+    };
+    Ok((status, Json(answer)).into_response())
 }
 
 /// `GET /api/v1/cases/{case_id}`.
+#[utoipa::path(
+    get, path = "/api/v1/cases/{case_id}", tag = "cases",
+    params(("case_id" = String, Path, description = "The case id the push answered")),
+    responses(
+        (status = 200, description = "The case", body = CaseBody),
+        (status = 400, description = "Malformed request (not multipart/JSON, bad query)", body = ErrorBody),
+        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
+        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
+        (status = 404, description = "No such case or leg", body = ErrorBody),
+        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
 pub async fn get_case(
     State(state): State<AppState>,
     Extension(caller): Extension<Arc<Caller>>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CaseBody>, ApiError> {
     let row = state.store.case(&id).await?.ok_or_else(ApiError::not_found)?;
     if !may_read(&caller, &row) {
         return Err(ApiError::forbidden("Mã truy cập này không được xem hồ sơ đó"));
     }
-    Ok(Json(case_json(&state, &row).await?))
+    Ok(Json(case_body(&state, &row).await?))
 }
 
 /// Query of `GET /api/v1/cases`.
@@ -166,11 +144,24 @@ pub struct FindQuery {
 
 /// `GET /api/v1/cases?receipt_code=`: a one-stop system finds its own case; an operator finds
 /// the first case pushed under that code (receipt codes are unique per source system).
+#[utoipa::path(
+    get, path = "/api/v1/cases", tag = "cases",
+    params(("receipt_code" = String, Query, description = "The one-stop receipt code")),
+    responses(
+        (status = 200, description = "The case", body = CaseBody),
+        (status = 400, description = "Malformed request (not multipart/JSON, bad query)", body = ErrorBody),
+        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
+        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
+        (status = 404, description = "No such case or leg", body = ErrorBody),
+        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
 pub async fn find_cases(
     State(state): State<AppState>,
     Extension(caller): Extension<Arc<Caller>>,
     Query(q): Query<FindQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CaseBody>, ApiError> {
     let row = match caller.kind {
         SystemKind::Onestop => {
             state
@@ -182,7 +173,7 @@ pub async fn find_cases(
         _ => return Err(ApiError::forbidden("Mã truy cập này không được tra cứu hồ sơ")),
     }
     .ok_or_else(ApiError::not_found)?;
-    Ok(Json(case_json(&state, &row).await?))
+    Ok(Json(case_body(&state, &row).await?))
 }
 
 /// A decision turned into the leg's next state, its stored result and a reason for the trail.
@@ -333,6 +324,28 @@ async fn check_signature(
 
 /// `POST /api/v1/legs/{leg_id}/decision`: the police or insurance system reports its decision,
 /// signed (see [`lienthong_contract::signature`]).
+#[utoipa::path(
+    post, path = "/api/v1/legs/{leg_id}/decision", tag = "legs",
+    params(
+        ("leg_id" = String, Path, description = "The leg id, also the idempotency key of the delivery"),
+        ("x-lienthong-timestamp" = i64, Header, description = "Signing time, Unix seconds (at most 5 minutes away)"),
+        ("x-lienthong-nonce" = String, Header, description = "A random value, new for every request"),
+        ("x-lienthong-signature" = String, Header, description = "v1=<hex HMAC-SHA256 over v1, method, path and query, timestamp, nonce and body>"),
+    ),
+    request_body(content = Object, description = "Residence: {outcome: completed, registration_number, registered_on}; insurance: {outcome: completed, social_insurance_number, card_valid_from, card_valid_to, health_facility_code}; either: {outcome: rejected | needs_supplement, reason}"),
+    responses(
+        (status = 200, description = "Recorded (or the same decision again)", body = DecisionAnswer),
+        (status = 400, description = "Malformed request (not multipart/JSON, bad query)", body = ErrorBody),
+        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
+        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
+        (status = 404, description = "No such case or leg", body = ErrorBody),
+        (status = 409, description = "Conflicts with what is stored (other content under the same receipt code, a leg in another state, another decision)", body = ErrorBody),
+        (status = 413, description = "The body is over the limit of the file or of the token", body = ErrorBody),
+        (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody),
+        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
 pub async fn decide(
     State(state): State<AppState>,
     Extension(caller): Extension<Arc<Caller>>,
@@ -340,7 +353,7 @@ pub async fn decide(
     uri: axum::http::Uri,
     headers: HeaderMap,
     raw: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DecisionAnswer>, ApiError> {
     let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
     check_signature(&state, &caller, "POST", path, &headers, &raw).await?;
     let body: Value = serde_json::from_slice(&raw).map_err(|e| {
@@ -360,30 +373,45 @@ pub async fn decide(
         return Err(ApiError::forbidden("Mã truy cập này không được quyết định chặng đó"));
     }
     let (to, applied) = apply_decision(&state, &leg, &caller.actor(), body).await?;
-    Ok(Json(json!({
-        "case_id": applied.case_id,
-        "leg_id": leg_id,
-        "state": to.as_str(),
-        "case_status": applied.case_status,
-        "changed": applied.changed,
-    })))
+    Ok(Json(DecisionAnswer {
+        case_id: applied.case_id,
+        leg_id,
+        state: to.as_str().to_string(),
+        case_status: applied.case_status,
+        changed: applied.changed,
+    }))
 }
 
 /// `POST /api/v1/legs/{leg_id}/resend`: an operator puts a dead leg back in the queue.
+#[utoipa::path(
+    post, path = "/api/v1/legs/{leg_id}/resend", tag = "legs",
+    params(("leg_id" = String, Path, description = "A dead leg")),
+    responses(
+        (status = 200, description = "Queued again with a fresh retry budget", body = ResendAnswer),
+        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
+        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
+        (status = 404, description = "No such case or leg", body = ErrorBody),
+        (status = 409, description = "Conflicts with what is stored (other content under the same receipt code, a leg in another state, another decision)", body = ErrorBody),
+        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
 pub async fn resend(
     State(state): State<AppState>,
     Extension(caller): Extension<Arc<Caller>>,
     Path(leg_id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ResendAnswer>, ApiError> {
     if caller.kind != SystemKind::Admin {
         return Err(ApiError::forbidden("Chỉ quản trị viên được gửi lại"));
     }
     let case_id = state.store.resend(&leg_id, &caller.actor()).await?;
     tracing::info!(case_id = %case_id, leg_id = %leg_id, "dead leg re-queued by operator");
     state.wake.notify_one();
-    Ok(Json(
-        json!({ "case_id": case_id, "leg_id": leg_id, "state": LegState::Queued.as_str() }),
-    ))
+    Ok(Json(ResendAnswer {
+        case_id,
+        leg_id,
+        state: LegState::Queued.as_str().to_string(),
+    }))
 }
 
 /// `GET /readyz`: 200 when the store answers, 503 otherwise.

@@ -9,16 +9,20 @@ use axum::{Extension, Json};
 use jiff::civil::Date;
 use lienthong_contract::CaseBundle;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
-use super::api::{deadline_json, may_read};
+use super::api::may_read;
 use super::auth::Caller;
+use super::bodies::{
+    CalendarWarnings, ConfirmAnswer, ConfirmBody, Deadline, DeadlinesOverview, ErrorBody, SupplementAnswer,
+    SupplementBody,
+};
 use super::error::ApiError;
 use super::AppState;
 use crate::config::SystemKind;
 use crate::deadline::{pause, resume, Calendar, Due, Paused};
 use crate::domain::FieldProblem;
 use crate::notify::templates::vn_date;
+use crate::store::clocks::Apology;
 use crate::store::{CaseRow, LegView};
 
 /// What a leg's clocks had left when its agency asked for a supplement.
@@ -45,14 +49,6 @@ async fn commune_case(state: &AppState, caller: &Caller, id: &str) -> Result<Cas
         return Err(ApiError::forbidden("Mã truy cập này không được thao tác trên hồ sơ đó"));
     }
     Ok(row)
-}
-
-/// Body of `POST /api/v1/cases/{id}/supplement`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SupplementBody {
-    /// What the family brought, as the officer records it.
-    note: String,
 }
 
 /// The family brought what was missing: every leg waiting on it resumes its clock as the case's
@@ -109,39 +105,63 @@ pub async fn record_supplement(state: &AppState, row: &CaseRow, actor: &str, not
 /// `POST /api/v1/cases/{case_id}/supplement`: the family brought what was missing. Every leg
 /// waiting on it goes back to its agency with its clock resumed as the case's regime says, and
 /// the family gets the new appointment date.
+#[utoipa::path(
+    post, path = "/api/v1/cases/{case_id}/supplement", tag = "deadlines",
+    params(("case_id" = String, Path, description = "The case")),
+    request_body(content = SupplementBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Legs back to their agencies, new appointment", body = SupplementAnswer),
+        (status = 400, description = "Malformed request (not multipart/JSON, bad query)", body = ErrorBody),
+        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
+        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
+        (status = 404, description = "No such case or leg", body = ErrorBody),
+        (status = 409, description = "Conflicts with what is stored (other content under the same receipt code, a leg in another state, another decision)", body = ErrorBody),
+        (status = 413, description = "The body is over the limit of the file or of the token", body = ErrorBody),
+        (status = 415, description = "Wrong content type", body = ErrorBody),
+        (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody),
+        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
 pub async fn supplement(
     State(state): State<AppState>,
     Extension(caller): Extension<Arc<Caller>>,
     Path(id): Path<String>,
     Json(body): Json<SupplementBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SupplementAnswer>, ApiError> {
     let row = commune_case(&state, &caller, &id).await?;
     let row = record_supplement(&state, &row, &caller.actor(), &body.note).await?;
-    Ok(Json(json!({
-        "case_id": row.id,
-        "status": row.status,
-        "appointment_date": row.appointment_day.map(|d| d.to_string()),
-        "deadline": deadline_json(&row, state.store.now_ms()),
-    })))
+    let deadline = Deadline::of(&row, state.store.now_ms());
+    Ok(Json(SupplementAnswer {
+        case_id: row.id,
+        status: row.status,
+        appointment_date: row.appointment_day.map(|d| d.to_string()),
+        deadline,
+    }))
 }
 
 /// `GET /api/v1/cases/{case_id}/apology`.
+#[utoipa::path(
+    get, path = "/api/v1/cases/{case_id}/apology", tag = "deadlines",
+    params(("case_id" = String, Path, description = "The case")),
+    responses(
+        (status = 200, description = "The apology letter of an overdue case", body = Apology),
+        (status = 400, description = "Malformed request (not multipart/JSON, bad query)", body = ErrorBody),
+        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
+        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
+        (status = 404, description = "No such case or leg", body = ErrorBody),
+        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
 pub async fn apology(
     State(state): State<AppState>,
     Extension(caller): Extension<Arc<Caller>>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Apology>, ApiError> {
     commune_case(&state, &caller, &id).await?;
     let a = state.store.apology(&id).await?.ok_or_else(ApiError::not_found)?;
-    Ok(Json(json!(a)))
-}
-
-/// Body of `POST /api/v1/cases/{id}/apology/confirm`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConfirmBody {
-    /// The new appointment date; the proposed one when absent.
-    appointment_date: Option<Date>,
+    Ok(Json(a))
 }
 
 /// Confirms the new appointment of an apology letter (the proposed date when `day` is `None`):
@@ -181,17 +201,36 @@ pub async fn confirm(
 
 /// `POST /api/v1/cases/{case_id}/apology/confirm`: an officer confirms or changes the new date;
 /// only then is the family told.
+#[utoipa::path(
+    post, path = "/api/v1/cases/{case_id}/apology/confirm", tag = "deadlines",
+    params(("case_id" = String, Path, description = "The case")),
+    request_body(content = ConfirmBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Confirmed; the family is told", body = ConfirmAnswer),
+        (status = 400, description = "Malformed request (not multipart/JSON, bad query)", body = ErrorBody),
+        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
+        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
+        (status = 404, description = "No such case or leg", body = ErrorBody),
+        (status = 413, description = "The body is over the limit of the file or of the token", body = ErrorBody),
+        (status = 415, description = "Wrong content type", body = ErrorBody),
+        (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody),
+        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
 pub async fn confirm_apology(
     State(state): State<AppState>,
     Extension(caller): Extension<Arc<Caller>>,
     Path(id): Path<String>,
     Json(body): Json<ConfirmBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ConfirmAnswer>, ApiError> {
     commune_case(&state, &caller, &id).await?;
     let (day, changed) = confirm(&state, &id, body.appointment_date, &caller.actor()).await?;
-    Ok(Json(
-        json!({ "case_id": id, "appointment_date": day.to_string(), "changed": changed }),
-    ))
+    Ok(Json(ConfirmAnswer {
+        case_id: id,
+        appointment_date: day.to_string(),
+        changed,
+    }))
 }
 
 fn esc(s: &str) -> String {
@@ -202,6 +241,19 @@ fn esc(s: &str) -> String {
 }
 
 /// `GET /api/v1/cases/{case_id}/apology/print`: the letter as a printable A4 page.
+#[utoipa::path(
+    get, path = "/api/v1/cases/{case_id}/apology/print", tag = "deadlines",
+    params(("case_id" = String, Path, description = "The case")),
+    responses(
+        (status = 200, description = "The letter as a printable A4 page", content_type = "text/html", body = String),
+        (status = 400, description = "Malformed request (not multipart/JSON, bad query)", body = ErrorBody),
+        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
+        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
+        (status = 404, description = "No such case or leg", body = ErrorBody),
+        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
 pub async fn print_apology(
     State(state): State<AppState>,
     Extension(caller): Extension<Arc<Caller>>,
@@ -301,6 +353,27 @@ pub struct ReportQuery {
 /// `GET /api/v1/reports?from=&to=&commune=&format=csv`: the deadline figures of the cases
 /// received from `from` to `to` (inclusive, local dates). Operators see every commune; a
 /// one-stop system its own.
+#[utoipa::path(
+    get, path = "/api/v1/reports", tag = "reports",
+    params(
+        ("from" = String, Query, format = Date, description = "First day received (inclusive)"),
+        ("to" = String, Query, format = Date, description = "Last day received (inclusive)"),
+        ("commune" = Option<String>, Query, description = "One commune"),
+        ("format" = Option<String>, Query, description = "`csv` for a spreadsheet (UTF-8 with BOM)"),
+    ),
+    responses(
+        (status = 200, description = "The figures (JSON, or CSV with format=csv)", content(
+            (crate::report::Report = "application/json"),
+            (String = "text/csv")
+        )),
+        (status = 400, description = "Malformed request (not multipart/JSON, bad query)", body = ErrorBody),
+        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
+        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
+        (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody),
+        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
 pub async fn reports(
     State(state): State<AppState>,
     Extension(caller): Extension<Arc<Caller>>,
@@ -339,10 +412,20 @@ pub async fn reports(
 /// `GET /api/v1/deadlines`: what an administrator must see about the clocks — cases at risk and
 /// overdue, apology letters waiting for an officer, and calendar years that are provisional or
 /// missing (deadlines in them count weekends only).
+#[utoipa::path(
+    get, path = "/api/v1/deadlines", tag = "deadlines",
+    responses(
+        (status = 200, description = "Clocks at risk and overdue, letters to confirm, calendar warnings", body = DeadlinesOverview),
+        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
+        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
+        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
 pub async fn overview(
     State(state): State<AppState>,
     Extension(caller): Extension<Arc<Caller>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DeadlinesOverview>, ApiError> {
     if caller.kind != SystemKind::Admin {
         return Err(ApiError::forbidden("Chỉ quản trị viên được xem tổng quan thời hạn"));
     }
@@ -361,10 +444,14 @@ pub async fn overview(
             .map(|y| format!("Thiếu lịch làm việc năm {y}: thời hạn chỉ tính trừ thứ Bảy, Chủ nhật")),
     );
     let (at_risk, overdue) = state.store.clock_counts(now.as_millisecond()).await?;
-    Ok(Json(json!({
-        "at_risk": at_risk,
-        "overdue": overdue,
-        "apologies_to_confirm": state.store.draft_apologies().await?,
-        "calendar": { "provisional_years": provisional, "missing_years": missing, "warnings": warnings },
-    })))
+    Ok(Json(DeadlinesOverview {
+        at_risk,
+        overdue,
+        apologies_to_confirm: state.store.draft_apologies().await?,
+        calendar: CalendarWarnings {
+            provisional_years: provisional,
+            missing_years: missing,
+            warnings,
+        },
+    }))
 }

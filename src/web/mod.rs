@@ -2,9 +2,11 @@
 
 pub mod api;
 pub mod auth;
+pub mod bodies;
 pub mod deadlines;
 pub mod error;
 pub mod metrics;
+pub mod openapi;
 pub mod pages;
 
 use std::sync::Arc;
@@ -54,9 +56,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/deadlines", get(deadlines::overview))
         .route("/api/v1/legs/{leg_id}/decision", post(api::decide))
         .route("/api/v1/legs/{leg_id}/resend", post(api::resend))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard));
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard))
+        .layer(axum::middleware::from_fn(error::json_errors));
     Router::new()
         .merge(agency_api)
+        .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(api::ready))
         .route("/metrics", get(metrics::render))

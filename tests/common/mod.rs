@@ -55,6 +55,8 @@ pub struct Opts {
     pub smtp_down: bool,
     /// Extra keys of the `onestop-b` system (its limits), as TOML lines.
     pub onestop_b_extra: String,
+    /// Extra keys of the `admin` system, as TOML lines.
+    pub admin_extra: String,
 }
 
 impl Default for Opts {
@@ -69,6 +71,7 @@ impl Default for Opts {
             clock: Clock::system(),
             smtp_down: false,
             onestop_b_extra: String::new(),
+            admin_extra: String::new(),
         }
     }
 }
@@ -169,10 +172,12 @@ offices = ["BHXH-5608"]
 id = "admin"
 kind = "admin"
 token_sha256 = ["{d_admin}"]
+{admin_extra}
 "#,
         store = store.display(),
         att = att.display(),
         b_extra = opts.onestop_b_extra,
+        admin_extra = opts.admin_extra,
         d_onestop_a = digest(ONESTOP_A),
         d_onestop_b = digest(ONESTOP_B),
         d_police = digest(POLICE),
