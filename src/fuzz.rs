@@ -39,7 +39,10 @@ pub fn insurance_xml(data: &[u8]) {
     };
     if let Ok(request) = from_xml::<CardRequest>(text) {
         let again = lienthong_social_insurance::wire::to_xml(&request).expect("a parsed request serializes");
-        assert!(from_xml::<CardRequest>(&again).is_ok(), "a request survives a round trip");
+        assert!(
+            from_xml::<CardRequest>(&again).is_ok(),
+            "a request survives a round trip"
+        );
     }
     let _ = from_xml::<XmlReceipt>(text);
 }
