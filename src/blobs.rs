@@ -3,23 +3,62 @@
 //! Intake streams each file part into `tmp/` while hashing it; only once the whole case is valid
 //! are the files moved to `sha256/<aa>/<hash>`. Content addressing makes the move idempotent (a
 //! repeated push finds its bytes already there) and lets deliveries open a file by its hash.
+//!
+//! With an attachment key, bytes are sealed as they stream in ([`crate::sealing`]) and stored
+//! as `<hash>.sealed`; the hash is always the plaintext's, so receipts are unchanged. Files
+//! stored before a key was configured stay readable as they are.
 
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use lienthong_contract::ByteStream;
 use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::sealing::{Opener, SealKey, Sealer};
+
+/// Reads up to `buf.len()` bytes, fewer only at the end of the file.
+async fn read_full(file: &mut tokio::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..]).await? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// A sealed file as a stream of plaintext, one segment at a time; a changed or cut file ends
+/// the stream with an error (a delivery then fails rather than send wrong bytes).
+async fn open_sealed(key: SealKey, mut file: tokio::fs::File) -> std::io::Result<ByteStream> {
+    let bad = |e: crate::sealing::OpenError| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+    let mut header = vec![0u8; Opener::HEADER];
+    let n = read_full(&mut file, &mut header).await?;
+    let opener = Opener::new(&key, &header[..n]).map_err(bad)?;
+    let stream = futures_util::stream::try_unfold((file, opener), move |(mut file, mut opener)| async move {
+        if opener.done() {
+            return Ok(None);
+        }
+        let mut segment = vec![0u8; Opener::FULL];
+        let n = read_full(&mut file, &mut segment).await?;
+        let plain = opener.open(&segment[..n], n < Opener::FULL).map_err(bad)?;
+        Ok(Some((plain, (file, opener))))
+    });
+    Ok(Box::pin(stream))
+}
 
 /// The attachment directory.
 #[derive(Clone)]
 pub struct Blobs {
     root: PathBuf,
+    key: Option<SealKey>,
 }
 
 /// A file part written to `tmp/`, hashed and measured; removed on drop unless committed.
 pub struct TempBlob {
     path: PathBuf,
+    sealed: bool,
     pub sha256: String,
     pub size: u64,
     /// The first bytes, for the magic-number check.
@@ -47,8 +86,9 @@ pub enum BlobError {
 }
 
 impl Blobs {
-    /// Opens (creating) the directory and clears temp files a crash may have left.
-    pub fn open(root: &Path) -> std::io::Result<Blobs> {
+    /// Opens (creating) the directory and clears temp files a crash may have left; with a key,
+    /// new files are sealed.
+    pub fn open(root: &Path, key: Option<SealKey>) -> std::io::Result<Blobs> {
         let tmp = root.join("tmp");
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp)?;
@@ -57,11 +97,16 @@ impl Blobs {
         std::fs::create_dir_all(root.join("sha256"))?;
         Ok(Blobs {
             root: root.to_path_buf(),
+            key,
         })
     }
 
     fn final_path(&self, sha256: &str) -> PathBuf {
         self.root.join("sha256").join(&sha256[..2]).join(sha256)
+    }
+
+    fn sealed_path(&self, sha256: &str) -> PathBuf {
+        self.final_path(sha256).with_extension("sealed")
     }
 
     /// Streams chunks to a temp file while hashing; refuses at the first byte past `limit`.
@@ -74,6 +119,7 @@ impl Blobs {
         let path = self.root.join("tmp").join(uuid::Uuid::now_v7().to_string());
         let mut blob = TempBlob {
             path,
+            sealed: self.key.is_some(),
             sha256: String::new(),
             size: 0,
             head: Vec::new(),
@@ -81,6 +127,14 @@ impl Blobs {
         };
         let mut file = tokio::fs::File::create(&blob.path).await?;
         let mut hasher = Sha256::new();
+        let mut sealer = match &self.key {
+            Some(key) => {
+                let (sealer, header) = Sealer::new(key);
+                file.write_all(&header).await?;
+                Some(sealer)
+            }
+            None => None,
+        };
         while let Some(chunk) = chunks.next().await {
             let chunk = chunk.map_err(|e| BlobError::Body(e.to_string()))?;
             blob.size += chunk.len() as u64;
@@ -92,7 +146,13 @@ impl Blobs {
                 blob.head.extend_from_slice(&chunk[..take]);
             }
             hasher.update(&chunk);
-            file.write_all(&chunk).await?;
+            match sealer.as_mut() {
+                Some(s) => file.write_all(&s.push(&chunk)).await?,
+                None => file.write_all(&chunk).await?,
+            }
+        }
+        if let Some(s) = sealer {
+            file.write_all(&s.finish()).await?;
         }
         file.sync_all().await?;
         blob.sha256 = hex::encode(hasher.finalize());
@@ -119,10 +179,12 @@ impl Blobs {
 
     /// Moves a temp file to its content address (durably); a file already there is kept.
     pub async fn commit(&self, mut blob: TempBlob) -> std::io::Result<()> {
-        let dest = self.final_path(&blob.sha256);
+        let plain = self.final_path(&blob.sha256);
+        let sealed = self.sealed_path(&blob.sha256);
+        let dest = if blob.sealed { sealed.clone() } else { plain.clone() };
         let dir = dest.parent().expect("final paths have a parent");
         tokio::fs::create_dir_all(dir).await?;
-        if tokio::fs::try_exists(&dest).await? {
+        if tokio::fs::try_exists(&plain).await? || tokio::fs::try_exists(&sealed).await? {
             return Ok(()); // the drop removes the temp copy
         }
         tokio::fs::rename(&blob.path, &dest).await?;
@@ -133,16 +195,31 @@ impl Blobs {
 
     /// Removes a stored blob (used only when its case could not be written).
     pub async fn remove(&self, sha256: &str) -> std::io::Result<()> {
-        match tokio::fs::remove_file(self.final_path(sha256)).await {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
+        for path in [self.final_path(sha256), self.sealed_path(sha256)] {
+            match tokio::fs::remove_file(path).await {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
         }
+        Ok(())
     }
 
-    /// Opens a stored file as a stream, for delivery.
+    /// Opens a stored file as a stream of its plaintext, for delivery.
     pub async fn open_stream(&self, sha256: &str) -> std::io::Result<ByteStream> {
-        let file = tokio::fs::File::open(self.final_path(sha256)).await?;
-        Ok(Box::pin(tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024)))
+        match tokio::fs::File::open(self.sealed_path(sha256)).await {
+            Ok(file) => {
+                let key = self
+                    .key
+                    .clone()
+                    .ok_or_else(|| std::io::Error::other("the file is sealed and no attachment_key is configured"))?;
+                open_sealed(key, file).await
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let file = tokio::fs::File::open(self.final_path(sha256)).await?;
+                Ok(Box::pin(tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024)))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Every file under the directory (tests assert nothing is left behind by refused pushes).
@@ -191,7 +268,7 @@ mod tests {
     #[tokio::test]
     async fn an_oversized_part_leaves_no_file() {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = Blobs::open(dir.path()).unwrap();
+        let blobs = Blobs::open(dir.path(), None).unwrap();
         let chunks = futures_util::stream::iter((0..4).map(|_| Ok::<_, std::io::Error>(Bytes::from(vec![7u8; 1000]))));
         let err = blobs.write_temp(chunks, 2500).await.err().unwrap();
         assert!(matches!(err, BlobError::TooLarge(2500)));

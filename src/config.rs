@@ -46,6 +46,9 @@ pub struct GatewayConfig {
     pub attachment_dir: PathBuf,
     #[serde(default = "default_max_bytes")]
     pub attachment_max_bytes: u64,
+    /// 64 hex digits: attachments are then sealed at rest (XChaCha20-Poly1305). Best given as
+    /// `LIENTHONG_ATTACHMENT_KEY` from a secret store; losing it loses the sealed files.
+    pub attachment_key: Option<Secret>,
     #[serde(default)]
     pub delivery: DeliveryConfig,
     #[serde(default)]
@@ -665,6 +668,11 @@ fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<String, Strin
         }
         check_emails(&o.emails, &format!("offices.{code}.emails"), RT, p);
         check_client_tls(&o.tls, &o.endpoint, &format!("offices.{code}.tls"), p);
+    }
+    if let Some(key) = &g.attachment_key {
+        if let Err(e) = crate::sealing::SealKey::from_hex(key.expose()) {
+            p.push(GW, "attachment_key", e);
+        }
     }
     if let Some(tls) = &g.tls {
         if let Err(e) = lienthong_contract::tls::server_config(&tls.cert, &tls.key, tls.client_ca.as_deref()) {

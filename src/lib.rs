@@ -32,6 +32,7 @@ pub mod notify;
 pub mod ratelimit;
 pub mod report;
 pub mod routing;
+pub mod sealing;
 pub mod store;
 pub mod telemetry;
 pub mod web;
@@ -96,8 +97,12 @@ impl App {
                     .context("cannot record the configured tokens")?;
             }
         }
+        let key = match &config.gateway.attachment_key {
+            Some(k) => Some(sealing::SealKey::from_hex(k.expose()).map_err(anyhow::Error::msg)?),
+            None => None,
+        };
         let blobs =
-            blobs::Blobs::open(&config.gateway.attachment_dir).context("cannot open the attachment directory")?;
+            blobs::Blobs::open(&config.gateway.attachment_dir, key).context("cannot open the attachment directory")?;
         let onestop = config
             .gateway
             .systems

@@ -57,6 +57,8 @@ pub struct Opts {
     pub onestop_b_extra: String,
     /// Extra keys of the `admin` system, as TOML lines.
     pub admin_extra: String,
+    /// Extra top-level keys of gateway.toml, as TOML lines.
+    pub gateway_extra: String,
 }
 
 impl Default for Opts {
@@ -72,6 +74,7 @@ impl Default for Opts {
             smtp_down: false,
             onestop_b_extra: String::new(),
             admin_extra: String::new(),
+            gateway_extra: String::new(),
         }
     }
 }
@@ -117,6 +120,7 @@ listen = "{listen}"
 store_url = "sqlite://{store}"
 attachment_dir = "{att}"
 attachment_max_bytes = 20971520
+{gateway_extra}
 
 [delivery]
 workers = 8
@@ -178,6 +182,7 @@ token_sha256 = ["{d_admin}"]
         att = att.display(),
         b_extra = opts.onestop_b_extra,
         admin_extra = opts.admin_extra,
+        gateway_extra = opts.gateway_extra,
         d_onestop_a = digest(ONESTOP_A),
         d_onestop_b = digest(ONESTOP_B),
         d_police = digest(POLICE),
