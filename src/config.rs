@@ -57,11 +57,22 @@ pub struct GatewayConfig {
     pub deadlines: DeadlinesConfig,
     #[serde(default)]
     pub notify: NotifyConfig,
+    #[serde(default)]
+    pub retention: RetentionConfig,
     /// HTTPS: without it the gateway speaks plain HTTP, which is allowed only on a loopback
     /// address or with `plain_http = true` (e.g. behind a TLS-terminating proxy on the same host).
     pub tls: Option<ServerTls>,
     #[serde(default)]
     pub plain_http: bool,
+}
+
+/// How long personal files are kept.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Days after a case ended (completed, rejected or cancelled, and unchanged since) after which
+    /// its attachment bytes are deleted; the hashes and the audit trail stay. None keeps them.
+    pub attachment_days: Option<u32>,
 }
 
 /// The gateway's own certificate, and the CA whose client certificates agency systems must

@@ -31,6 +31,7 @@ pub mod intake;
 pub mod notify;
 pub mod ratelimit;
 pub mod report;
+pub mod retention;
 pub mod routing;
 pub mod sealing;
 pub mod store;
@@ -198,6 +199,14 @@ impl App {
         let background = vec![
             tokio::spawn(sweeper.run(rx.clone())),
             tokio::spawn(Arc::clone(&self.notifier).run(rx.clone())),
+            tokio::spawn(
+                retention::Purger::new(
+                    Arc::clone(&self.state.config),
+                    self.state.store.clone(),
+                    self.state.blobs.clone(),
+                )
+                .run(rx.clone()),
+            ),
         ];
         let workers = tokio::spawn(Arc::clone(&self.deliverer).run(rx));
         Running {

@@ -223,3 +223,77 @@ async fn a_token_over_its_budget_gets_429_with_retry_after_and_big_bodies_413() 
     assert_eq!(big.status, 413, "{}", big.body);
     assert_eq!(big.body["error"]["code"], "too_large");
 }
+
+fn stored_files(stack: &Stack) -> usize {
+    fn count(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir).map_or(0, |d| {
+            d.map(|e| e.unwrap().path())
+                .map(|p| if p.is_dir() { count(&p) } else { 1 })
+                .sum()
+        })
+    }
+    count(&stack.dir.path().join("attachments/sha256"))
+}
+
+fn retention_events(case: &Value) -> usize {
+    case["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "retention")
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finished_cases_lose_their_file_bytes_after_the_retention_period_but_keep_hashes() {
+    let clock = lienthong::clock::Clock::adjustable();
+    let stack = spawn_stack(Opts {
+        police: quick(),
+        insurance: quick(),
+        clock: clock.clone(),
+        gateway_extra: "\n[retention]\nattachment_days = 30\n".into(),
+        ..Opts::default()
+    })
+    .await;
+    let done = stack.push_new("KEEP-1").await;
+    stack.wait_status(&done, "completed", 20).await;
+    let files = stored_files(&stack);
+    assert_eq!(files, 3);
+
+    // A second case with the same files is still running when the first one expires.
+    stack.police.state.set_faults(Faults {
+        fail_always: true,
+        ..Faults::default()
+    });
+    let running = stack.push_new("KEEP-2").await;
+    clock.set(clock.now() + jiff::SignedDuration::from_hours(31 * 24));
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while retention_events(&stack.get_case(&done).await) == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "no purge recorded");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(stored_files(&stack), files, "bytes another running case needs are kept");
+    assert_eq!(retention_events(&stack.get_case(&running).await), 0);
+
+    // Once that case ends and its own period passes, the bytes go; hashes and trail stay.
+    stack.police.state.set_faults(quick());
+    let leg_id = leg(&stack.get_case(&running).await, "residence")["leg_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let _ = stack
+        .post_json(ADMIN, &format!("/api/v1/legs/{leg_id}/resend"), &json!({}))
+        .await;
+    stack.wait_status(&running, "completed", 30).await;
+    clock.set(clock.now() + jiff::SignedDuration::from_hours(31 * 24));
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while stored_files(&stack) > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "bytes not purged");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let case = stack.get_case(&running).await;
+    assert_eq!(retention_events(&case), 1, "recorded once");
+    assert_eq!(case["attachments"].as_array().unwrap().len(), 3, "the hashes stay");
+    assert!(case["attachments"][0]["sha256"].as_str().unwrap().len() == 64);
+    assert_eq!(retention_events(&stack.get_case(&done).await), 1);
+}

@@ -13,6 +13,7 @@ pub mod credentials;
 mod delivery;
 pub mod notices;
 pub mod reports;
+pub mod retention;
 pub mod users;
 pub mod views;
 

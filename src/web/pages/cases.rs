@@ -358,6 +358,10 @@ pub async fn file(State(state): State<AppState>, signed: Signed, Path((id, kind)
             Body::from_stream(stream),
         )
             .into_response(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => page_error(
+            410,
+            "Tệp đã được xóa theo thời hạn lưu trữ; mã SHA-256 và nhật ký của hồ sơ vẫn được giữ.",
+        ),
         Err(e) => failed(e),
     }
 }

@@ -1,0 +1,80 @@
+//! Retention of attachment bytes: which finished cases' files may go, and the record that they
+//! went (in the case's audit chain, so an inspector sees when and why).
+
+use sqlx::Row;
+
+use super::cases::fact;
+use super::{Store, StoreError};
+
+/// Attachments of one finished case whose bytes are due for purging.
+#[derive(Debug, Clone)]
+pub struct Expired {
+    pub case_id: String,
+    pub sha256: Vec<String>,
+}
+
+const FINISHED: &str = "c.status IN ('completed', 'rejected', 'cancelled') AND c.updated_at < ?";
+
+impl Store {
+    /// Up to `limit` finished cases, unchanged since `before` (ms), that still hold attachment bytes.
+    pub async fn expired_attachments(&self, before: i64, limit: i64) -> Result<Vec<Expired>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT a.case_id, group_concat(a.sha256) AS hashes FROM attachments a JOIN cases c ON c.id = a.case_id
+             WHERE a.purged_at IS NULL AND {FINISHED}
+             GROUP BY a.case_id LIMIT ?"
+        ))
+        .bind(before)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Expired {
+                case_id: r.get("case_id"),
+                sha256: r.get::<String, _>("hashes").split(',').map(str::to_string).collect(),
+            })
+            .collect())
+    }
+
+    /// Whether some case that is NOT expired as of `before` still needs these bytes (the same
+    /// file pushed in another case shares its content address).
+    pub async fn bytes_still_needed(&self, sha256: &str, before: i64) -> Result<bool, StoreError> {
+        let needed: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM attachments a JOIN cases c ON c.id = a.case_id
+             WHERE a.sha256 = ? AND a.purged_at IS NULL AND NOT ({FINISHED})"
+        ))
+        .bind(sha256)
+        .bind(before)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(needed > 0)
+    }
+
+    /// Records that a case's attachment bytes were purged, once (false if another instance did).
+    pub async fn mark_purged(&self, case_id: &str, days: u32) -> Result<bool, StoreError> {
+        let now = self.now_ms();
+        let mut tx = self.write.begin().await?;
+        let done = sqlx::query("UPDATE attachments SET purged_at = ? WHERE case_id = ? AND purged_at IS NULL")
+            .bind(now)
+            .bind(case_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let reason = format!("retention: attachment bytes purged {days} days after the case ended; hashes kept");
+        fact(
+            &mut tx,
+            case_id,
+            None,
+            now,
+            "gateway",
+            "retention",
+            "purged",
+            Some(&reason),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
