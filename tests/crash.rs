@@ -29,21 +29,6 @@ fn start_gateway(dir: &std::path::Path, log: &str) -> Child {
         .unwrap()
 }
 
-async fn wait_healthy(http: &reqwest::Client, url: &str) {
-    for _ in 0..200 {
-        if http
-            .get(format!("{url}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("gateway did not come up");
-}
-
 fn one_per_case(sim: &SimHandle, ids: &HashSet<String>, what: &str) {
     let mut per_case: HashMap<String, usize> = HashMap::new();
     for r in sim.state.records() {

@@ -90,12 +90,7 @@ async fn a_full_run_logs_no_personal_data_at_any_level() {
         .spawn()
         .unwrap();
     let http = reqwest::Client::new();
-    for _ in 0..200 {
-        if http.get(format!("{url}/healthz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_healthy(&http, &url).await;
 
     let mut secrets = Vec::new();
     let mut ids = Vec::new();

@@ -39,31 +39,23 @@ impl Store {
     /// Records a token digest for a system unless that digest is already known: a token revoked
     /// once stays revoked even if its digest is still in the configuration.
     pub async fn seed_token(&self, system_id: &str, sha256_hex: &str, label: &str) -> Result<(), StoreError> {
-        let digest = sha256_hex.to_ascii_lowercase();
-        sqlx::query(
-            "INSERT INTO api_tokens (id, system_id, token_sha256, label, created_at)
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        )
-        .bind(token_id(&digest))
-        .bind(system_id)
-        .bind(&digest)
-        .bind(label)
-        .bind(self.now_ms())
-        .execute(&self.write)
-        .await?;
-        Ok(())
+        match self.add_token(system_id, sha256_hex, label).await {
+            Ok(_) | Err(StoreError::Duplicate) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Stores a new token's digest; [`StoreError::Duplicate`] if it (or its id) exists.
     pub async fn add_token(&self, system_id: &str, sha256_hex: &str, label: &str) -> Result<String, StoreError> {
-        let id = token_id(sha256_hex);
+        let sha256_hex = sha256_hex.to_ascii_lowercase();
+        let id = token_id(&sha256_hex);
         let done = sqlx::query(
             "INSERT INTO api_tokens (id, system_id, token_sha256, label, created_at)
              VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         )
         .bind(&id)
         .bind(system_id)
-        .bind(sha256_hex)
+        .bind(&sha256_hex)
         .bind(label)
         .bind(self.now_ms())
         .execute(&self.write)

@@ -476,3 +476,19 @@ pub async fn wait_leg(stack: &Stack, id: &str, name: &str, state: &str, secs: u6
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Waits until a gateway started as a process answers `/healthz`.
+pub async fn wait_healthy(http: &reqwest::Client, url: &str) {
+    for _ in 0..200 {
+        if http
+            .get(format!("{url}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("gateway did not come up");
+}
