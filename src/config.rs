@@ -305,6 +305,11 @@ pub struct SystemConfig {
     pub burst: u32,
     /// The largest request body a token may send; none means the gateway-wide limit.
     pub max_request_bytes: Option<u64>,
+    /// Under mutual TLS, the SHA-256 (hex, of the DER certificate) of the client certificates
+    /// this system may present; empty: any certificate from the client CA. Several allow a
+    /// certificate to be renewed with overlap.
+    #[serde(default)]
+    pub client_cert_sha256: Vec<String>,
 }
 
 fn default_rate_per_minute() -> u32 {
@@ -633,6 +638,15 @@ fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<String, Strin
                     GW,
                     key(&format!("token_sha256[{j}]")),
                     format!("same token as system '{other}'"),
+                );
+            }
+        }
+        for (j, digest) in s.client_cert_sha256.iter().enumerate() {
+            if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+                p.push(
+                    GW,
+                    key(&format!("client_cert_sha256[{j}]")),
+                    "must be 64 hex digits (a SHA-256)",
                 );
             }
         }

@@ -71,7 +71,16 @@ async fn agencies_need_our_certificate_and_deliveries_never_go_in_clear() {
         &opts,
     );
     let path = |p: &std::path::Path| p.display().to_string();
-    let mut gateway_toml = std::fs::read_to_string(cfg.path().join("gateway.toml")).unwrap();
+    let mut gateway_toml = std::fs::read_to_string(cfg.path().join("gateway.toml"))
+        .unwrap()
+        .replacen(
+            "communes = [\"22609\"]",
+            &format!(
+                "communes = [\"22609\"]\nclient_cert_sha256 = [\"{}\"]",
+                onestop_client.sha256
+            ),
+            1,
+        );
     gateway_toml.push_str(&format!(
         "\n[tls]\ncert = \"{}\"\nkey = \"{}\"\nclient_ca = \"{}\"\n",
         path(&gateway_cert.cert),
@@ -122,7 +131,14 @@ async fn agencies_need_our_certificate_and_deliveries_never_go_in_clear() {
         .await
         .map_or(true, |r| !r.status().is_success() && r.status() != 404));
 
-    // With our certificate the one-stop pushes a case.
+    // A certificate of our CA that belongs to another system does not go with this token.
+    let police_http = client(Some(&police_client));
+    let other = police_http.get(&find).bearer_auth(ONESTOP_A).send().await.unwrap();
+    assert_eq!(other.status(), 401);
+    let body: serde_json::Value = other.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "client_certificate_mismatch");
+
+    // With its own certificate the one-stop pushes a case.
     let onestop_http = client(Some(&onestop_client));
     assert_eq!(
         onestop_http

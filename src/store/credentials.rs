@@ -17,7 +17,12 @@ pub fn new_token() -> (String, String) {
 
 /// The hex SHA-256 a token is stored and looked up by.
 pub fn token_digest(token: &str) -> String {
-    hex::encode(Sha256::digest(token.trim().as_bytes()))
+    token_digest_bytes(token.trim().as_bytes())
+}
+
+/// The hex SHA-256 of bytes (a token, or a certificate pinned by `client_cert_sha256`).
+pub fn token_digest_bytes(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// One issued token, as an operator lists it (the token itself is never stored).

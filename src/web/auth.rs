@@ -35,6 +35,8 @@ pub struct Caller {
     rate_per_minute: u32,
     burst: u32,
     max_request_bytes: u64,
+    /// Pinned client certificates (lowercase hex SHA-256); empty: any from the client CA.
+    client_certs: HashSet<String>,
 }
 
 impl Caller {
@@ -65,6 +67,7 @@ impl Auth {
                     rate_per_minute: s.rate_per_minute,
                     burst: s.burst,
                     max_request_bytes: s.max_request_bytes.unwrap_or(max_request_bytes),
+                    client_certs: s.client_cert_sha256.iter().map(|d| d.to_ascii_lowercase()).collect(),
                 };
                 (s.id.clone(), Arc::new(caller))
             })
@@ -104,8 +107,8 @@ impl Auth {
 /// the handler as an extension.
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let mutual = state.config.gateway.tls.as_ref().is_some_and(|t| t.client_ca.is_some());
-    let proved = request.extensions().get::<PeerCertificate>().is_some_and(|p| p.0);
-    if mutual && !proved {
+    let presented = request.extensions().get::<PeerCertificate>().and_then(|p| p.0.clone());
+    if mutual && presented.is_none() {
         return ApiError::new(
             axum::http::StatusCode::UNAUTHORIZED,
             "client_certificate_required",
@@ -117,6 +120,15 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
+    if mutual && !caller.client_certs.is_empty() && !presented.is_some_and(|c| caller.client_certs.contains(&c)) {
+        tracing::warn!(system = %caller.system_id, "client certificate of another system refused");
+        return ApiError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "client_certificate_mismatch",
+            "Chứng thư số này không thuộc hệ thống của mã truy cập",
+        )
+        .into_response();
+    }
     let limit = caller.max_request_bytes;
     let declared = request
         .headers()

@@ -14,6 +14,8 @@ pub struct Ca {
 pub struct Issued {
     pub cert: PathBuf,
     pub key: PathBuf,
+    /// SHA-256 (hex) of the DER certificate, as `client_cert_sha256` pins it.
+    pub sha256: String,
 }
 
 impl Ca {
@@ -39,6 +41,7 @@ impl Ca {
         let issued = Issued {
             cert: dir.join(format!("{name}.pem")),
             key: dir.join(format!("{name}-key.pem")),
+            sha256: lienthong::store::credentials::token_digest_bytes(cert.der()),
         };
         std::fs::write(&issued.cert, cert.pem()).unwrap();
         std::fs::write(&issued.key, key.serialize_pem()).unwrap();

@@ -21,10 +21,11 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
 use tower::ServiceExt;
 
-/// Set on every request of a TLS connection: whether the client proved a certificate signed by
-/// the configured client CA.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PeerCertificate(pub bool);
+/// Set on every request of a TLS connection: the SHA-256 (hex) of the client's certificate when
+/// it proved one signed by the configured client CA, so the gateway can also pin a certificate
+/// to one system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerCertificate(pub Option<String>);
 
 fn io_error(what: &str, path: &Path, e: impl std::fmt::Display) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, format!("{what} {}: {e}", path.display()))
@@ -132,9 +133,13 @@ pub async fn serve(
                 }
                 Err(_) => return,
             };
-            let proved = PeerCertificate(stream.get_ref().1.peer_certificates().is_some_and(|c| !c.is_empty()));
+            let leaf = stream.get_ref().1.peer_certificates().and_then(|c| c.first());
+            let proved = PeerCertificate(leaf.map(|c| {
+                use sha2::{Digest, Sha256};
+                hex::encode(Sha256::digest(c.as_ref()))
+            }));
             let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
-                request.extensions_mut().insert(proved);
+                request.extensions_mut().insert(proved.clone());
                 router.clone().oneshot(request)
             });
             let conn = hyper::server::conn::http1::Builder::new()
