@@ -150,6 +150,7 @@ impl App {
             blobs,
             wake,
             metrics: web::metrics::handle(),
+            logins: Arc::default(),
         };
         Ok(App {
             listener,

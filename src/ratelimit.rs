@@ -1,9 +1,34 @@
 //! The per-token request budget: a token bucket holding up to `burst` requests, refilled at
 //! `per_minute`. Pure (time comes in as milliseconds), so its bound is property-tested; the web
-//! layer keeps one bucket per token in memory, so with several gateway instances each grants
-//! the full budget (documented in docs/security.md).
+//! layer keeps one bucket per token (and per login name on the sign-in page) in memory, so with
+//! several gateway instances each grants the full budget (documented in docs/security.md).
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
+
+/// Buckets by key (a token id, a login name), each with the budget the caller passes.
+#[derive(Default)]
+pub struct Limiter {
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+/// Keys kept before buckets that refilled completely are forgotten (they equal a new one).
+const PRUNE_AT: usize = 10_000;
+
+impl Limiter {
+    /// Takes one request for `key`, or says how long until one is available.
+    pub fn take(&self, key: &str, now_ms: i64, per_minute: u32, burst: u32) -> Result<(), Duration> {
+        let mut buckets = self.buckets.lock().expect("rate buckets");
+        if buckets.len() >= PRUNE_AT {
+            buckets.retain(|_, b| !b.refilled(now_ms, per_minute, burst));
+        }
+        buckets
+            .entry(key.to_string())
+            .or_insert_with(|| Bucket::full(burst, now_ms))
+            .take(now_ms, per_minute, burst)
+    }
+}
 
 /// One token's bucket.
 #[derive(Debug, Clone, Copy)]
@@ -20,6 +45,14 @@ impl Bucket {
             milli: u64::from(burst) * 1000,
             last_ms: now_ms,
         }
+    }
+
+    /// Whether the bucket would be full at `now_ms` (it can be forgotten).
+    fn refilled(&self, now_ms: i64, per_minute: u32, burst: u32) -> bool {
+        let elapsed = u64::try_from(now_ms - self.last_ms).unwrap_or(0);
+        self.milli
+            .saturating_add(elapsed.saturating_mul(u64::from(per_minute)) / 60)
+            >= u64::from(burst) * 1000
     }
 
     /// Takes one request, or says how long until one is available.

@@ -297,3 +297,27 @@ async fn finished_cases_lose_their_file_bytes_after_the_retention_period_but_kee
     assert!(case["attachments"][0]["sha256"].as_str().unwrap().len() == 64);
     assert_eq!(retention_events(&stack.get_case(&done).await), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_guessing_on_the_sign_in_page_is_throttled_per_login() {
+    let stack = spawn_stack(Opts::default()).await;
+    let attempt = |login: &'static str| {
+        stack
+            .http
+            .post(format!("{}/login", stack.url))
+            .form(&[("login", login), ("password", "doan-mat-khau")])
+            .send()
+    };
+    for _ in 0..10 {
+        assert_eq!(attempt("quantri").await.unwrap().status(), 401);
+    }
+    let throttled = attempt("quantri").await.unwrap();
+    assert_eq!(throttled.status(), 429);
+    assert!(throttled.headers().contains_key("retry-after"));
+    assert!(throttled.text().await.unwrap().contains("quá nhiều lần"));
+    assert_eq!(
+        attempt("canbo.xa").await.unwrap().status(),
+        401,
+        "another login is not throttled"
+    );
+}

@@ -6,7 +6,7 @@
 //! says nothing about a token's characters, and no token is ever logged.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -19,7 +19,7 @@ use super::AppState;
 use lienthong_contract::tls::PeerCertificate;
 
 use crate::config::{Secret, SystemConfig, SystemKind};
-use crate::ratelimit::Bucket;
+use crate::ratelimit::Limiter;
 use crate::store::credentials::token_digest;
 use crate::store::Store;
 
@@ -49,7 +49,7 @@ impl Caller {
 /// The configured systems and each token's request bucket.
 pub struct Auth {
     systems: HashMap<String, Arc<Caller>>,
-    buckets: Mutex<HashMap<String, Bucket>>,
+    limits: Limiter,
 }
 
 impl Auth {
@@ -74,7 +74,7 @@ impl Auth {
             .collect();
         Auth {
             systems,
-            buckets: Mutex::default(),
+            limits: Limiter::default(),
         }
     }
 
@@ -90,12 +90,8 @@ impl Auth {
         let (token_id, system_id) = store.token_owner(&digest).await?.ok_or_else(ApiError::unauthorized)?;
         let caller = self.systems.get(&system_id).ok_or_else(ApiError::unauthorized)?;
         let now = crate::clock::Clock::system().now_ms();
-        let mut buckets = self.buckets.lock().expect("rate buckets");
-        let bucket = buckets
-            .entry(token_id)
-            .or_insert_with(|| Bucket::full(caller.burst, now));
-        bucket
-            .take(now, caller.rate_per_minute, caller.burst)
+        self.limits
+            .take(&token_id, now, caller.rate_per_minute, caller.burst)
             .map_err(|wait| ApiError::rate_limited(wait.as_secs_f64().ceil().max(1.0) as u64))?;
         Ok(Arc::clone(caller))
     }

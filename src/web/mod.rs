@@ -31,6 +31,8 @@ pub struct AppState {
     /// Wakes the delivery workers when new work is written.
     pub wake: Arc<Notify>,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Sign-in attempts per login name (guessing passwords is throttled).
+    pub logins: Arc<crate::ratelimit::Limiter>,
 }
 
 /// The largest request body by default: five attachment kinds at the file limit, plus the

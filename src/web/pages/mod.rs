@@ -114,7 +114,28 @@ struct LoginForm {
     password: String,
 }
 
+/// Sign-in attempts per login name: a burst of 10, then 5 a minute.
+const LOGINS_PER_MINUTE: u32 = 5;
+const LOGIN_BURST: u32 = 10;
+
 async fn login(State(state): State<AppState>, Form(f): Form<LoginForm>) -> Response {
+    let now = crate::clock::Clock::system().now_ms();
+    let name = f.login.trim().to_lowercase();
+    if let Err(wait) = state.logins.take(&name, now, LOGINS_PER_MINUTE, LOGIN_BURST) {
+        tracing::warn!("sign-in attempts throttled");
+        let seconds = wait.as_secs().max(1);
+        let mut response = (
+            StatusCode::TOO_MANY_REQUESTS,
+            render(&LoginPage {
+                nav: None,
+                error: Some("Đăng nhập sai quá nhiều lần; vui lòng thử lại sau ít phút."),
+                login: f.login,
+            }),
+        )
+            .into_response();
+        response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+        return response;
+    }
     let found = match state.store.user_for_login(f.login.trim()).await {
         Ok(u) => u,
         Err(e) => return failed(e),
