@@ -75,14 +75,10 @@ pub fn may_read(caller: &Caller, row: &CaseRow) -> bool {
     responses(
         (status = 201, description = "A new case", body = PushAnswer),
         (status = 200, description = "The same case pushed again", body = PushAnswer),
-        (status = 400, description = "Malformed request (not multipart/JSON, bad query)", body = ErrorBody),
-        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
-        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
         (status = 409, description = "Conflicts with what is stored (other content under the same receipt code, a leg in another state, another decision)", body = ErrorBody),
         (status = 413, description = "The body is over the limit of the file or of the token", body = ErrorBody),
         (status = 415, description = "Wrong content type", body = ErrorBody),
-        (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody),
-        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
+        (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody)
     ),
     security(("bearer" = []))
 )]
@@ -116,11 +112,7 @@ pub async fn push_case(
     params(("case_id" = String, Path, description = "The case id the push answered")),
     responses(
         (status = 200, description = "The case", body = CaseBody),
-        (status = 400, description = "Malformed request (not multipart/JSON, bad query)", body = ErrorBody),
-        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
-        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
-        (status = 404, description = "No such case or leg", body = ErrorBody),
-        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
+        (status = 404, description = "No such case or leg", body = ErrorBody)
     ),
     security(("bearer" = []))
 )]
@@ -149,11 +141,7 @@ pub struct FindQuery {
     params(("receipt_code" = String, Query, description = "The one-stop receipt code")),
     responses(
         (status = 200, description = "The case", body = CaseBody),
-        (status = 400, description = "Malformed request (not multipart/JSON, bad query)", body = ErrorBody),
-        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
-        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
-        (status = 404, description = "No such case or leg", body = ErrorBody),
-        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
+        (status = 404, description = "No such case or leg", body = ErrorBody)
     ),
     security(("bearer" = []))
 )]
@@ -335,14 +323,10 @@ async fn check_signature(
     request_body(content = Object, description = "Residence: {outcome: completed, registration_number, registered_on}; insurance: {outcome: completed, social_insurance_number, card_valid_from, card_valid_to, health_facility_code}; either: {outcome: rejected | needs_supplement, reason}"),
     responses(
         (status = 200, description = "Recorded (or the same decision again)", body = DecisionAnswer),
-        (status = 400, description = "Malformed request (not multipart/JSON, bad query)", body = ErrorBody),
-        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
-        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
         (status = 404, description = "No such case or leg", body = ErrorBody),
         (status = 409, description = "Conflicts with what is stored (other content under the same receipt code, a leg in another state, another decision)", body = ErrorBody),
         (status = 413, description = "The body is over the limit of the file or of the token", body = ErrorBody),
-        (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody),
-        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
+        (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody)
     ),
     security(("bearer" = []))
 )]
@@ -388,11 +372,8 @@ pub async fn decide(
     params(("leg_id" = String, Path, description = "A dead leg")),
     responses(
         (status = 200, description = "Queued again with a fresh retry budget", body = ResendAnswer),
-        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
-        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
         (status = 404, description = "No such case or leg", body = ErrorBody),
-        (status = 409, description = "Conflicts with what is stored (other content under the same receipt code, a leg in another state, another decision)", body = ErrorBody),
-        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
+        (status = 409, description = "Conflicts with what is stored (other content under the same receipt code, a leg in another state, another decision)", body = ErrorBody)
     ),
     security(("bearer" = []))
 )]

@@ -111,15 +111,11 @@ pub async fn record_supplement(state: &AppState, row: &CaseRow, actor: &str, not
     request_body(content = SupplementBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Legs back to their agencies, new appointment", body = SupplementAnswer),
-        (status = 400, description = "Malformed request (not multipart/JSON, bad query)", body = ErrorBody),
-        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
-        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
         (status = 404, description = "No such case or leg", body = ErrorBody),
         (status = 409, description = "Conflicts with what is stored (other content under the same receipt code, a leg in another state, another decision)", body = ErrorBody),
         (status = 413, description = "The body is over the limit of the file or of the token", body = ErrorBody),
         (status = 415, description = "Wrong content type", body = ErrorBody),
-        (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody),
-        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
+        (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody)
     ),
     security(("bearer" = []))
 )]
@@ -146,11 +142,7 @@ pub async fn supplement(
     params(("case_id" = String, Path, description = "The case")),
     responses(
         (status = 200, description = "The apology letter of an overdue case", body = Apology),
-        (status = 400, description = "Malformed request (not multipart/JSON, bad query)", body = ErrorBody),
-        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
-        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
-        (status = 404, description = "No such case or leg", body = ErrorBody),
-        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
+        (status = 404, description = "No such case or leg", body = ErrorBody)
     ),
     security(("bearer" = []))
 )]
@@ -207,14 +199,10 @@ pub async fn confirm(
     request_body(content = ConfirmBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Confirmed; the family is told", body = ConfirmAnswer),
-        (status = 400, description = "Malformed request (not multipart/JSON, bad query)", body = ErrorBody),
-        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
-        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
         (status = 404, description = "No such case or leg", body = ErrorBody),
         (status = 413, description = "The body is over the limit of the file or of the token", body = ErrorBody),
         (status = 415, description = "Wrong content type", body = ErrorBody),
-        (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody),
-        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
+        (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody)
     ),
     security(("bearer" = []))
 )]
@@ -246,11 +234,7 @@ fn esc(s: &str) -> String {
     params(("case_id" = String, Path, description = "The case")),
     responses(
         (status = 200, description = "The letter as a printable A4 page", content_type = "text/html", body = String),
-        (status = 400, description = "Malformed request (not multipart/JSON, bad query)", body = ErrorBody),
-        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
-        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
-        (status = 404, description = "No such case or leg", body = ErrorBody),
-        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
+        (status = 404, description = "No such case or leg", body = ErrorBody)
     ),
     security(("bearer" = []))
 )]
@@ -366,11 +350,7 @@ pub struct ReportQuery {
             (crate::report::Report = "application/json"),
             (String = "text/csv")
         )),
-        (status = 400, description = "Malformed request (not multipart/JSON, bad query)", body = ErrorBody),
-        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
-        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
-        (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody),
-        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
+        (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody)
     ),
     security(("bearer" = []))
 )]
@@ -416,9 +396,6 @@ pub async fn reports(
     get, path = "/api/v1/deadlines", tag = "deadlines",
     responses(
         (status = 200, description = "Clocks at risk and overdue, letters to confirm, calendar warnings", body = DeadlinesOverview),
-        (status = 401, description = "No, unknown or revoked token; no client certificate under mutual TLS; a bad, stale or replayed signature", body = ErrorBody),
-        (status = 403, description = "The token may not do this (another commune, office or kind of system)", body = ErrorBody),
-        (status = 429, description = "Over the token's request budget; see Retry-After", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]

@@ -3,7 +3,9 @@
 //! connecting agency can read it before it has one.
 
 use axum::Json;
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Type};
 use utoipa::{Modify, OpenApi};
 
 use super::bodies::{
@@ -29,6 +31,62 @@ impl Modify for BearerToken {
                     .build(),
             ),
         );
+    }
+}
+
+/// The answers every agency endpoint can give, added to each operation in one place.
+struct CommonErrors;
+
+fn error_response(description: &str) -> ResponseBuilder {
+    ResponseBuilder::new().description(description).content(
+        "application/json",
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("ErrorBody")))
+            .build(),
+    )
+}
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let common: [(&str, Response); 4] = [
+            (
+                "400",
+                error_response("Malformed request (not multipart or JSON, a bad query or path)").build(),
+            ),
+            (
+                "401",
+                error_response(
+                    "No, unknown or revoked token; no or another system's client certificate under mutual TLS; a bad, stale or replayed signature",
+                )
+                .build(),
+            ),
+            (
+                "403",
+                error_response("The token may not do this (another commune, office or kind of system)").build(),
+            ),
+            (
+                "429",
+                error_response("Over the token's request budget")
+                    .header(
+                        "Retry-After",
+                        HeaderBuilder::new()
+                            .schema(utoipa::openapi::ObjectBuilder::new().schema_type(Type::Integer))
+                            .description(Some("Seconds to wait"))
+                            .build(),
+                    )
+                    .build(),
+            ),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.post].into_iter().flatten() {
+                for (status, response) in &common {
+                    op.responses
+                        .responses
+                        .entry((*status).to_string())
+                        .or_insert_with(|| RefOr::T(response.clone()));
+                }
+            }
+        }
     }
 }
 
@@ -58,7 +116,7 @@ impl Modify for BearerToken {
         DeadlinesOverview, CalendarWarnings, crate::report::Report, crate::store::clocks::Apology,
         crate::store::notices::Notice, crate::domain::FieldProblem,
     )),
-    modifiers(&BearerToken),
+    modifiers(&BearerToken, &CommonErrors),
 )]
 pub struct ApiDoc;
 
