@@ -75,6 +75,9 @@ enum Command {
         tls_cert: Option<PathBuf>,
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// With --tls-cert: accept only clients with a certificate from this CA (mutual TLS).
+        #[arg(long, requires = "tls_cert")]
+        client_ca: Option<PathBuf>,
         /// Trust only this CA for the gateway, and present --client-cert/--client-key to it.
         #[arg(long)]
         gateway_ca: Option<PathBuf>,
@@ -311,13 +314,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             secret,
             tls_cert,
             tls_key,
+            client_ca,
             gateway_ca,
             client_cert,
             client_key,
         } => {
             let faults: Faults = serde_json::from_str(&faults)?;
             let tls = match tls_cert.zip(tls_key) {
-                Some((cert, key)) => Some(lienthong_contract::tls::server_config(&cert, &key, None)?),
+                Some((cert, key)) => Some(match &client_ca {
+                    Some(ca) => lienthong_contract::tls::server_config_requiring(&cert, &key, ca)?,
+                    None => lienthong_contract::tls::server_config(&cert, &key, None)?,
+                }),
                 None => None,
             };
             let listener = lienthong_contract::sim::SimListener {

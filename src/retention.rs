@@ -23,6 +23,7 @@ pub struct Purger {
 }
 
 impl Purger {
+    /// A purger over the store and the attachment storage.
     pub fn new(config: Arc<Config>, store: Store, blobs: Blobs) -> Purger {
         Purger { config, store, blobs }
     }

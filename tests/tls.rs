@@ -31,17 +31,22 @@ async fn agencies_need_our_certificate_and_deliveries_never_go_in_clear() {
 
     let gw_listener = listener().await;
     let url = format!("https://{}", gw_listener.local_addr().unwrap());
+    let bound = || {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.set_nonblocking(true).unwrap();
+        tokio::net::TcpListener::from_std(l).unwrap()
+    };
     let https = |cert: &common::pki::Issued| SimListener {
-        listener: std::net::TcpListener::bind("127.0.0.1:0")
-            .map(|l| {
-                l.set_nonblocking(true).unwrap();
-                tokio::net::TcpListener::from_std(l).unwrap()
-            })
-            .unwrap(),
+        listener: bound(),
         tls: Some(tls::server_config(&cert.cert, &cert.key, None).unwrap()),
     };
+    // The police receiver accepts only clients with a certificate from our CA.
+    let police_listener = SimListener {
+        listener: bound(),
+        tls: Some(tls::server_config_requiring(&police_server.cert, &police_server.key, &ours.pem).unwrap()),
+    };
     let police = lienthong_police_residence::sim::spawn(
-        https(&police_server),
+        police_listener,
         quick(),
         1,
         Some(GatewayLink {
@@ -188,6 +193,11 @@ async fn agencies_need_our_certificate_and_deliveries_never_go_in_clear() {
         insurance.state.records().is_empty(),
         "nothing reached the receiver with the wrong certificate"
     );
-    assert_eq!(police.state.records().len(), 1);
+    assert_eq!(police.state.records().len(), 1, "delivered over mutual TLS");
+    let no_cert = client(None).get(format!("{}/_sim/records", police.url())).send().await;
+    assert!(
+        no_cert.is_err(),
+        "the police receiver refuses clients without a certificate"
+    );
     gateway.stop().await;
 }

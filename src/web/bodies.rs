@@ -52,6 +52,7 @@ pub struct Deadline {
 }
 
 impl Deadline {
+    /// A case's deadline as of `now_ms`.
     pub fn of(row: &CaseRow, now_ms: i64) -> Deadline {
         Deadline {
             due_at: row.due_at_ms.map(local_time),
@@ -105,6 +106,7 @@ pub struct LegBody {
 }
 
 impl LegBody {
+    /// A leg with its attempt log, its clock as of `now_ms`.
     pub fn of(l: &LegView, attempts: &[AttemptView], now_ms: i64) -> LegBody {
         LegBody {
             leg_id: l.id.clone(),

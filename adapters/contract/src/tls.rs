@@ -55,6 +55,16 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 /// A server configuration from a certificate chain and key; with `client_ca`, clients may present
 /// a certificate, which must then chain to that CA.
 pub fn server_config(cert: &Path, key: &Path, client_ca: Option<&Path>) -> io::Result<Arc<ServerConfig>> {
+    build_server(cert, key, client_ca, false)
+}
+
+/// A server that accepts only clients with a certificate from `client_ca` (an agency's receiver
+/// under mutual TLS, as the simulators play it).
+pub fn server_config_requiring(cert: &Path, key: &Path, client_ca: &Path) -> io::Result<Arc<ServerConfig>> {
+    build_server(cert, key, Some(client_ca), true)
+}
+
+fn build_server(cert: &Path, key: &Path, client_ca: Option<&Path>, require: bool) -> io::Result<Arc<ServerConfig>> {
     let builder = ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(io::Error::other)?;
@@ -64,10 +74,13 @@ pub fn server_config(cert: &Path, key: &Path, client_ca: Option<&Path>) -> io::R
             for c in load_certs(ca)? {
                 roots.add(c).map_err(|e| io_error("bad CA certificate in", ca, e))?;
             }
-            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
-                .allow_unauthenticated()
-                .build()
-                .map_err(|e| io_error("cannot use client CA", ca, e))?;
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider());
+            let verifier = if require {
+                verifier
+            } else {
+                verifier.allow_unauthenticated()
+            };
+            let verifier = verifier.build().map_err(|e| io_error("cannot use client CA", ca, e))?;
             builder.with_client_cert_verifier(verifier)
         }
         None => builder.with_no_client_auth(),
