@@ -1,24 +1,35 @@
-//! Attachment storage on the local disk, content-addressed by SHA-256.
+//! Attachment storage, content-addressed by SHA-256: a local directory (the default) or an
+//! S3-compatible bucket (through `object_store`), which several gateway processes can share.
 //!
-//! Intake streams each file part into `tmp/` while hashing it; only once the whole case is valid
-//! are the files moved to `sha256/<aa>/<hash>`. Content addressing makes the move idempotent (a
-//! repeated push finds its bytes already there) and lets deliveries open a file by its hash.
+//! Intake streams each file part into the local `tmp/` while hashing it; only once the whole case
+//! is valid are the files moved to `sha256/<aa>/<hash>` — renamed on disk (and the directory
+//! fsynced), or uploaded to the bucket under the same key. Content addressing makes the move
+//! idempotent (a repeated push finds its bytes already there) and lets deliveries open a file by
+//! its hash. The local default keeps its own writer rather than `object_store`'s file system
+//! store because that one does not fsync, and a district office's server loses power.
 //!
 //! With an attachment key, bytes are sealed as they stream in ([`crate::sealing`]) and stored
 //! as `<hash>.sealed`; the hash is always the plaintext's, so receipts are unchanged. Files
 //! stored before a key was configured stay readable as they are.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use lienthong_contract::ByteStream;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, WriteMultipart};
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
 use crate::sealing::{Opener, SealKey, Sealer};
 
+/// Files up to this size go to the bucket in one PUT; larger ones in parts of this size, so an
+/// upload holds at most a few parts in memory whatever the file's size.
+const PART: usize = 5 * 1024 * 1024;
+
 /// Reads up to `buf.len()` bytes, fewer only at the end of the file.
-async fn read_full(file: &mut tokio::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+async fn read_full<R: AsyncRead + Unpin>(file: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match file.read(&mut buf[filled..]).await? {
@@ -31,7 +42,10 @@ async fn read_full(file: &mut tokio::fs::File, buf: &mut [u8]) -> std::io::Resul
 
 /// A sealed file as a stream of plaintext, one segment at a time; a changed or cut file ends
 /// the stream with an error (a delivery then fails rather than send wrong bytes).
-async fn open_sealed(key: SealKey, mut file: tokio::fs::File) -> std::io::Result<ByteStream> {
+async fn open_sealed<R>(key: SealKey, mut file: R) -> std::io::Result<ByteStream>
+where
+    R: AsyncRead + Unpin + Send + 'static,
+{
     let bad = |e: crate::sealing::OpenError| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
     let mut header = vec![0u8; Opener::HEADER];
     let n = read_full(&mut file, &mut header).await?;
@@ -48,11 +62,53 @@ async fn open_sealed(key: SealKey, mut file: tokio::fs::File) -> std::io::Result
     Ok(Box::pin(stream))
 }
 
-/// The attachment directory.
+/// The attachment store: the local directory (always, for spooling uploads) and the bucket
+/// when one is configured.
 #[derive(Clone)]
 pub struct Blobs {
     root: PathBuf,
     key: Option<SealKey>,
+    bucket: Option<Arc<dyn ObjectStore>>,
+}
+
+fn bucket_error(e: object_store::Error) -> std::io::Error {
+    match e {
+        object_store::Error::NotFound { .. } => std::io::Error::new(std::io::ErrorKind::NotFound, e),
+        e => std::io::Error::other(e),
+    }
+}
+
+/// The bucket key of a stored file: the same layout as on disk.
+fn object_path(sha256: &str, sealed: bool) -> ObjectPath {
+    let ext = if sealed { ".sealed" } else { "" };
+    ObjectPath::from(format!("sha256/{}/{sha256}{ext}", &sha256[..2]))
+}
+
+/// Uploads a local file to the bucket, streaming it part by part.
+async fn upload(bucket: &dyn ObjectStore, dest: &ObjectPath, file: &Path) -> std::io::Result<()> {
+    let mut file = tokio::fs::File::open(file).await?;
+    let mut part = vec![0u8; PART];
+    let n = read_full(&mut file, &mut part).await?;
+    if n < PART {
+        part.truncate(n);
+        bucket.put(dest, part.into()).await.map_err(bucket_error)?;
+        return Ok(());
+    }
+    let mut writer = WriteMultipart::new_with_chunk_size(bucket.put_multipart(dest).await.map_err(bucket_error)?, PART);
+    writer.write(&part);
+    loop {
+        let n = read_full(&mut file, &mut part).await?;
+        if n == 0 {
+            break;
+        }
+        if let Err(e) = writer.wait_for_capacity(2).await {
+            writer.abort().await.ok();
+            return Err(bucket_error(e));
+        }
+        writer.write(&part[..n]);
+    }
+    writer.finish().await.map_err(bucket_error)?;
+    Ok(())
 }
 
 /// A file part written to `tmp/`, hashed and measured; removed on drop unless committed.
@@ -87,8 +143,8 @@ pub enum BlobError {
 
 impl Blobs {
     /// Opens (creating) the directory and clears temp files a crash may have left; with a key,
-    /// new files are sealed.
-    pub fn open(root: &Path, key: Option<SealKey>) -> std::io::Result<Blobs> {
+    /// new files are sealed; with a bucket, files are stored there.
+    pub fn open(root: &Path, key: Option<SealKey>, bucket: Option<Arc<dyn ObjectStore>>) -> std::io::Result<Blobs> {
         let tmp = root.join("tmp");
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp)?;
@@ -98,6 +154,7 @@ impl Blobs {
         Ok(Blobs {
             root: root.to_path_buf(),
             key,
+            bucket,
         })
     }
 
@@ -179,6 +236,16 @@ impl Blobs {
 
     /// Moves a temp file to its content address (durably); a file already there is kept.
     pub async fn commit(&self, mut blob: TempBlob) -> std::io::Result<()> {
+        if let Some(bucket) = &self.bucket {
+            for sealed in [true, false] {
+                match bucket.head(&object_path(&blob.sha256, sealed)).await {
+                    Ok(_) => return Ok(()), // the drop removes the temp copy
+                    Err(object_store::Error::NotFound { .. }) => {}
+                    Err(e) => return Err(bucket_error(e)),
+                }
+            }
+            return upload(bucket.as_ref(), &object_path(&blob.sha256, blob.sealed), &blob.path).await;
+        }
         let plain = self.final_path(&blob.sha256);
         let sealed = self.sealed_path(&blob.sha256);
         let dest = if blob.sealed { sealed.clone() } else { plain.clone() };
@@ -195,6 +262,15 @@ impl Blobs {
 
     /// Removes a stored blob (used only when its case could not be written).
     pub async fn remove(&self, sha256: &str) -> std::io::Result<()> {
+        if let Some(bucket) = &self.bucket {
+            for sealed in [true, false] {
+                match bucket.delete(&object_path(sha256, sealed)).await {
+                    Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                    Err(e) => return Err(bucket_error(e)),
+                }
+            }
+            return Ok(());
+        }
         for path in [self.final_path(sha256), self.sealed_path(sha256)] {
             match tokio::fs::remove_file(path).await {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
@@ -206,6 +282,9 @@ impl Blobs {
 
     /// Opens a stored file as a stream of its plaintext, for delivery.
     pub async fn open_stream(&self, sha256: &str) -> std::io::Result<ByteStream> {
+        if let Some(bucket) = &self.bucket {
+            return self.open_object(bucket.as_ref(), sha256).await;
+        }
         match tokio::fs::File::open(self.sealed_path(sha256)).await {
             Ok(file) => {
                 let key = self
@@ -222,7 +301,28 @@ impl Blobs {
         }
     }
 
-    /// Every file under the directory (tests assert nothing is left behind by refused pushes).
+    async fn open_object(&self, bucket: &dyn ObjectStore, sha256: &str) -> std::io::Result<ByteStream> {
+        use futures_util::TryStreamExt;
+        let (found, sealed) = match bucket.get(&object_path(sha256, true)).await {
+            Ok(found) => (found, true),
+            Err(object_store::Error::NotFound { .. }) => (
+                bucket.get(&object_path(sha256, false)).await.map_err(bucket_error)?,
+                false,
+            ),
+            Err(e) => return Err(bucket_error(e)),
+        };
+        let stream = found.into_stream().map_err(bucket_error);
+        if !sealed {
+            return Ok(Box::pin(stream));
+        }
+        let key = self
+            .key
+            .clone()
+            .ok_or_else(|| std::io::Error::other("the file is sealed and no attachment_key is configured"))?;
+        open_sealed(key, tokio_util::io::StreamReader::new(stream)).await
+    }
+
+    /// Every file under the local directory (tests assert nothing is left behind by refused pushes).
     pub fn list_files(&self) -> Vec<PathBuf> {
         fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             if let Ok(rd) = std::fs::read_dir(dir) {
@@ -268,7 +368,7 @@ mod tests {
     #[tokio::test]
     async fn an_oversized_part_leaves_no_file() {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = Blobs::open(dir.path(), None).unwrap();
+        let blobs = Blobs::open(dir.path(), None, None).unwrap();
         let chunks = futures_util::stream::iter((0..4).map(|_| Ok::<_, std::io::Error>(Bytes::from(vec![7u8; 1000]))));
         let err = blobs.write_temp(chunks, 2500).await.err().unwrap();
         assert!(matches!(err, BlobError::TooLarge(2500)));

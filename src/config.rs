@@ -49,6 +49,9 @@ pub struct GatewayConfig {
     /// 64 hex digits: attachments are then sealed at rest (XChaCha20-Poly1305). Best given as
     /// `LIENTHONG_ATTACHMENT_KEY` from a secret store; losing it loses the sealed files.
     pub attachment_key: Option<Secret>,
+    /// Attachments in an S3-compatible bucket instead of `attachment_dir` (which then only
+    /// spools uploads): the shape for several gateway processes.
+    pub s3: Option<S3Config>,
     #[serde(default)]
     pub delivery: DeliveryConfig,
     #[serde(default)]
@@ -64,6 +67,48 @@ pub struct GatewayConfig {
     pub tls: Option<ServerTls>,
     #[serde(default)]
     pub plain_http: bool,
+}
+
+/// An S3-compatible bucket (AWS S3, MinIO, Ceph, a cloud provider's object storage). The
+/// credentials are best given as `LIENTHONG_S3__ACCESS_KEY_ID` / `LIENTHONG_S3__SECRET_ACCESS_KEY`;
+/// without them the standard `AWS_*` variables are used. The bucket must exist.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Config {
+    /// e.g. `https://s3.example.vn`; None is AWS itself.
+    pub endpoint: Option<String>,
+    pub bucket: String,
+    #[serde(default = "default_region")]
+    pub region: String,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<Secret>,
+    /// Allows an `http://` endpoint (a bucket on the same host or private network).
+    #[serde(default)]
+    pub allow_http: bool,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
+}
+
+impl S3Config {
+    /// The bucket as an object store (no request is made yet).
+    pub fn object_store(&self) -> Result<std::sync::Arc<dyn object_store::ObjectStore>, object_store::Error> {
+        let mut b = object_store::aws::AmazonS3Builder::from_env()
+            .with_bucket_name(&self.bucket)
+            .with_region(&self.region)
+            .with_allow_http(self.allow_http);
+        if let Some(endpoint) = &self.endpoint {
+            b = b.with_endpoint(endpoint).with_virtual_hosted_style_request(false);
+        }
+        if let Some(id) = &self.access_key_id {
+            b = b.with_access_key_id(id);
+        }
+        if let Some(secret) = &self.secret_access_key {
+            b = b.with_secret_access_key(secret.expose());
+        }
+        Ok(std::sync::Arc::new(b.build()?))
+    }
 }
 
 /// How long personal files are kept.
@@ -561,8 +606,20 @@ fn check_emails(emails: &[String], key: &str, file: &str, p: &mut Problems) {
 fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<String, String>, p: &mut Problems) {
     const GW: &str = "gateway.toml";
     const RT: &str = "routes.toml";
-    if !(g.store_url.starts_with("sqlite://") || g.store_url.starts_with("sqlite:")) {
-        p.push(GW, "store_url", "only sqlite:// stores are supported by this build");
+    if crate::store::dialect::Dialect::of_url(&g.store_url).is_none() {
+        p.push(
+            GW,
+            "store_url",
+            "must be sqlite://PATH or postgres://USER@HOST/DATABASE",
+        );
+    }
+    if let Some(s3) = &g.s3 {
+        if let Err(e) = s3.object_store() {
+            p.push(GW, "s3", e.to_string());
+        }
+        if s3.endpoint.as_deref().is_some_and(|e| e.starts_with("http://")) && !s3.allow_http {
+            p.push(GW, "s3.endpoint", "an http:// endpoint needs allow_http = true");
+        }
     }
     if g.attachment_max_bytes == 0 {
         p.push(GW, "attachment_max_bytes", "must be at least 1");

@@ -102,8 +102,12 @@ impl App {
             Some(k) => Some(sealing::SealKey::from_hex(k.expose()).map_err(anyhow::Error::msg)?),
             None => None,
         };
-        let blobs =
-            blobs::Blobs::open(&config.gateway.attachment_dir, key).context("cannot open the attachment directory")?;
+        let bucket = match &config.gateway.s3 {
+            Some(s3) => Some(s3.object_store().context("cannot set up the attachment bucket")?),
+            None => None,
+        };
+        let blobs = blobs::Blobs::open(&config.gateway.attachment_dir, key, bucket)
+            .context("cannot open the attachment directory")?;
         let onestop = config
             .gateway
             .systems

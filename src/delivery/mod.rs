@@ -229,7 +229,8 @@ impl Deliverer {
     async fn open(&self, meta: &AttachmentMeta, resent: u32) -> Result<FileBody, Failure> {
         let body = self.blobs.open_stream(&meta.sha256).await.map_err(|e| Failure {
             error: format!("attachment {} unreadable in storage: {e}", meta.kind),
-            transient: false,
+            // Missing or damaged bytes will not come back; a bucket that does not answer may.
+            transient: !matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::InvalidData),
             endpoint_failed: false,
             files_resent: resent,
         })?;

@@ -22,6 +22,8 @@ use channels::{Email, Sms};
 use compose::Composer;
 
 const CURSOR: &str = "notifier";
+/// Events composed per pass.
+const BATCH: i64 = 200;
 const POLL: Duration = Duration::from_millis(200);
 
 /// The notification loops.
@@ -77,20 +79,20 @@ impl Notifier {
 
     /// Composes the messages of the next events; true when there may be more.
     async fn compose_once(&self) -> anyhow::Result<bool> {
-        let (_, events) = self.store.events_after(CURSOR, 200).await?;
-        let Some(last) = events.last().map(|e| e.id) else {
+        let batch = self.store.events_after(CURSOR, BATCH).await?;
+        if batch.next == batch.position {
             return Ok(false);
-        };
+        }
         let composer = Composer {
             config: &self.config,
             store: &self.store,
         };
         let mut notices = Vec::new();
-        for e in &events {
+        for e in &batch.events {
             notices.extend(composer.compose(e).await?);
         }
-        self.store.queue_notices(CURSOR, last, &notices).await?;
-        Ok(events.len() == 200)
+        self.store.queue_notices(CURSOR, batch.next, &notices).await?;
+        Ok(batch.events.len() as i64 == BATCH)
     }
 
     async fn send_loop(&self, mut shutdown: watch::Receiver<bool>) {

@@ -11,6 +11,10 @@ use crate::audit::{anchor_hash, Anchor};
 /// The most days anchored in one pass (a store that was off for a long time catches up in steps).
 const MAX_DAYS_PER_PASS: usize = 31;
 
+/// How long after a day ends its anchor waits: a transaction that began before midnight may
+/// still commit events of that day (on PostgreSQL, with ids below ones already committed).
+const GRACE_MS: i64 = 10 * 60_000;
+
 fn start_of(day: Date) -> Option<i64> {
     day.to_zoned(lienthong_contract::vn_tz())
         .ok()
@@ -55,15 +59,18 @@ impl Store {
             let Some(end) = day.tomorrow().ok().and_then(start_of) else {
                 break;
             };
+            if end + GRACE_MS > self.now_ms() {
+                break;
+            }
             let last_id: Option<i64> =
-                sqlx::query_scalar("SELECT MAX(id) FROM events WHERE at < ? AND hash IS NOT NULL")
+                sqlx::query_scalar("SELECT MAX(id) FROM events WHERE at < $1 AND hash IS NOT NULL")
                     .bind(end)
                     .fetch_one(&self.read)
                     .await?;
             if let Some(last_id) = last_id {
                 let heads: Vec<(String, String)> = sqlx::query_as(
                     "SELECT e.case_id, e.hash FROM events e
-                     JOIN (SELECT case_id, MAX(id) AS id FROM events WHERE id <= ? AND hash IS NOT NULL GROUP BY case_id) m
+                     JOIN (SELECT case_id, MAX(id) AS id FROM events WHERE id <= $1 AND hash IS NOT NULL GROUP BY case_id) m
                        ON e.id = m.id
                      ORDER BY e.case_id",
                 )
@@ -71,7 +78,7 @@ impl Store {
                 .fetch_all(&self.read)
                 .await?;
                 sqlx::query(
-                    "INSERT INTO audit_anchors (day, last_event_id, heads_sha256, created_at) VALUES (?, ?, ?, ?)
+                    "INSERT INTO audit_anchors (day, last_event_id, heads_sha256, created_at) VALUES ($1, $2, $3, $4)
                      ON CONFLICT (day) DO NOTHING",
                 )
                 .bind(day.to_string())

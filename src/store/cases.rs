@@ -1,7 +1,7 @@
 //! Cases: the one-transaction intake write, lookups, and the views the API reads.
 
 use lienthong_contract::{AttachmentMeta, LegKind};
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Any, Row, Transaction};
 
 use super::{Store, StoreError};
 use crate::audit::{link_hash, Link, GENESIS};
@@ -135,9 +135,9 @@ pub(super) fn parse_day(s: Option<String>) -> Option<Date> {
 
 /// Appends one event to a case's chain: its `prev_hash` is the hash of the case's last event
 /// (read in the same transaction, behind the single writer) and its `hash` covers both.
-async fn append(tx: &mut Transaction<'_, Sqlite>, link: Link) -> Result<(), sqlx::Error> {
+async fn append(tx: &mut Transaction<'_, Any>, link: Link) -> Result<(), sqlx::Error> {
     let prev: Option<String> =
-        sqlx::query_scalar("SELECT hash FROM events WHERE case_id = ? AND hash IS NOT NULL ORDER BY id DESC LIMIT 1")
+        sqlx::query_scalar("SELECT hash FROM events WHERE case_id = $1 AND hash IS NOT NULL ORDER BY id DESC LIMIT 1")
             .bind(&link.case_id)
             .fetch_optional(&mut **tx)
             .await?;
@@ -145,7 +145,7 @@ async fn append(tx: &mut Transaction<'_, Sqlite>, link: Link) -> Result<(), sqlx
     let hash = link_hash(&prev, &link);
     sqlx::query(
         "INSERT INTO events (case_id, leg_id, at, actor, kind, from_state, to_state, reason, prev_hash, hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&link.case_id)
     .bind(&link.leg_id)
@@ -165,7 +165,7 @@ async fn append(tx: &mut Transaction<'_, Sqlite>, link: Link) -> Result<(), sqlx
 /// Appends one non-state fact (a clock transition, an apology, a supplement) to the trail.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn fact(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     case_id: &str,
     leg_id: Option<&str>,
     at: i64,
@@ -193,7 +193,7 @@ pub(super) async fn fact(
 /// Appends one state change to the trail.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn event(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     case_id: &str,
     leg_id: Option<&str>,
     at: i64,
@@ -218,7 +218,7 @@ pub(super) async fn event(
     .await
 }
 
-pub(super) fn event_view(r: &sqlx::sqlite::SqliteRow) -> EventView {
+pub(super) fn event_view(r: &sqlx::any::AnyRow) -> EventView {
     EventView {
         id: r.get("id"),
         kind: r.get("kind"),
@@ -232,7 +232,7 @@ pub(super) fn event_view(r: &sqlx::sqlite::SqliteRow) -> EventView {
     }
 }
 
-pub(super) fn case_row(r: &sqlx::sqlite::SqliteRow) -> CaseRow {
+pub(super) fn case_row(r: &sqlx::any::AnyRow) -> CaseRow {
     CaseRow {
         id: r.get("id"),
         source: r.get("source"),
@@ -256,7 +256,7 @@ pub(super) fn case_row(r: &sqlx::sqlite::SqliteRow) -> CaseRow {
     }
 }
 
-pub(super) fn leg_view(r: &sqlx::sqlite::SqliteRow) -> LegView {
+pub(super) fn leg_view(r: &sqlx::any::AnyRow) -> LegView {
     LegView {
         id: r.get("id"),
         case_id: r.get("case_id"),
@@ -292,7 +292,7 @@ impl Store {
             "INSERT INTO cases (id, source, receipt_code, commune_code, status, received_at, content_sha256, bundle,
                 created_at, updated_at, regime, regime_json, receipt_day, due_day, due_at, at_risk_at, appointment_day,
                 calendar_missing)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, receipt_code) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT (source, receipt_code) DO NOTHING",
         )
         .bind(&c.id)
         .bind(&c.source)
@@ -311,7 +311,7 @@ impl Store {
         .bind(d.plan.case.due_at.as_millisecond())
         .bind(d.plan.case.at_risk_at.as_millisecond())
         .bind(d.plan.case.day.to_string())
-        .bind(d.plan.calendar_missing)
+        .bind(i64::from(d.plan.calendar_missing))
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 0 {
@@ -329,7 +329,7 @@ impl Store {
         )
         .await?;
         for a in &c.attachments {
-            sqlx::query("INSERT INTO attachments (case_id, kind, file_name, media_type, size, sha256) VALUES (?, ?, ?, ?, ?, ?)")
+            sqlx::query("INSERT INTO attachments (case_id, kind, file_name, media_type, size, sha256) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(&c.id)
                 .bind(&a.kind)
                 .bind(&a.file_name)
@@ -347,7 +347,7 @@ impl Store {
             };
             sqlx::query(
                 "INSERT INTO legs (id, case_id, name, state, office_code, endpoint, updated_at, due_day, due_at, at_risk_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(&leg.id)
             .bind(&c.id)
@@ -373,7 +373,7 @@ impl Store {
             )
             .await?;
             if state == LegState::Queued {
-                sqlx::query("INSERT INTO deliveries (leg_id, status, due_at, created_at, updated_at) VALUES (?, 'pending', ?, ?, ?)")
+                sqlx::query("INSERT INTO deliveries (leg_id, status, due_at, created_at, updated_at) VALUES ($1, 'pending', $2, $3, $4)")
                     .bind(&leg.id)
                     .bind(now)
                     .bind(now)
@@ -393,7 +393,7 @@ impl Store {
         receipt_code: &str,
     ) -> Result<Option<CaseRow>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {CASE_COLUMNS} FROM cases WHERE source = ? AND receipt_code = ?"
+            "SELECT {CASE_COLUMNS} FROM cases WHERE source = $1 AND receipt_code = $2"
         ))
         .bind(source)
         .bind(receipt_code)
@@ -405,7 +405,7 @@ impl Store {
     /// Cases with a receipt code, from any source (an operator's lookup), oldest first.
     pub async fn cases_by_receipt(&self, receipt_code: &str) -> Result<Vec<CaseRow>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {CASE_COLUMNS} FROM cases WHERE receipt_code = ? ORDER BY created_at"
+            "SELECT {CASE_COLUMNS} FROM cases WHERE receipt_code = $1 ORDER BY created_at"
         ))
         .bind(receipt_code)
         .fetch_all(&self.read)
@@ -415,7 +415,7 @@ impl Store {
 
     /// One case.
     pub async fn case(&self, id: &str) -> Result<Option<CaseRow>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?"))
+        let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.read)
             .await?;
@@ -425,7 +425,7 @@ impl Store {
     /// The legs of a case in their fixed order: residence, insurance, return.
     pub async fn legs(&self, case_id: &str) -> Result<Vec<LegView>, StoreError> {
         let rows = sqlx::query(
-            "SELECT * FROM legs WHERE case_id = ?
+            "SELECT * FROM legs WHERE case_id = $1
              ORDER BY CASE name WHEN 'residence' THEN 0 WHEN 'insurance' THEN 1 ELSE 2 END",
         )
         .bind(case_id)
@@ -436,7 +436,7 @@ impl Store {
 
     /// One leg.
     pub async fn leg(&self, leg_id: &str) -> Result<Option<LegView>, StoreError> {
-        let row = sqlx::query("SELECT * FROM legs WHERE id = ?")
+        let row = sqlx::query("SELECT * FROM legs WHERE id = $1")
             .bind(leg_id)
             .fetch_optional(&self.read)
             .await?;
@@ -446,7 +446,7 @@ impl Store {
     /// The attachments of a case.
     pub async fn attachments(&self, case_id: &str) -> Result<Vec<AttachmentMeta>, StoreError> {
         let rows = sqlx::query(
-            "SELECT kind, file_name, media_type, size, sha256 FROM attachments WHERE case_id = ? ORDER BY kind",
+            "SELECT kind, file_name, media_type, size, sha256 FROM attachments WHERE case_id = $1 ORDER BY kind",
         )
         .bind(case_id)
         .fetch_all(&self.read)
@@ -465,7 +465,7 @@ impl Store {
 
     /// The attempts of a leg, oldest first.
     pub async fn attempts(&self, leg_id: &str) -> Result<Vec<AttemptView>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM delivery_attempts WHERE leg_id = ? ORDER BY id")
+        let rows = sqlx::query("SELECT * FROM delivery_attempts WHERE leg_id = $1 ORDER BY id")
             .bind(leg_id)
             .fetch_all(&self.read)
             .await?;
@@ -484,7 +484,7 @@ impl Store {
 
     /// The audit trail of a case, oldest first.
     pub async fn events(&self, case_id: &str) -> Result<Vec<EventView>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM events WHERE case_id = ? ORDER BY id")
+        let rows = sqlx::query("SELECT * FROM events WHERE case_id = $1 ORDER BY id")
             .bind(case_id)
             .fetch_all(&self.read)
             .await?;
@@ -518,7 +518,7 @@ impl Store {
 
     /// True when some stored attachment still points at this blob.
     pub async fn blob_in_use(&self, sha256: &str) -> Result<bool, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE sha256 = ?")
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE sha256 = $1")
             .bind(sha256)
             .fetch_one(&self.read)
             .await?;

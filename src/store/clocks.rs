@@ -58,8 +58,8 @@ impl Store {
         let legs = sqlx::query(
             "SELECT id, case_id, clock_acted, at_risk_at, due_at FROM legs
              WHERE state IN ('queued', 'delivering', 'delivered', 'dead') AND name != 'return'
-               AND ((clock_acted = 'on_track' AND at_risk_at <= ?1) OR (clock_acted = 'at_risk' AND due_at < ?1))
-             ORDER BY at_risk_at LIMIT ?2",
+               AND ((clock_acted = 'on_track' AND at_risk_at <= $1) OR (clock_acted = 'at_risk' AND due_at < $1))
+             ORDER BY at_risk_at LIMIT $2",
         )
         .bind(now)
         .bind(limit)
@@ -68,14 +68,14 @@ impl Store {
         let cases = sqlx::query(
             "SELECT id, clock_acted, at_risk_at, due_at FROM cases
              WHERE status = 'in_progress'
-               AND ((clock_acted = 'on_track' AND at_risk_at <= ?1) OR (clock_acted = 'at_risk' AND due_at < ?1))
-             ORDER BY at_risk_at LIMIT ?2",
+               AND ((clock_acted = 'on_track' AND at_risk_at <= $1) OR (clock_acted = 'at_risk' AND due_at < $1))
+             ORDER BY at_risk_at LIMIT $2",
         )
         .bind(now)
         .bind(limit)
         .fetch_all(&self.read)
         .await?;
-        let moved = |case_id: String, leg_id: Option<String>, r: &sqlx::sqlite::SqliteRow| {
+        let moved = |case_id: String, leg_id: Option<String>, r: &sqlx::any::AnyRow| {
             let acted = clock_of(&r.get::<String, _>("clock_acted"));
             let state = ClockState::at(now, r.get("at_risk_at"), r.get("due_at"));
             (state > acted).then_some(MovedClock {
@@ -102,13 +102,13 @@ impl Store {
         apology: Option<(&str, Date, Date)>,
     ) -> Result<bool, StoreError> {
         let now = self.now_ms();
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_case(&clock.case_id).await?;
         let (table, id) = match &clock.leg_id {
             Some(leg) => ("legs", leg.as_str()),
             None => ("cases", clock.case_id.as_str()),
         };
         let won = sqlx::query(&format!(
-            "UPDATE {table} SET clock_acted = ? WHERE id = ? AND clock_acted = ?"
+            "UPDATE {table} SET clock_acted = $1 WHERE id = $2 AND clock_acted = $3"
         ))
         .bind(clock.now.as_str())
         .bind(id)
@@ -134,7 +134,7 @@ impl Store {
         if let Some((reason, original, proposed)) = apology {
             let inserted = sqlx::query(
                 "INSERT INTO apologies (case_id, created_at, reason, original_day, proposed_day, status)
-                 VALUES (?, ?, ?, ?, ?, 'draft') ON CONFLICT (case_id) DO NOTHING",
+                 VALUES ($1, $2, $3, $4, $5, 'draft') ON CONFLICT (case_id) DO NOTHING",
             )
             .bind(&clock.case_id)
             .bind(now)
@@ -164,8 +164,9 @@ impl Store {
     /// Running cases at risk and overdue at `now`: the administrator's two numbers.
     pub async fn clock_counts(&self, now: i64) -> Result<(i64, i64), StoreError> {
         let row = sqlx::query(
-            "SELECT COALESCE(SUM(at_risk_at <= ?1 AND due_at >= ?1), 0) AS at_risk, COALESCE(SUM(due_at < ?1), 0) AS overdue
-             FROM cases WHERE status = 'in_progress' AND at_risk_at <= ?1",
+            "SELECT CAST(COALESCE(SUM(CASE WHEN at_risk_at <= $1 AND due_at >= $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS at_risk,
+                    CAST(COALESCE(SUM(CASE WHEN due_at < $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue
+             FROM cases WHERE status = 'in_progress' AND at_risk_at <= $1",
         )
         .bind(now)
         .fetch_one(&self.read)
@@ -176,7 +177,7 @@ impl Store {
     /// Legs waiting on the family whose supplement window ended and was not yet reported.
     pub async fn expired_windows(&self, now: i64) -> Result<Vec<ExpiredWindow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, case_id FROM legs WHERE state = 'needs_supplement' AND window_acted = 0 AND window_ends_at <= ?",
+            "SELECT id, case_id FROM legs WHERE state = 'needs_supplement' AND window_acted = 0 AND window_ends_at <= $1",
         )
         .bind(now)
         .fetch_all(&self.read)
@@ -193,8 +194,8 @@ impl Store {
     /// Records once that a supplement window ran out; true when this caller acted.
     pub async fn act_on_window(&self, w: &ExpiredWindow) -> Result<bool, StoreError> {
         let now = self.now_ms();
-        let mut tx = self.write.begin().await?;
-        let won = sqlx::query("UPDATE legs SET window_acted = 1 WHERE id = ? AND window_acted = 0")
+        let mut tx = self.begin_case(&w.case_id).await?;
+        let won = sqlx::query("UPDATE legs SET window_acted = 1 WHERE id = $1 AND window_acted = 0")
             .bind(&w.leg_id)
             .execute(&mut *tx)
             .await?
@@ -219,7 +220,7 @@ impl Store {
 
     /// The apology letter of a case, if it went overdue.
     pub async fn apology(&self, case_id: &str) -> Result<Option<Apology>, StoreError> {
-        let row = sqlx::query("SELECT * FROM apologies WHERE case_id = ?")
+        let row = sqlx::query("SELECT * FROM apologies WHERE case_id = $1")
             .bind(case_id)
             .fetch_optional(&self.read)
             .await?;
@@ -248,9 +249,9 @@ impl Store {
     /// the event this writes. Confirming again with the same date changes nothing.
     pub async fn confirm_apology(&self, case_id: &str, day: Date, actor: &str) -> Result<bool, StoreError> {
         let now = self.now_ms();
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_case(case_id).await?;
         let current: Option<(String, Option<String>)> =
-            sqlx::query_as("SELECT status, confirmed_day FROM apologies WHERE case_id = ?")
+            sqlx::query_as("SELECT status, confirmed_day FROM apologies WHERE case_id = $1")
                 .bind(case_id)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -261,7 +262,7 @@ impl Store {
             Some(_) => {}
         }
         sqlx::query(
-            "UPDATE apologies SET status = 'confirmed', confirmed_day = ?, confirmed_by = ?, confirmed_at = ? WHERE case_id = ?",
+            "UPDATE apologies SET status = 'confirmed', confirmed_day = $1, confirmed_by = $2, confirmed_at = $3 WHERE case_id = $4",
         )
         .bind(day.to_string())
         .bind(actor)
@@ -269,7 +270,7 @@ impl Store {
         .bind(case_id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE cases SET appointment_day = ?, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE cases SET appointment_day = $1, updated_at = $2 WHERE id = $3")
             .bind(day.to_string())
             .bind(now)
             .bind(case_id)
@@ -301,7 +302,7 @@ impl Store {
         note: &str,
     ) -> Result<CaseRow, StoreError> {
         let now = self.now_ms();
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_case(case_id).await?;
         for (leg_id, due) in legs {
             let moved = super::delivery::move_leg(
                 &mut tx,
@@ -316,8 +317,8 @@ impl Store {
             .await?;
             if moved {
                 sqlx::query(
-                    "UPDATE legs SET due_day = ?, due_at = ?, at_risk_at = ?, clock_acted = 'on_track', paused_at = NULL
-                     WHERE id = ?",
+                    "UPDATE legs SET due_day = $1, due_at = $2, at_risk_at = $3, clock_acted = 'on_track', paused_at = NULL
+                     WHERE id = $4",
                 )
                 .bind(due.day.to_string())
                 .bind(due.due_at.as_millisecond())
@@ -331,8 +332,8 @@ impl Store {
             }
         }
         sqlx::query(
-            "UPDATE cases SET due_day = ?, due_at = ?, at_risk_at = ?, appointment_day = ?, clock_acted = 'on_track',
-             updated_at = ? WHERE id = ?",
+            "UPDATE cases SET due_day = $1, due_at = $2, at_risk_at = $3, appointment_day = $4, clock_acted = 'on_track',
+             updated_at = $5 WHERE id = $6",
         )
         .bind(case_due.day.to_string())
         .bind(case_due.due_at.as_millisecond())
@@ -344,7 +345,7 @@ impl Store {
         .await?;
         fact(&mut tx, case_id, None, now, actor, "supplement", "received", Some(note)).await?;
         super::delivery::refresh_case_status(&mut tx, case_id, now, actor).await?;
-        let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?"))
+        let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"))
             .bind(case_id)
             .fetch_one(&mut *tx)
             .await?;
@@ -354,14 +355,14 @@ impl Store {
 
     /// Stores what a leg's clocks had left when it stopped for a supplement.
     pub(super) async fn pause_leg(
-        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         leg_id: &str,
         now: i64,
         paused: &Paused,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE legs SET paused_at = ?, leg_days_left = ?, case_days_left = ?, window_ends_at = ?, window_acted = 0
-             WHERE id = ?",
+            "UPDATE legs SET paused_at = $1, leg_days_left = $2, case_days_left = $3, window_ends_at = $4, window_acted = 0
+             WHERE id = $5",
         )
         .bind(now)
         .bind(paused.leg_days_left as i64)
@@ -376,7 +377,7 @@ impl Store {
     /// What a paused leg had left: `(leg days, case days)`.
     pub async fn paused_days(&self, leg_id: &str) -> Result<Option<Paused>, StoreError> {
         let row = sqlx::query(
-            "SELECT leg_days_left, case_days_left, window_ends_at FROM legs WHERE id = ? AND paused_at IS NOT NULL",
+            "SELECT leg_days_left, case_days_left, window_ends_at FROM legs WHERE id = $1 AND paused_at IS NOT NULL",
         )
         .bind(leg_id)
         .fetch_optional(&self.read)

@@ -56,7 +56,7 @@ impl Store {
         let id = token_id(&sha256_hex);
         let done = sqlx::query(
             "INSERT INTO api_tokens (id, system_id, token_sha256, label, created_at)
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
         )
         .bind(&id)
         .bind(system_id)
@@ -73,7 +73,7 @@ impl Store {
 
     /// Revokes a token by id; false when no active token has that id.
     pub async fn revoke_token(&self, id: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(self.now_ms())
             .bind(id)
             .execute(&self.write)
@@ -101,7 +101,7 @@ impl Store {
     /// The token id and system of an active token digest. Read on every request, so a revoked
     /// token is refused at once by every gateway instance.
     pub async fn token_owner(&self, sha256_hex: &str) -> Result<Option<(String, String)>, StoreError> {
-        let row = sqlx::query("SELECT id, system_id FROM api_tokens WHERE token_sha256 = ? AND revoked_at IS NULL")
+        let row = sqlx::query("SELECT id, system_id FROM api_tokens WHERE token_sha256 = $1 AND revoked_at IS NULL")
             .bind(sha256_hex)
             .fetch_optional(&self.read)
             .await?;
@@ -113,15 +113,16 @@ impl Store {
     pub async fn remember_signature(&self, signature: &str, keep_ms: i64) -> Result<bool, StoreError> {
         let now = crate::clock::Clock::system().now_ms();
         let mut tx = self.write.begin().await?;
-        sqlx::query("DELETE FROM seen_signatures WHERE seen_at < ?")
+        sqlx::query("DELETE FROM seen_signatures WHERE seen_at < $1")
             .bind(now - keep_ms)
             .execute(&mut *tx)
             .await?;
-        let done = sqlx::query("INSERT INTO seen_signatures (signature, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
-            .bind(signature)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        let done =
+            sqlx::query("INSERT INTO seen_signatures (signature, seen_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(signature)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }

@@ -4,7 +4,7 @@
 //! so a stale worker (one whose leg was decided meanwhile) can never move a leg backwards.
 
 use lienthong_contract::{AttachmentMeta, CaseBundle, LegKind};
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Any, Row, Transaction};
 
 use super::cases::{event, leg_view};
 use super::{Store, StoreError};
@@ -55,8 +55,8 @@ pub struct DecisionApplied {
     pub case_status: String,
 }
 
-async fn leg_state(tx: &mut Transaction<'_, Sqlite>, leg_id: &str) -> Result<(String, String, LegState), StoreError> {
-    let row = sqlx::query("SELECT case_id, name, state FROM legs WHERE id = ?")
+async fn leg_state(tx: &mut Transaction<'_, Any>, leg_id: &str) -> Result<(String, String, LegState), StoreError> {
+    let row = sqlx::query("SELECT case_id, name, state FROM legs WHERE id = $1")
         .bind(leg_id)
         .fetch_optional(&mut **tx)
         .await?
@@ -72,7 +72,7 @@ async fn leg_state(tx: &mut Transaction<'_, Sqlite>, leg_id: &str) -> Result<(St
 /// Moves a leg if the machine allows it, with its event; false when the leg was elsewhere.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn move_leg(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     case_id: &str,
     leg_id: &str,
     from: LegState,
@@ -84,7 +84,7 @@ pub(super) async fn move_leg(
     if !can_move(from, to) {
         return Ok(false);
     }
-    let done = sqlx::query("UPDATE legs SET state = ?, updated_at = ? WHERE id = ? AND state = ?")
+    let done = sqlx::query("UPDATE legs SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
         .bind(to.as_str())
         .bind(now)
         .bind(leg_id)
@@ -109,8 +109,8 @@ pub(super) async fn move_leg(
 }
 
 /// Marks a leg's delivery as done: nothing more to send.
-async fn close_delivery(tx: &mut Transaction<'_, Sqlite>, leg_id: &str, now: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE deliveries SET status = 'done', lease_until = NULL, updated_at = ? WHERE leg_id = ?")
+async fn close_delivery(tx: &mut Transaction<'_, Any>, leg_id: &str, now: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE deliveries SET status = 'done', lease_until = NULL, updated_at = $1 WHERE leg_id = $2")
         .bind(now)
         .bind(leg_id)
         .execute(&mut **tx)
@@ -119,14 +119,10 @@ async fn close_delivery(tx: &mut Transaction<'_, Sqlite>, leg_id: &str, now: i64
 }
 
 /// Puts a leg's delivery back in the outbox, due now, with a fresh retry budget.
-pub(super) async fn requeue_delivery(
-    tx: &mut Transaction<'_, Sqlite>,
-    leg_id: &str,
-    now: i64,
-) -> Result<(), StoreError> {
+pub(super) async fn requeue_delivery(tx: &mut Transaction<'_, Any>, leg_id: &str, now: i64) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE deliveries SET status = 'pending', due_at = ?, lease_until = NULL, policy_attempts = 0,
-         policy_started_at = NULL, updated_at = ? WHERE leg_id = ?",
+        "UPDATE deliveries SET status = 'pending', due_at = $1, lease_until = NULL, policy_attempts = 0,
+         policy_started_at = NULL, updated_at = $2 WHERE leg_id = $3",
     )
     .bind(now)
     .bind(now)
@@ -138,12 +134,12 @@ pub(super) async fn requeue_delivery(
 
 /// Re-derives the case status from its legs, recording a change.
 pub(super) async fn refresh_case_status(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     case_id: &str,
     now: i64,
     actor: &str,
 ) -> Result<String, StoreError> {
-    let rows = sqlx::query("SELECT name, state FROM legs WHERE case_id = ?")
+    let rows = sqlx::query("SELECT name, state FROM legs WHERE case_id = $1")
         .bind(case_id)
         .fetch_all(&mut **tx)
         .await?;
@@ -153,7 +149,7 @@ pub(super) async fn refresh_case_status(
             .and_then(|r| LegState::parse(&r.get::<String, _>("state")))
             .unwrap_or(LegState::Waiting)
     };
-    let current: String = sqlx::query_scalar("SELECT status FROM cases WHERE id = ?")
+    let current: String = sqlx::query_scalar("SELECT status FROM cases WHERE id = $1")
         .bind(case_id)
         .fetch_one(&mut **tx)
         .await?;
@@ -162,7 +158,7 @@ pub(super) async fn refresh_case_status(
     }
     let status = case_status(of("residence"), of("insurance"), of("return")).as_str();
     if status != current {
-        sqlx::query("UPDATE cases SET status = ?, updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3")
             .bind(status)
             .bind(now)
             .bind(case_id)
@@ -186,14 +182,15 @@ impl Store {
     /// Leases up to `limit` due deliveries (or ones whose lease expired), oldest due first.
     pub async fn claim_due(&self, limit: usize, lease_ms: i64) -> Result<Vec<String>, StoreError> {
         let now = self.now_ms();
-        let rows = sqlx::query(
-            "UPDATE deliveries SET status = 'leased', lease_until = ?1, updated_at = ?2
+        let rows = sqlx::query(&format!(
+            "UPDATE deliveries SET status = 'leased', lease_until = $1, updated_at = $2
              WHERE leg_id IN (
                SELECT leg_id FROM deliveries
-               WHERE (status = 'pending' AND due_at <= ?2) OR (status = 'leased' AND lease_until < ?2)
-               ORDER BY due_at LIMIT ?3)
+               WHERE (status = 'pending' AND due_at <= $2) OR (status = 'leased' AND lease_until < $2)
+               ORDER BY due_at LIMIT $3{})
              RETURNING leg_id",
-        )
+            self.dialect.skip_locked()
+        ))
         .bind(now + lease_ms)
         .bind(now)
         .bind(limit as i64)
@@ -217,7 +214,7 @@ impl Store {
             "SELECT l.case_id, l.name, l.state, l.office_code, l.endpoint,
                     d.envelope_accepted, d.policy_attempts, d.policy_started_at, c.created_at, c.bundle
              FROM legs l JOIN deliveries d ON d.leg_id = l.id JOIN cases c ON c.id = l.case_id
-             WHERE l.id = ?",
+             WHERE l.id = $1",
         )
         .bind(leg_id)
         .fetch_optional(&self.read)
@@ -259,7 +256,7 @@ impl Store {
     /// Returns the leg's attempt number.
     pub async fn begin_attempt(&self, leg_id: &str) -> Result<u32, StoreError> {
         let now = self.now_ms();
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_leg(leg_id).await?;
         let (case_id, _, state) = leg_state(&mut tx, leg_id).await?;
         if state == LegState::Queued {
             move_leg(
@@ -277,13 +274,13 @@ impl Store {
             return Err(StoreError::InvalidState(state.as_str().into()));
         }
         let attempts: i64 =
-            sqlx::query_scalar("UPDATE legs SET attempts = attempts + 1 WHERE id = ? RETURNING attempts")
+            sqlx::query_scalar("UPDATE legs SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts")
                 .bind(leg_id)
                 .fetch_one(&mut *tx)
                 .await?;
         sqlx::query(
             "UPDATE deliveries SET policy_attempts = policy_attempts + 1,
-             policy_started_at = COALESCE(policy_started_at, ?), updated_at = ? WHERE leg_id = ?",
+             policy_started_at = COALESCE(policy_started_at, $1), updated_at = $2 WHERE leg_id = $3",
         )
         .bind(now)
         .bind(now)
@@ -296,7 +293,7 @@ impl Store {
 
     /// Remembers that the receiver holds the envelope, so later attempts send only files.
     pub async fn mark_envelope_accepted(&self, leg_id: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE deliveries SET envelope_accepted = 1 WHERE leg_id = ?")
+        sqlx::query("UPDATE deliveries SET envelope_accepted = 1 WHERE leg_id = $1")
             .bind(leg_id)
             .execute(&self.write)
             .await?;
@@ -305,7 +302,7 @@ impl Store {
 
     /// Puts a claimed delivery back without an attempt (its endpoint's breaker is open).
     pub async fn defer(&self, leg_id: &str, due_at_ms: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE deliveries SET status = 'pending', lease_until = NULL, due_at = ?, updated_at = ? WHERE leg_id = ? AND status = 'leased'")
+        sqlx::query("UPDATE deliveries SET status = 'pending', lease_until = NULL, due_at = $1, updated_at = $2 WHERE leg_id = $3 AND status = 'leased'")
             .bind(due_at_ms)
             .bind(self.now_ms())
             .bind(leg_id)
@@ -316,7 +313,7 @@ impl Store {
 
     /// Drops a claimed delivery whose leg no longer needs it (decided meanwhile).
     pub async fn settle(&self, leg_id: &str) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_leg(leg_id).await?;
         close_delivery(&mut tx, leg_id, self.now_ms()).await?;
         tx.commit().await?;
         Ok(())
@@ -331,7 +328,7 @@ impl Store {
         finish: Finish,
     ) -> Result<(), StoreError> {
         let now = self.now_ms();
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_leg(leg_id).await?;
         let (case_id, name, state) = leg_state(&mut tx, leg_id).await?;
         let (outcome, error, resent) = match &finish {
             Finish::Delivered { files_resent } => ("delivered", None, *files_resent),
@@ -341,7 +338,7 @@ impl Store {
             Finish::Dead { error, files_resent } => ("dead", Some(error.as_str()), *files_resent),
         };
         sqlx::query(
-            "INSERT INTO delivery_attempts (leg_id, number, started_at, finished_at, outcome, files_resent, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO delivery_attempts (leg_id, number, started_at, finished_at, outcome, files_resent, error) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(leg_id)
         .bind(number as i64)
@@ -360,7 +357,7 @@ impl Store {
         let moved = move_leg(&mut tx, &case_id, leg_id, state, to, now, "gateway", error).await?;
         if moved {
             sqlx::query(
-                "UPDATE legs SET last_error = ?, delivered_at = CASE WHEN ? THEN COALESCE(delivered_at, ?) ELSE delivered_at END WHERE id = ?",
+                "UPDATE legs SET last_error = $1, delivered_at = CASE WHEN $2 THEN COALESCE(delivered_at, $3) ELSE delivered_at END WHERE id = $4",
             )
             .bind(error)
             .bind(to == LegState::Delivered)
@@ -368,7 +365,7 @@ impl Store {
             .bind(leg_id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("UPDATE deliveries SET status = ?, lease_until = NULL, due_at = COALESCE(?, due_at), updated_at = ? WHERE leg_id = ?")
+            sqlx::query("UPDATE deliveries SET status = $1, lease_until = NULL, due_at = COALESCE($2, due_at), updated_at = $3 WHERE leg_id = $4")
                 .bind(outbox)
                 .bind(due)
                 .bind(now)
@@ -399,15 +396,15 @@ impl Store {
         pause: Option<&Paused>,
     ) -> Result<DecisionApplied, StoreError> {
         let now = self.now_ms();
-        let mut tx = self.write.begin().await?;
-        let row = sqlx::query("SELECT * FROM legs WHERE id = ?")
+        let mut tx = self.begin_leg(leg_id).await?;
+        let row = sqlx::query("SELECT * FROM legs WHERE id = $1")
             .bind(leg_id)
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(StoreError::NotFound)?;
         let leg = leg_view(&row);
         let state = LegState::parse(&leg.state).ok_or_else(|| StoreError::InvalidState(leg.state.clone()))?;
-        let status: String = sqlx::query_scalar("SELECT status FROM cases WHERE id = ?")
+        let status: String = sqlx::query_scalar("SELECT status FROM cases WHERE id = $1")
             .bind(&leg.case_id)
             .fetch_one(&mut *tx)
             .await?;
@@ -427,7 +424,7 @@ impl Store {
         }
         let completed_at = matches!(to, LegState::Completed | LegState::Rejected).then_some(now);
         sqlx::query(
-            "UPDATE legs SET result = ?, completed_at = ?, delivered_at = COALESCE(delivered_at, ?), last_error = NULL WHERE id = ?",
+            "UPDATE legs SET result = $1, completed_at = $2, delivered_at = COALESCE(delivered_at, $3), last_error = NULL WHERE id = $4",
         )
         .bind(result.to_string())
         .bind(completed_at)
@@ -436,7 +433,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         close_delivery(&mut tx, leg_id, now).await?;
-        let rows = sqlx::query("SELECT id, name, state FROM legs WHERE case_id = ?")
+        let rows = sqlx::query("SELECT id, name, state FROM legs WHERE case_id = $1")
             .bind(&leg.case_id)
             .fetch_all(&mut *tx)
             .await?;
@@ -461,7 +458,7 @@ impl Store {
                 )
                 .await?
                 {
-                    sqlx::query("INSERT INTO deliveries (leg_id, status, due_at, created_at, updated_at) VALUES (?, 'pending', ?, ?, ?)")
+                    sqlx::query("INSERT INTO deliveries (leg_id, status, due_at, created_at, updated_at) VALUES ($1, 'pending', $2, $3, $4)")
                         .bind(&ret_id)
                         .bind(now)
                         .bind(now)
@@ -483,7 +480,7 @@ impl Store {
     /// An operator puts a dead leg back in the queue with a fresh retry budget.
     pub async fn resend(&self, leg_id: &str, actor: &str) -> Result<String, StoreError> {
         let now = self.now_ms();
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_leg(leg_id).await?;
         let (case_id, _, state) = leg_state(&mut tx, leg_id).await?;
         if state != LegState::Dead
             || !move_leg(
@@ -510,7 +507,7 @@ impl Store {
     /// usual) and the trail keeps who and why.
     pub async fn resolve_by_hand(&self, leg_id: &str, actor: &str, reason: &str) -> Result<String, StoreError> {
         let now = self.now_ms();
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_leg(leg_id).await?;
         let (case_id, _, state) = leg_state(&mut tx, leg_id).await?;
         let why = format!("resolved by hand: {reason}");
         if state != LegState::Dead
@@ -528,7 +525,7 @@ impl Store {
         {
             return Err(StoreError::InvalidState(state.as_str().into()));
         }
-        sqlx::query("UPDATE legs SET delivered_at = COALESCE(delivered_at, ?), last_error = NULL WHERE id = ?")
+        sqlx::query("UPDATE legs SET delivered_at = COALESCE(delivered_at, $1), last_error = NULL WHERE id = $2")
             .bind(now)
             .bind(leg_id)
             .execute(&mut *tx)

@@ -7,7 +7,18 @@
 use sqlx::Row;
 
 use super::cases::{event_view, EventView};
+use super::dialect::Dialect;
 use super::{Store, StoreError};
+
+/// Events read behind a cursor.
+#[derive(Debug, Clone)]
+pub struct EventBatch {
+    /// Where the cursor was.
+    pub position: i64,
+    pub events: Vec<EventView>,
+    /// Where the cursor goes once these events are handled.
+    pub next: i64,
+}
 
 /// A message to queue.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +58,7 @@ pub struct Notice {
     pub sent_at_ms: Option<i64>,
 }
 
-fn notice(r: &sqlx::sqlite::SqliteRow) -> Notice {
+fn notice(r: &sqlx::any::AnyRow) -> Notice {
     Notice {
         id: r.get("id"),
         case_id: r.get("case_id"),
@@ -65,19 +76,53 @@ fn notice(r: &sqlx::sqlite::SqliteRow) -> Notice {
 }
 
 impl Store {
-    /// Events after the named cursor, oldest first, and the cursor's position.
-    pub async fn events_after(&self, cursor: &str, limit: i64) -> Result<(i64, Vec<EventView>), StoreError> {
-        let position: i64 = sqlx::query_scalar("SELECT position FROM cursors WHERE name = ?")
+    /// Events after the named cursor, in commit-safe order, and where the cursor goes next.
+    ///
+    /// On SQLite (one writer) event ids are committed in order and the cursor is an event id. On
+    /// PostgreSQL a transaction that took a lower id can commit after a higher one, so a cursor
+    /// over ids would skip it for good; there the cursor is a transaction id instead: only events
+    /// of transactions older than every transaction still running are read (they can no longer
+    /// change), in transaction order.
+    pub async fn events_after(&self, cursor: &str, limit: i64) -> Result<EventBatch, StoreError> {
+        let position: i64 = sqlx::query_scalar("SELECT position FROM cursors WHERE name = $1")
             .bind(cursor)
             .fetch_optional(&self.read)
             .await?
             .unwrap_or(0);
-        let rows = sqlx::query("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?")
+        if self.dialect == Dialect::Sqlite {
+            let rows = sqlx::query("SELECT * FROM events WHERE id > $1 ORDER BY id LIMIT $2")
+                .bind(position)
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?;
+            let events: Vec<EventView> = rows.iter().map(event_view).collect();
+            let next = events.last().map_or(position, |e| e.id);
+            return Ok(EventBatch { position, events, next });
+        }
+        let horizon: i64 =
+            sqlx::query_scalar("SELECT CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)")
+                .fetch_one(&self.read)
+                .await?;
+        let rows = sqlx::query("SELECT * FROM events WHERE tx >= $1 AND tx < $2 ORDER BY tx, id LIMIT $3")
             .bind(position)
+            .bind(horizon)
             .bind(limit)
             .fetch_all(&self.read)
             .await?;
-        Ok((position, rows.iter().map(event_view).collect()))
+        let txs: Vec<i64> = rows.iter().map(|r| r.get("tx")).collect();
+        let mut events: Vec<EventView> = rows.iter().map(event_view).collect();
+        let next = match txs.last() {
+            // A full batch may have cut the last transaction's events: leave them for next time,
+            // unless that one transaction fills the whole batch.
+            Some(&last) if events.len() as i64 == limit && txs[0] != last => {
+                let keep = txs.iter().take_while(|&&t| t != last).count();
+                events.truncate(keep);
+                last
+            }
+            Some(&last) if events.len() as i64 == limit => last + 1,
+            _ => horizon.max(position),
+        };
+        Ok(EventBatch { position, events, next })
     }
 
     /// Queues messages and moves the cursor past the events they came from, in one transaction.
@@ -87,7 +132,7 @@ impl Store {
         for n in notices {
             sqlx::query(
                 "INSERT INTO notifications (case_id, kind, channel, recipient, subject, body, dedupe_key, status, due_at, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9) ON CONFLICT (dedupe_key) DO NOTHING",
             )
             .bind(&n.case_id)
             .bind(&n.kind)
@@ -101,10 +146,11 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query(
-            "INSERT INTO cursors (name, position) VALUES (?, ?)
-             ON CONFLICT (name) DO UPDATE SET position = MAX(position, excluded.position)",
-        )
+        sqlx::query(&format!(
+            "INSERT INTO cursors (name, position) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET position = {}(cursors.position, excluded.position)",
+            self.dialect.greatest()
+        ))
         .bind(cursor)
         .bind(to)
         .execute(&mut *tx)
@@ -116,14 +162,15 @@ impl Store {
     /// Leases due messages (or ones whose lease expired).
     pub async fn claim_notices(&self, limit: i64, lease_ms: i64) -> Result<Vec<Notice>, StoreError> {
         let now = self.now_ms();
-        let rows = sqlx::query(
-            "UPDATE notifications SET status = 'leased', lease_until = ?1, attempts = attempts + 1
+        let rows = sqlx::query(&format!(
+            "UPDATE notifications SET status = 'leased', lease_until = $1, attempts = attempts + 1
              WHERE id IN (
                SELECT id FROM notifications
-               WHERE (status = 'pending' AND due_at <= ?2) OR (status = 'leased' AND lease_until < ?2)
-               ORDER BY due_at LIMIT ?3)
+               WHERE (status = 'pending' AND due_at <= $2) OR (status = 'leased' AND lease_until < $2)
+               ORDER BY due_at LIMIT $3{})
              RETURNING *",
-        )
+            self.dialect.skip_locked()
+        ))
         .bind(now + lease_ms)
         .bind(now)
         .bind(limit)
@@ -135,7 +182,7 @@ impl Store {
     /// Records a sent message.
     pub async fn notice_sent(&self, id: i64) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE notifications SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL WHERE id = ?",
+            "UPDATE notifications SET status = 'sent', sent_at = $1, lease_until = NULL, last_error = NULL WHERE id = $2",
         )
         .bind(self.now_ms())
         .bind(id)
@@ -148,7 +195,7 @@ impl Store {
     pub async fn notice_failed(&self, id: i64, error: &str, retry_at: Option<i64>) -> Result<(), StoreError> {
         let status = if retry_at.is_some() { "pending" } else { "failed" };
         sqlx::query(
-            "UPDATE notifications SET status = ?, due_at = COALESCE(?, due_at), lease_until = NULL, last_error = ? WHERE id = ?",
+            "UPDATE notifications SET status = $1, due_at = COALESCE($2, due_at), lease_until = NULL, last_error = $3 WHERE id = $4",
         )
         .bind(status)
         .bind(retry_at)
@@ -161,7 +208,7 @@ impl Store {
 
     /// The messages of a case, oldest first.
     pub async fn notices(&self, case_id: &str) -> Result<Vec<Notice>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM notifications WHERE case_id = ? ORDER BY id")
+        let rows = sqlx::query("SELECT * FROM notifications WHERE case_id = $1 ORDER BY id")
             .bind(case_id)
             .fetch_all(&self.read)
             .await?;

@@ -45,11 +45,10 @@ impl Store {
             "SELECT c.commune_code, c.status, c.regime_json, c.receipt_day, c.due_day, c.due_at,
                (SELECT MIN(e.at) FROM events e WHERE e.case_id = c.id AND e.leg_id IS NULL AND e.kind = 'state'
                   AND e.to_state IN ('completed', 'rejected')) AS finished_at
-             FROM cases c WHERE c.received_at >= ? AND c.received_at < ? AND (? IS NULL OR c.commune_code = ?)",
+             FROM cases c WHERE c.received_at >= $1 AND c.received_at < $2 AND ($3 IS NULL OR c.commune_code = $3)",
         )
         .bind(from_ms)
         .bind(to_ms)
-        .bind(commune)
         .bind(commune)
         .fetch_all(&self.read)
         .await?;
@@ -80,13 +79,12 @@ impl Store {
             "SELECT c.commune_code, l.name, l.office_code, l.delivered_at,
                (SELECT a.outcome FROM delivery_attempts a WHERE a.leg_id = l.id ORDER BY a.id LIMIT 1) AS first_outcome,
                (SELECT COUNT(*) FROM delivery_attempts a WHERE a.leg_id = l.id) AS attempts,
-               (SELECT COALESCE(SUM(a.files_resent), 0) FROM delivery_attempts a WHERE a.leg_id = l.id) AS files_resent
+               (SELECT CAST(COALESCE(SUM(a.files_resent), 0) AS BIGINT) FROM delivery_attempts a WHERE a.leg_id = l.id) AS files_resent
              FROM legs l JOIN cases c ON c.id = l.case_id
-             WHERE l.name != 'return' AND c.received_at >= ? AND c.received_at < ? AND (? IS NULL OR c.commune_code = ?)",
+             WHERE l.name != 'return' AND c.received_at >= $1 AND c.received_at < $2 AND ($3 IS NULL OR c.commune_code = $3)",
         )
         .bind(from_ms)
         .bind(to_ms)
-        .bind(commune)
         .bind(commune)
         .fetch_all(&self.read)
         .await?;

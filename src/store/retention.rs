@@ -13,15 +13,20 @@ pub struct Expired {
     pub sha256: Vec<String>,
 }
 
-const FINISHED: &str = "c.status IN ('completed', 'rejected', 'cancelled') AND c.updated_at < ?";
+/// Finished and unchanged since the instant bound at placeholder `$n`.
+fn finished(n: u8) -> String {
+    format!("c.status IN ('completed', 'rejected', 'cancelled') AND c.updated_at < ${n}")
+}
 
 impl Store {
     /// Up to `limit` finished cases, unchanged since `before` (ms), that still hold attachment bytes.
     pub async fn expired_attachments(&self, before: i64, limit: i64) -> Result<Vec<Expired>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT a.case_id, group_concat(a.sha256) AS hashes FROM attachments a JOIN cases c ON c.id = a.case_id
-             WHERE a.purged_at IS NULL AND {FINISHED}
-             GROUP BY a.case_id LIMIT ?"
+            "SELECT a.case_id, {} AS hashes FROM attachments a JOIN cases c ON c.id = a.case_id
+             WHERE a.purged_at IS NULL AND {}
+             GROUP BY a.case_id LIMIT $2",
+            self.dialect.comma_list("a.sha256"),
+            finished(1)
         ))
         .bind(before)
         .bind(limit)
@@ -41,7 +46,8 @@ impl Store {
     pub async fn bytes_still_needed(&self, sha256: &str, before: i64) -> Result<bool, StoreError> {
         let needed: i64 = sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM attachments a JOIN cases c ON c.id = a.case_id
-             WHERE a.sha256 = ? AND a.purged_at IS NULL AND NOT ({FINISHED})"
+             WHERE a.sha256 = $1 AND a.purged_at IS NULL AND NOT ({})",
+            finished(2)
         ))
         .bind(sha256)
         .bind(before)
@@ -53,8 +59,8 @@ impl Store {
     /// Records that a case's attachment bytes were purged, once (false if another instance did).
     pub async fn mark_purged(&self, case_id: &str, days: u32) -> Result<bool, StoreError> {
         let now = self.now_ms();
-        let mut tx = self.write.begin().await?;
-        let done = sqlx::query("UPDATE attachments SET purged_at = ? WHERE case_id = ? AND purged_at IS NULL")
+        let mut tx = self.begin_case(case_id).await?;
+        let done = sqlx::query("UPDATE attachments SET purged_at = $1 WHERE case_id = $2 AND purged_at IS NULL")
             .bind(now)
             .bind(case_id)
             .execute(&mut *tx)

@@ -14,7 +14,7 @@ pub struct NewUser<'a> {
     pub scopes: &'a [String],
 }
 
-fn user(r: &sqlx::sqlite::SqliteRow) -> Option<User> {
+fn user(r: &sqlx::any::AnyRow) -> Option<User> {
     Some(User {
         id: r.get("id"),
         login: r.get("login"),
@@ -30,7 +30,7 @@ impl Store {
         let id = uuid::Uuid::now_v7().to_string();
         let done = sqlx::query(
             "INSERT INTO users (id, login, display_name, password_hash, role, scopes, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (login) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (login) DO NOTHING",
         )
         .bind(&id)
         .bind(u.login)
@@ -49,7 +49,7 @@ impl Store {
 
     /// An enabled user and their password hash, by login.
     pub async fn user_for_login(&self, login: &str) -> Result<Option<(User, String)>, StoreError> {
-        let row = sqlx::query("SELECT * FROM users WHERE login = ? AND disabled = 0")
+        let row = sqlx::query("SELECT * FROM users WHERE login = $1 AND disabled = 0")
             .bind(login)
             .fetch_optional(&self.read)
             .await?;
@@ -65,12 +65,12 @@ impl Store {
         ttl_ms: i64,
     ) -> Result<(), StoreError> {
         let now = self.now_ms();
-        sqlx::query("DELETE FROM sessions WHERE expires_at < ?")
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
             .bind(now)
             .execute(&self.write)
             .await?;
         sqlx::query(
-            "INSERT INTO sessions (token_sha256, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (token_sha256, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(token_sha256)
         .bind(user_id)
@@ -86,7 +86,7 @@ impl Store {
     pub async fn session(&self, token_sha256: &str) -> Result<Option<(User, String)>, StoreError> {
         let row = sqlx::query(
             "SELECT u.*, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_sha256 = ? AND s.expires_at > ? AND u.disabled = 0",
+             WHERE s.token_sha256 = $1 AND s.expires_at > $2 AND u.disabled = 0",
         )
         .bind(token_sha256)
         .bind(self.now_ms())
@@ -97,7 +97,7 @@ impl Store {
 
     /// Ends a session.
     pub async fn delete_session(&self, token_sha256: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_sha256 = ?")
+        sqlx::query("DELETE FROM sessions WHERE token_sha256 = $1")
             .bind(token_sha256)
             .execute(&self.write)
             .await?;

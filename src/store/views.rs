@@ -4,6 +4,7 @@
 use sqlx::Row;
 
 use super::cases::{case_row, CaseRow, CASE_COLUMNS};
+use super::dialect::Placeholders;
 use super::{Store, StoreError};
 use crate::deadline::ClockState;
 
@@ -54,29 +55,31 @@ pub struct UnitClocks {
 impl Store {
     /// The newest cases matching `f`, at most `limit`.
     pub async fn case_list(&self, f: &CaseFilter, now: i64, limit: i64) -> Result<Vec<CaseRow>, StoreError> {
-        // The filter and the order run on indexes alone (rowids); only the page's rows are read,
+        // The filter and the order run on indexes alone (row keys); only the page's rows are read,
         // since a sort over whole rows would drag every bundle through the sorter.
-        let mut sql = String::from("SELECT rowid FROM cases WHERE 1 = 1");
+        let mut n = Placeholders::default();
+        let key = self.dialect.row_key();
+        let mut sql = format!("SELECT {key} FROM cases WHERE 1 = 1");
         if let Some(c) = &f.communes {
-            let list = c.iter().map(|_| "?").collect::<Vec<_>>().join(", ");
+            let list = n.list(c.len());
             sql.push_str(&format!(" AND commune_code IN ({list})"));
         }
         if f.status.is_some() {
-            sql.push_str(" AND status = ?");
+            sql.push_str(&format!(" AND status = {}", n.take()));
         }
         if let Some(clock) = f.clock {
             sql.push_str(" AND status IN ('in_progress', 'needs_supplement')");
-            sql.push_str(match clock {
-                ClockState::OnTrack => " AND at_risk_at > ?",
-                ClockState::AtRisk => " AND at_risk_at <= ? AND due_at >= ?",
-                ClockState::Overdue => " AND due_at < ?",
+            sql.push_str(&match clock {
+                ClockState::OnTrack => format!(" AND at_risk_at > {}", n.take()),
+                ClockState::AtRisk => format!(" AND at_risk_at <= {} AND due_at >= {}", n.take(), n.take()),
+                ClockState::Overdue => format!(" AND due_at < {}", n.take()),
             });
         }
         if f.code.is_some() {
-            sql.push_str(" AND receipt_code = ?");
+            sql.push_str(&format!(" AND receipt_code = {}", n.take()));
         }
-        sql.push_str(" ORDER BY created_at DESC LIMIT ?");
-        let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE rowid IN ({sql}) ORDER BY created_at DESC");
+        sql.push_str(&format!(" ORDER BY created_at DESC LIMIT {}", n.take()));
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE {key} IN ({sql}) ORDER BY created_at DESC");
         let mut q = sqlx::query(&sql);
         for c in f.communes.iter().flatten() {
             q = q.bind(c);
@@ -98,15 +101,18 @@ impl Store {
 
     /// Delivered legs of `leg` at `offices` waiting for a decision, oldest due first.
     pub async fn inbox(&self, leg: &str, offices: &[String], limit: i64) -> Result<Vec<InboxRow>, StoreError> {
-        let list = offices.iter().map(|_| "?").collect::<Vec<_>>().join(", ");
-        if list.is_empty() {
+        if offices.is_empty() {
             return Ok(Vec::new());
         }
+        let mut n = Placeholders::default();
+        n.take();
+        let list = n.list(offices.len());
+        let limit_at = n.take();
         let sql = format!(
             "SELECT l.id, l.case_id, c.receipt_code, c.commune_code, l.delivered_at, l.due_at, l.at_risk_at
              FROM legs l JOIN cases c ON c.id = l.case_id
-             WHERE l.name = ? AND l.state = 'delivered' AND l.office_code IN ({list}) AND c.status != 'cancelled'
-             ORDER BY l.due_at LIMIT ?"
+             WHERE l.name = $1 AND l.state = 'delivered' AND l.office_code IN ({list}) AND c.status != 'cancelled'
+             ORDER BY l.due_at LIMIT {limit_at}"
         );
         let mut q = sqlx::query(&sql).bind(leg);
         for o in offices {
@@ -133,7 +139,7 @@ impl Store {
             "SELECT l.id, l.case_id, c.receipt_code, l.name, l.office_code, l.state, l.attempts, l.last_error
              FROM legs l JOIN cases c ON c.id = l.case_id
              WHERE l.state = 'dead' OR (l.state IN ('queued', 'delivering') AND l.attempts > 1)
-             ORDER BY l.state = 'dead' DESC, l.updated_at DESC LIMIT ?",
+             ORDER BY l.state = 'dead' DESC, l.updated_at DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.read)
@@ -155,7 +161,7 @@ impl Store {
 
     /// Legs delivered since `since`.
     pub async fn delivered_since(&self, since: i64) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM legs WHERE delivered_at >= ?")
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM legs WHERE delivered_at >= $1")
             .bind(since)
             .fetch_one(&self.read)
             .await?)
@@ -163,7 +169,7 @@ impl Store {
 
     /// Running cases per commune and running agency legs per office.
     pub async fn unit_clocks(&self, now: i64) -> Result<(Vec<UnitClocks>, Vec<UnitClocks>), StoreError> {
-        let read = |r: &sqlx::sqlite::SqliteRow| UnitClocks {
+        let read = |r: &sqlx::any::AnyRow| UnitClocks {
             code: r.get("code"),
             open: r.get("open"),
             at_risk: r.get("at_risk"),
@@ -171,7 +177,8 @@ impl Store {
         };
         let communes = sqlx::query(
             "SELECT commune_code AS code, COUNT(*) AS open,
-               COALESCE(SUM(at_risk_at <= ?1 AND due_at >= ?1), 0) AS at_risk, COALESCE(SUM(due_at < ?1), 0) AS overdue
+               CAST(COALESCE(SUM(CASE WHEN at_risk_at <= $1 AND due_at >= $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS at_risk,
+               CAST(COALESCE(SUM(CASE WHEN due_at < $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue
              FROM cases WHERE status IN ('in_progress', 'needs_supplement') GROUP BY commune_code ORDER BY commune_code",
         )
         .bind(now)
@@ -179,7 +186,8 @@ impl Store {
         .await?;
         let offices = sqlx::query(
             "SELECT office_code AS code, COUNT(*) AS open,
-               COALESCE(SUM(at_risk_at <= ?1 AND due_at >= ?1), 0) AS at_risk, COALESCE(SUM(due_at < ?1), 0) AS overdue
+               CAST(COALESCE(SUM(CASE WHEN at_risk_at <= $1 AND due_at >= $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS at_risk,
+               CAST(COALESCE(SUM(CASE WHEN due_at < $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue
              FROM legs WHERE name != 'return' AND state IN ('queued', 'delivering', 'delivered', 'dead')
              GROUP BY office_code ORDER BY office_code",
         )
@@ -192,8 +200,8 @@ impl Store {
     /// An operator cancels a running case with a reason: its pending transfers stop.
     pub async fn cancel_case(&self, case_id: &str, actor: &str, reason: &str) -> Result<(), StoreError> {
         let now = self.now_ms();
-        let mut tx = self.write.begin().await?;
-        let status: Option<String> = sqlx::query_scalar("SELECT status FROM cases WHERE id = ?")
+        let mut tx = self.begin_case(case_id).await?;
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM cases WHERE id = $1")
             .bind(case_id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -201,14 +209,14 @@ impl Store {
         if !matches!(status.as_str(), "in_progress" | "needs_supplement") {
             return Err(StoreError::InvalidState(status));
         }
-        sqlx::query("UPDATE cases SET status = 'cancelled', updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE cases SET status = 'cancelled', updated_at = $1 WHERE id = $2")
             .bind(now)
             .bind(case_id)
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "UPDATE deliveries SET status = 'done', lease_until = NULL, updated_at = ?
-             WHERE leg_id IN (SELECT id FROM legs WHERE case_id = ?) AND status IN ('pending', 'dead')",
+            "UPDATE deliveries SET status = 'done', lease_until = NULL, updated_at = $1
+             WHERE leg_id IN (SELECT id FROM legs WHERE case_id = $2) AND status IN ('pending', 'dead')",
         )
         .bind(now)
         .bind(case_id)

@@ -59,6 +59,8 @@ pub struct Opts {
     pub admin_extra: String,
     /// Extra top-level keys of gateway.toml, as TOML lines.
     pub gateway_extra: String,
+    /// The store URL; `None` is a fresh SQLite file in the test's directory.
+    pub store_url: Option<String>,
 }
 
 impl Default for Opts {
@@ -75,8 +77,70 @@ impl Default for Opts {
             onestop_b_extra: String::new(),
             admin_extra: String::new(),
             gateway_extra: String::new(),
+            store_url: None,
         }
     }
+}
+
+/// The backend the black-box suites run on: `LIENTHONG_TEST_BACKEND=postgres` runs them on
+/// PostgreSQL (a fresh database per stack, see [`PgDatabase`]); anything else on SQLite.
+pub fn postgres_backend() -> bool {
+    std::env::var("LIENTHONG_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// The server the PostgreSQL tests create their databases on.
+pub fn postgres_server() -> String {
+    std::env::var("LIENTHONG_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// A PostgreSQL database of its own for one test, dropped (with its connections) when this is.
+pub struct PgDatabase {
+    pub url: String,
+    name: String,
+}
+
+impl PgDatabase {
+    pub fn create() -> PgDatabase {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let name = format!(
+            "lt_test_{}_{}_{:08x}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            fastrand::u32(..)
+        );
+        admin_sql(format!("CREATE DATABASE {name}"));
+        PgDatabase {
+            url: format!("{}/{name}", postgres_server()),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        admin_sql(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+    }
+}
+
+/// Runs one statement on the server's `postgres` database, from a thread of its own (so it works
+/// inside and outside a runtime, including from `Drop`).
+fn admin_sql(sql: String) {
+    let url = format!("{}/postgres", postgres_server());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&url)
+                .await
+                .expect("the test PostgreSQL server");
+            sqlx::query(&sql).execute(&mut conn).await.unwrap();
+        });
+    })
+    .join()
+    .unwrap();
 }
 
 /// Faults that decide quickly: everything completed after 20 ms.
@@ -112,12 +176,15 @@ pub fn write_config(
     notify: Option<&NotifyTargets>,
     opts: &Opts,
 ) {
-    let store = dir.join("store.db");
+    let store = opts
+        .store_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.join("store.db").display()));
     let att = dir.join("attachments");
     let gateway = format!(
         r#"
 listen = "{listen}"
-store_url = "sqlite://{store}"
+store_url = "{store}"
 attachment_dir = "{att}"
 attachment_max_bytes = 20971520
 {gateway_extra}
@@ -178,7 +245,6 @@ kind = "admin"
 token_sha256 = ["{d_admin}"]
 {admin_extra}
 "#,
-        store = store.display(),
         att = att.display(),
         b_extra = opts.onestop_b_extra,
         admin_extra = opts.admin_extra,
@@ -234,6 +300,8 @@ pub struct Stack {
     pub clock: Clock,
     pub dir: tempfile::TempDir,
     pub http: reqwest::Client,
+    /// The stack's PostgreSQL database, when the suite runs on PostgreSQL.
+    pub pg: Option<PgDatabase>,
 }
 
 pub async fn listener() -> tokio::net::TcpListener {
@@ -269,7 +337,11 @@ pub async fn simulators(gateway_url: &str, opts: &Opts) -> (SimHandle, SimHandle
 }
 
 /// The whole stack in this process, the gateway built by the same `App` as `main`.
-pub async fn spawn_stack(opts: Opts) -> Stack {
+pub async fn spawn_stack(mut opts: Opts) -> Stack {
+    let pg = (opts.store_url.is_none() && postgres_backend()).then(PgDatabase::create);
+    if let Some(db) = &pg {
+        opts.store_url = Some(db.url.clone());
+    }
     let gw_listener = listener().await;
     let addr = gw_listener.local_addr().unwrap();
     let url = format!("http://{addr}");
@@ -316,6 +388,7 @@ pub async fn spawn_stack(opts: Opts) -> Stack {
         clock: opts.clock.clone(),
         dir,
         http: reqwest::Client::new(),
+        pg,
     }
 }
 
