@@ -2,7 +2,9 @@
 # Runs the whole test suite: unit and property tests, the adapters' conformance kits, and the
 # black-box tests that start the gateway and the simulators on free ports over real HTTP
 # (including the SIGKILL/restart test, which runs the real `lienthong` binary, the deadline tests
-# with a real SMTP server and SMS simulator, and the web tests in headless Chromium).
+# with a real SMTP server and SMS simulator, and the web tests in headless Chromium); then the
+# black-box suites again on PostgreSQL (the machine's server, a fresh database per test) with
+# attachments in an S3 bucket (a local moto server this script starts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,4 +27,25 @@ if [ ! -x "$VENV/bin/schemathesis" ]; then
 fi
 export SCHEMATHESIS="$PWD/$VENV/bin/schemathesis"
 
+# The S3-compatible server for the PostgreSQL + S3 runs: moto (from PyPI) in a virtualenv under
+# target/, on a free port, stopped when this script exits.
+MOTO=target/moto-venv
+if [ ! -x "$MOTO/bin/moto_server" ]; then
+  echo "installing moto[server] (PyPI) into $MOTO"
+  python3 -m venv "$MOTO"
+  "$MOTO/bin/pip" install --quiet --disable-pip-version-check "moto[server]==5.1.0"
+fi
+S3_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$MOTO/bin/moto_server" -H 127.0.0.1 -p "$S3_PORT" >target/moto.log 2>&1 &
+MOTO_PID=$!
+trap 'kill $MOTO_PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$S3_PORT/')" 2>/dev/null; then break; fi
+  sleep 0.1
+done
+export LIENTHONG_TEST_S3="http://127.0.0.1:$S3_PORT"
+
 cargo test --workspace --locked
+
+echo "the black-box suites again on PostgreSQL + S3"
+LIENTHONG_TEST_BACKEND=postgres cargo test --locked --test pipeline --test intake --test deadlines

@@ -322,24 +322,53 @@ impl Blobs {
         open_sealed(key, tokio_util::io::StreamReader::new(stream)).await
     }
 
-    /// Every file under the local directory (tests assert nothing is left behind by refused pushes).
-    pub fn list_files(&self) -> Vec<PathBuf> {
-        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    /// Every stored file: paths under the local directory, then `s3://bucket-key` for objects in
+    /// the bucket (tests assert nothing is left behind by refused pushes).
+    pub async fn list_files(&self) -> std::io::Result<Vec<String>> {
+        fn walk(dir: &Path, out: &mut Vec<String>) {
             if let Ok(rd) = std::fs::read_dir(dir) {
                 for e in rd.flatten() {
                     let p = e.path();
                     if p.is_dir() {
                         walk(&p, out);
                     } else {
-                        out.push(p);
+                        out.push(p.display().to_string());
                     }
                 }
             }
         }
         let mut out = Vec::new();
         walk(&self.root, &mut out);
+        if let Some(bucket) = &self.bucket {
+            use futures_util::TryStreamExt;
+            let objects: Vec<_> = bucket.list(None).try_collect().await.map_err(bucket_error)?;
+            out.extend(objects.into_iter().map(|o| format!("s3://{}", o.location)));
+        }
         out.sort();
-        out
+        Ok(out)
+    }
+
+    /// The stored (possibly sealed) bytes of every file, as kept at rest: for tests and checks
+    /// that what rests contains no plaintext.
+    pub async fn raw_files(&self) -> std::io::Result<Vec<(String, Bytes)>> {
+        let mut out = Vec::new();
+        for name in self.list_files().await? {
+            let bytes = match name.strip_prefix("s3://") {
+                Some(key) => match &self.bucket {
+                    Some(b) => b
+                        .get(&ObjectPath::from(key))
+                        .await
+                        .map_err(bucket_error)?
+                        .bytes()
+                        .await
+                        .map_err(bucket_error)?,
+                    None => continue,
+                },
+                None => Bytes::from(tokio::fs::read(&name).await?),
+            };
+            out.push((name, bytes));
+        }
+        Ok(out)
     }
 }
 

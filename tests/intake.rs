@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::*;
 use lienthong_onestop::push::{describe_files, PushFile};
 use serde_json::Value;
@@ -30,10 +28,10 @@ fn merge(target: &mut Value, patch: &Value) {
 }
 
 /// Everything the store and the attachment directory hold, to prove a refusal left nothing.
-async fn snapshot(s: &Stack) -> (i64, Vec<PathBuf>) {
+async fn snapshot(s: &Stack) -> (i64, Vec<String>) {
     let g = s.gateway.as_ref().unwrap();
     let cases = g.store.case_counts().await.unwrap().iter().map(|(_, n)| n).sum();
-    (cases, g.blobs.list_files())
+    (cases, g.blobs.list_files().await.unwrap())
 }
 
 #[tokio::test]

@@ -61,6 +61,8 @@ pub struct Opts {
     pub gateway_extra: String,
     /// The store URL; `None` is a fresh SQLite file in the test's directory.
     pub store_url: Option<String>,
+    /// An S3 bucket for attachments, as `(endpoint, bucket)`; `None` keeps them on disk.
+    pub s3: Option<(String, String)>,
 }
 
 impl Default for Opts {
@@ -78,8 +80,37 @@ impl Default for Opts {
             admin_extra: String::new(),
             gateway_extra: String::new(),
             store_url: None,
+            s3: None,
         }
     }
+}
+
+/// The local S3-compatible server scripts/test.sh starts (moto), if any.
+pub fn s3_server() -> Option<String> {
+    let s3 = std::env::var("LIENTHONG_TEST_S3").ok().filter(|s| !s.is_empty());
+    if s3.is_none() && std::env::var_os("CI").is_some() && postgres_backend() {
+        panic!("LIENTHONG_TEST_S3 is not set: run the suite with scripts/test.sh, which starts the S3 server");
+    }
+    s3
+}
+
+/// Creates a bucket of its own for one test on the S3 server.
+pub async fn create_bucket(endpoint: &str) -> String {
+    let bucket = format!("lt-test-{:016x}", fastrand::u64(..));
+    let r = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .expect("the test S3 server");
+    assert!(r.status().is_success(), "bucket not created: {}", r.status());
+    bucket
+}
+
+/// The `[s3]` table of gateway.toml for a test bucket (the test server takes any credentials).
+pub fn s3_table(endpoint: &str, bucket: &str) -> String {
+    format!(
+        "\n[s3]\nendpoint = \"{endpoint}\"\nbucket = \"{bucket}\"\naccess_key_id = \"test\"\nsecret_access_key = \"test\"\nallow_http = true\n"
+    )
 }
 
 /// The backend the black-box suites run on: `LIENTHONG_TEST_BACKEND=postgres` runs them on
@@ -188,6 +219,7 @@ store_url = "{store}"
 attachment_dir = "{att}"
 attachment_max_bytes = 20971520
 {gateway_extra}
+{s3}
 
 [delivery]
 workers = 8
@@ -246,6 +278,7 @@ token_sha256 = ["{d_admin}"]
 {admin_extra}
 "#,
         att = att.display(),
+        s3 = opts.s3.as_ref().map_or(String::new(), |(e, b)| s3_table(e, b)),
         b_extra = opts.onestop_b_extra,
         admin_extra = opts.admin_extra,
         gateway_extra = opts.gateway_extra,
@@ -341,6 +374,10 @@ pub async fn spawn_stack(mut opts: Opts) -> Stack {
     let pg = (opts.store_url.is_none() && postgres_backend()).then(PgDatabase::create);
     if let Some(db) = &pg {
         opts.store_url = Some(db.url.clone());
+        if let Some(endpoint) = s3_server() {
+            let bucket = create_bucket(&endpoint).await;
+            opts.s3 = Some((endpoint, bucket));
+        }
     }
     let gw_listener = listener().await;
     let addr = gw_listener.local_addr().unwrap();
