@@ -43,9 +43,9 @@ for _ in $(seq 1 100); do
   if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$S3_PORT/')" 2>/dev/null; then break; fi
   sleep 0.1
 done
-export LIENTHONG_TEST_S3="http://127.0.0.1:$S3_PORT"
+export LTTEST_S3="http://127.0.0.1:$S3_PORT"
 
 cargo test --workspace --locked
 
 echo "the black-box suites again on PostgreSQL + S3"
-LIENTHONG_TEST_BACKEND=postgres cargo test --locked --test pipeline --test intake --test deadlines
+LTTEST_BACKEND=postgres cargo test --locked --test pipeline --test intake --test deadlines

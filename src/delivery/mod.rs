@@ -110,6 +110,7 @@ impl Deliverer {
             let free = permits.available_permits();
             let mut claimed_all = false;
             if free > 0 {
+                let claimed_at = tokio::time::Instant::now();
                 match self.store.claim_due(free, self.cfg.lease_ms as i64).await {
                     Ok(ids) => {
                         claimed_all = ids.len() == free;
@@ -120,7 +121,7 @@ impl Deliverer {
                                 .expect("semaphore stays open");
                             let me = Arc::clone(&self);
                             tasks.spawn(async move {
-                                me.run_one(&id).await;
+                                me.run_one(&id, claimed_at).await;
                                 drop(permit);
                                 me.wake.notify_one();
                             });
@@ -142,7 +143,11 @@ impl Deliverer {
         while tasks.join_next().await.is_some() {}
     }
 
-    async fn run_one(&self, leg_id: &str) {
+    /// Runs one claimed delivery. The attempt must end inside the lease (with a tenth to spare):
+    /// once the lease expires another process may claim the leg, and the same delivery must
+    /// never run twice at once.
+    async fn run_one(&self, leg_id: &str, claimed_at: tokio::time::Instant) {
+        let lease_end = claimed_at + Duration::from_millis(self.cfg.lease_ms * 9 / 10);
         let job = match self.store.delivery_job(leg_id).await {
             Ok(j) => j,
             Err(e) => {
@@ -170,7 +175,15 @@ impl Deliverer {
             }
         };
         let started = self.store.now_ms();
-        let result = self.attempt(&job).await;
+        let result = match tokio::time::timeout_at(lease_end, self.attempt(&job)).await {
+            Ok(result) => result,
+            Err(_) => Err(Failure {
+                error: "the attempt outlasted its lease and was cut short".into(),
+                transient: true,
+                endpoint_failed: false,
+                files_resent: 0,
+            }),
+        };
         let now = self.store.now_ms();
         let finish = match result {
             Ok(files_resent) => {

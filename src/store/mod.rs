@@ -186,9 +186,11 @@ impl Store {
         self.dialect
     }
 
-    /// True when the store answers.
+    /// True when the store answers within two seconds (a readiness probe must not hang on a
+    /// database that is restarting).
     pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.read).await.is_ok()
+        let probe = sqlx::query("SELECT 1").execute(&self.read);
+        matches!(tokio::time::timeout(Duration::from_secs(2), probe).await, Ok(Ok(_)))
     }
 
     /// Runs only the migrations (the `migrate` command).

@@ -63,6 +63,8 @@ pub struct Opts {
     pub store_url: Option<String>,
     /// An S3 bucket for attachments, as `(endpoint, bucket)`; `None` keeps them on disk.
     pub s3: Option<(String, String)>,
+    /// How long a claimed delivery stays leased.
+    pub lease_ms: u64,
 }
 
 impl Default for Opts {
@@ -81,15 +83,16 @@ impl Default for Opts {
             gateway_extra: String::new(),
             store_url: None,
             s3: None,
+            lease_ms: 60_000,
         }
     }
 }
 
 /// The local S3-compatible server scripts/test.sh starts (moto), if any.
 pub fn s3_server() -> Option<String> {
-    let s3 = std::env::var("LIENTHONG_TEST_S3").ok().filter(|s| !s.is_empty());
+    let s3 = std::env::var("LTTEST_S3").ok().filter(|s| !s.is_empty());
     if s3.is_none() && std::env::var_os("CI").is_some() && postgres_backend() {
-        panic!("LIENTHONG_TEST_S3 is not set: run the suite with scripts/test.sh, which starts the S3 server");
+        panic!("LTTEST_S3 is not set: run the suite with scripts/test.sh, which starts the S3 server");
     }
     s3
 }
@@ -113,15 +116,17 @@ pub fn s3_table(endpoint: &str, bucket: &str) -> String {
     )
 }
 
-/// The backend the black-box suites run on: `LIENTHONG_TEST_BACKEND=postgres` runs them on
+/// The backend the black-box suites run on (test settings are `LTTEST_*`: `LIENTHONG_*` variables
+/// would be read by the gateway processes the tests start as configuration overrides):
+/// `LTTEST_BACKEND=postgres` runs them on
 /// PostgreSQL (a fresh database per stack, see [`PgDatabase`]); anything else on SQLite.
 pub fn postgres_backend() -> bool {
-    std::env::var("LIENTHONG_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+    std::env::var("LTTEST_BACKEND").is_ok_and(|b| b == "postgres")
 }
 
 /// The server the PostgreSQL tests create their databases on.
 pub fn postgres_server() -> String {
-    std::env::var("LIENTHONG_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("LTTEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 /// A PostgreSQL database of its own for one test, dropped (with its connections) when this is.
@@ -225,7 +230,7 @@ attachment_max_bytes = 20971520
 workers = 8
 poll_interval_ms = 50
 request_timeout_ms = {timeout}
-lease_ms = 60000
+lease_ms = {lease}
 file_rounds = 3
 
 [delivery.retry]
@@ -288,6 +293,7 @@ token_sha256 = ["{d_admin}"]
         d_insurance = digest(INSURANCE),
         d_admin = digest(ADMIN),
         timeout = opts.request_timeout_ms,
+        lease = opts.lease_ms,
         attempts = opts.max_attempts,
         breaker = opts.breaker_threshold,
         notify = notify.map_or(String::new(), |n| format!(

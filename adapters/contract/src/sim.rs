@@ -142,6 +142,10 @@ struct Inner {
     rng: fastrand::Rng,
     requests: u64,
     next_id: u64,
+    /// Wire requests being handled, per idempotency key.
+    in_flight: BTreeMap<String, u32>,
+    /// Requests that arrived while another for the same key was being handled.
+    overlaps: u64,
 }
 
 /// A simulator's memory and fault switches, shared by its handlers.
@@ -150,6 +154,24 @@ pub struct SimState {
     inner: Mutex<Inner>,
     decider: Option<Decider>,
     client: reqwest::Client,
+}
+
+/// A wire request being handled (see [`SimState::enter`]).
+pub struct InFlight {
+    state: Arc<SimState>,
+    key: String,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut inner = self.state.lock();
+        if let Some(n) = inner.in_flight.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                inner.in_flight.remove(&self.key);
+            }
+        }
+    }
 }
 
 /// The result of a wire request passing the fault gate.
@@ -171,6 +193,8 @@ impl SimState {
                 rng: fastrand::Rng::with_seed(seed),
                 requests: 0,
                 next_id: 1,
+                in_flight: BTreeMap::new(),
+                overlaps: 0,
             }),
             decider,
             client: crate::adapter::http_client(),
@@ -179,6 +203,26 @@ impl SimState {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Marks a wire request for `key` as being handled until the guard drops; a request for a
+    /// key already being handled counts as an overlap (the same delivery running twice at once).
+    pub fn enter(self: &Arc<Self>, key: &str) -> InFlight {
+        let mut inner = self.lock();
+        let n = inner.in_flight.entry(key.to_string()).or_default();
+        *n += 1;
+        if *n > 1 {
+            inner.overlaps += 1;
+        }
+        InFlight {
+            state: Arc::clone(self),
+            key: key.to_string(),
+        }
+    }
+
+    /// How many wire requests overlapped another for the same key.
+    pub fn overlaps(&self) -> u64 {
+        self.lock().overlaps
     }
 
     /// Applies delay and failure faults to one wire request.
@@ -550,6 +594,7 @@ fn idempotency_key(headers: &axum::http::HeaderMap) -> Option<String> {
 }
 
 async fn submit(State(w): State<WireState>, headers: axum::http::HeaderMap, mp: Multipart) -> Response {
+    let _in_flight = idempotency_key(&headers).map(|k| w.sim.enter(&k));
     let gate = match w.sim.gate().await {
         Ok(g) => g,
         Err(r) => return r,
@@ -589,6 +634,7 @@ async fn file(
     axum::extract::Path((key, kind)): axum::extract::Path<(String, String)>,
     body: axum::body::Body,
 ) -> Response {
+    let _in_flight = w.sim.enter(&key);
     let gate = match w.sim.gate().await {
         Ok(g) => g,
         Err(r) => return r,
