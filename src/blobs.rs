@@ -142,6 +142,20 @@ pub enum BlobError {
 }
 
 impl Blobs {
+    /// The attachment store gateway.toml describes: its directory, key and bucket.
+    pub fn configured(g: &crate::config::GatewayConfig) -> anyhow::Result<Blobs> {
+        use anyhow::Context;
+        let key = match &g.attachment_key {
+            Some(k) => Some(SealKey::from_hex(k.expose()).map_err(anyhow::Error::msg)?),
+            None => None,
+        };
+        let bucket = match &g.s3 {
+            Some(s3) => Some(s3.object_store().context("cannot set up the attachment bucket")?),
+            None => None,
+        };
+        Blobs::open(&g.attachment_dir, key, bucket).context("cannot open the attachment directory")
+    }
+
     /// Opens (creating) the directory and clears temp files a crash may have left; with a key,
     /// new files are sealed; with a bucket, files are stored there.
     pub fn open(root: &Path, key: Option<SealKey>, bucket: Option<Arc<dyn ObjectStore>>) -> std::io::Result<Blobs> {
@@ -401,6 +415,6 @@ mod tests {
         let chunks = futures_util::stream::iter((0..4).map(|_| Ok::<_, std::io::Error>(Bytes::from(vec![7u8; 1000]))));
         let err = blobs.write_temp(chunks, 2500).await.err().unwrap();
         assert!(matches!(err, BlobError::TooLarge(2500)));
-        assert!(blobs.list_files().is_empty());
+        assert!(blobs.list_files().await.unwrap().is_empty());
     }
 }

@@ -36,6 +36,7 @@ pub mod routing;
 pub mod sealing;
 pub mod store;
 pub mod telemetry;
+pub mod transfer;
 pub mod web;
 
 use std::collections::HashMap;
@@ -98,16 +99,7 @@ impl App {
                     .context("cannot record the configured tokens")?;
             }
         }
-        let key = match &config.gateway.attachment_key {
-            Some(k) => Some(sealing::SealKey::from_hex(k.expose()).map_err(anyhow::Error::msg)?),
-            None => None,
-        };
-        let bucket = match &config.gateway.s3 {
-            Some(s3) => Some(s3.object_store().context("cannot set up the attachment bucket")?),
-            None => None,
-        };
-        let blobs = blobs::Blobs::open(&config.gateway.attachment_dir, key, bucket)
-            .context("cannot open the attachment directory")?;
+        let blobs = blobs::Blobs::configured(&config.gateway)?;
         let onestop = config
             .gateway
             .systems

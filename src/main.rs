@@ -34,8 +34,21 @@ enum Command {
         #[arg(long, default_value = "fixtures")]
         fixtures: PathBuf,
     },
-    /// Creates or upgrades the store's schema, then exits.
-    Migrate,
+    /// Creates or upgrades the store's schema, then exits. With --from and --to: copies a
+    /// stopped embedded store (SQLite + attachment directory) into a new PostgreSQL database and
+    /// the attachment store gateway.toml configures (bucket or directory), verifying every
+    /// table's rows and every file's SHA-256 (exit 1 on any difference).
+    Migrate {
+        /// The old store, e.g. sqlite:///var/lib/lienthong/lienthong.db.
+        #[arg(long, requires = "to")]
+        from: Option<String>,
+        /// The new store, e.g. postgres://lienthong@db/lienthong (an empty database).
+        #[arg(long, requires = "from")]
+        to: Option<String>,
+        /// The old attachment directory.
+        #[arg(long, default_value = "data/attachments", requires = "from")]
+        from_attachments: PathBuf,
+    },
     /// Checks the configuration and prints every problem with its file and key.
     CheckConfig,
     /// Checks the tamper-evident audit trail.
@@ -88,6 +101,47 @@ enum Command {
         #[arg(long, requires = "client_cert")]
         client_key: Option<PathBuf>,
     },
+}
+
+/// `migrate --from --to`: the copy, then one line per table and the files, then the verdict.
+async fn transfer_command(
+    config: &Config,
+    from: &str,
+    to: &str,
+    from_attachments: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    let mut old = config.gateway.clone();
+    old.attachment_dir = from_attachments.to_path_buf();
+    old.s3 = None;
+    let from_files = lienthong::blobs::Blobs::configured(&old)?;
+    let to_files = lienthong::blobs::Blobs::configured(&config.gateway)?;
+    let report = lienthong::transfer::transfer(from, to, &from_files, &to_files).await?;
+    for t in &report.tables {
+        let same = if t.source_sha256 == t.target_sha256 && t.rows == t.target_rows {
+            "verified"
+        } else {
+            "DIFFERENT"
+        };
+        println!(
+            "{:<18} {:>8} rows  sha256 {}  {same}",
+            t.table,
+            t.rows,
+            &t.source_sha256[..16]
+        );
+    }
+    println!(
+        "{:<18} {:>8} files copied, {} read back with their SHA-256",
+        "attachments", report.files, report.files_verified
+    );
+    if report.problems.is_empty() {
+        println!("migration verified: every row and every file arrived");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for p in &report.problems {
+            eprintln!("problem: {p}");
+        }
+        Ok(ExitCode::from(1))
+    }
 }
 
 #[derive(Subcommand)]
@@ -279,13 +333,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             store.close().await;
             code
         }
-        Command::Migrate => {
+        Command::Migrate {
+            from,
+            to,
+            from_attachments,
+        } => {
             let Ok(config) = load(&cli.config) else {
                 return Ok(ExitCode::from(1));
             };
-            Store::migrate(&config.gateway.store_url).await?;
-            println!("store is up to date");
-            Ok(ExitCode::SUCCESS)
+            let (Some(from), Some(to)) = (from, to) else {
+                Store::migrate(&config.gateway.store_url).await?;
+                println!("store is up to date");
+                return Ok(ExitCode::SUCCESS);
+            };
+            transfer_command(&config, &from, &to, &from_attachments).await
         }
         Command::Serve => {
             let Ok(config) = load(&cli.config) else {

@@ -181,6 +181,16 @@ impl Store {
         })
     }
 
+    /// The pool reads go to (for whole-store tools such as the transfer).
+    pub(crate) fn read_pool(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// The pool writes go to.
+    pub(crate) fn write_pool(&self) -> &AnyPool {
+        &self.write
+    }
+
     /// Which database this store is.
     pub fn dialect(&self) -> Dialect {
         self.dialect

@@ -1,0 +1,241 @@
+//! `lienthong migrate --from sqlite://… --to postgres://…` on a district store of over 10,000
+//! cases: every row of every table and every attachment arrives, verified; a gateway on the new
+//! store serves the old cases; a second run into the now non-empty database is refused.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use common::*;
+use futures_util::StreamExt;
+use lienthong::clock::Clock;
+use lienthong::config::Config;
+use lienthong::App;
+use sha2::{Digest, Sha256};
+use sqlx::{Connection, Row};
+
+const TARGET_CASES: i64 = 10_000;
+
+/// Tables the test copies wholesale to grow the store, and the columns that must change in a copy
+/// (keys and unique values); an integer `id` is left to the database.
+const GROWN: [&str; 7] = [
+    "cases",
+    "attachments",
+    "legs",
+    "deliveries",
+    "delivery_attempts",
+    "events",
+    "notifications",
+];
+const SUFFIXED: [&str; 5] = ["id", "case_id", "leg_id", "receipt_code", "dedupe_key"];
+
+const ALL: [&str; 14] = [
+    "cases",
+    "attachments",
+    "legs",
+    "deliveries",
+    "delivery_attempts",
+    "events",
+    "apologies",
+    "notifications",
+    "cursors",
+    "users",
+    "sessions",
+    "audit_anchors",
+    "api_tokens",
+    "seen_signatures",
+];
+
+/// Doubles every grown table until the store holds at least `TARGET_CASES` cases.
+async fn grow(db: &std::path::Path) -> i64 {
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let mut round = 0;
+    loop {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        if n >= TARGET_CASES {
+            return n;
+        }
+        round += 1;
+        let mut tx = conn.begin().await.unwrap();
+        for table in GROWN {
+            let cols: Vec<(String, String, i64)> = sqlx::query(&format!("PRAGMA table_info({table})"))
+                .fetch_all(&mut *tx)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| (r.get("name"), r.get("type"), r.get("pk")))
+                .collect();
+            let kept: Vec<&(String, String, i64)> = cols
+                .iter()
+                .filter(|(name, ty, pk)| !(name == "id" && ty == "INTEGER" && *pk == 1))
+                .collect();
+            let names = kept.iter().map(|c| c.0.as_str()).collect::<Vec<_>>().join(", ");
+            let values = kept
+                .iter()
+                .map(|(name, _, _)| {
+                    if SUFFIXED.contains(&name.as_str()) {
+                        format!("{name} || '~{round}'")
+                    } else {
+                        name.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            sqlx::query(&format!("INSERT INTO {table} ({names}) SELECT {values} FROM {table}"))
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+}
+
+async fn counts_sqlite(db: &std::path::Path) -> Vec<i64> {
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for t in ALL {
+        out.push(
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
+                .fetch_one(&mut conn)
+                .await
+                .unwrap(),
+        );
+    }
+    out
+}
+
+async fn counts_postgres(url: &str) -> Vec<i64> {
+    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+    let mut out = Vec::new();
+    for t in ALL {
+        out.push(
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
+                .fetch_one(&mut conn)
+                .await
+                .unwrap(),
+        );
+    }
+    out
+}
+
+fn migrate(config: &std::path::Path, from: &str, to: &str, files: &std::path::Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lienthong"))
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "migrate",
+            "--from",
+            from,
+            "--to",
+            to,
+        ])
+        .arg("--from-attachments")
+        .arg(files)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_cases_move_from_sqlite_to_postgres_and_s3_verified() {
+    // A district's embedded store, filled through the real pipeline and then grown.
+    let key = format!("attachment_key = \"{}\"", "3d".repeat(32));
+    let mut old = spawn_stack(Opts {
+        police: quick(),
+        insurance: quick(),
+        gateway_extra: key.clone(),
+        ..Opts::default()
+    })
+    .await;
+    let mut first = Vec::new();
+    for i in 0..6 {
+        first.push(old.push_new(&format!("MIG-{i}")).await);
+    }
+    for id in &first {
+        old.wait_status(id, "completed", 30).await;
+    }
+    old.gateway.take().unwrap().stop().await;
+    let db = old.dir.path().join("store.db");
+    let cases = grow(&db).await;
+    assert!(cases >= TARGET_CASES);
+    let before = counts_sqlite(&db).await;
+
+    // The production shape: a new PostgreSQL database and (when the suite has one) a bucket.
+    let pg = PgDatabase::create();
+    let new_dir = tempfile::tempdir().unwrap();
+    let s3 = match s3_server() {
+        Some(endpoint) => Some((endpoint.clone(), create_bucket(&endpoint).await)),
+        None => None,
+    };
+    write_config(
+        new_dir.path(),
+        "127.0.0.1:1",
+        &old.police.url(),
+        &old.insurance.url(),
+        &old.onestop.url(),
+        None,
+        &Opts {
+            gateway_extra: key,
+            store_url: Some(pg.url.clone()),
+            s3,
+            ..Opts::default()
+        },
+    );
+    let from = format!("sqlite://{}", db.display());
+    let files = old.dir.path().join("attachments");
+    let (code, stdout, stderr) = migrate(new_dir.path(), &from, &pg.url, &files);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("migration verified"), "{stdout}");
+    assert_eq!(stdout.matches("verified").count(), ALL.len() + 1, "{stdout}");
+
+    // Counted independently: every table holds the same number of rows on both sides.
+    assert_eq!(counts_postgres(&pg.url).await, before);
+
+    // The new store, served by a gateway: the old cases are there with their files.
+    let config = Config::load_with_env(new_dir.path(), std::iter::empty()).unwrap();
+    let listener = listener().await;
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let gw = App::with_listener(config, listener, Clock::system())
+        .await
+        .unwrap()
+        .spawn();
+    let http = reqwest::Client::new();
+    let mut hashes = BTreeSet::new();
+    for id in &first {
+        let c = get_case(&http, &url, id).await;
+        assert_eq!(c["status"], "completed", "{c:#}");
+        for a in c["attachments"].as_array().unwrap() {
+            hashes.insert(a["sha256"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(hashes.len(), 3, "the fixture's three files");
+    for sha in &hashes {
+        let mut stream = gw.blobs.open_stream(sha).await.unwrap();
+        let mut h = Sha256::new();
+        while let Some(chunk) = stream.next().await {
+            h.update(chunk.unwrap());
+        }
+        assert_eq!(&hex::encode(h.finalize()), sha, "a file reads back from the new store");
+    }
+    let grown = format!("{}~1", first[0]);
+    assert_eq!(get_case(&http, &url, &grown).await["status"], "completed");
+    gw.stop().await;
+
+    // Once the database holds cases, a second copy into it is refused and changes nothing.
+    let (code, stdout, stderr) = migrate(new_dir.path(), &from, &pg.url, &files);
+    assert_ne!(code, 0, "{stdout}{stderr}");
+    assert!(stderr.contains("not empty"), "{stderr}");
+    assert_eq!(counts_postgres(&pg.url).await, before);
+}
