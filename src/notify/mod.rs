@@ -98,9 +98,14 @@ impl Notifier {
     async fn send_loop(&self, mut shutdown: watch::Receiver<bool>) {
         loop {
             match self.store.claim_notices(16, 120_000).await {
+                // A long backlog must not hold up a shutdown: what is left stays leased and is
+                // taken up again once its lease lapses.
                 Ok(batch) if !batch.is_empty() => {
                     for n in batch {
                         self.send(n).await;
+                    }
+                    if *shutdown.borrow() {
+                        return;
                     }
                     continue;
                 }
