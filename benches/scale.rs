@@ -1,0 +1,222 @@
+//! `cargo bench --bench scale`: the production shape, against a baseline measured in the same run.
+//!
+//! - Baseline: `pgbench -b simple-update` TPS on the same PostgreSQL server (4 clients, 10 s).
+//! - End-to-end throughput (push → both agency legs delivered) with ONE and with TWO release
+//!   `lienthong serve` processes on one PostgreSQL database and one S3 bucket; ratio 2/1.
+//! - Intake of 3-attachment cases into the S3 bucket vs into the local directory (SQLite store
+//!   for both, receivers down so deliveries stay out of the way).
+//!
+//! Needs the machine's PostgreSQL, `pgbench`, and an S3 server: `LTTEST_S3` (scripts/bench.sh
+//! starts moto like scripts/test.sh does). Prints a Markdown table for docs/benchmarks.md.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use lienthong_contract::sim::Faults;
+use lienthong_onestop::push::{describe_files, push_case, PushFile};
+
+const CASES: usize = 200;
+
+fn files(dir: &Path) -> Vec<PushFile> {
+    let mut rng = fastrand::Rng::with_seed(7);
+    [
+        ("birth-registration-extract", 400_000usize),
+        ("residence-declaration", 350_000),
+        ("birth-certificate-medical", 298_576),
+    ]
+    .into_iter()
+    .map(|(kind, size)| {
+        let path = dir.join(format!("{kind}.pdf"));
+        let mut bytes = b"%PDF-1.4\n".to_vec();
+        bytes.extend((bytes.len()..size).map(|_| rng.u8(..)));
+        std::fs::write(&path, bytes).unwrap();
+        PushFile {
+            kind: kind.into(),
+            path,
+            media_type: "application/pdf".into(),
+        }
+    })
+    .collect()
+}
+
+fn manifest(code: &str, files: &[PushFile]) -> serde_json::Value {
+    let (mut m, _) = case_with_code(code);
+    m["attachments"] = files
+        .iter()
+        .map(|f| serde_json::json!({"kind": f.kind, "file_name": format!("{}.pdf", f.kind), "media_type": "application/pdf"}))
+        .collect();
+    describe_files(&mut m, files).unwrap();
+    m
+}
+
+/// `pgbench -b simple-update` on a database of its own: transactions per second.
+fn pgbench_tps() -> f64 {
+    let db = PgDatabase::create();
+    let run = |args: &[&str]| {
+        let out = Command::new("pgbench")
+            .args(args)
+            .arg(&db.url)
+            .output()
+            .expect("pgbench");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    run(&["-i", "-s", "4", "-q"]);
+    let out = run(&["-b", "simple-update", "-c", "4", "-j", "2", "-T", "10"]);
+    out.lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .and_then(|v| v.parse().ok())
+        .expect("pgbench prints its tps")
+}
+
+/// Pushes `CASES` cases, 4 at a time, spread over `urls`; the accepted case ids.
+async fn push_all(http: &reqwest::Client, urls: &[String], prefix: &str, files: &[PushFile]) -> Vec<String> {
+    let manifests: Vec<_> = (0..CASES)
+        .map(|i| manifest(&format!("{prefix}-{i:05}"), files))
+        .collect();
+    let mut ids = Vec::new();
+    for (n, chunk) in manifests.chunks(4).enumerate() {
+        let answers = futures_util::future::join_all(chunk.iter().enumerate().map(|(i, m)| {
+            let url = &urls[(n * 4 + i) % urls.len()];
+            push_case(http, url, ONESTOP_A, m, files)
+        }))
+        .await;
+        for a in answers {
+            let a = a.unwrap();
+            assert_eq!(a.status, 201, "{}", a.body);
+            ids.push(a.body["case_id"].as_str().unwrap().to_string());
+        }
+    }
+    ids
+}
+
+async fn wait_delivered(http: &reqwest::Client, url: &str, ids: &[String]) {
+    for id in ids {
+        loop {
+            let c = get_case(http, url, id).await;
+            let done = ["residence", "insurance"]
+                .iter()
+                .all(|n| ["delivered", "completed"].contains(&leg(&c, n)["state"].as_str().unwrap_or("")));
+            if done {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+fn serve(dir: &Path) -> Child {
+    let exe = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/lienthong");
+    Command::new(&exe)
+        .args(["--config", dir.to_str().unwrap(), "serve"])
+        .env("LIENTHONG_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run `cargo build --release` first ({}): {e}", exe.display()))
+}
+
+/// End-to-end cases per second with `n` gateway processes on one database and one bucket.
+async fn end_to_end(n: usize, s3: &str, files: &[PushFile]) -> f64 {
+    let db = PgDatabase::create();
+    let bucket = create_bucket(s3).await;
+    let mut ports = Vec::new();
+    for _ in 0..n {
+        ports.push(listener().await.local_addr().unwrap().port());
+    }
+    let urls: Vec<String> = ports.iter().map(|p| format!("http://127.0.0.1:{p}")).collect();
+    let opts = Opts {
+        police: quick(),
+        insurance: quick(),
+        store_url: Some(db.url.clone()),
+        s3: Some((s3.to_string(), bucket)),
+        ..Opts::default()
+    };
+    let (police, insurance, onestop) = simulators(&urls[0], &opts).await;
+    let mut dirs = Vec::new();
+    let mut children = Vec::new();
+    for port in &ports {
+        let dir = tempfile::tempdir().unwrap();
+        write_config(
+            dir.path(),
+            &format!("127.0.0.1:{port}"),
+            &police.url(),
+            &insurance.url(),
+            &onestop.url(),
+            None,
+            &opts,
+        );
+        children.push(serve(dir.path()));
+        dirs.push(dir);
+    }
+    let http = reqwest::Client::new();
+    for u in &urls {
+        wait_healthy(&http, u).await;
+    }
+    let start = Instant::now();
+    let ids = push_all(&http, &urls, &format!("E2E{n}"), files).await;
+    wait_delivered(&http, &urls[0], &ids).await;
+    let rate = CASES as f64 / start.elapsed().as_secs_f64();
+    for mut c in children {
+        c.kill().unwrap();
+        c.wait().unwrap();
+    }
+    rate
+}
+
+/// Intake cases per second into the local directory or the bucket.
+async fn intake(s3: Option<&str>, files: &[PushFile]) -> f64 {
+    let down = Faults {
+        fail_always: true,
+        ..Faults::default()
+    };
+    let s3 = match s3 {
+        Some(e) => Some((e.to_string(), create_bucket(e).await)),
+        None => None,
+    };
+    let s = spawn_stack(Opts {
+        police: down.clone(),
+        insurance: down,
+        breaker_threshold: 1,
+        s3,
+        ..Opts::default()
+    })
+    .await;
+    let start = Instant::now();
+    push_all(&s.http, std::slice::from_ref(&s.url), "INTAKE", files).await;
+    CASES as f64 / start.elapsed().as_secs_f64()
+}
+
+#[tokio::main]
+async fn main() {
+    let s3 = s3_server().expect("LTTEST_S3: run scripts/bench.sh, which starts the S3 server");
+    let dir = tempfile::tempdir().unwrap();
+    let files = files(dir.path());
+    let tps = pgbench_tps();
+    let one = end_to_end(1, &s3, &files).await;
+    let two = end_to_end(2, &s3, &files).await;
+    let local = intake(None, &files).await;
+    let bucket = intake(Some(&s3), &files).await;
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+
+    println!("| measure ({cores} cores, {CASES} cases, 3 attachments / 1.0 MiB each) | value | baseline (same run) | ratio |");
+    println!("|---|---|---|---|");
+    println!("| pgbench simple-update, 4 clients | {tps:.0} TPS | — | — |");
+    println!(
+        "| end-to-end, 1 instance, PostgreSQL + S3 | {one:.1} cases/s | {tps:.0} pgbench TPS | {:.4} |",
+        one / tps
+    );
+    println!(
+        "| end-to-end, 2 instances, PostgreSQL + S3 | {two:.1} cases/s | {one:.1} cases/s (1 instance) | {:.2} |",
+        two / one
+    );
+    println!(
+        "| intake into the S3 bucket (SQLite store) | {bucket:.1} cases/s | {local:.1} cases/s into local files | {:.2} |",
+        bucket / local
+    );
+}
