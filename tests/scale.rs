@@ -4,7 +4,9 @@
 //!   seconds and restarted: every case completes, every receiver holds exactly one record per
 //!   case, and no receiver ever saw the same delivery twice at once;
 //! - PostgreSQL stopped under load (a private server this test starts): both instances report
-//!   not-ready, recover by themselves once it is back and finish the work.
+//!   not-ready, recover by themselves once it is back and finish the work;
+//! - two instances' sweepers and notifiers on one clock: every deadline transition is acted on
+//!   once, one apology per overdue case, one warning per transition.
 //!
 //! Needs the machine's PostgreSQL (or `LTTEST_PG`) and the S3 server scripts/test.sh
 //! starts (`LTTEST_S3`); `LTTEST_SCALE_CASES` changes the number of cases.
@@ -19,6 +21,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
+use lienthong::clock::Clock;
+use lienthong::config::Config;
+use lienthong::App;
 use lienthong_contract::sim::{Faults, SimHandle};
 use tokio::net::TcpStream;
 
@@ -474,4 +479,90 @@ async fn postgres_restarted_under_load_gateways_report_not_ready_then_finish_the
     assert_eq!(ids.len(), n);
     c.wait_completed(&ids, 300).await;
     c.assert_exactly_once(&ids);
+}
+
+/// A local Vietnamese time.
+fn vn(s: &str) -> jiff::Timestamp {
+    format!("{s}+07:00").parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_act_on_every_deadline_transition_once() {
+    let db = PgDatabase::create();
+    let clock = Clock::adjustable();
+    clock.set(vn("2026-11-23T09:00:00"));
+    let mut silent = Faults::default();
+    silent.decide.completed = 0;
+    let stack = spawn_stack(Opts {
+        police: quick(),
+        insurance: silent,
+        clock: clock.clone(),
+        store_url: Some(db.url.clone()),
+        ..Opts::default()
+    })
+    .await;
+    // A second instance on the same database and clock: two sweepers, two notifiers.
+    let config = Config::load_with_env(stack.dir.path(), std::iter::empty()).unwrap();
+    let second = App::with_listener(config, listener().await, clock.clone())
+        .await
+        .unwrap()
+        .spawn();
+
+    let mut cases = Vec::new();
+    for i in 0..20 {
+        let code = format!("TWICE-{i:02}");
+        let (mut m, files) = case_with_code(&code);
+        m["received_at"] = "2026-11-23T09:00:00+07:00".into();
+        m["birth_registration"]["registered_on"] = "2026-11-23".into();
+        m["child"]["date_of_birth"] = "2026-10-20".into();
+        let a = stack.push(ONESTOP_A, &m, &files).await;
+        assert_eq!(a.status, 201, "{}", a.body);
+        cases.push((code, a.body["case_id"].as_str().unwrap().to_string()));
+    }
+    for (_, id) in &cases {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while leg(&stack.get_case(id).await, "insurance")["state"] != "delivered" {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "insurance leg of {id} not delivered"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    // Past every deadline at once; both instances' sweepers race for each transition.
+    clock.set(vn("2026-12-04T17:05:00"));
+    for (code, id) in &cases {
+        let subject = format!("[QUÁ HẠN] Hồ sơ {code} — cấp thẻ BHYT");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while !stack.mails().iter().any(|m| m.subject == subject) {
+            assert!(tokio::time::Instant::now() < deadline, "no overdue warning for {code}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let apology = stack
+            .http
+            .get(format!("{}/api/v1/cases/{id}/apology", stack.url))
+            .bearer_auth(ADMIN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(apology.status(), 200, "the overdue case {code} has its apology drafted");
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await; // many more sweeps by both instances
+
+    for (code, id) in &cases {
+        let events = second.store.events(id).await.unwrap();
+        let mut seen = HashMap::new();
+        for e in events.iter().filter(|e| e.kind == "clock") {
+            *seen.entry((e.leg_id.clone(), e.to_state.clone())).or_insert(0) += 1;
+        }
+        assert!(!seen.is_empty(), "{code} had clock transitions");
+        for (transition, n) in &seen {
+            assert_eq!(*n, 1, "{code}: transition {transition:?} acted on {n} times");
+        }
+        let subject = format!("[QUÁ HẠN] Hồ sơ {code} — cấp thẻ BHYT");
+        let sent = stack.mails().iter().filter(|m| m.subject == subject).count();
+        assert_eq!(sent, 1, "{code}: one overdue warning, whichever instance sent it");
+    }
+    second.stop().await;
 }

@@ -134,7 +134,8 @@ pub(super) fn parse_day(s: Option<String>) -> Option<Date> {
 }
 
 /// Appends one event to a case's chain: its `prev_hash` is the hash of the case's last event
-/// (read in the same transaction, behind the single writer) and its `hash` covers both.
+/// (read in the same transaction, behind the single writer on SQLite and the case row lock of
+/// `Store::begin_case` on PostgreSQL) and its `hash` covers both.
 async fn append(tx: &mut Transaction<'_, Any>, link: Link) -> Result<(), sqlx::Error> {
     let prev: Option<String> =
         sqlx::query_scalar("SELECT hash FROM events WHERE case_id = $1 AND hash IS NOT NULL ORDER BY id DESC LIMIT 1")

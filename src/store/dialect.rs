@@ -22,15 +22,6 @@ impl Dialect {
         }
     }
 
-    /// The dialect of an open connection (sqlx's backend name).
-    pub fn of_backend(name: &str) -> Dialect {
-        if name == "PostgreSQL" {
-            Dialect::Postgres
-        } else {
-            Dialect::Sqlite
-        }
-    }
-
     /// Appended to a row-claiming SELECT: on PostgreSQL concurrent claimers skip rows another
     /// transaction holds instead of waiting for it; SQLite has one writer, so nothing to skip.
     pub fn skip_locked(self) -> &'static str {

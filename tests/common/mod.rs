@@ -116,10 +116,10 @@ pub fn s3_table(endpoint: &str, bucket: &str) -> String {
     )
 }
 
-/// The backend the black-box suites run on (test settings are `LTTEST_*`: `LIENTHONG_*` variables
-/// would be read by the gateway processes the tests start as configuration overrides):
-/// `LTTEST_BACKEND=postgres` runs them on
-/// PostgreSQL (a fresh database per stack, see [`PgDatabase`]); anything else on SQLite.
+/// The backend the black-box suites run on: `LTTEST_BACKEND=postgres` runs them on PostgreSQL (a
+/// fresh database per stack, see [`PgDatabase`]); anything else on SQLite. Test settings are
+/// `LTTEST_*` because `LIENTHONG_*` variables would be read as configuration overrides by the
+/// gateway processes the tests start.
 pub fn postgres_backend() -> bool {
     std::env::var("LTTEST_BACKEND").is_ok_and(|b| b == "postgres")
 }
