@@ -20,43 +20,11 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use lienthong_contract::sim::Faults;
-use lienthong_onestop::push::{describe_files, push_case, PushFile};
+use lienthong_onestop::push::{push_case, PushFile};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::ConnectOptions;
 
 const CASES: usize = 200;
-
-fn attachment_files(dir: &Path) -> Vec<PushFile> {
-    let mut rng = fastrand::Rng::with_seed(42);
-    [
-        ("birth-registration-extract", 400_000usize),
-        ("residence-declaration", 350_000),
-        ("birth-certificate-medical", 298_576),
-    ]
-    .into_iter()
-    .map(|(kind, size)| {
-        let path = dir.join(format!("{kind}.pdf"));
-        let mut bytes = b"%PDF-1.4\n".to_vec();
-        bytes.extend((bytes.len()..size).map(|_| rng.u8(..)));
-        std::fs::write(&path, bytes).unwrap();
-        PushFile {
-            kind: kind.into(),
-            path,
-            media_type: "application/pdf".into(),
-        }
-    })
-    .collect()
-}
-
-fn manifest(code: &str, files: &[PushFile]) -> serde_json::Value {
-    let (mut m, _) = case_with_code(code);
-    m["attachments"] = files
-        .iter()
-        .map(|f| serde_json::json!({"kind": f.kind, "file_name": format!("{}.pdf", f.kind), "media_type": "application/pdf"}))
-        .collect();
-    describe_files(&mut m, files).unwrap();
-    m
-}
 
 async fn sqlite_commits_per_sec(dir: &Path) -> f64 {
     let mut conn = SqliteConnectOptions::new()
@@ -103,7 +71,7 @@ fn disk_mib_per_sec(dir: &Path, files: &[PushFile]) -> (f64, f64) {
 
 async fn push_all(s: &Stack, prefix: &str, files: &[PushFile]) -> (f64, Vec<String>) {
     let manifests: Vec<_> = (0..CASES)
-        .map(|i| manifest(&format!("{prefix}-{i:05}"), files))
+        .map(|i| manifest_for(&format!("{prefix}-{i:05}"), files))
         .collect();
     let start = Instant::now();
     let mut ids = Vec::new();
@@ -156,13 +124,13 @@ async fn peak_rss_streaming_20_mib(dir: &Path) -> (u64, u64) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let idle = vm_hwm_kib(child.id());
-    let mut files = attachment_files(&cfg);
+    let mut files = pdf_attachments(&cfg);
     let big = cfg.join("big.pdf");
     let mut f = std::fs::File::create(&big).unwrap();
     f.write_all(b"%PDF-1.4\n").unwrap();
     f.write_all(&vec![b'z'; 20 * 1024 * 1024 - 9]).unwrap();
     files[0].path = big;
-    let m = manifest("RSS-1", &files);
+    let m = manifest_for("RSS-1", &files);
     let a = push_case(&http, &url, ONESTOP_A, &m, &files).await.unwrap();
     assert_eq!(a.status, 201, "{}", a.body);
     tokio::time::sleep(Duration::from_secs(2)).await; // the delivery streams it out again
@@ -175,7 +143,7 @@ async fn peak_rss_streaming_20_mib(dir: &Path) -> (u64, u64) {
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let files = attachment_files(dir.path());
+    let files = pdf_attachments(dir.path());
     let mib_per_case = files
         .iter()
         .map(|f| std::fs::metadata(&f.path).unwrap().len())

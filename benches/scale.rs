@@ -18,41 +18,9 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use lienthong_contract::sim::Faults;
-use lienthong_onestop::push::{describe_files, push_case, PushFile};
+use lienthong_onestop::push::{push_case, PushFile};
 
 const CASES: usize = 200;
-
-fn files(dir: &Path) -> Vec<PushFile> {
-    let mut rng = fastrand::Rng::with_seed(7);
-    [
-        ("birth-registration-extract", 400_000usize),
-        ("residence-declaration", 350_000),
-        ("birth-certificate-medical", 298_576),
-    ]
-    .into_iter()
-    .map(|(kind, size)| {
-        let path = dir.join(format!("{kind}.pdf"));
-        let mut bytes = b"%PDF-1.4\n".to_vec();
-        bytes.extend((bytes.len()..size).map(|_| rng.u8(..)));
-        std::fs::write(&path, bytes).unwrap();
-        PushFile {
-            kind: kind.into(),
-            path,
-            media_type: "application/pdf".into(),
-        }
-    })
-    .collect()
-}
-
-fn manifest(code: &str, files: &[PushFile]) -> serde_json::Value {
-    let (mut m, _) = case_with_code(code);
-    m["attachments"] = files
-        .iter()
-        .map(|f| serde_json::json!({"kind": f.kind, "file_name": format!("{}.pdf", f.kind), "media_type": "application/pdf"}))
-        .collect();
-    describe_files(&mut m, files).unwrap();
-    m
-}
 
 /// `pgbench -b simple-update` on a database of its own: transactions per second.
 fn pgbench_tps() -> f64 {
@@ -78,7 +46,7 @@ fn pgbench_tps() -> f64 {
 /// Pushes `CASES` cases, 4 at a time, spread over `urls`; the accepted case ids.
 async fn push_all(http: &reqwest::Client, urls: &[String], prefix: &str, files: &[PushFile]) -> Vec<String> {
     let manifests: Vec<_> = (0..CASES)
-        .map(|i| manifest(&format!("{prefix}-{i:05}"), files))
+        .map(|i| manifest_for(&format!("{prefix}-{i:05}"), files))
         .collect();
     let mut ids = Vec::new();
     for (n, chunk) in manifests.chunks(4).enumerate() {
@@ -196,7 +164,7 @@ async fn intake(s3: Option<&str>, files: &[PushFile]) -> f64 {
 async fn main() {
     let s3 = s3_server().expect("LTTEST_S3: run scripts/bench.sh, which starts the S3 server");
     let dir = tempfile::tempdir().unwrap();
-    let files = files(dir.path());
+    let files = pdf_attachments(dir.path());
     let tps = pgbench_tps();
     let one = end_to_end(1, &s3, &files).await;
     let two = end_to_end(2, &s3, &files).await;

@@ -96,24 +96,10 @@ async fn grow(db: &std::path::Path) -> i64 {
     }
 }
 
-async fn counts_sqlite(db: &std::path::Path) -> Vec<i64> {
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap();
-    let mut out = Vec::new();
-    for t in ALL {
-        out.push(
-            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
-                .fetch_one(&mut conn)
-                .await
-                .unwrap(),
-        );
-    }
-    out
-}
-
-async fn counts_postgres(url: &str) -> Vec<i64> {
-    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+/// Rows per table of `ALL`, on either database.
+async fn counts(url: &str) -> Vec<i64> {
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
     let mut out = Vec::new();
     for t in ALL {
         out.push(
@@ -170,7 +156,7 @@ async fn ten_thousand_cases_move_from_sqlite_to_postgres_and_s3_verified() {
     let db = old.dir.path().join("store.db");
     let cases = grow(&db).await;
     assert!(cases >= TARGET_CASES);
-    let before = counts_sqlite(&db).await;
+    let before = counts(&format!("sqlite://{}", db.display())).await;
 
     // The production shape: a new PostgreSQL database and (when the suite has one) a bucket.
     let pg = PgDatabase::create();
@@ -201,7 +187,7 @@ async fn ten_thousand_cases_move_from_sqlite_to_postgres_and_s3_verified() {
     assert_eq!(stdout.matches("verified").count(), ALL.len() + 1, "{stdout}");
 
     // Counted independently: every table holds the same number of rows on both sides.
-    assert_eq!(counts_postgres(&pg.url).await, before);
+    assert_eq!(counts(&pg.url).await, before);
 
     // The new store, served by a gateway: the old cases are there with their files.
     let config = Config::load_with_env(new_dir.path(), std::iter::empty()).unwrap();
@@ -237,5 +223,5 @@ async fn ten_thousand_cases_move_from_sqlite_to_postgres_and_s3_verified() {
     let (code, stdout, stderr) = migrate(new_dir.path(), &from, &pg.url, &files);
     assert_ne!(code, 0, "{stdout}{stderr}");
     assert!(stderr.contains("not empty"), "{stderr}");
-    assert_eq!(counts_postgres(&pg.url).await, before);
+    assert_eq!(counts(&pg.url).await, before);
 }

@@ -425,13 +425,23 @@ impl Drop for PrivatePg {
     }
 }
 
-async fn ready(http: &reqwest::Client, url: &str) -> Option<u16> {
-    let r = http
-        .get(format!("{url}/readyz"))
-        .timeout(Duration::from_secs(5))
-        .send()
-        .await;
-    r.ok().map(|r| r.status().as_u16())
+/// Polls `/readyz` until it answers `status` (or `tries` × 100 ms pass); the last answer.
+async fn wait_ready(http: &reqwest::Client, url: &str, status: u16, tries: usize) -> Option<u16> {
+    let mut seen = None;
+    for _ in 0..tries {
+        seen = http
+            .get(format!("{url}/readyz"))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .ok()
+            .map(|r| r.status().as_u16());
+        if seen == Some(status) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    seen
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -447,14 +457,7 @@ async fn postgres_restarted_under_load_gateways_report_not_ready_then_finish_the
 
     pg.ctl("stop");
     for i in &c.instances {
-        let mut seen = None;
-        for _ in 0..50 {
-            seen = ready(&c.http, &i.url).await;
-            if seen == Some(503) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let seen = wait_ready(&c.http, &i.url, 503, 50).await;
         assert_eq!(
             seen,
             Some(503),
@@ -464,14 +467,7 @@ async fn postgres_restarted_under_load_gateways_report_not_ready_then_finish_the
     tokio::time::sleep(Duration::from_secs(2)).await;
     pg.ctl("start");
     for i in &c.instances {
-        let mut seen = None;
-        for _ in 0..300 {
-            seen = ready(&c.http, &i.url).await;
-            if seen == Some(200) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let seen = wait_ready(&c.http, &i.url, 200, 300).await;
         assert_eq!(seen, Some(200), "an instance must become ready again by itself");
     }
 

@@ -447,6 +447,41 @@ pub fn fixture(name: &str) -> (Value, Vec<PushFile>) {
     (f.manifest, f.files)
 }
 
+/// Three PDF-looking attachments of about 1 MiB in all (random bytes, fixed seed), for the
+/// benchmarks.
+pub fn pdf_attachments(dir: &Path) -> Vec<PushFile> {
+    let mut rng = fastrand::Rng::with_seed(42);
+    [
+        ("birth-registration-extract", 400_000usize),
+        ("residence-declaration", 350_000),
+        ("birth-certificate-medical", 298_576),
+    ]
+    .into_iter()
+    .map(|(kind, size)| {
+        let path = dir.join(format!("{kind}.pdf"));
+        let mut bytes = b"%PDF-1.4\n".to_vec();
+        bytes.extend((bytes.len()..size).map(|_| rng.u8(..)));
+        std::fs::write(&path, bytes).unwrap();
+        PushFile {
+            kind: kind.into(),
+            path,
+            media_type: "application/pdf".into(),
+        }
+    })
+    .collect()
+}
+
+/// The first fixture under `code`, carrying `files` as its attachments.
+pub fn manifest_for(code: &str, files: &[PushFile]) -> Value {
+    let (mut m, _) = case_with_code(code);
+    m["attachments"] = files
+        .iter()
+        .map(|f| serde_json::json!({"kind": f.kind, "file_name": format!("{}.pdf", f.kind), "media_type": "application/pdf"}))
+        .collect();
+    describe_files(&mut m, files).unwrap();
+    m
+}
+
 /// The first valid fixture under a fresh receipt code.
 pub fn case_with_code(code: &str) -> (Value, Vec<PushFile>) {
     let (mut m, files) = fixture("01-khanh-vinh-girl");
