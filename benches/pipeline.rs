@@ -162,6 +162,7 @@ async fn main() {
         police: down.clone(),
         insurance: down,
         breaker_threshold: 1,
+        onestop_a_extra: UNLIMITED.into(),
         ..Opts::default()
     })
     .await;
@@ -172,6 +173,8 @@ async fn main() {
     let s = spawn_stack(Opts {
         police: quick(),
         insurance: quick(),
+        onestop_a_extra: UNLIMITED.into(),
+        admin_extra: UNLIMITED.into(),
         ..Opts::default()
     })
     .await;

@@ -2,7 +2,8 @@
 //!
 //! - Baseline: `pgbench -b simple-update` TPS on the same PostgreSQL server (4 clients, 10 s).
 //! - End-to-end throughput (push → both agency legs delivered) with ONE and with TWO release
-//!   `lienthong serve` processes on one PostgreSQL database and one S3 bucket; ratio 2/1.
+//!   `lienthong serve` processes on one PostgreSQL database, sharing one S3 bucket, then sharing
+//!   one local directory (as on a shared file system; no S3 server in the path); ratio 2/1.
 //! - Intake of 3-attachment cases into the S3 bucket vs into the local directory (SQLite store
 //!   for both, receivers down so deliveries stay out of the way).
 //!
@@ -79,20 +80,26 @@ async fn wait_delivered(http: &reqwest::Client, url: &str, ids: &[String]) {
     }
 }
 
-fn serve(dir: &Path) -> Child {
+fn serve(dir: &Path, shared_files: Option<&Path>) -> Child {
     let exe = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/lienthong");
     Command::new(&exe)
         .args(["--config", dir.to_str().unwrap(), "serve"])
         .env("LIENTHONG_LOG", "warn")
+        .envs(shared_files.map(|d| ("LIENTHONG_ATTACHMENT_DIR", d.as_os_str())))
         .stdout(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("run `cargo build --release` first ({}): {e}", exe.display()))
 }
 
-/// End-to-end cases per second with `n` gateway processes on one database and one bucket.
-async fn end_to_end(n: usize, s3: &str, files: &[PushFile]) -> f64 {
+/// End-to-end cases per second with `n` gateway processes on one database, sharing one bucket
+/// (`s3`) or one local directory (as on a shared file system).
+async fn end_to_end(n: usize, s3: Option<&str>, files: &[PushFile]) -> f64 {
     let db = PgDatabase::create();
-    let bucket = create_bucket(s3).await;
+    let shared = tempfile::tempdir().unwrap();
+    let s3 = match s3 {
+        Some(e) => Some((e.to_string(), create_bucket(e).await)),
+        None => None,
+    };
     let mut ports = Vec::new();
     for _ in 0..n {
         ports.push(listener().await.local_addr().unwrap().port());
@@ -102,9 +109,10 @@ async fn end_to_end(n: usize, s3: &str, files: &[PushFile]) -> f64 {
         police: quick(),
         insurance: quick(),
         store_url: Some(db.url.clone()),
-        s3: Some((s3.to_string(), bucket)),
-        // The benchmark polls every case's state: lift the admin token's request budget.
-        admin_extra: "rate_per_minute = 1000000\nburst = 100000".into(),
+        s3,
+        // The benchmark pushes and polls as fast as it can.
+        admin_extra: UNLIMITED.into(),
+        onestop_a_extra: UNLIMITED.into(),
         ..Opts::default()
     };
     let (police, insurance, onestop) = simulators(&urls[0], &opts).await;
@@ -121,7 +129,7 @@ async fn end_to_end(n: usize, s3: &str, files: &[PushFile]) -> f64 {
             None,
             &opts,
         );
-        children.push(serve(dir.path()));
+        children.push(serve(dir.path(), Some(shared.path())));
         dirs.push(dir);
     }
     let http = reqwest::Client::new();
@@ -154,6 +162,7 @@ async fn intake(s3: Option<&str>, files: &[PushFile]) -> f64 {
         insurance: down,
         breaker_threshold: 1,
         s3,
+        onestop_a_extra: UNLIMITED.into(),
         ..Opts::default()
     })
     .await;
@@ -168,8 +177,10 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let files = pdf_attachments(dir.path());
     let tps = pgbench_tps();
-    let one = end_to_end(1, &s3, &files).await;
-    let two = end_to_end(2, &s3, &files).await;
+    let one = end_to_end(1, Some(&s3), &files).await;
+    let two = end_to_end(2, Some(&s3), &files).await;
+    let one_local = end_to_end(1, None, &files).await;
+    let two_local = end_to_end(2, None, &files).await;
     let local = intake(None, &files).await;
     let bucket = intake(Some(&s3), &files).await;
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -184,6 +195,14 @@ async fn main() {
     println!(
         "| end-to-end, 2 instances, PostgreSQL + S3 | {two:.1} cases/s | {one:.1} cases/s (1 instance) | {:.2} |",
         two / one
+    );
+    println!(
+        "| end-to-end, 1 instance, PostgreSQL + shared local directory | {one_local:.1} cases/s | {tps:.0} pgbench TPS | {:.4} |",
+        one_local / tps
+    );
+    println!(
+        "| end-to-end, 2 instances, PostgreSQL + shared local directory | {two_local:.1} cases/s | {one_local:.1} cases/s (1 instance) | {:.2} |",
+        two_local / one_local
     );
     println!(
         "| intake into the S3 bucket (SQLite store) | {bucket:.1} cases/s | {local:.1} cases/s into local files | {:.2} |",

@@ -131,7 +131,8 @@ async fn cluster(store_url: &str, police: Faults, insurance: Faults) -> Cluster 
         // deliveries wait this long before the other instance takes them over.
         lease_ms: 15_000,
         // The test polls every case's state through the admin token.
-        admin_extra: "rate_per_minute = 1000000\nburst = 100000".into(),
+        admin_extra: UNLIMITED.into(),
+        onestop_a_extra: UNLIMITED.into(),
         store_url: Some(store_url.to_string()),
         s3: Some((s3, bucket)),
         gateway_extra: format!("attachment_key = \"{}\"", "7a".repeat(32)),

@@ -53,6 +53,8 @@ pub struct Opts {
     pub clock: Clock,
     /// Start with no SMTP server listening (a relay that is down).
     pub smtp_down: bool,
+    /// Extra keys of the `onestop-a` system (its limits), as TOML lines.
+    pub onestop_a_extra: String,
     /// Extra keys of the `onestop-b` system (its limits), as TOML lines.
     pub onestop_b_extra: String,
     /// Extra keys of the `admin` system, as TOML lines.
@@ -78,6 +80,7 @@ impl Default for Opts {
             request_timeout_ms: 3000,
             clock: Clock::system(),
             smtp_down: false,
+            onestop_a_extra: String::new(),
             onestop_b_extra: String::new(),
             admin_extra: String::new(),
             gateway_extra: String::new(),
@@ -253,6 +256,7 @@ kind = "onestop"
 token_sha256 = ["{d_onestop_a}"]
 signing_secret = "{RESULT_SECRET}"
 communes = ["22609"]
+{a_extra}
 
 [[systems]]
 id = "onestop-b"
@@ -284,6 +288,7 @@ token_sha256 = ["{d_admin}"]
 "#,
         att = att.display(),
         s3 = opts.s3.as_ref().map_or(String::new(), |(e, b)| s3_table(e, b)),
+        a_extra = opts.onestop_a_extra,
         b_extra = opts.onestop_b_extra,
         admin_extra = opts.admin_extra,
         gateway_extra = opts.gateway_extra,
@@ -446,6 +451,10 @@ pub fn fixture(name: &str) -> (Value, Vec<PushFile>) {
     describe_files(&mut f.manifest, &f.files).unwrap();
     (f.manifest, f.files)
 }
+
+/// Extra system keys that lift a token's request budget, for benchmarks that push and poll as
+/// fast as they can.
+pub const UNLIMITED: &str = "rate_per_minute = 1000000\nburst = 100000";
 
 /// Three PDF-looking attachments of about 1 MiB in all (random bytes, fixed seed), for the
 /// benchmarks.
