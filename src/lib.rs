@@ -23,6 +23,7 @@ pub mod blobs;
 pub mod clock;
 pub mod config;
 pub mod deadline;
+pub mod decisions;
 pub mod delivery;
 pub mod demo;
 pub mod domain;

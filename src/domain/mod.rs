@@ -5,6 +5,7 @@
 //! exist past intake.
 
 pub mod bundle;
+pub mod decision;
 pub mod personal_id;
 pub mod problems;
 pub mod state;

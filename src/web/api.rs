@@ -8,7 +8,6 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use lienthong_contract::{InsuranceDecision, ResidenceDecision};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -21,7 +20,6 @@ use super::error::ApiError;
 use super::AppState;
 use crate::config::SystemKind;
 use crate::domain::state::LegState;
-use crate::domain::FieldProblem;
 use crate::store::{CaseRow, LegView};
 
 async fn case_body(state: &AppState, row: &CaseRow) -> Result<CaseBody, ApiError> {
@@ -164,100 +162,19 @@ pub async fn find_cases(
     Ok(Json(case_body(&state, &row).await?))
 }
 
-/// A decision turned into the leg's next state, its stored result and a reason for the trail.
-fn parse_decision(leg: &str, body: Value) -> Result<(LegState, Value, String), ApiError> {
-    let bad = |m: String| ApiError::invalid(vec![FieldProblem::invalid("", m)]);
-    let mut problems = Vec::new();
-    let (to, reason) = if leg == "residence" {
-        let d: ResidenceDecision =
-            serde_json::from_value(body.clone()).map_err(|e| bad(format!("Quyết định không hợp lệ: {e}")))?;
-        match d {
-            ResidenceDecision::Completed {
-                registration_number, ..
-            } => {
-                if registration_number.trim().is_empty() || registration_number.len() > 64 {
-                    problems.push(FieldProblem::invalid(
-                        "registration_number",
-                        "Số đăng ký thường trú gồm 1-64 ký tự",
-                    ));
-                }
-                (LegState::Completed, "residence registered".to_string())
-            }
-            ResidenceDecision::Rejected { reason } => (LegState::Rejected, reason),
-            ResidenceDecision::NeedsSupplement { missing } => (LegState::NeedsSupplement, missing.join("; ")),
-        }
-    } else {
-        let d: InsuranceDecision =
-            serde_json::from_value(body.clone()).map_err(|e| bad(format!("Quyết định không hợp lệ: {e}")))?;
-        match d {
-            InsuranceDecision::Completed {
-                social_insurance_number,
-                card_valid_from,
-                card_valid_to,
-                health_facility_code,
-            } => {
-                if social_insurance_number.len() != 10 || !social_insurance_number.bytes().all(|b| b.is_ascii_digit()) {
-                    problems.push(FieldProblem::invalid(
-                        "social_insurance_number",
-                        "Mã số BHXH gồm đúng 10 chữ số",
-                    ));
-                }
-                if card_valid_to < card_valid_from {
-                    problems.push(FieldProblem::invalid(
-                        "card_valid_to",
-                        "Hạn thẻ đến phải sau hạn thẻ từ",
-                    ));
-                }
-                if health_facility_code.chars().count() != 5 {
-                    problems.push(FieldProblem::invalid(
-                        "health_facility_code",
-                        "Mã nơi KCB ban đầu gồm đúng 5 ký tự",
-                    ));
-                }
-                (LegState::Completed, "health-insurance card issued".to_string())
-            }
-            InsuranceDecision::Rejected { reason } => (LegState::Rejected, reason),
-            InsuranceDecision::NeedsSupplement { missing } => (LegState::NeedsSupplement, missing.join("; ")),
-        }
-    };
-    match to {
-        LegState::Rejected if reason.trim().is_empty() => {
-            problems.push(FieldProblem::invalid("reason", "Cần nêu lý do từ chối"))
-        }
-        LegState::NeedsSupplement if reason.trim().is_empty() => {
-            problems.push(FieldProblem::invalid("missing", "Cần liệt kê giấy tờ phải bổ sung"))
-        }
-        _ => {}
-    }
-    if !problems.is_empty() {
-        return Err(ApiError::invalid(problems));
-    }
-    Ok((to, body, reason))
-}
-
-/// Validates and records an agency's decision on a leg: the one path of the systems' callback
-/// and of the staff's web form.
+/// Validates and records an agency's decision on a leg, for the systems' callback and the staff's
+/// web form (see [`crate::decisions`]).
 pub async fn apply_decision(
     state: &AppState,
     leg: &LegView,
     actor: &str,
     body: Value,
-) -> Result<(LegState, crate::store::DecisionApplied), ApiError> {
-    let (to, result, reason) = parse_decision(&leg.name, body)?;
-    let pause = if to == LegState::NeedsSupplement {
-        super::deadlines::pause_of(state, leg).await?
-    } else {
-        None
-    };
-    let applied = state
-        .store
-        .record_decision(&leg.id, actor, to, &result, &reason, pause.as_ref())
-        .await?;
-    if applied.changed {
-        tracing::info!(case_id = %applied.case_id, leg = %leg.name, state = to.as_str(), "decision recorded");
+) -> Result<crate::decisions::Recorded, ApiError> {
+    let recorded = crate::decisions::record(&state.store, &state.config.calendar, leg, actor, &body).await?;
+    if recorded.applied.changed {
         state.wake.notify_one();
     }
-    Ok((to, applied))
+    Ok(recorded)
 }
 
 /// Checks a signed callback: its HMAC over method, path, timestamp and body, its age, and that
@@ -356,7 +273,7 @@ pub async fn decide(
     if !allowed || !caller.offices.contains(&leg.office_code) {
         return Err(ApiError::forbidden("Mã truy cập này không được quyết định chặng đó"));
     }
-    let (to, applied) = apply_decision(&state, &leg, &caller.actor(), body).await?;
+    let crate::decisions::Recorded { to, applied } = apply_decision(&state, &leg, &caller.actor(), body).await?;
     Ok(Json(DecisionAnswer {
         case_id: applied.case_id,
         leg_id,

@@ -19,28 +19,11 @@ use super::bodies::{
 use super::error::ApiError;
 use super::AppState;
 use crate::config::SystemKind;
-use crate::deadline::{pause, resume, Calendar, Due, Paused};
+use crate::deadline::{resume, Calendar, Due};
 use crate::domain::FieldProblem;
 use crate::notify::templates::vn_date;
 use crate::store::clocks::Apology;
 use crate::store::{CaseRow, LegView};
-
-/// What a leg's clocks had left when its agency asked for a supplement.
-pub async fn pause_of(state: &AppState, leg: &LegView) -> Result<Option<Paused>, ApiError> {
-    let Some(case) = state.store.case(&leg.case_id).await? else {
-        return Ok(None);
-    };
-    let (Some(regime), Some(leg_due), Some(case_due)) = (&case.regime, leg.due_day, case.due_day) else {
-        return Ok(None);
-    };
-    Ok(Some(pause(
-        &state.config.calendar,
-        regime,
-        state.store.clock().now(),
-        leg_due,
-        case_due,
-    )))
-}
 
 /// A case the caller may act on as the commune (its one-stop system) or an operator.
 async fn commune_case(state: &AppState, caller: &Caller, id: &str) -> Result<CaseRow, ApiError> {

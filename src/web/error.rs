@@ -118,6 +118,15 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::decisions::DecisionError> for ApiError {
+    fn from(e: crate::decisions::DecisionError) -> Self {
+        match e {
+            crate::decisions::DecisionError::Invalid(problems) => ApiError::invalid(problems),
+            crate::decisions::DecisionError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {

@@ -36,11 +36,16 @@ pub struct FileHash {
     pub sha256: String,
 }
 
-/// The receiver's account of a delivery: its own record id and every file it holds.
+/// The receiver's account of a delivery: its own record id, every file it holds and, once it has
+/// decided, its decision — the status a real system's record page shows. The decision is the same
+/// JSON its decision callback carries (see [`crate::decision`]), so a decision whose callback was
+/// lost can be fetched back and applied through the same validation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Receipt {
     pub record_id: String,
     pub files: Vec<FileHash>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<serde_json::Value>,
 }
 
 impl Receipt {
@@ -146,7 +151,8 @@ pub trait Adapter: Send + Sync {
         file: FileBody,
     ) -> Result<Receipt, AdapterError>;
 
-    /// Asks what the receiver holds for an envelope it already has.
+    /// Asks what the receiver holds for an envelope it already has, and its decision if it made
+    /// one (the gateway's check-back of a decision whose callback never arrived).
     async fn receipt(&self, endpoint: &Endpoint, idempotency_key: &str) -> Result<Receipt, AdapterError>;
 }
 

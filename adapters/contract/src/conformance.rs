@@ -2,7 +2,10 @@
 //!
 //! It proves the properties the gateway relies on: a submit answers with a receipt listing every
 //! file by hash; a repeated submit is deduplicated by the idempotency key; an envelope whose files
-//! were dropped can be completed by re-sending the files alone; an outage is a transient error.
+//! were dropped can be completed by re-sending the files alone; an outage is a transient error;
+//! and, for systems that decide on cases, the receipt query carries no decision before one is
+//! made and afterwards exactly the decision the system made (what the gateway's check-back relies
+//! on when a decision callback was lost).
 
 use bytes::Bytes;
 
@@ -88,6 +91,9 @@ pub async fn check(
     if again != r2 {
         return Err("the receipt query disagrees with the submit's receipt".into());
     }
+    if again.decision.is_some() {
+        return Err("the receipt carries a decision the system never made".into());
+    }
 
     // 3. Dropped files are re-sent alone until the receipt lists them all.
     if !a.files.is_empty() {
@@ -140,7 +146,59 @@ pub async fn check(
         Err(AdapterError::Transient(_)) => {}
         other => return Err(format!("a 503 was not a transient error: {other:?}")),
     }
+
+    // 5. Check-back: every decision the system makes is read back, as made, from its status.
+    if matches!(a.message, Message::Case(_)) {
+        check_back(adapter, sim, &ep, &make, &no_decisions).await?;
+    }
     sim.state.set_faults(Faults::default());
+    Ok(())
+}
+
+/// Each outcome in turn: the system decides (its callback lost), and the receipt query answers
+/// with the very decision it made, whatever its wire format.
+async fn check_back(
+    adapter: &dyn Adapter,
+    sim: &SimHandle,
+    ep: &Endpoint,
+    make: &impl Fn(&str) -> Sample,
+    quiet: &Faults,
+) -> Result<(), String> {
+    let mixes = [(1, 0, 0), (0, 1, 0), (0, 0, 1)];
+    for (i, (completed, rejected, needs_supplement)) in mixes.into_iter().enumerate() {
+        sim.state.set_faults(Faults {
+            decide: crate::sim::DecideMix {
+                completed,
+                rejected,
+                needs_supplement,
+                after_ms: 0,
+            },
+            drop_decisions_rate: 1.0,
+            ..quiet.clone()
+        });
+        let key = format!("conformance-check-back-{i}");
+        let d = make(&key);
+        adapter
+            .submit(ep, &d.message, bodies(&d))
+            .await
+            .map_err(|e| format!("submit for check-back failed: {e}"))?;
+        let made = sim
+            .state
+            .records()
+            .into_iter()
+            .find(|r| r.key == key)
+            .and_then(|r| r.decision)
+            .ok_or("the simulator made no decision on a complete record")?;
+        let read = adapter
+            .receipt(ep, &key)
+            .await
+            .map_err(|e| format!("receipt query for check-back failed: {e}"))?;
+        match read.decision {
+            Some(got) if got == made => {}
+            Some(got) => return Err(format!("check-back read {got} where the system decided {made}")),
+            None => return Err(format!("check-back found no decision where the system decided {made}")),
+        }
+    }
     Ok(())
 }
 

@@ -5,6 +5,11 @@
 //! time-outs, dropped or corrupted files, slow answers) and reports decisions back to the gateway
 //! with a configurable mix. Faults are set by flags at start and at run time through
 //! `PUT /_sim/faults`; records are read at `GET /_sim/records`.
+//!
+//! Reporting behaves as the README asks of agency integrators: a callback answered 408, 429
+//! (after its `Retry-After`) or 5xx, or not answered, is tried again; only a refusal that will
+//! never succeed (any other 4xx) ends it. Either way the decision stays in the record's status,
+//! where the gateway's check-back finds it.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -42,6 +47,11 @@ pub struct Faults {
     pub corrupt_next: u32,
     /// Every wire request is answered this much later.
     pub delay_ms: u64,
+    /// The next N decisions are made but their callbacks are never sent (lost callbacks: the
+    /// decision shows only in the record's status, for the gateway's check-back).
+    pub drop_decisions_next: u32,
+    /// Probability (0..1) that a decision's callback is never sent.
+    pub drop_decisions_rate: f64,
     /// How this system decides once a record is complete.
     pub decide: DecideMix,
 }
@@ -91,6 +101,8 @@ pub struct Record {
     pub envelope: serde_json::Value,
     pub decision: Option<serde_json::Value>,
     pub decision_delivered: bool,
+    /// Status queries (receipt GETs) that reached this record, the gateway's check-backs among them.
+    pub status_queries: u32,
 }
 
 impl Record {
@@ -106,6 +118,7 @@ impl Record {
                     sha256: sha256.clone(),
                 })
                 .collect(),
+            decision: self.decision.clone(),
         }
     }
 
@@ -130,9 +143,10 @@ pub struct GatewayLink {
     pub client: Option<reqwest::Client>,
 }
 
-/// Where and how a simulator reports its decisions.
+/// How a simulator decides, and where it reports its decisions (none: they show only in the
+/// records' status, as for the conformance kit).
 pub struct Decider {
-    pub link: GatewayLink,
+    pub link: Option<GatewayLink>,
     pub build: Box<DecisionBuilder>,
 }
 
@@ -146,6 +160,8 @@ struct Inner {
     in_flight: BTreeMap<String, u32>,
     /// Requests that arrived while another for the same key was being handled.
     overlaps: u64,
+    /// Status queries answered or refused, including those for unknown keys.
+    status_queries: u64,
 }
 
 /// A simulator's memory and fault switches, shared by its handlers.
@@ -195,6 +211,7 @@ impl SimState {
                 next_id: 1,
                 in_flight: BTreeMap::new(),
                 overlaps: 0,
+                status_queries: 0,
             }),
             decider,
             client: crate::adapter::http_client(),
@@ -223,6 +240,19 @@ impl SimState {
     /// How many wire requests overlapped another for the same key.
     pub fn overlaps(&self) -> u64 {
         self.lock().overlaps
+    }
+
+    /// How many status queries arrived, whether the fault gate let them through or not.
+    pub fn status_queries(&self) -> u64 {
+        self.lock().status_queries
+    }
+
+    fn count_status_query(&self, key: &str) {
+        let mut inner = self.lock();
+        inner.status_queries += 1;
+        if let Some(rec) = inner.records.get_mut(key) {
+            rec.status_queries += 1;
+        }
     }
 
     /// Applies delay and failure faults to one wire request.
@@ -292,10 +322,19 @@ impl SimState {
             envelope,
             decision: None,
             decision_delivered: false,
+            status_queries: 0,
         });
         rec.envelope_posts += 1;
         if rec.envelope_posts == 1 {
             inner.next_id += 1;
+        } else if rec
+            .decision
+            .as_ref()
+            .is_some_and(|d| d["outcome"] == "needs_supplement")
+        {
+            // The dossier came back after the family's supplement: examined again from scratch.
+            rec.decision = None;
+            rec.decision_delivered = false;
         }
         drop_files
     }
@@ -361,13 +400,24 @@ impl SimState {
             } else {
                 Outcome::NeedsSupplement
             };
-            let Inner { records, rng, .. } = &mut *inner;
+            let Inner {
+                records, rng, faults, ..
+            } = &mut *inner;
             let Some(rec) = records.get_mut(key) else { return };
             if rec.decision.is_some() || !rec.complete() || total == 0 {
                 return;
             }
             let body = (decider.build)(rec, outcome, rng);
             rec.decision = Some(body.clone());
+            let lost = if faults.drop_decisions_next > 0 {
+                faults.drop_decisions_next -= 1;
+                true
+            } else {
+                faults.drop_decisions_rate > 0.0 && rng.f64() < faults.drop_decisions_rate
+            };
+            if lost || decider.link.is_none() {
+                return;
+            }
             (body, rec.leg_id.clone(), mix.after_ms)
         };
         let this = Arc::clone(self);
@@ -378,10 +428,12 @@ impl SimState {
         });
     }
 
-    /// Posts a decision until the gateway accepts it (it may be restarting), for up to ~2 minutes.
+    /// Posts a decision until the gateway accepts it or refuses it for good, for up to
+    /// [`REPORT_FOR`]: it may be restarting (no answer, 5xx) or pacing this system (429).
     async fn report(&self, key: &str, leg_id: &str, body: &serde_json::Value) {
-        let Some(decider) = &self.decider else { return };
-        let link = &decider.link;
+        let Some(link) = self.decider.as_ref().and_then(|d| d.link.as_ref()) else {
+            return;
+        };
         let Ok(url) = reqwest::Url::parse(&format!(
             "{}/api/v1/legs/{}/decision",
             link.url.trim_end_matches('/'),
@@ -392,7 +444,8 @@ impl SimState {
         };
         let body = serde_json::to_vec(body).unwrap_or_default();
         let mut wait = Duration::from_millis(100);
-        for _ in 0..40 {
+        let give_up = tokio::time::Instant::now() + REPORT_FOR;
+        while tokio::time::Instant::now() < give_up {
             let client = link.client.as_ref().unwrap_or(&self.client);
             let mut req = client
                 .post(url.clone())
@@ -410,7 +463,11 @@ impl SimState {
                     }
                     return;
                 }
-                Ok(r) if r.status().is_client_error() => {
+                Ok(r) if r.status() == reqwest::StatusCode::TOO_MANY_REQUESTS => {
+                    tokio::time::sleep(retry_after(&r).unwrap_or(wait)).await;
+                    continue;
+                }
+                Ok(r) if r.status().is_client_error() && r.status() != reqwest::StatusCode::REQUEST_TIMEOUT => {
                     tracing::warn!(status = r.status().as_u16(), "gateway refused a decision");
                     return;
                 }
@@ -419,8 +476,17 @@ impl SimState {
             tokio::time::sleep(wait).await;
             wait = (wait * 2).min(Duration::from_secs(3));
         }
-        tracing::warn!("gave up reporting a decision");
+        tracing::warn!("gave up reporting a decision; it stays in the record's status");
     }
+}
+
+/// How long a simulator keeps trying to report one decision.
+pub const REPORT_FOR: Duration = Duration::from_secs(600);
+
+/// The wait a 429 asks for (`Retry-After` in seconds), at most a minute.
+fn retry_after(r: &reqwest::Response) -> Option<Duration> {
+    let secs: u64 = r.headers().get("retry-after")?.to_str().ok()?.trim().parse().ok()?;
+    Some(Duration::from_secs(secs.clamp(1, 60)))
 }
 
 /// The control routes every simulator serves: `/_sim/records` and `/_sim/faults`.
@@ -652,6 +718,7 @@ async fn file(
 }
 
 async fn receipt_of(State(w): State<WireState>, axum::extract::Path(key): axum::extract::Path<String>) -> Response {
+    w.sim.count_status_query(&key);
     let gate = match w.sim.gate().await {
         Ok(g) => g,
         Err(r) => return r,

@@ -14,9 +14,8 @@ const COLLECTION: &str = "/bhxh/the-bhyt/ho-so";
 pub struct SocialInsuranceAdapter;
 
 fn parse_receipt(body: &str) -> Result<Receipt, AdapterError> {
-    from_xml::<XmlReceipt>(body)
-        .map(Receipt::from)
-        .map_err(|e| AdapterError::Permanent(format!("unreadable receipt: {e}")))
+    let xml = from_xml::<XmlReceipt>(body).map_err(|e| AdapterError::Permanent(format!("unreadable receipt: {e}")))?;
+    Receipt::try_from(xml).map_err(|e| AdapterError::Permanent(format!("unreadable receipt: {e}")))
 }
 
 fn url(ep: &Endpoint, rest: &str) -> String {

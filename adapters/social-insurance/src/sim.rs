@@ -58,15 +58,16 @@ pub fn decide(rec: &Record, outcome: Outcome, rng: &mut fastrand::Rng) -> serde_
     }
 }
 
-/// Starts the simulator on `listener`; decisions go to `gateway_url` with `token` when given.
+/// Starts the simulator on `listener`; decisions are reported to the gateway when a link is given,
+/// and always show in the records' status.
 pub fn spawn(
     listener: impl Into<sim::SimListener>,
     faults: Faults,
     seed: u64,
     gateway: Option<GatewayLink>,
 ) -> SimHandle {
-    let decider = gateway.map(|link| Decider {
-        link,
+    let decider = Some(Decider {
+        link: gateway,
         build: Box::new(decide),
     });
     let state: Arc<SimState> = SimState::new("BHXH", faults, seed, decider);

@@ -1,6 +1,6 @@
 //! The insurance office's XML messages.
 
-use lienthong_contract::{AttachmentMeta, CaseEnvelope, FileHash, Receipt};
+use lienthong_contract::{AttachmentMeta, CaseEnvelope, FileHash, InsuranceDecision, Receipt};
 use serde::{Deserialize, Serialize};
 
 use crate::declaration::Declaration;
@@ -66,6 +66,90 @@ pub struct XmlReceipt {
     pub record_id: String,
     #[serde(rename = "TepDaNhan", default)]
     pub files: Vec<HeldFile>,
+    /// The office's decision, once made.
+    #[serde(rename = "KetQua", default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<XmlDecision>,
+}
+
+/// The office's decision on a card request, as its status page shows it. `TrangThai` is
+/// `completed`, `rejected` or `needs_supplement`; the other fields belong to one of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct XmlDecision {
+    #[serde(rename = "@TrangThai")]
+    pub outcome: String,
+    #[serde(rename = "@MaSoBHXH", default, skip_serializing_if = "Option::is_none")]
+    pub social_insurance_number: Option<String>,
+    #[serde(rename = "@HanTheTu", default, skip_serializing_if = "Option::is_none")]
+    pub card_valid_from: Option<jiff::civil::Date>,
+    #[serde(rename = "@HanTheDen", default, skip_serializing_if = "Option::is_none")]
+    pub card_valid_to: Option<jiff::civil::Date>,
+    #[serde(rename = "@MaNoiDKKCB", default, skip_serializing_if = "Option::is_none")]
+    pub health_facility_code: Option<String>,
+    #[serde(rename = "LyDo", default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(rename = "GiayToCanBoSung", default)]
+    pub missing: Vec<String>,
+}
+
+impl From<&InsuranceDecision> for XmlDecision {
+    fn from(d: &InsuranceDecision) -> Self {
+        let mut x = XmlDecision {
+            outcome: String::new(),
+            social_insurance_number: None,
+            card_valid_from: None,
+            card_valid_to: None,
+            health_facility_code: None,
+            reason: None,
+            missing: Vec::new(),
+        };
+        match d {
+            InsuranceDecision::Completed {
+                social_insurance_number,
+                card_valid_from,
+                card_valid_to,
+                health_facility_code,
+            } => {
+                x.outcome = "completed".into();
+                x.social_insurance_number = Some(social_insurance_number.clone());
+                x.card_valid_from = Some(*card_valid_from);
+                x.card_valid_to = Some(*card_valid_to);
+                x.health_facility_code = Some(health_facility_code.clone());
+            }
+            InsuranceDecision::Rejected { reason } => {
+                x.outcome = "rejected".into();
+                x.reason = Some(reason.clone());
+            }
+            InsuranceDecision::NeedsSupplement { missing } => {
+                x.outcome = "needs_supplement".into();
+                x.missing = missing.clone();
+            }
+        }
+        x
+    }
+}
+
+impl TryFrom<&XmlDecision> for InsuranceDecision {
+    type Error = String;
+
+    /// The canonical decision, or what the office's status lacks for one.
+    fn try_from(x: &XmlDecision) -> Result<Self, String> {
+        let need = |v: &Option<String>, name: &str| v.clone().ok_or(format!("KetQua lacks {name}"));
+        match x.outcome.as_str() {
+            "completed" => Ok(InsuranceDecision::Completed {
+                social_insurance_number: need(&x.social_insurance_number, "MaSoBHXH")?,
+                card_valid_from: x.card_valid_from.ok_or("KetQua lacks HanTheTu")?,
+                card_valid_to: x.card_valid_to.ok_or("KetQua lacks HanTheDen")?,
+                health_facility_code: need(&x.health_facility_code, "MaNoiDKKCB")?,
+            }),
+            "rejected" => Ok(InsuranceDecision::Rejected {
+                reason: need(&x.reason, "LyDo")?,
+            }),
+            "needs_supplement" => Ok(InsuranceDecision::NeedsSupplement {
+                missing: x.missing.clone(),
+            }),
+            other => Err(format!("KetQua has an unknown TrangThai '{other}'")),
+        }
+    }
 }
 
 /// One file held by the office.
@@ -102,8 +186,14 @@ impl From<&FileEntry> for AttachmentMeta {
 }
 
 impl From<&Receipt> for XmlReceipt {
+    /// A decision that is not an insurance decision is left out (the status shows none).
     fn from(r: &Receipt) -> Self {
         XmlReceipt {
+            decision: r
+                .decision
+                .as_ref()
+                .and_then(|d| serde_json::from_value::<InsuranceDecision>(d.clone()).ok())
+                .map(|d| XmlDecision::from(&d)),
             record_id: r.record_id.clone(),
             files: r
                 .files
@@ -117,9 +207,17 @@ impl From<&Receipt> for XmlReceipt {
     }
 }
 
-impl From<XmlReceipt> for Receipt {
-    fn from(r: XmlReceipt) -> Self {
-        Receipt {
+impl TryFrom<XmlReceipt> for Receipt {
+    type Error = String;
+
+    /// The canonical receipt; its decision is the JSON the office's callback would carry.
+    fn try_from(r: XmlReceipt) -> Result<Self, String> {
+        let decision = match &r.decision {
+            Some(x) => Some(serde_json::to_value(InsuranceDecision::try_from(x)?).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        Ok(Receipt {
+            decision,
             record_id: r.record_id,
             files: r
                 .files
@@ -129,7 +227,7 @@ impl From<XmlReceipt> for Receipt {
                     sha256: f.sha256,
                 })
                 .collect(),
-        }
+        })
     }
 }
 

@@ -1,0 +1,68 @@
+//! Recording agency decisions: the one path of the systems' signed callback, the staff's inbox
+//! form and the gateway's check-back of a decision whose callback never arrived
+//! (docs/reconciliation.md). Whatever the channel, a decision is validated by
+//! [`crate::domain::decision::parse`], stored once (the same decision again changes nothing, a
+//! different one on a decided leg is refused) and, when it asks for a supplement, stops the
+//! clocks as the case's regime says.
+
+use serde_json::Value;
+
+use crate::deadline::{pause, Calendar, Paused};
+use crate::domain::decision::{self, Decision};
+use crate::domain::state::LegState;
+use crate::domain::FieldProblem;
+use crate::store::{DecisionApplied, LegView, Store, StoreError};
+use lienthong_contract::LegKind;
+
+/// Why a decision was not recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum DecisionError {
+    /// The decision itself is wrong: every problem, with its JSON path.
+    #[error("invalid decision ({} problems)", .0.len())]
+    Invalid(Vec<FieldProblem>),
+    /// The store refused it (another decision already, a cancelled case) or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a recorded decision did.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub to: LegState,
+    pub applied: DecisionApplied,
+}
+
+/// Validates `body` as a decision on `leg` and records it as `actor`'s.
+pub async fn record(
+    store: &Store,
+    calendar: &Calendar,
+    leg: &LegView,
+    actor: &str,
+    body: &Value,
+) -> Result<Recorded, DecisionError> {
+    let kind = LegKind::parse(&leg.name).unwrap_or(LegKind::Return);
+    let Decision { to, result, reason } = decision::parse(kind, body).map_err(DecisionError::Invalid)?;
+    let paused = if to == LegState::NeedsSupplement {
+        pause_of(store, calendar, leg).await?
+    } else {
+        None
+    };
+    let applied = store
+        .record_decision(&leg.id, actor, to, &result, &reason, paused.as_ref())
+        .await?;
+    if applied.changed {
+        tracing::info!(case_id = %applied.case_id, leg = %leg.name, state = to.as_str(), actor, "decision recorded");
+    }
+    Ok(Recorded { to, applied })
+}
+
+/// What the leg's and the case's clocks have left now, for a leg about to wait on the family.
+async fn pause_of(store: &Store, calendar: &Calendar, leg: &LegView) -> Result<Option<Paused>, StoreError> {
+    let Some(case) = store.case(&leg.case_id).await? else {
+        return Ok(None);
+    };
+    let (Some(regime), Some(leg_due), Some(case_due)) = (&case.regime, leg.due_day, case.due_day) else {
+        return Ok(None);
+    };
+    Ok(Some(pause(calendar, regime, store.clock().now(), leg_due, case_due)))
+}

@@ -1,0 +1,157 @@
+//! An agency's decision on a leg, parsed from the JSON every channel carries: the signed
+//! callback, the staff's inbox form and the check-back of the agency's status
+//! (docs/reconciliation.md). One parser, so a decision is valid or not whatever way it came.
+
+use lienthong_contract::{InsuranceDecision, LegKind, ResidenceDecision};
+use serde_json::Value;
+
+use super::state::LegState;
+use super::FieldProblem;
+
+/// A decision that passed validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// The leg's next state.
+    pub to: LegState,
+    /// The decision in its canonical JSON form (re-serialised from the typed value), so the
+    /// same decision compares equal however it was spelled or whichever channel brought it.
+    pub result: Value,
+    /// A short reason for the trail (the refusal reason, the missing papers).
+    pub reason: String,
+}
+
+/// Parses `body` as a decision on a leg of `kind`, or lists every problem with its JSON path.
+pub fn parse(kind: LegKind, body: &Value) -> Result<Decision, Vec<FieldProblem>> {
+    let shape = |e: serde_json::Error| vec![FieldProblem::invalid("", format!("Quyết định không hợp lệ: {e}"))];
+    let mut problems = Vec::new();
+    let (to, reason, result) = match kind {
+        LegKind::Residence => {
+            let d: ResidenceDecision = serde_json::from_value(body.clone()).map_err(shape)?;
+            let (to, reason) = match &d {
+                ResidenceDecision::Completed {
+                    registration_number, ..
+                } => {
+                    if registration_number.trim().is_empty() || registration_number.len() > 64 {
+                        problems.push(FieldProblem::invalid(
+                            "registration_number",
+                            "Số đăng ký thường trú gồm 1-64 ký tự",
+                        ));
+                    }
+                    (LegState::Completed, "residence registered".to_string())
+                }
+                ResidenceDecision::Rejected { reason } => (LegState::Rejected, reason.clone()),
+                ResidenceDecision::NeedsSupplement { missing } => (LegState::NeedsSupplement, missing.join("; ")),
+            };
+            (to, reason, serde_json::to_value(&d))
+        }
+        LegKind::Insurance => {
+            let d: InsuranceDecision = serde_json::from_value(body.clone()).map_err(shape)?;
+            let (to, reason) = match &d {
+                InsuranceDecision::Completed {
+                    social_insurance_number,
+                    card_valid_from,
+                    card_valid_to,
+                    health_facility_code,
+                } => {
+                    if social_insurance_number.len() != 10
+                        || !social_insurance_number.bytes().all(|b| b.is_ascii_digit())
+                    {
+                        problems.push(FieldProblem::invalid(
+                            "social_insurance_number",
+                            "Mã số BHXH gồm đúng 10 chữ số",
+                        ));
+                    }
+                    if card_valid_to < card_valid_from {
+                        problems.push(FieldProblem::invalid(
+                            "card_valid_to",
+                            "Hạn thẻ đến phải sau hạn thẻ từ",
+                        ));
+                    }
+                    if health_facility_code.chars().count() != 5 {
+                        problems.push(FieldProblem::invalid(
+                            "health_facility_code",
+                            "Mã nơi KCB ban đầu gồm đúng 5 ký tự",
+                        ));
+                    }
+                    (LegState::Completed, "health-insurance card issued".to_string())
+                }
+                InsuranceDecision::Rejected { reason } => (LegState::Rejected, reason.clone()),
+                InsuranceDecision::NeedsSupplement { missing } => (LegState::NeedsSupplement, missing.join("; ")),
+            };
+            (to, reason, serde_json::to_value(&d))
+        }
+        LegKind::Return => {
+            return Err(vec![FieldProblem::invalid(
+                "",
+                "Chặng trả kết quả không nhận quyết định của cơ quan",
+            )])
+        }
+    };
+    match to {
+        LegState::Rejected if reason.trim().is_empty() => {
+            problems.push(FieldProblem::invalid("reason", "Cần nêu lý do từ chối"))
+        }
+        LegState::NeedsSupplement if reason.trim().is_empty() => {
+            problems.push(FieldProblem::invalid("missing", "Cần liệt kê giấy tờ phải bổ sung"))
+        }
+        _ => {}
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let result = result.map_err(shape)?;
+    Ok(Decision { to, result, reason })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_problem_is_listed_at_once() {
+        let body = json!({
+            "outcome": "completed", "social_insurance_number": "12",
+            "card_valid_from": "2026-05-01", "card_valid_to": "2026-04-01", "health_facility_code": "1"
+        });
+        let problems = parse(LegKind::Insurance, &body).unwrap_err();
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["social_insurance_number", "card_valid_to", "health_facility_code"]
+        );
+    }
+
+    #[test]
+    fn a_decision_for_another_agency_or_the_return_leg_is_refused() {
+        let residence = json!({"outcome": "completed", "registration_number": "TT1", "registered_on": "2026-11-30"});
+        assert!(parse(LegKind::Residence, &residence).is_ok());
+        assert!(parse(LegKind::Insurance, &residence).is_err());
+        assert!(parse(LegKind::Return, &residence).is_err());
+    }
+
+    proptest! {
+        /// The canonical form is a fixed point: parsing it again gives the same decision, so a
+        /// decision read back by check-back equals the one its callback carries.
+        #[test]
+        fn the_canonical_result_parses_to_itself(
+            reason in "[a-zA-ZÀ-ỹ ]{1,40}",
+            missing in prop::collection::vec("[a-zA-ZÀ-ỹ ]{1,20}", 1..4),
+            pick in 0u8..3,
+        ) {
+            let body = match pick {
+                0 => json!({"outcome": "rejected", "reason": reason}),
+                1 => json!({"outcome": "needs_supplement", "missing": missing}),
+                _ => json!({"outcome": "completed", "registration_number": reason, "registered_on": "2026-11-30"}),
+            };
+            match parse(LegKind::Residence, &body) {
+                Ok(d) => {
+                    let again = parse(LegKind::Residence, &d.result).unwrap();
+                    prop_assert_eq!(again, d);
+                }
+                Err(problems) => prop_assert!(!problems.is_empty()),
+            }
+        }
+    }
+}
