@@ -251,6 +251,7 @@ pub struct DeliveryConfig {
     pub file_rounds: u32,
     pub retry: RetryConfig,
     pub breaker: BreakerConfig,
+    pub check_back: CheckBackConfig,
 }
 
 impl Default for DeliveryConfig {
@@ -263,6 +264,43 @@ impl Default for DeliveryConfig {
             file_rounds: 3,
             retry: RetryConfig::default(),
             breaker: BreakerConfig::default(),
+            check_back: CheckBackConfig::default(),
+        }
+    }
+}
+
+/// When a delivered leg whose decision has not arrived is checked back with its agency
+/// (docs/reconciliation.md): first `*_after_ms` after delivery, then at doubling intervals up to
+/// `max_interval_ms`; at most `per_office_per_minute` checks to one office.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckBackConfig {
+    pub residence_after_ms: u64,
+    pub insurance_after_ms: u64,
+    pub max_interval_ms: u64,
+    pub per_office_per_minute: u32,
+    /// How often due check-backs are looked for.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for CheckBackConfig {
+    fn default() -> Self {
+        CheckBackConfig {
+            residence_after_ms: 30 * 60_000,
+            insurance_after_ms: 30 * 60_000,
+            max_interval_ms: 4 * 3_600_000,
+            per_office_per_minute: 30,
+            poll_interval_ms: 5_000,
+        }
+    }
+}
+
+impl CheckBackConfig {
+    /// How long a leg of `kind` waits for its decision before the first check.
+    pub fn after_ms(&self, kind: lienthong_contract::LegKind) -> u64 {
+        match kind {
+            lienthong_contract::LegKind::Insurance => self.insurance_after_ms,
+            _ => self.residence_after_ms,
         }
     }
 }
@@ -674,6 +712,26 @@ fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<String, Strin
     }
     if d.breaker.failure_threshold == 0 {
         p.push(GW, "delivery.breaker.failure_threshold", "must be at least 1");
+    }
+    let cb = &d.check_back;
+    for (k, v) in [
+        ("residence_after_ms", cb.residence_after_ms),
+        ("insurance_after_ms", cb.insurance_after_ms),
+        ("poll_interval_ms", cb.poll_interval_ms),
+    ] {
+        if v == 0 {
+            p.push(GW, format!("delivery.check_back.{k}"), "must be at least 1");
+        }
+    }
+    if cb.max_interval_ms < cb.residence_after_ms.max(cb.insurance_after_ms) {
+        p.push(
+            GW,
+            "delivery.check_back.max_interval_ms",
+            "must not be shorter than the first wait of either leg",
+        );
+    }
+    if cb.per_office_per_minute == 0 {
+        p.push(GW, "delivery.check_back.per_office_per_minute", "must be at least 1");
     }
     let mut ids = HashSet::new();
     let mut tokens = HashMap::new();

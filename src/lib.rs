@@ -128,14 +128,14 @@ impl App {
             None => None,
         };
         let wake = Arc::new(Notify::new());
+        let config = Arc::new(config);
         let deliverer = Arc::new(Deliverer::new(
             store.clone(),
             blobs.clone(),
             adapters,
-            config.gateway.delivery.clone(),
+            Arc::clone(&config),
             Arc::clone(&wake),
         ));
-        let config = Arc::new(config);
         let notifier = Arc::new(notify::Notifier::new(Arc::clone(&config), store.clone())?);
         let state = AppState {
             auth: Arc::new(web::auth::Auth::new(

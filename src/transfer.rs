@@ -19,12 +19,13 @@ use crate::store::dialect::{Dialect, Placeholders};
 use crate::store::Store;
 
 /// Tables in the order their foreign keys need, each with its key (for paging).
-const TABLES: [(&str, &str); 14] = [
+const TABLES: [(&str, &str); 15] = [
     ("cases", "id"),
     ("attachments", "case_id, kind"),
     ("legs", "id"),
     ("deliveries", "leg_id"),
     ("delivery_attempts", "id"),
+    ("check_backs", "id"),
     ("events", "id"),
     ("apologies", "case_id"),
     ("notifications", "id"),
@@ -37,7 +38,7 @@ const TABLES: [(&str, &str); 14] = [
 ];
 
 /// Tables whose ids come from an identity sequence, moved past the copied ids afterwards.
-const IDENTITIES: [&str; 3] = ["delivery_attempts", "events", "notifications"];
+const IDENTITIES: [&str; 4] = ["delivery_attempts", "check_backs", "events", "notifications"];
 
 /// Rows read per page.
 const PAGE: i64 = 2000;

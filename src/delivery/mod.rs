@@ -9,6 +9,7 @@
 //! a time-out never creates a second record at the receiver.
 
 pub mod breaker;
+mod check_back;
 pub mod policy;
 
 use std::collections::HashMap;
@@ -22,7 +23,8 @@ use tokio::sync::{watch, Notify, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::blobs::Blobs;
-use crate::config::DeliveryConfig;
+use crate::config::{Config, DeliveryConfig};
+use crate::ratelimit::Limiter;
 use crate::domain::state::{return_outcome, LegState};
 use crate::store::Finish;
 use crate::store::{DeliveryJob, Store};
@@ -84,12 +86,17 @@ pub struct Deliverer {
     policy: RetryPolicy,
     breakers: Breakers,
     cfg: DeliveryConfig,
+    /// The calendar and the systems, for decisions found by check-back.
+    config: Arc<Config>,
+    /// Check-backs to each office, paced.
+    check_pace: Limiter,
     wake: Arc<Notify>,
 }
 
 impl Deliverer {
     /// An engine over the store and blobs; `wake` is notified by intake and decisions.
-    pub fn new(store: Store, blobs: Blobs, adapters: Adapters, cfg: DeliveryConfig, wake: Arc<Notify>) -> Self {
+    pub fn new(store: Store, blobs: Blobs, adapters: Adapters, config: Arc<Config>, wake: Arc<Notify>) -> Self {
+        let cfg = config.gateway.delivery.clone();
         Deliverer {
             policy: RetryPolicy::new(cfg.retry.clone()),
             breakers: Breakers::new(cfg.breaker.clone()),
@@ -97,12 +104,22 @@ impl Deliverer {
             blobs,
             adapters,
             cfg,
+            config,
+            check_pace: Limiter::default(),
             wake,
         }
     }
 
-    /// Claims and runs deliveries until `shutdown` turns true, then waits for those in flight.
-    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+    /// Claims and runs deliveries, and checks back undecided legs, until `shutdown` turns true;
+    /// then waits for those in flight.
+    pub async fn run(self: Arc<Self>, shutdown: watch::Receiver<bool>) {
+        tokio::join!(
+            Arc::clone(&self).deliver(shutdown.clone()),
+            self.check_back(shutdown)
+        );
+    }
+
+    async fn deliver(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let permits = Arc::new(Semaphore::new(self.cfg.workers));
         let mut tasks = JoinSet::new();
         let poll = Duration::from_millis(self.cfg.poll_interval_ms);
@@ -231,9 +248,14 @@ impl Deliverer {
     }
 
     fn endpoint(&self, job: &DeliveryJob) -> Endpoint {
-        let http = self.adapters.clients.get(&job.endpoint);
+        self.endpoint_of(&job.endpoint)
+    }
+
+    /// An endpoint URL with its own client (trust roots, client certificate) and time-out.
+    fn endpoint_of(&self, url: &str) -> Endpoint {
+        let http = self.adapters.clients.get(url);
         Endpoint {
-            base_url: job.endpoint.clone(),
+            base_url: url.to_string(),
             timeout: Duration::from_millis(self.cfg.request_timeout_ms),
             http: http.unwrap_or(&self.adapters.default_client).clone(),
         }

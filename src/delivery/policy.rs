@@ -41,6 +41,14 @@ impl RetryPolicy {
     }
 }
 
+/// When to check back again on a leg that has been checked `checks` times without a decision:
+/// the first wait doubled for each check so far, never longer than `max_ms` (an agency that is
+/// slow to decide is asked less and less often, but at least every `max_ms`).
+pub fn check_back_wait(first_ms: u64, max_ms: u64, checks: u32) -> Duration {
+    let doubled = first_ms.saturating_mul(1u64 << checks.min(32));
+    Duration::from_millis(doubled.min(max_ms.max(first_ms)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,6 +73,16 @@ mod tests {
     }
 
     proptest! {
+        /// Check-back waits never shrink, never pass the cap, and start at the first wait.
+        #[test]
+        fn check_back_waits_grow_to_the_cap(first in 1u64..10_000_000, cap in 1u64..100_000_000, n in 0u32..80) {
+            let a = check_back_wait(first, cap, n);
+            let b = check_back_wait(first, cap, n + 1);
+            prop_assert!(b >= a);
+            prop_assert!(a <= Duration::from_millis(cap.max(first)));
+            prop_assert_eq!(check_back_wait(first, cap, 0), Duration::from_millis(first));
+        }
+
         /// Delays start at the minimum, never exceed twice the cap (jitter included), and the
         /// un-jittered floor grows with the attempt number.
         #[test]

@@ -94,6 +94,17 @@ pub(super) async fn move_leg(
     if done.rows_affected() == 0 {
         return Ok(false);
     }
+    if to == LegState::Delivered {
+        // A new wait for the agency's decision: check-back counts from now (docs/reconciliation.md).
+        sqlx::query(
+            "UPDATE legs SET check_from = $1, check_due_at = NULL, check_count = 0, check_outcome = NULL,
+             check_detail = NULL WHERE id = $2",
+        )
+        .bind(now)
+        .bind(leg_id)
+        .execute(&mut **tx)
+        .await?;
+    }
     event(
         tx,
         case_id,

@@ -14,6 +14,7 @@
 
 mod anchors;
 pub mod cases;
+pub mod check_back;
 pub mod clocks;
 pub mod credentials;
 mod delivery;
