@@ -383,9 +383,10 @@ pub struct SystemConfig {
     /// Requests per minute each of the system's tokens may make (answered 429 beyond).
     #[serde(default = "default_rate_per_minute")]
     pub rate_per_minute: u32,
-    /// Requests a token may make at once after a quiet period.
-    #[serde(default = "default_burst")]
-    pub burst: u32,
+    /// Requests a token may make at once after a quiet period; by default sized by the system's
+    /// kind (see [`SystemConfig::burst`]).
+    #[serde(default)]
+    pub burst: Option<u32>,
     /// The largest request body a token may send; none means the gateway-wide limit.
     pub max_request_bytes: Option<u64>,
     /// Under mutual TLS, the SHA-256 (hex, of the DER certificate) of the client certificates
@@ -398,8 +399,21 @@ pub struct SystemConfig {
 fn default_rate_per_minute() -> u32 {
     600
 }
-fn default_burst() -> u32 {
-    60
+/// The default burst of a police or insurance system's token: the decisions a large office
+/// makes in a day, arriving at once when its system or the gateway comes back after an outage
+/// (sizing in docs/reconciliation.md).
+pub const AGENCY_BURST: u32 = 600;
+/// The default burst of any other system's token.
+pub const DEFAULT_BURST: u32 = 60;
+
+impl SystemConfig {
+    /// Requests a token of this system may make at once: as configured, else by kind.
+    pub fn burst(&self) -> u32 {
+        self.burst.unwrap_or(match self.kind {
+            SystemKind::Police | SystemKind::Insurance => AGENCY_BURST,
+            SystemKind::Onestop | SystemKind::Admin => DEFAULT_BURST,
+        })
+    }
 }
 
 /// `routes.toml`: where each commune's legs go.
@@ -765,7 +779,7 @@ fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<String, Strin
                 );
             }
         }
-        if s.rate_per_minute == 0 || s.burst == 0 {
+        if s.rate_per_minute == 0 || s.burst() == 0 {
             p.push(
                 GW,
                 key("rate_per_minute"),

@@ -326,9 +326,14 @@ impl Store {
                 .bind(leg_id)
                 .execute(&mut *tx)
                 .await?;
-                // Back to the agency through the outbox: the receiver answers the same leg id
-                // with its record, and the leg is delivered again once every file is confirmed.
+                // Back to the agency through the outbox: the envelope is posted again under the
+                // same leg id (the agency's record, now to be examined again), and the leg is
+                // delivered again once every file is confirmed.
                 super::delivery::requeue_delivery(&mut tx, leg_id, now).await?;
+                sqlx::query("UPDATE deliveries SET envelope_accepted = 0 WHERE leg_id = $1")
+                    .bind(leg_id)
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         sqlx::query(

@@ -65,7 +65,7 @@ impl Auth {
                     offices: s.offices.iter().cloned().collect(),
                     signing_secret: s.signing_secret.clone(),
                     rate_per_minute: s.rate_per_minute,
-                    burst: s.burst,
+                    burst: s.burst(),
                     max_request_bytes: s.max_request_bytes.unwrap_or(max_request_bytes),
                     client_certs: s.client_cert_sha256.iter().map(|d| d.to_ascii_lowercase()).collect(),
                 };

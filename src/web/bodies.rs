@@ -152,7 +152,8 @@ pub struct EventBody {
     pub at: String,
     pub kind: String,
     pub leg_id: Option<String>,
-    /// `gateway`, `system:<id>` or `user:<login>`.
+    /// `gateway`, `system:<id>`, `user:<login>`, or `check-back:<system id>` for a decision the
+    /// gateway read back from that agency system because its callback never arrived.
     pub actor: String,
     pub from: Option<String>,
     pub to: String,

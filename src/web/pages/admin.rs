@@ -28,6 +28,19 @@ pub struct StuckLine {
     pub dead: bool,
 }
 
+/// A delivered leg still waiting for its agency's decision past its check-back time.
+pub struct UndecidedLine {
+    pub case_id: String,
+    pub code: String,
+    pub leg: &'static str,
+    pub office: String,
+    pub waiting_since: String,
+    pub checks: i64,
+    pub checked_at: String,
+    pub finding: &'static str,
+    pub detail: String,
+}
+
 #[derive(Template)]
 #[template(path = "admin.html")]
 struct Dashboard {
@@ -40,6 +53,10 @@ struct Dashboard {
     overdue: i64,
     delivered_24h: i64,
     stuck: Vec<StuckLine>,
+    undecided: Vec<UndecidedLine>,
+    undecided_total: i64,
+    checks_24h: i64,
+    recovered_24h: i64,
     by_unit: Vec<(String, i64, i64, i64)>,
 }
 
@@ -49,14 +66,28 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
         return r;
     }
     let now = state.store.now_ms();
+    let day_ago = now - 24 * 3600 * 1000;
+    let cb = &state.config.gateway.delivery.check_back;
     let loaded = tokio::try_join!(
         state.store.queue_stats(),
         state.store.clock_counts(now),
         state.store.stuck_legs(100),
-        state.store.delivered_since(now - 24 * 3600 * 1000),
+        state.store.delivered_since(day_ago),
         state.store.unit_clocks(now),
+        state
+            .store
+            .undecided_legs(cb.residence_after_ms as i64, cb.insurance_after_ms as i64, 100),
+        state.store.check_counts_since(day_ago),
     );
-    let ((queue_depth, dead), (at_risk, overdue), stuck, delivered_24h, (communes, offices)) = match loaded {
+    let (
+        (queue_depth, dead),
+        (at_risk, overdue),
+        stuck,
+        delivered_24h,
+        (communes, offices),
+        (undecided, undecided_total),
+        checks,
+    ) = match loaded {
         Ok(v) => v,
         Err(e) => return failed(e),
     };
@@ -105,6 +136,27 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
                 dead: s.state == "dead",
             })
             .collect(),
+        undecided: undecided
+            .iter()
+            .map(|u| UndecidedLine {
+                case_id: u.case_id.clone(),
+                code: u.receipt_code.clone(),
+                leg: labels::leg_name(&u.name),
+                office: name_of(&u.office_code),
+                waiting_since: labels::when(u.delivered_at_ms),
+                checks: u.checks,
+                checked_at: u.checked_at_ms.map(labels::when).unwrap_or_default(),
+                finding: labels::check_outcome(u.outcome.as_deref().unwrap_or_default()),
+                detail: u.detail.clone().unwrap_or_default(),
+            })
+            .collect(),
+        undecided_total,
+        checks_24h: checks.iter().map(|(_, n)| n).sum(),
+        recovered_24h: checks
+            .iter()
+            .filter(|(o, _)| o == "recovered")
+            .map(|(_, n)| n)
+            .sum(),
         by_unit: communes
             .iter()
             .chain(offices.iter())

@@ -171,6 +171,8 @@ pub struct LegLine {
     pub attempts: i64,
     pub due: String,
     pub detail: String,
+    /// Check-backs made on the leg and what the last one found (empty when none).
+    pub checks: String,
 }
 
 /// A timeline line.
@@ -224,11 +226,34 @@ fn event_text(kind: &str, leg: Option<&str>, to: &str, reason: Option<&str>) -> 
         ("apology", _) => "Xác nhận ngày hẹn mới, đã báo gia đình".into(),
         ("supplement", _) if to == "received" => "Gia đình đã bổ sung hồ sơ".into(),
         ("supplement", _) => "Hết thời hạn bổ sung".into(),
+        ("check_back", l) => format!(
+            "{}: tra soát với hệ thống cơ quan — {}",
+            labels::leg_name(l.unwrap_or_default()),
+            labels::check_outcome(to)
+        ),
         _ => to.to_string(),
     };
     match reason {
         Some(r) if !r.is_empty() => format!("{what} — {r}"),
         _ => what,
+    }
+}
+
+/// A leg's check-backs as a sentence: how many, and the last one's finding.
+fn checks_text<'a>(checks: impl Iterator<Item = &'a crate::store::check_back::CheckView>) -> String {
+    let mut n = 0;
+    let mut last = None;
+    for c in checks {
+        n += 1;
+        last = Some(c);
+    }
+    match last {
+        Some(c) => format!(
+            "{n} lần, gần nhất {}: {}",
+            labels::when(c.at_ms),
+            labels::check_outcome(&c.outcome)
+        ),
+        None => String::new(),
     }
 }
 
@@ -269,11 +294,15 @@ pub async fn detail(State(state): State<AppState>, signed: Signed, Path(id): Pat
         Ok(v) => v,
         Err(r) => return r,
     };
-    let (legs, events, apology) =
-        match tokio::try_join!(state.store.legs(&id), state.store.events(&id), state.store.apology(&id)) {
-            Ok(v) => v,
-            Err(e) => return failed(e),
-        };
+    let (legs, events, apology, checks) = match tokio::try_join!(
+        state.store.legs(&id),
+        state.store.events(&id),
+        state.store.apology(&id),
+        state.store.case_checks(&id)
+    ) {
+        Ok(v) => v,
+        Err(e) => return failed(e),
+    };
     let routes = &state.config.routes;
     let names: std::collections::HashMap<&str, &str> = legs.iter().map(|l| (l.id.as_str(), l.name.as_str())).collect();
     let events = events
@@ -286,7 +315,7 @@ pub async fn detail(State(state): State<AppState>, signed: Signed, Path(id): Pat
                 &e.to_state,
                 e.reason.as_deref(),
             ),
-            actor: e.actor.clone(),
+            actor: labels::actor(&e.actor),
         })
         .collect();
     let legs = legs
@@ -308,6 +337,7 @@ pub async fn detail(State(state): State<AppState>, signed: Signed, Path(id): Pat
                     .clone()
                     .or_else(|| l.result.as_ref().map(result_text))
                     .unwrap_or_default(),
+                checks: checks_text(checks.iter().filter(|c| c.leg_id == l.id)),
             }
         })
         .collect();

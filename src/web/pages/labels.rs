@@ -38,6 +38,26 @@ pub fn leg_name(s: &str) -> &'static str {
     }
 }
 
+/// Who did something, as the timeline shows it: a system, a person, or the gateway checking
+/// back with an agency's system (docs/reconciliation.md).
+pub fn actor(a: &str) -> String {
+    match a.strip_prefix("check-back:") {
+        Some(system) => format!("cổng tra soát với hệ thống {system}"),
+        None => a.to_string(),
+    }
+}
+
+/// What a check-back found.
+pub fn check_outcome(s: &str) -> &'static str {
+    match s {
+        "pending" => "Cơ quan chưa có quyết định",
+        "recovered" => "Đã lấy được quyết định qua tra soát",
+        "unreachable" => "Không liên lạc được hệ thống cơ quan",
+        "refused" => "Kết quả tra soát không áp dụng được",
+        _ => "Chưa tra soát",
+    }
+}
+
 /// A clock state, and the CSS class that colours it.
 pub fn clock(c: Option<ClockState>) -> (&'static str, &'static str) {
     match c {
