@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/s3-server.sh
+# A PostgreSQL server: the machine's, or a private one started here (stopped on exit).
+source scripts/postgres-server.sh
 cargo build --release --locked --bin lienthong
 cargo bench --locked --bench pipeline
 cargo bench --locked --bench pages

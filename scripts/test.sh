@@ -29,6 +29,8 @@ export SCHEMATHESIS="$PWD/$VENV/bin/schemathesis"
 
 # The S3-compatible server for the PostgreSQL + S3 runs (stopped when this script exits).
 source scripts/s3-server.sh
+# A PostgreSQL server: the machine's, or a private one started here (stopped on exit).
+source scripts/postgres-server.sh
 
 cargo test --workspace --locked
 

@@ -166,15 +166,7 @@ async fn agencies_need_our_certificate_and_deliveries_never_go_in_clear() {
     let admin = client(Some(&onestop_client));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     let case = loop {
-        let c: serde_json::Value = admin
-            .get(format!("{url}/api/v1/cases/{id}"))
-            .bearer_auth(ADMIN)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let c = get_ok_json(&admin, &format!("{url}/api/v1/cases/{id}"), ADMIN).await;
         let ins = leg(&c, "insurance");
         if leg(&c, "residence")["state"] == "completed" && ins["attempts"].as_u64().unwrap_or(0) >= 3 {
             break c;

@@ -520,17 +520,9 @@ impl Stack {
         self.smtp = Some(SmtpSink::start(listener, Arc::clone(&self.mails)));
     }
 
-    /// GETs an API path with a token and reads the JSON answer.
+    /// GETs an API path with a token and reads the JSON answer (see [`get_ok_json`]).
     pub async fn get_json(&self, token: &str, path: &str) -> Value {
-        self.http
-            .get(format!("{}{path}", self.url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        get_ok_json(&self.http, &format!("{}{path}", self.url), token).await
     }
 
     /// POSTs JSON to an API path with a token, signed now with that system's key.
@@ -588,14 +580,36 @@ impl Stack {
 }
 
 pub async fn get_case(http: &reqwest::Client, url: &str, id: &str) -> Value {
-    http.get(format!("{url}/api/v1/cases/{id}"))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    get_ok_json(http, &format!("{url}/api/v1/cases/{id}"), ADMIN).await
+}
+
+/// GETs a JSON answer that must be a success. A 429 is waited out as its `Retry-After` says (the
+/// behaviour the README asks of every client), so a slow machine makes a polling test slower,
+/// never red; any other failure panics with the status and the body.
+pub async fn get_ok_json(http: &reqwest::Client, url: &str, token: &str) -> Value {
+    let give_up = tokio::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let r = http
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        let status = r.status();
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS && tokio::time::Instant::now() < give_up {
+            let wait = r
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(1);
+            tokio::time::sleep(Duration::from_secs(wait.clamp(1, 60))).await;
+            continue;
+        }
+        let body = r.text().await.unwrap_or_default();
+        assert!(status.is_success(), "GET {url}: {status} {body}");
+        return serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {url}: not JSON ({e}): {body}"));
+    }
 }
 
 pub async fn wait_status(http: &reqwest::Client, url: &str, id: &str, status: &str, secs: u64) -> Value {
