@@ -11,8 +11,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use lienthong::accounts::{hash_password, Role};
-use lienthong::store::users::NewUser;
+use lienthong::accounts::Role;
 use sqlx::Connection;
 
 const CASES: i64 = 100_000;
@@ -71,31 +70,6 @@ async fn seed(stack: &Stack, template_case: &str) {
     tx.commit().await.unwrap();
     sqlx::query("ANALYZE").execute(&mut conn).await.unwrap();
     conn.close().await.unwrap();
-}
-
-async fn sign_in(stack: &Stack, login: &str, role: Role, scopes: &[&str]) -> String {
-    let hash = hash_password("mat-khau-do-hieu-nang").unwrap();
-    let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
-    let new = NewUser {
-        login,
-        display_name: "Đo hiệu năng",
-        password_hash: &hash,
-        role,
-        scopes: &scopes,
-    };
-    stack.gateway.as_ref().unwrap().store.create_user(&new).await.unwrap();
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let r = http
-        .post(format!("{}/login", stack.url))
-        .form(&[("login", login), ("password", "mat-khau-do-hieu-nang")])
-        .send()
-        .await
-        .unwrap();
-    let cookie = r.headers()["set-cookie"].to_str().unwrap();
-    cookie.split(';').next().unwrap().to_string()
 }
 
 async fn time(stack: &Stack, cookie: &str, path: &str, must_contain: &str) -> (Duration, Duration) {

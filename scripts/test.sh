@@ -35,4 +35,4 @@ source scripts/postgres-server.sh
 cargo test --workspace --locked
 
 echo "the black-box suites again on PostgreSQL + S3"
-LTTEST_BACKEND=postgres cargo test --locked --test pipeline --test intake --test deadlines
+LTTEST_BACKEND=postgres cargo test --locked --test pipeline --test intake --test deadlines --test check_back

@@ -55,7 +55,11 @@ impl Deliverer {
                 continue;
             }
             let per_minute = self.cfg.check_back.per_office_per_minute;
-            if self.check_pace.take(&d.office_code, now, per_minute, per_minute).is_err() {
+            if self
+                .check_pace
+                .take(&d.office_code, now, per_minute, per_minute)
+                .is_err()
+            {
                 continue;
             }
             let lease_until = now + 2 * self.cfg.request_timeout_ms as i64;

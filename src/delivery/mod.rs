@@ -24,8 +24,8 @@ use tokio::task::JoinSet;
 
 use crate::blobs::Blobs;
 use crate::config::{Config, DeliveryConfig};
-use crate::ratelimit::Limiter;
 use crate::domain::state::{return_outcome, LegState};
+use crate::ratelimit::Limiter;
 use crate::store::Finish;
 use crate::store::{DeliveryJob, Store};
 use breaker::Breakers;
@@ -113,10 +113,7 @@ impl Deliverer {
     /// Claims and runs deliveries, and checks back undecided legs, until `shutdown` turns true;
     /// then waits for those in flight.
     pub async fn run(self: Arc<Self>, shutdown: watch::Receiver<bool>) {
-        tokio::join!(
-            Arc::clone(&self).deliver(shutdown.clone()),
-            self.check_back(shutdown)
-        );
+        tokio::join!(Arc::clone(&self).deliver(shutdown.clone()), self.check_back(shutdown));
     }
 
     async fn deliver(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {

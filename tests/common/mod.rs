@@ -67,6 +67,12 @@ pub struct Opts {
     pub s3: Option<(String, String)>,
     /// How long a claimed delivery stays leased.
     pub lease_ms: u64,
+    /// How long an open breaker stays open.
+    pub breaker_open_ms: u64,
+    /// How long a delivered leg waits for its decision before it is checked back (then doubling).
+    pub check_back_after_ms: u64,
+    /// Extra keys of the police and insurance systems (their limits), as TOML lines.
+    pub agency_extra: String,
 }
 
 impl Default for Opts {
@@ -87,6 +93,9 @@ impl Default for Opts {
             store_url: None,
             s3: None,
             lease_ms: 60_000,
+            breaker_open_ms: 200,
+            check_back_after_ms: 3_600_000,
+            agency_extra: String::new(),
         }
     }
 }
@@ -245,7 +254,14 @@ max_age_minutes = 60
 
 [delivery.breaker]
 failure_threshold = {breaker}
-open_ms = 200
+open_ms = {breaker_open}
+
+[delivery.check_back]
+residence_after_ms = {check_after}
+insurance_after_ms = {check_after}
+max_interval_ms = {check_max}
+per_office_per_minute = 600
+poll_interval_ms = 50
 
 [deadlines]
 sweep_interval_ms = 50
@@ -272,6 +288,7 @@ kind = "police"
 token_sha256 = ["{d_police}"]
 signing_secret = "{POLICE_SECRET}"
 offices = ["CA-568"]
+{agency_extra}
 
 [[systems]]
 id = "insurance"
@@ -279,6 +296,7 @@ kind = "insurance"
 token_sha256 = ["{d_insurance}"]
 signing_secret = "{INSURANCE_SECRET}"
 offices = ["BHXH-5608"]
+{agency_extra}
 
 [[systems]]
 id = "admin"
@@ -301,6 +319,10 @@ token_sha256 = ["{d_admin}"]
         lease = opts.lease_ms,
         attempts = opts.max_attempts,
         breaker = opts.breaker_threshold,
+        breaker_open = opts.breaker_open_ms,
+        check_after = opts.check_back_after_ms,
+        check_max = opts.check_back_after_ms * 8,
+        agency_extra = opts.agency_extra,
         notify = notify.map_or(String::new(), |n| format!(
             "\n[notify]\nadmin_emails = [\"{ADMIN_EMAIL}\"]\n\n[notify.retry]\nmin_delay_ms = 50\nmax_delay_ms = 300\nfactor = 2.0\nmax_attempts = 1000\nmax_age_minutes = 600\n\n\
              [notify.email]\nhost = \"{}\"\nport = {}\ntls = \"none\"\nfrom = \"Liên thông thử <lienthong@lienthong.test>\"\n\n\
@@ -665,4 +687,30 @@ pub async fn wait_healthy(http: &reqwest::Client, url: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("gateway did not come up");
+}
+
+/// Creates a web user with `role` and signs it in; the session cookie (`name=value`).
+pub async fn sign_in(stack: &Stack, login: &str, role: lienthong::accounts::Role, scopes: &[&str]) -> String {
+    let hash = lienthong::accounts::hash_password("mat-khau-thu-nghiem").unwrap();
+    let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+    let new = lienthong::store::users::NewUser {
+        login,
+        display_name: "Người thử nghiệm",
+        password_hash: &hash,
+        role,
+        scopes: &scopes,
+    };
+    stack.gateway.as_ref().unwrap().store.create_user(&new).await.unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http
+        .post(format!("{}/login", stack.url))
+        .form(&[("login", login), ("password", "mat-khau-thu-nghiem")])
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_string()
 }

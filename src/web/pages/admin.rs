@@ -152,11 +152,7 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
             .collect(),
         undecided_total,
         checks_24h: checks.iter().map(|(_, n)| n).sum(),
-        recovered_24h: checks
-            .iter()
-            .filter(|(o, _)| o == "recovered")
-            .map(|(_, n)| n)
-            .sum(),
+        recovered_24h: checks.iter().filter(|(o, _)| o == "recovered").map(|(_, n)| n).sum(),
         by_unit: communes
             .iter()
             .chain(offices.iter())
