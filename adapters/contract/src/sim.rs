@@ -162,6 +162,8 @@ struct Inner {
     overlaps: u64,
     /// Status queries answered or refused, including those for unknown keys.
     status_queries: u64,
+    /// Decision callbacks the gateway answered 429 (each then sent again after `Retry-After`).
+    throttled: u64,
 }
 
 /// A simulator's memory and fault switches, shared by its handlers.
@@ -212,6 +214,7 @@ impl SimState {
                 in_flight: BTreeMap::new(),
                 overlaps: 0,
                 status_queries: 0,
+                throttled: 0,
             }),
             decider,
             client: crate::adapter::http_client(),
@@ -245,6 +248,11 @@ impl SimState {
     /// How many status queries arrived, whether the fault gate let them through or not.
     pub fn status_queries(&self) -> u64 {
         self.lock().status_queries
+    }
+
+    /// How many decision callbacks the gateway answered 429.
+    pub fn throttled(&self) -> u64 {
+        self.lock().throttled
     }
 
     fn count_status_query(&self, key: &str) {
@@ -464,6 +472,7 @@ impl SimState {
                     return;
                 }
                 Ok(r) if r.status() == reqwest::StatusCode::TOO_MANY_REQUESTS => {
+                    self.lock().throttled += 1;
                     tokio::time::sleep(retry_after(&r).unwrap_or(wait)).await;
                     continue;
                 }
