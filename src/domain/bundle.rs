@@ -1,4 +1,4 @@
-//! Validation of a pushed case bundle (case-bundle.md): every problem, with its JSON path.
+//! Validation of a pushed case bundle (docs/case-bundle.md): every problem, with its JSON path.
 
 use std::collections::HashSet;
 

@@ -1,4 +1,4 @@
-//! Handlers of the agency API (gateway-api.md).
+//! Handlers of the agency API (docs/api.md).
 
 use std::sync::Arc;
 
@@ -69,7 +69,7 @@ pub fn may_read(caller: &Caller, row: &CaseRow) -> bool {
 /// `POST /api/v1/cases`.
 #[utoipa::path(
     post, path = "/api/v1/cases", tag = "cases",
-    request_body(content_type = "multipart/form-data", description = "Part `manifest`: the case bundle JSON (case-bundle.md); one file part per declared attachment, named by its `kind`."),
+    request_body(content_type = "multipart/form-data", description = "Part `manifest`: the case bundle JSON (docs/case-bundle.md); one file part per declared attachment, named by its `kind`."),
     responses(
         (status = 201, description = "A new case", body = PushAnswer),
         (status = 200, description = "The same case pushed again", body = PushAnswer),

@@ -1,4 +1,4 @@
-//! The canonical case bundle (case-bundle.md, version 1) as typed data.
+//! The canonical case bundle (version 1, docs/case-bundle.md in the repository) as typed data.
 //!
 //! Values of these types are produced by the gateway's validator, so anything holding a
 //! [`CaseBundle`] holds one that passed every rule; adapters map it to their wire formats.
