@@ -54,10 +54,10 @@ impl Role {
     }
 
     /// The leg an agency role decides.
-    pub fn decides(self) -> Option<&'static str> {
+    pub fn decides(self) -> Option<lienthong_contract::LegKind> {
         match self {
-            Role::InsuranceStaff => Some("insurance"),
-            Role::PoliceStaff => Some("residence"),
+            Role::InsuranceStaff => Some(lienthong_contract::LegKind::Insurance),
+            Role::PoliceStaff => Some(lienthong_contract::LegKind::Residence),
             _ => None,
         }
     }

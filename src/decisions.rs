@@ -12,7 +12,6 @@ use crate::domain::decision::{self, Decision};
 use crate::domain::state::LegState;
 use crate::domain::FieldProblem;
 use crate::store::{DecisionApplied, LegView, Store, StoreError};
-use lienthong_contract::LegKind;
 
 /// Why a decision was not recorded.
 #[derive(Debug, thiserror::Error)]
@@ -40,8 +39,7 @@ pub async fn record(
     actor: &str,
     body: &Value,
 ) -> Result<Recorded, DecisionError> {
-    let kind = LegKind::parse(&leg.name).unwrap_or(LegKind::Return);
-    let Decision { to, result, reason } = decision::parse(kind, body).map_err(DecisionError::Invalid)?;
+    let Decision { to, result, reason } = decision::parse(leg.name, body).map_err(DecisionError::Invalid)?;
     let paused = if to == LegState::NeedsSupplement {
         pause_of(store, calendar, leg).await?
     } else {

@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::deadline::{working_days_taken, Calendar, ClockState, Punctuality};
+use crate::domain::state::CaseStatus;
 use crate::store::reports::{ReportCase, ReportLeg};
 
 /// The figures of one scope (a commune, or the whole deployment).
@@ -81,9 +82,9 @@ fn percent(part: u64, whole: u64) -> Option<f64> {
 impl Figures {
     fn add(&mut self, c: &ReportCase, cal: &Calendar, now_ms: i64) {
         self.received += 1;
-        match (c.status.as_str(), c.finished_at_ms) {
-            ("completed" | "rejected", Some(at)) => {
-                if c.status == "rejected" {
+        match (c.status, c.finished_at_ms) {
+            (CaseStatus::Completed | CaseStatus::Rejected, Some(at)) => {
+                if c.status == CaseStatus::Rejected {
                     self.rejected += 1;
                 }
                 let finished = Timestamp::from_millisecond(at).unwrap_or(Timestamp::UNIX_EPOCH);
@@ -100,7 +101,7 @@ impl Figures {
                     self.taken.push(working_days_taken(cal, regime, receipt, finished));
                 }
             }
-            ("cancelled", _) => self.cancelled += 1,
+            (CaseStatus::Cancelled, _) => self.cancelled += 1,
             _ => match (c.due_at_ms, c.due_at_ms.map(|d| ClockState::at(now_ms, d, d))) {
                 (Some(_), Some(ClockState::Overdue)) => self.in_progress_overdue += 1,
                 _ => self.in_progress_on_time += 1,
@@ -156,11 +157,13 @@ pub fn compute(
         .collect();
     let mut by_leg: BTreeMap<(&str, &str), LegFigures> = BTreeMap::new();
     for l in legs {
-        let f = by_leg.entry((&l.name, &l.office_code)).or_insert_with(|| LegFigures {
-            leg: l.name.clone(),
-            office_code: l.office_code.clone(),
-            ..LegFigures::default()
-        });
+        let f = by_leg
+            .entry((l.name.as_str(), &l.office_code))
+            .or_insert_with(|| LegFigures {
+                leg: l.name.as_str().to_string(),
+                office_code: l.office_code.clone(),
+                ..LegFigures::default()
+            });
         f.legs += 1;
         f.delivered += l.delivered as u64;
         f.first += (l.delivered && l.first_attempt_delivered) as u64;

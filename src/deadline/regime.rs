@@ -3,6 +3,7 @@
 //! A case stores the regime it was received under as a snapshot of these values, so changing the
 //! config later never moves the deadline of a case already running.
 
+use lienthong_contract::LegKind;
 use serde::{Deserialize, Serialize};
 
 /// What a supplement from the family does to the clock of the leg that asked for it.
@@ -84,11 +85,11 @@ fn pause() -> OnSupplement {
 impl Regime {
     /// The budget of a leg by its name; the return leg has none of its own (it runs inside the
     /// case total).
-    pub fn leg(&self, name: &str) -> Option<&LegBudget> {
-        match name {
-            "residence" => Some(&self.residence),
-            "insurance" => Some(&self.insurance),
-            _ => None,
+    pub fn leg(&self, kind: LegKind) -> Option<&LegBudget> {
+        match kind {
+            LegKind::Residence => Some(&self.residence),
+            LegKind::Insurance => Some(&self.insurance),
+            LegKind::Return => None,
         }
     }
 
@@ -117,7 +118,10 @@ impl Regime {
         if self.total_days == 0 {
             p.push(("total_days".into(), "must be at least 1".into()));
         }
-        for (name, leg) in [("residence", &self.residence), ("insurance", &self.insurance)] {
+        for (name, leg) in [
+            (LegKind::Residence.as_str(), &self.residence),
+            (LegKind::Insurance.as_str(), &self.insurance),
+        ] {
             for verification in [false, true] {
                 let needed = self.commune_days + leg.days(verification);
                 if needed > self.total(verification) {

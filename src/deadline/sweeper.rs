@@ -4,6 +4,8 @@
 //! for a case going overdue, drafting its apology letter with a proposed new date. The same
 //! pass anchors the audit trail of every finished day.
 
+use crate::domain::state::LegState;
+use lienthong_contract::LegKind;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,11 +26,11 @@ pub struct Sweeper {
 }
 
 fn holder(legs: &[LegView]) -> &'static str {
-    let open = |name: &str| {
+    let open = |kind: LegKind| {
         legs.iter()
-            .any(|l| l.name == name && !matches!(l.state.as_str(), "completed" | "rejected"))
+            .any(|l| l.name == kind && !matches!(l.state, LegState::Completed | LegState::Rejected))
     };
-    match (open("residence"), open("insurance")) {
+    match (open(LegKind::Residence), open(LegKind::Insurance)) {
         (true, true) => "Cơ quan Công an và cơ quan Bảo hiểm xã hội chưa trả kết quả",
         (true, false) => "Cơ quan Công an chưa trả kết quả đăng ký thường trú",
         (false, true) => "Cơ quan Bảo hiểm xã hội chưa trả kết quả cấp thẻ BHYT",

@@ -24,7 +24,7 @@ use tokio::task::JoinSet;
 
 use crate::blobs::Blobs;
 use crate::config::{Config, DeliveryConfig};
-use crate::domain::state::{return_outcome, LegState};
+use crate::domain::state::{return_outcome, LegState, Outcome};
 use crate::ratelimit::Limiter;
 use crate::store::Finish;
 use crate::store::{DeliveryJob, Store};
@@ -228,11 +228,7 @@ impl Deliverer {
                 }
             }
         };
-        let outcome = match &finish {
-            Finish::Delivered { .. } => "delivered",
-            Finish::Retry { .. } => "retry",
-            Finish::Dead { .. } => "dead",
-        };
+        let outcome = finish.outcome().as_str();
         metrics::counter!("lienthong_delivery_attempts_total", "leg" => leg, "outcome" => outcome).increment(1);
         if let Finish::Retry { error, .. } | Finish::Dead { error, .. } = &finish {
             tracing::warn!(case_id = %job.case_id, leg, attempt = number, outcome, error = %error, "delivery attempt failed");
@@ -356,31 +352,20 @@ impl Deliverer {
 
 /// The combined result the return leg carries to the commune.
 fn combined_result(job: &DeliveryJob) -> CaseResult {
-    let outcome_of = |name: &str| {
-        job.agency_legs
-            .iter()
-            .find(|l| l.name == name)
-            .map(|l| LegOutcome {
-                state: l.state.clone(),
-                result: l.result.clone(),
-            })
-            .unwrap_or(LegOutcome {
-                state: LegState::Waiting.as_str().into(),
-                result: None,
-            })
+    let leg = |kind: LegKind| job.agency_legs.iter().find(|l| l.name == kind);
+    let state = |kind: LegKind| leg(kind).map_or(LegState::Waiting, |l| l.state);
+    let outcome_of = |kind: LegKind| LegOutcome {
+        state: state(kind).as_str().into(),
+        result: leg(kind).and_then(|l| l.result.clone()),
     };
-    let residence = outcome_of("residence");
-    let insurance = outcome_of("insurance");
-    let st = |o: &LegOutcome| LegState::parse(&o.state).unwrap_or(LegState::Waiting);
-    let outcome = return_outcome(st(&residence), st(&insurance))
-        .map(|o| o.as_str())
-        .unwrap_or("rejected");
+    let outcome = return_outcome(state(LegKind::Residence), state(LegKind::Insurance)).unwrap_or(Outcome::Rejected);
+    let (residence, insurance) = (outcome_of(LegKind::Residence), outcome_of(LegKind::Insurance));
     CaseResult {
         idempotency_key: job.leg_id.clone(),
         case_id: job.case_id.clone(),
         receipt_code: job.bundle.receipt_code.clone(),
         commune_code: job.bundle.commune_code.clone(),
-        outcome: outcome.to_string(),
+        outcome: outcome.as_str().to_string(),
         residence,
         insurance,
     }

@@ -53,10 +53,25 @@ impl LegState {
         LegState::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
+    /// True while the leg's deadline clock runs: it is with the gateway or its agency, not
+    /// decided and not waiting on the family.
+    pub fn clock_runs(self) -> bool {
+        matches!(
+            self,
+            LegState::Queued | LegState::Delivering | LegState::Delivered | LegState::Dead
+        )
+    }
+
     /// True while a decision from the receiver can still be accepted: the receiver may decide as
     /// soon as it holds every file, possibly before the gateway has read its final receipt.
     pub fn accepts_decision(self) -> bool {
         matches!(self, LegState::Queued | LegState::Delivering | LegState::Delivered)
+    }
+}
+
+impl std::fmt::Display for LegState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -72,6 +87,37 @@ pub fn can_move(from: LegState, to: LegState) -> bool {
             | (Queued | Delivering | Delivered, Completed | Rejected | NeedsSupplement)
             | (NeedsSupplement, Queued)
     )
+}
+
+/// How one delivery attempt ended: the attempt log and the metrics name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    /// Every file confirmed: the leg is delivered.
+    Delivered,
+    /// Failed; tried again after a backoff.
+    Retry,
+    /// Failed for good: the leg is dead until an operator acts.
+    Dead,
+}
+
+impl AttemptOutcome {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptOutcome::Delivered => "delivered",
+            AttemptOutcome::Retry => "retry",
+            AttemptOutcome::Dead => "dead",
+        }
+    }
+
+    /// The leg's state after an attempt that ended so.
+    pub fn leg_state(self) -> LegState {
+        match self {
+            AttemptOutcome::Delivered => LegState::Delivered,
+            AttemptOutcome::Retry => LegState::Queued,
+            AttemptOutcome::Dead => LegState::Dead,
+        }
+    }
 }
 
 /// The combined outcome once the agencies have spoken.
@@ -115,6 +161,25 @@ pub enum CaseStatus {
 }
 
 impl CaseStatus {
+    /// Every status, for exhaustive tests and parsing.
+    pub const ALL: [CaseStatus; 5] = [
+        CaseStatus::InProgress,
+        CaseStatus::Completed,
+        CaseStatus::Rejected,
+        CaseStatus::NeedsSupplement,
+        CaseStatus::Cancelled,
+    ];
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Option<Self> {
+        CaseStatus::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// True while the case's deadline clock runs (not finished, not cancelled).
+    pub fn clock_runs(self) -> bool {
+        matches!(self, CaseStatus::InProgress | CaseStatus::NeedsSupplement)
+    }
+
     /// The stable name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -124,6 +189,12 @@ impl CaseStatus {
             CaseStatus::NeedsSupplement => "needs_supplement",
             CaseStatus::Cancelled => "cancelled",
         }
+    }
+}
+
+impl std::fmt::Display for CaseStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -150,6 +221,17 @@ mod tests {
 
     fn state() -> impl Strategy<Value = LegState> {
         prop::sample::select(LegState::ALL.to_vec())
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for st in LegState::ALL {
+            assert_eq!(LegState::parse(st.as_str()), Some(st));
+        }
+        for st in CaseStatus::ALL {
+            assert_eq!(CaseStatus::parse(st.as_str()), Some(st));
+        }
+        assert_eq!(LegState::parse("Queued"), None);
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! administrators becomes one message per configured channel, queued with a dedupe key derived
 //! from the event, so reading an event twice never sends twice.
 
+use crate::deadline::ClockState;
+use crate::domain::state::{CaseStatus, LegState};
 use lienthong_contract::CaseBundle;
+use lienthong_contract::LegKind;
 
 use super::templates::{self, Family, Text};
 use crate::config::Config;
@@ -17,11 +20,11 @@ enum To {
     Officials(Vec<String>),
 }
 
-fn leg_label(name: &str) -> &'static str {
-    match name {
-        "residence" => "đăng ký thường trú",
-        "insurance" => "cấp thẻ BHYT",
-        _ => "trả kết quả về UBND xã",
+fn leg_label(kind: LegKind) -> &'static str {
+    match kind {
+        LegKind::Residence => "đăng ký thường trú",
+        LegKind::Insurance => "cấp thẻ BHYT",
+        LegKind::Return => "trả kết quả về UBND xã",
     }
 }
 
@@ -41,7 +44,7 @@ impl Composer<'_> {
     }
 
     fn office(&self, leg: &LegView) -> (String, Vec<String>) {
-        let offices = if leg.name == "residence" {
+        let offices = if leg.name == LegKind::Residence {
             &self.config.routes.police_offices
         } else {
             &self.config.routes.insurance_offices
@@ -88,12 +91,12 @@ impl Composer<'_> {
         let reason = e.reason.clone().unwrap_or_default();
         let today = crate::deadline::Calendar::local_day(self.store.clock().now());
         let (kind, to, text) = match (e.kind.as_str(), e.to_state.as_str(), &leg) {
-            ("state", "in_progress", None) if e.from_state.is_none() => (
+            ("state", _, None) if e.case_status() == Some(CaseStatus::InProgress) && e.from_state.is_none() => (
                 "received",
                 To::Family,
                 templates::received(&family, case.appointment_day.unwrap_or(today)),
             ),
-            ("state", "needs_supplement", Some(l)) => {
+            ("state", _, Some(l)) if e.leg_state() == Some(LegState::NeedsSupplement) => {
                 let window = l
                     .window_ends_at_ms
                     .and_then(|m| jiff::Timestamp::from_millisecond(m).ok())
@@ -104,17 +107,19 @@ impl Composer<'_> {
                     templates::supplement(&family, &reason, window),
                 )
             }
-            ("state", "completed", None) => ("result", To::Family, templates::result_ready(&family)),
-            ("state", "rejected", None) => {
+            ("state", _, None) if e.case_status() == Some(CaseStatus::Completed) => {
+                ("result", To::Family, templates::result_ready(&family))
+            }
+            ("state", _, None) if e.case_status() == Some(CaseStatus::Rejected) => {
                 let why = self.rejection_reason(&case).await?;
                 ("rejected", To::Family, templates::rejected(&family, &why))
             }
             ("clock", state, _) => {
-                let overdue = state == "overdue";
+                let overdue = ClockState::parse(state) == Some(ClockState::Overdue);
                 let (holder, emails, what, due) = match &leg {
                     Some(l) => {
                         let (name, emails) = self.office(l);
-                        (name, emails, leg_label(&l.name), l.due_day)
+                        (name, emails, leg_label(l.name), l.due_day)
                     }
                     None => (
                         family.commune_name.to_string(),
@@ -152,7 +157,7 @@ impl Composer<'_> {
             ),
             ("supplement", "window_expired", Some(l)) => {
                 let (_, emails) = self.office(l);
-                let text = templates::window_expired(&case.receipt_code, leg_label(&l.name));
+                let text = templates::window_expired(&case.receipt_code, leg_label(l.name));
                 ("window", To::Officials(self.with_admins(emails)), text)
             }
             _ => return Ok(Vec::new()),
@@ -165,7 +170,7 @@ impl Composer<'_> {
         Ok(events
             .iter()
             .rev()
-            .find(|e| e.leg_id.is_some() && e.to_state == "rejected")
+            .find(|e| e.leg_state() == Some(LegState::Rejected))
             .and_then(|e| e.reason.clone())
             .unwrap_or_else(|| "không đủ điều kiện".into()))
     }

@@ -3,6 +3,7 @@
 use lienthong_contract::{AttachmentMeta, LegKind};
 use sqlx::{Any, Row, Transaction};
 
+use super::columns::{self, col};
 use super::{Store, StoreError};
 use crate::audit::{link_hash, Link, GENESIS};
 use crate::deadline::{ClockState, Due, Plan, Regime};
@@ -48,7 +49,7 @@ pub struct CaseRow {
     pub source: String,
     pub receipt_code: String,
     pub commune_code: String,
-    pub status: String,
+    pub status: CaseStatus,
     pub received_at_ms: i64,
     pub content_sha256: String,
     pub bundle_json: String,
@@ -66,7 +67,7 @@ pub struct CaseRow {
 impl CaseRow {
     /// The clock state now; `None` for a finished case or one without a deadline.
     pub fn clock(&self, now_ms: i64) -> Option<ClockState> {
-        if !matches!(self.status.as_str(), "in_progress" | "needs_supplement") {
+        if !self.status.clock_runs() {
             return None;
         }
         Some(ClockState::at(now_ms, self.at_risk_at_ms?, self.due_at_ms?))
@@ -78,8 +79,8 @@ impl CaseRow {
 pub struct LegView {
     pub id: String,
     pub case_id: String,
-    pub name: String,
-    pub state: String,
+    pub name: LegKind,
+    pub state: LegState,
     pub office_code: String,
     pub attempts: i64,
     pub last_error: Option<String>,
@@ -95,11 +96,26 @@ pub struct LegView {
 impl LegView {
     /// The clock state now; `None` when the leg's clock is not running (decided, paused, return).
     pub fn clock(&self, now_ms: i64) -> Option<ClockState> {
-        let running = matches!(self.state.as_str(), "queued" | "delivering" | "delivered" | "dead");
-        if !running {
+        if !self.state.clock_runs() {
             return None;
         }
         Some(ClockState::at(now_ms, self.at_risk_at_ms?, self.due_at_ms?))
+    }
+}
+
+impl EventView {
+    /// The case status this event moved the case to, if it is a case state change.
+    pub fn case_status(&self) -> Option<CaseStatus> {
+        (self.kind == "state" && self.leg_id.is_none())
+            .then(|| CaseStatus::parse(&self.to_state))
+            .flatten()
+    }
+
+    /// The leg state this event moved a leg to, if it is a leg state change.
+    pub fn leg_state(&self) -> Option<LegState> {
+        (self.kind == "state" && self.leg_id.is_some())
+            .then(|| LegState::parse(&self.to_state))
+            .flatten()
     }
 }
 
@@ -233,49 +249,45 @@ pub(super) fn event_view(r: &sqlx::any::AnyRow) -> EventView {
     }
 }
 
-pub(super) fn case_row(r: &sqlx::any::AnyRow) -> CaseRow {
-    CaseRow {
-        id: r.get("id"),
-        source: r.get("source"),
-        receipt_code: r.get("receipt_code"),
-        commune_code: r.get("commune_code"),
-        status: r.get("status"),
-        received_at_ms: r.get("received_at"),
-        content_sha256: r.get("content_sha256"),
-        bundle_json: r.get("bundle"),
-        regime_name: r.get("regime"),
-        regime: r
-            .get::<Option<String>, _>("regime_json")
-            .and_then(|s| serde_json::from_str(&s).ok()),
-        receipt_day: parse_day(r.get("receipt_day")),
-        due_day: parse_day(r.get("due_day")),
-        due_at_ms: r.get("due_at"),
-        at_risk_at_ms: r.get("at_risk_at"),
-        appointment_day: parse_day(r.get("appointment_day")),
-        calendar_missing: r.get::<i64, _>("calendar_missing") != 0,
-        created_at_ms: r.get("created_at"),
-    }
+pub(super) fn case_row(r: &sqlx::any::AnyRow) -> Result<CaseRow, StoreError> {
+    Ok(CaseRow {
+        id: col(r, "id")?,
+        source: col(r, "source")?,
+        receipt_code: col(r, "receipt_code")?,
+        commune_code: col(r, "commune_code")?,
+        status: columns::case_status(r, "status")?,
+        received_at_ms: col(r, "received_at")?,
+        content_sha256: col(r, "content_sha256")?,
+        bundle_json: col(r, "bundle")?,
+        regime_name: col(r, "regime")?,
+        regime: col::<Option<String>>(r, "regime_json")?.and_then(|s| serde_json::from_str(&s).ok()),
+        receipt_day: parse_day(col(r, "receipt_day")?),
+        due_day: parse_day(col(r, "due_day")?),
+        due_at_ms: col(r, "due_at")?,
+        at_risk_at_ms: col(r, "at_risk_at")?,
+        appointment_day: parse_day(col(r, "appointment_day")?),
+        calendar_missing: col::<i64>(r, "calendar_missing")? != 0,
+        created_at_ms: col(r, "created_at")?,
+    })
 }
 
-pub(super) fn leg_view(r: &sqlx::any::AnyRow) -> LegView {
-    LegView {
-        id: r.get("id"),
-        case_id: r.get("case_id"),
-        name: r.get("name"),
-        state: r.get("state"),
-        office_code: r.get("office_code"),
-        attempts: r.get("attempts"),
-        last_error: r.get("last_error"),
-        delivered_at_ms: r.get("delivered_at"),
-        completed_at_ms: r.get("completed_at"),
-        result: r
-            .get::<Option<String>, _>("result")
-            .and_then(|s| serde_json::from_str(&s).ok()),
-        due_day: parse_day(r.get("due_day")),
-        due_at_ms: r.get("due_at"),
-        at_risk_at_ms: r.get("at_risk_at"),
-        window_ends_at_ms: r.get("window_ends_at"),
-    }
+pub(super) fn leg_view(r: &sqlx::any::AnyRow) -> Result<LegView, StoreError> {
+    Ok(LegView {
+        id: col(r, "id")?,
+        case_id: col(r, "case_id")?,
+        name: columns::leg_kind(r, "name")?,
+        state: columns::leg_state(r, "state")?,
+        office_code: col(r, "office_code")?,
+        attempts: col(r, "attempts")?,
+        last_error: col(r, "last_error")?,
+        delivered_at_ms: col(r, "delivered_at")?,
+        completed_at_ms: col(r, "completed_at")?,
+        result: col::<Option<String>>(r, "result")?.and_then(|s| serde_json::from_str(&s).ok()),
+        due_day: parse_day(col(r, "due_day")?),
+        due_at_ms: col(r, "due_at")?,
+        at_risk_at_ms: col(r, "at_risk_at")?,
+        window_ends_at_ms: col(r, "window_ends_at")?,
+    })
 }
 
 pub(super) const CASE_COLUMNS: &str =
@@ -400,7 +412,7 @@ impl Store {
         .bind(receipt_code)
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.as_ref().map(case_row))
+        row.as_ref().map(case_row).transpose()
     }
 
     /// Cases with a receipt code, from any source (an operator's lookup), oldest first.
@@ -411,7 +423,7 @@ impl Store {
         .bind(receipt_code)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows.iter().map(case_row).collect())
+        rows.iter().map(case_row).collect()
     }
 
     /// One case.
@@ -420,7 +432,7 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.read)
             .await?;
-        Ok(row.as_ref().map(case_row))
+        row.as_ref().map(case_row).transpose()
     }
 
     /// The legs of a case in their fixed order: residence, insurance, return.
@@ -432,7 +444,7 @@ impl Store {
         .bind(case_id)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows.iter().map(leg_view).collect())
+        rows.iter().map(leg_view).collect()
     }
 
     /// One leg.
@@ -441,7 +453,7 @@ impl Store {
             .bind(leg_id)
             .fetch_optional(&self.read)
             .await?;
-        Ok(row.as_ref().map(leg_view))
+        row.as_ref().map(leg_view).transpose()
     }
 
     /// The attachments of a case.

@@ -5,6 +5,7 @@ use lienthong_contract::LegKind;
 use sqlx::Row;
 
 use super::cases::fact;
+use super::columns::{self, col};
 use super::{Store, StoreError};
 
 /// A delivered leg whose decision is due to be checked back.
@@ -55,7 +56,7 @@ pub struct UndecidedLeg {
     pub leg_id: String,
     pub case_id: String,
     pub receipt_code: String,
-    pub name: String,
+    pub name: LegKind,
     pub office_code: String,
     pub delivered_at_ms: i64,
     pub checks: i64,
@@ -216,19 +217,21 @@ impl Store {
             .await?;
         let legs = rows
             .iter()
-            .map(|r| UndecidedLeg {
-                leg_id: r.get("id"),
-                case_id: r.get("case_id"),
-                receipt_code: r.get("receipt_code"),
-                name: r.get("name"),
-                office_code: r.get("office_code"),
-                delivered_at_ms: r.get("waiting_from"),
-                checks: r.get("check_count"),
-                checked_at_ms: r.get("checked_at"),
-                outcome: r.get("check_outcome"),
-                detail: r.get("check_detail"),
+            .map(|r| {
+                Ok(UndecidedLeg {
+                    leg_id: col(r, "id")?,
+                    case_id: col(r, "case_id")?,
+                    receipt_code: col(r, "receipt_code")?,
+                    name: columns::leg_kind(r, "name")?,
+                    office_code: col(r, "office_code")?,
+                    delivered_at_ms: col(r, "waiting_from")?,
+                    checks: col(r, "check_count")?,
+                    checked_at_ms: col(r, "checked_at")?,
+                    outcome: col(r, "check_outcome")?,
+                    detail: col(r, "check_detail")?,
+                })
             })
-            .collect();
+            .collect::<Result<_, StoreError>>()?;
         Ok((legs, total))
     }
 

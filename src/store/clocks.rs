@@ -349,13 +349,13 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         fact(&mut tx, case_id, None, now, actor, "supplement", "received", Some(note)).await?;
-        super::delivery::refresh_case_status(&mut tx, case_id, now, actor).await?;
+        super::decisions::refresh_case_status(&mut tx, case_id, now, actor).await?;
         let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"))
             .bind(case_id)
             .fetch_one(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(case_row(&row))
+        case_row(&row)
     }
 
     /// Stores what a leg's clocks had left when it stopped for a supplement.

@@ -1,4 +1,5 @@
-//! The outbox: claiming due deliveries, recording attempts, decisions and operator resends.
+//! The outbox: claiming due deliveries, recording attempts and operator resends (decisions are in
+//! [`super::decisions`]).
 //!
 //! Every state change is a conditional update inside a transaction that also appends its event,
 //! so a stale worker (one whose leg was decided meanwhile) can never move a leg backwards.
@@ -6,10 +7,11 @@
 use lienthong_contract::{AttachmentMeta, CaseBundle, LegKind};
 use sqlx::{Any, Row, Transaction};
 
-use super::cases::{event, leg_view};
+use super::cases::event;
+use super::columns::{self, col};
+use super::decisions::refresh_case_status;
 use super::{Store, StoreError};
-use crate::deadline::Paused;
-use crate::domain::state::{can_move, case_status, return_outcome, CaseStatus, LegState};
+use crate::domain::state::{can_move, AttemptOutcome, LegState};
 
 /// What a worker needs to run one delivery.
 #[derive(Debug, Clone)]
@@ -30,7 +32,7 @@ pub struct DeliveryJob {
     pub agency_legs: Vec<super::LegView>,
 }
 
-/// How an attempt ended.
+/// How an attempt ended, with what the store keeps of it.
 pub enum Finish {
     Delivered {
         files_resent: u32,
@@ -46,26 +48,28 @@ pub enum Finish {
     },
 }
 
-/// What a decision changed.
-#[derive(Debug, Clone)]
-pub struct DecisionApplied {
-    pub case_id: String,
-    /// False when the same decision was already recorded (a repeated callback).
-    pub changed: bool,
-    pub case_status: String,
+impl Finish {
+    /// The attempt's outcome.
+    pub fn outcome(&self) -> AttemptOutcome {
+        match self {
+            Finish::Delivered { .. } => AttemptOutcome::Delivered,
+            Finish::Retry { .. } => AttemptOutcome::Retry,
+            Finish::Dead { .. } => AttemptOutcome::Dead,
+        }
+    }
 }
 
-async fn leg_state(tx: &mut Transaction<'_, Any>, leg_id: &str) -> Result<(String, String, LegState), StoreError> {
+/// A leg's case, kind and state, read inside the transaction that will move it.
+async fn leg_state(tx: &mut Transaction<'_, Any>, leg_id: &str) -> Result<(String, LegKind, LegState), StoreError> {
     let row = sqlx::query("SELECT case_id, name, state FROM legs WHERE id = $1")
         .bind(leg_id)
         .fetch_optional(&mut **tx)
         .await?
         .ok_or(StoreError::NotFound)?;
-    let state: String = row.get("state");
     Ok((
-        row.get("case_id"),
-        row.get("name"),
-        LegState::parse(&state).ok_or_else(|| StoreError::InvalidState(state.clone()))?,
+        col(&row, "case_id")?,
+        columns::leg_kind(&row, "name")?,
+        columns::leg_state(&row, "state")?,
     ))
 }
 
@@ -120,7 +124,7 @@ pub(super) async fn move_leg(
 }
 
 /// Marks a leg's delivery as done: nothing more to send.
-async fn close_delivery(tx: &mut Transaction<'_, Any>, leg_id: &str, now: i64) -> Result<(), StoreError> {
+pub(super) async fn close_delivery(tx: &mut Transaction<'_, Any>, leg_id: &str, now: i64) -> Result<(), StoreError> {
     sqlx::query("UPDATE deliveries SET status = 'done', lease_until = NULL, updated_at = $1 WHERE leg_id = $2")
         .bind(now)
         .bind(leg_id)
@@ -141,43 +145,6 @@ pub(super) async fn requeue_delivery(tx: &mut Transaction<'_, Any>, leg_id: &str
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-/// Re-derives the case status from its legs, recording a change.
-pub(super) async fn refresh_case_status(
-    tx: &mut Transaction<'_, Any>,
-    case_id: &str,
-    now: i64,
-    actor: &str,
-) -> Result<String, StoreError> {
-    let rows = sqlx::query("SELECT name, state FROM legs WHERE case_id = $1")
-        .bind(case_id)
-        .fetch_all(&mut **tx)
-        .await?;
-    let of = |name: &str| {
-        rows.iter()
-            .find(|r| r.get::<String, _>("name") == name)
-            .and_then(|r| LegState::parse(&r.get::<String, _>("state")))
-            .unwrap_or(LegState::Waiting)
-    };
-    let current: String = sqlx::query_scalar("SELECT status FROM cases WHERE id = $1")
-        .bind(case_id)
-        .fetch_one(&mut **tx)
-        .await?;
-    if current == CaseStatus::Cancelled.as_str() {
-        return Ok(current);
-    }
-    let status = case_status(of("residence"), of("insurance"), of("return")).as_str();
-    if status != current {
-        sqlx::query("UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3")
-            .bind(status)
-            .bind(now)
-            .bind(case_id)
-            .execute(&mut **tx)
-            .await?;
-        event(tx, case_id, None, now, actor, Some(&current), status, None).await?;
-    }
-    Ok(status.to_string())
 }
 
 impl Store {
@@ -241,7 +208,7 @@ impl Store {
             self.legs(&case_id)
                 .await?
                 .into_iter()
-                .filter(|l| l.name != "return")
+                .filter(|l| l.name != LegKind::Return)
                 .collect()
         } else {
             Vec::new()
@@ -341,12 +308,13 @@ impl Store {
         let now = self.now_ms();
         let mut tx = self.begin_leg(leg_id).await?;
         let (case_id, name, state) = leg_state(&mut tx, leg_id).await?;
-        let (outcome, error, resent) = match &finish {
-            Finish::Delivered { files_resent } => ("delivered", None, *files_resent),
+        let outcome = finish.outcome();
+        let (error, resent) = match &finish {
+            Finish::Delivered { files_resent } => (None, *files_resent),
             Finish::Retry {
                 error, files_resent, ..
-            } => ("retry", Some(error.as_str()), *files_resent),
-            Finish::Dead { error, files_resent } => ("dead", Some(error.as_str()), *files_resent),
+            }
+            | Finish::Dead { error, files_resent } => (Some(error.as_str()), *files_resent),
         };
         sqlx::query(
             "INSERT INTO delivery_attempts (leg_id, number, started_at, finished_at, outcome, files_resent, error) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -355,15 +323,17 @@ impl Store {
         .bind(number as i64)
         .bind(started_ms)
         .bind(now)
-        .bind(outcome)
+        .bind(outcome.as_str())
         .bind(resent as i64)
         .bind(error)
         .execute(&mut *tx)
         .await?;
-        let (to, outbox, due) = match &finish {
-            Finish::Delivered { .. } => (LegState::Delivered, "done", None),
-            Finish::Retry { due_at_ms, .. } => (LegState::Queued, "pending", Some(*due_at_ms)),
-            Finish::Dead { .. } => (LegState::Dead, "dead", None),
+        let to = outcome.leg_state();
+        // The outbox row's next status, as SQL text: nothing more to send, due again, given up.
+        let (outbox, due) = match &finish {
+            Finish::Delivered { .. } => ("'done'", None),
+            Finish::Retry { due_at_ms, .. } => ("'pending'", Some(*due_at_ms)),
+            Finish::Dead { .. } => ("'dead'", None),
         };
         let moved = move_leg(&mut tx, &case_id, leg_id, state, to, now, "gateway", error).await?;
         if moved {
@@ -376,14 +346,16 @@ impl Store {
             .bind(leg_id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("UPDATE deliveries SET status = $1, lease_until = NULL, due_at = COALESCE($2, due_at), updated_at = $3 WHERE leg_id = $4")
-                .bind(outbox)
+            sqlx::query(&format!(
+                "UPDATE deliveries SET status = {outbox}, lease_until = NULL, due_at = COALESCE($1, due_at), updated_at = $2
+                 WHERE leg_id = $3"
+            ))
                 .bind(due)
                 .bind(now)
                 .bind(leg_id)
                 .execute(&mut *tx)
                 .await?;
-            if name == LegKind::Return.as_str() {
+            if name == LegKind::Return {
                 refresh_case_status(&mut tx, &case_id, now, "gateway").await?;
             }
         } else {
@@ -392,100 +364,6 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
-    }
-
-    /// Records a receiver's decision on a leg. Repeating the same decision changes nothing; a
-    /// different decision on a decided leg is refused. When both agencies completed, or one
-    /// rejected, the return leg is queued in the same transaction.
-    pub async fn record_decision(
-        &self,
-        leg_id: &str,
-        actor: &str,
-        to: LegState,
-        result: &serde_json::Value,
-        reason: &str,
-        pause: Option<&Paused>,
-    ) -> Result<DecisionApplied, StoreError> {
-        let now = self.now_ms();
-        let mut tx = self.begin_leg(leg_id).await?;
-        let row = sqlx::query("SELECT * FROM legs WHERE id = $1")
-            .bind(leg_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let leg = leg_view(&row);
-        let state = LegState::parse(&leg.state).ok_or_else(|| StoreError::InvalidState(leg.state.clone()))?;
-        let status: String = sqlx::query_scalar("SELECT status FROM cases WHERE id = $1")
-            .bind(&leg.case_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        if state == to && leg.result.as_ref() == Some(result) {
-            return Ok(DecisionApplied {
-                case_id: leg.case_id,
-                changed: false,
-                case_status: status,
-            });
-        }
-        if !state.accepts_decision() || status == CaseStatus::Cancelled.as_str() {
-            return Err(StoreError::InvalidState(leg.state));
-        }
-        move_leg(&mut tx, &leg.case_id, leg_id, state, to, now, actor, Some(reason)).await?;
-        if let (LegState::NeedsSupplement, Some(paused)) = (to, pause) {
-            Store::pause_leg(&mut tx, leg_id, now, paused).await?;
-        }
-        let completed_at = matches!(to, LegState::Completed | LegState::Rejected).then_some(now);
-        sqlx::query(
-            "UPDATE legs SET result = $1, completed_at = $2, delivered_at = COALESCE(delivered_at, $3), last_error = NULL WHERE id = $4",
-        )
-        .bind(result.to_string())
-        .bind(completed_at)
-        .bind(now)
-        .bind(leg_id)
-        .execute(&mut *tx)
-        .await?;
-        close_delivery(&mut tx, leg_id, now).await?;
-        let rows = sqlx::query("SELECT id, name, state FROM legs WHERE case_id = $1")
-            .bind(&leg.case_id)
-            .fetch_all(&mut *tx)
-            .await?;
-        let state_of = |name: &str| {
-            rows.iter()
-                .find(|r| r.get::<String, _>("name") == name)
-                .and_then(|r| LegState::parse(&r.get::<String, _>("state")))
-                .unwrap_or(LegState::Waiting)
-        };
-        if let Some(outcome) = return_outcome(state_of("residence"), state_of("insurance")) {
-            if let Some(ret) = rows.iter().find(|r| r.get::<String, _>("name") == "return") {
-                let ret_id: String = ret.get("id");
-                if move_leg(
-                    &mut tx,
-                    &leg.case_id,
-                    &ret_id,
-                    state_of("return"),
-                    LegState::Queued,
-                    now,
-                    "gateway",
-                    Some(outcome.as_str()),
-                )
-                .await?
-                {
-                    sqlx::query("INSERT INTO deliveries (leg_id, status, due_at, created_at, updated_at) VALUES ($1, 'pending', $2, $3, $4)")
-                        .bind(&ret_id)
-                        .bind(now)
-                        .bind(now)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
-        }
-        let case_status = refresh_case_status(&mut tx, &leg.case_id, now, actor).await?;
-        tx.commit().await?;
-        Ok(DecisionApplied {
-            case_id: leg.case_id,
-            changed: true,
-            case_status,
-        })
     }
 
     /// An operator puts a dead leg back in the queue with a fresh retry budget.

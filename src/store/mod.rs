@@ -16,7 +16,9 @@ mod anchors;
 pub mod cases;
 pub mod check_back;
 pub mod clocks;
+mod columns;
 pub mod credentials;
+mod decisions;
 mod delivery;
 pub mod dialect;
 pub mod notices;
@@ -36,7 +38,8 @@ use crate::clock::Clock;
 use dialect::Dialect;
 
 pub use cases::{AttemptView, CaseRow, EventView, LegView, NewCase};
-pub use delivery::{DecisionApplied, DeliveryJob, Finish};
+pub use decisions::DecisionApplied;
+pub use delivery::{DeliveryJob, Finish};
 
 /// Connections one gateway process keeps to PostgreSQL: delivery workers, the notifier, the
 /// sweeper and request handlers share them; several processes multiply it.
@@ -53,6 +56,8 @@ pub enum StoreError {
     InvalidState(String),
     #[error("unsupported store URL: use sqlite://PATH or postgres://USER@HOST/DATABASE")]
     UnsupportedUrl,
+    #[error("the stored {column} '{value}' is not one this gateway writes")]
+    Corrupt { column: &'static str, value: String },
     #[error(transparent)]
     Db(#[from] sqlx::Error),
     #[error(transparent)]

@@ -1,17 +1,19 @@
 //! The rows the deadline reports are computed from: cases received in a period with the instant
 //! their result reached the commune (from the event trail), and their legs' delivery history.
 
-use sqlx::Row;
+use lienthong_contract::LegKind;
 
 use super::cases::parse_day;
+use super::columns::{self, col};
 use super::{Store, StoreError};
 use crate::deadline::Regime;
+use crate::domain::state::{AttemptOutcome, CaseStatus};
 
 /// One case of the period.
 #[derive(Debug, Clone)]
 pub struct ReportCase {
     pub commune_code: String,
-    pub status: String,
+    pub status: CaseStatus,
     pub regime: Option<Regime>,
     pub receipt_day: Option<jiff::civil::Date>,
     pub due_day: Option<jiff::civil::Date>,
@@ -24,7 +26,7 @@ pub struct ReportCase {
 #[derive(Debug, Clone)]
 pub struct ReportLeg {
     pub commune_code: String,
-    pub name: String,
+    pub name: LegKind,
     pub office_code: String,
     pub delivered: bool,
     pub first_attempt_delivered: bool,
@@ -52,20 +54,19 @@ impl Store {
         .bind(commune)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| ReportCase {
-                commune_code: r.get("commune_code"),
-                status: r.get("status"),
-                regime: r
-                    .get::<Option<String>, _>("regime_json")
-                    .and_then(|s| serde_json::from_str(&s).ok()),
-                receipt_day: parse_day(r.get("receipt_day")),
-                due_day: parse_day(r.get("due_day")),
-                due_at_ms: r.get("due_at"),
-                finished_at_ms: r.get("finished_at"),
+        rows.iter()
+            .map(|r| {
+                Ok(ReportCase {
+                    commune_code: col(r, "commune_code")?,
+                    status: columns::case_status(r, "status")?,
+                    regime: col::<Option<String>>(r, "regime_json")?.and_then(|s| serde_json::from_str(&s).ok()),
+                    receipt_day: parse_day(col(r, "receipt_day")?),
+                    due_day: parse_day(col(r, "due_day")?),
+                    due_at_ms: col(r, "due_at")?,
+                    finished_at_ms: col(r, "finished_at")?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// The agency legs of the same cases.
@@ -88,17 +89,19 @@ impl Store {
         .bind(commune)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| ReportLeg {
-                commune_code: r.get("commune_code"),
-                name: r.get("name"),
-                office_code: r.get("office_code"),
-                delivered: r.get::<Option<i64>, _>("delivered_at").is_some(),
-                first_attempt_delivered: r.get::<Option<String>, _>("first_outcome").as_deref() == Some("delivered"),
-                resends: (r.get::<i64, _>("attempts") - 1).max(0),
-                files_resent: r.get("files_resent"),
+        let delivered = AttemptOutcome::Delivered.as_str();
+        rows.iter()
+            .map(|r| {
+                Ok(ReportLeg {
+                    commune_code: col(r, "commune_code")?,
+                    name: columns::leg_kind(r, "name")?,
+                    office_code: col(r, "office_code")?,
+                    delivered: col::<Option<i64>>(r, "delivered_at")?.is_some(),
+                    first_attempt_delivered: col::<Option<String>>(r, "first_outcome")?.as_deref() == Some(delivered),
+                    resends: (col::<i64>(r, "attempts")? - 1).max(0),
+                    files_resent: col(r, "files_resent")?,
+                })
             })
-            .collect())
+            .collect()
     }
 }

@@ -4,9 +4,12 @@
 use sqlx::Row;
 
 use super::cases::{case_row, CaseRow, CASE_COLUMNS};
+use super::columns::{self, col};
 use super::dialect::Placeholders;
 use super::{Store, StoreError};
 use crate::deadline::ClockState;
+use crate::domain::state::{CaseStatus, LegState};
+use lienthong_contract::LegKind;
 
 /// Filters of the case list.
 #[derive(Debug, Default, Clone)]
@@ -36,9 +39,9 @@ pub struct StuckLeg {
     pub leg_id: String,
     pub case_id: String,
     pub receipt_code: String,
-    pub name: String,
+    pub name: LegKind,
     pub office_code: String,
-    pub state: String,
+    pub state: LegState,
     pub attempts: i64,
     pub last_error: Option<String>,
 }
@@ -96,11 +99,11 @@ impl Store {
             q = q.bind(code);
         }
         let rows = q.bind(limit).fetch_all(&self.read).await?;
-        Ok(rows.iter().map(case_row).collect())
+        rows.iter().map(case_row).collect()
     }
 
     /// Delivered legs of `leg` at `offices` waiting for a decision, oldest due first.
-    pub async fn inbox(&self, leg: &str, offices: &[String], limit: i64) -> Result<Vec<InboxRow>, StoreError> {
+    pub async fn inbox(&self, leg: LegKind, offices: &[String], limit: i64) -> Result<Vec<InboxRow>, StoreError> {
         if offices.is_empty() {
             return Ok(Vec::new());
         }
@@ -114,7 +117,7 @@ impl Store {
              WHERE l.name = $1 AND l.state = 'delivered' AND l.office_code IN ({list}) AND c.status != 'cancelled'
              ORDER BY l.due_at LIMIT {limit_at}"
         );
-        let mut q = sqlx::query(&sql).bind(leg);
+        let mut q = sqlx::query(&sql).bind(leg.as_str());
         for o in offices {
             q = q.bind(o);
         }
@@ -144,19 +147,20 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| StuckLeg {
-                leg_id: r.get("id"),
-                case_id: r.get("case_id"),
-                receipt_code: r.get("receipt_code"),
-                name: r.get("name"),
-                office_code: r.get("office_code"),
-                state: r.get("state"),
-                attempts: r.get("attempts"),
-                last_error: r.get("last_error"),
+        rows.iter()
+            .map(|r| {
+                Ok(StuckLeg {
+                    leg_id: col(r, "id")?,
+                    case_id: col(r, "case_id")?,
+                    receipt_code: col(r, "receipt_code")?,
+                    name: columns::leg_kind(r, "name")?,
+                    office_code: col(r, "office_code")?,
+                    state: columns::leg_state(r, "state")?,
+                    attempts: col(r, "attempts")?,
+                    last_error: col(r, "last_error")?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Legs delivered since `since`.
@@ -205,11 +209,12 @@ impl Store {
             .bind(case_id)
             .fetch_optional(&mut *tx)
             .await?;
-        let status = status.ok_or(StoreError::NotFound)?;
-        if !matches!(status.as_str(), "in_progress" | "needs_supplement") {
-            return Err(StoreError::InvalidState(status));
+        let status = columns::parse_case_status(status.ok_or(StoreError::NotFound)?)?;
+        if !status.clock_runs() {
+            return Err(StoreError::InvalidState(status.as_str().to_string()));
         }
-        sqlx::query("UPDATE cases SET status = 'cancelled', updated_at = $1 WHERE id = $2")
+        sqlx::query("UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3")
+            .bind(CaseStatus::Cancelled.as_str())
             .bind(now)
             .bind(case_id)
             .execute(&mut *tx)
@@ -228,8 +233,8 @@ impl Store {
             None,
             now,
             actor,
-            Some(&status),
-            "cancelled",
+            Some(status.as_str()),
+            CaseStatus::Cancelled.as_str(),
             Some(reason),
         )
         .await?;

@@ -1,5 +1,6 @@
 //! Handlers of the agency API (docs/api.md).
 
+use lienthong_contract::LegKind;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -45,7 +46,7 @@ async fn case_body(state: &AppState, row: &CaseRow) -> Result<CaseBody, ApiError
         case_id: row.id.clone(),
         receipt_code: row.receipt_code.clone(),
         commune_code: row.commune_code.clone(),
-        status: row.status.clone(),
+        status: row.status.as_str().to_string(),
         received_at: local_time(row.received_at_ms),
         appointment_date: row.appointment_day.map(|d| d.to_string()),
         deadline: Deadline::of(row, now),
@@ -97,7 +98,7 @@ pub async fn push_case(
     let answer = PushAnswer {
         case_id: row.id,
         receipt_code: row.receipt_code,
-        status: row.status,
+        status: row.status.as_str().to_string(),
         appointment_date: row.appointment_day.map(|d| d.to_string()),
         due,
     };
@@ -266,8 +267,8 @@ pub async fn decide(
     })?;
     let leg = state.store.leg(&leg_id).await?.ok_or_else(ApiError::not_found)?;
     let allowed = match caller.kind {
-        SystemKind::Police => leg.name == "residence",
-        SystemKind::Insurance => leg.name == "insurance",
+        SystemKind::Police => leg.name == LegKind::Residence,
+        SystemKind::Insurance => leg.name == LegKind::Insurance,
         _ => false,
     };
     if !allowed || !caller.offices.contains(&leg.office_code) {
@@ -278,7 +279,7 @@ pub async fn decide(
         case_id: applied.case_id,
         leg_id,
         state: to.as_str().to_string(),
-        case_status: applied.case_status,
+        case_status: applied.case_status.as_str().to_string(),
         changed: applied.changed,
     }))
 }

@@ -110,8 +110,8 @@ impl LegBody {
     pub fn of(l: &LegView, attempts: &[AttemptView], now_ms: i64) -> LegBody {
         LegBody {
             leg_id: l.id.clone(),
-            name: l.name.clone(),
-            state: l.state.clone(),
+            name: l.name.as_str().to_string(),
+            state: l.state.as_str().to_string(),
             office_code: l.office_code.clone(),
             attempts: l.attempts,
             delivered_at: l.delivered_at_ms.map(local_time),

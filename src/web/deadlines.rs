@@ -20,6 +20,7 @@ use super::error::ApiError;
 use super::AppState;
 use crate::config::SystemKind;
 use crate::deadline::{resume, Calendar, Due};
+use crate::domain::state::LegState;
 use crate::domain::FieldProblem;
 use crate::notify::templates::vn_date;
 use crate::store::clocks::Apology;
@@ -48,7 +49,7 @@ pub async fn record_supplement(state: &AppState, row: &CaseRow, actor: &str, not
         .legs(&row.id)
         .await?
         .into_iter()
-        .filter(|l| l.state == "needs_supplement")
+        .filter(|l| l.state == LegState::NeedsSupplement)
         .collect();
     let (Some(regime), Some(old_case_due)) = (&row.regime, row.due_day) else {
         return Err(ApiError::internal("case without a deadline"));
@@ -65,7 +66,7 @@ pub async fn record_supplement(state: &AppState, row: &CaseRow, actor: &str, not
     let mut legs = Vec::new();
     let mut case_due: Option<Due> = None;
     for l in &waiting {
-        let (Some(budget), Some(paused)) = (regime.leg(&l.name), state.store.paused_days(&l.id).await?) else {
+        let (Some(budget), Some(paused)) = (regime.leg(l.name), state.store.paused_days(&l.id).await?) else {
             continue;
         };
         let (leg_due, due) = resume(cal, regime, budget, false, &paused, now, old_case_due);
@@ -113,7 +114,7 @@ pub async fn supplement(
     let deadline = Deadline::of(&row, state.store.now_ms());
     Ok(Json(SupplementAnswer {
         case_id: row.id,
-        status: row.status,
+        status: row.status.as_str().to_string(),
         appointment_date: row.appointment_day.map(|d| d.to_string()),
         deadline,
     }))

@@ -32,6 +32,15 @@ impl LegKind {
             _ => None,
         }
     }
+
+    /// The two agency legs, which go out in parallel at intake.
+    pub const AGENCIES: [LegKind; 2] = [LegKind::Residence, LegKind::Insurance];
+}
+
+impl std::fmt::Display for LegKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A case sent to a receiving agency: the whole bundle plus where to report the decision.

@@ -13,6 +13,7 @@ use super::session::Signed;
 use super::{failed, page_error, render, Nav};
 use crate::accounts::Role;
 use crate::deadline::Calendar;
+use crate::domain::state::LegState;
 use crate::web::AppState;
 
 /// One stuck transfer.
@@ -128,12 +129,12 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
                 leg_id: s.leg_id.clone(),
                 case_id: s.case_id.clone(),
                 code: s.receipt_code.clone(),
-                leg: labels::leg_name(&s.name),
+                leg: labels::leg_name(s.name),
                 office: name_of(&s.office_code),
-                state: labels::leg_state(&s.state),
+                state: labels::leg_state(s.state),
                 attempts: s.attempts,
                 error: s.last_error.clone().unwrap_or_default(),
-                dead: s.state == "dead",
+                dead: s.state == LegState::Dead,
             })
             .collect(),
         undecided: undecided
@@ -141,7 +142,7 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
             .map(|u| UndecidedLine {
                 case_id: u.case_id.clone(),
                 code: u.receipt_code.clone(),
-                leg: labels::leg_name(&u.name),
+                leg: labels::leg_name(u.name),
                 office: name_of(&u.office_code),
                 waiting_since: labels::when(u.delivered_at_ms),
                 checks: u.checks,

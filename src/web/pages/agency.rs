@@ -2,6 +2,8 @@
 //! due first, with the data generated from the bundle and the verified attachments; their
 //! decisions go through the same logic as the systems' callback API.
 
+use crate::domain::state::LegState;
+use lienthong_contract::LegKind;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -72,7 +74,7 @@ pub async fn inbox(State(state): State<AppState>, signed: Signed) -> Response {
             }
         })
         .collect();
-    let heading = if leg == "insurance" {
+    let heading = if leg == LegKind::Insurance {
         "Hồ sơ đề nghị cấp thẻ BHYT"
     } else {
         "Hồ sơ đề nghị đăng ký thường trú"
@@ -109,7 +111,7 @@ async fn own_leg(state: &AppState, signed: &Signed, leg_id: &str) -> Result<LegV
         Ok(None) => return Err(page_error(404, "Không có hồ sơ này.")),
         Err(e) => return Err(failed(e)),
     };
-    if signed.user.role.decides() != Some(leg.name.as_str()) || !signed.user.scopes.contains(&leg.office_code) {
+    if signed.user.role.decides() != Some(leg.name) || !signed.user.scopes.contains(&leg.office_code) {
         return Err(page_error(403, "Tài khoản này không được giải quyết hồ sơ đó."));
     }
     Ok(leg)
@@ -144,7 +146,7 @@ async fn leg_page(state: &AppState, signed: &Signed, leg: &LegView, error: Optio
             data.push((format!("Họ tên {who}"), p.full_name.clone()));
         }
     }
-    if leg.name == "insurance" {
+    if leg.name == LegKind::Insurance {
         // The declaration (TK1-TS) generated from the bundle: the family fills no form.
         let d = lienthong_social_insurance::declaration::Declaration::from_bundle(b);
         data.push((
@@ -176,7 +178,7 @@ async fn leg_page(state: &AppState, signed: &Signed, leg: &LegView, error: Optio
             data.push(("Quan hệ với chủ hộ".into(), rel.clone()));
         }
     }
-    let (heading, complete_label, complete_fields) = if leg.name == "insurance" {
+    let (heading, complete_label, complete_fields) = if leg.name == LegKind::Insurance {
         let d = lienthong_social_insurance::declaration::Declaration::from_bundle(b);
         (
             "Cấp thẻ BHYT",
@@ -222,7 +224,7 @@ async fn leg_page(state: &AppState, signed: &Signed, leg: &LegView, error: Optio
         nav: Nav::of(signed),
         heading,
         code: row.receipt_code.clone(),
-        state: labels::leg_state(&leg.state),
+        state: labels::leg_state(leg.state),
         due: leg.due_at_ms.map(labels::when).unwrap_or_default(),
         data,
         case_id: row.id.clone(),
@@ -231,7 +233,7 @@ async fn leg_page(state: &AppState, signed: &Signed, leg: &LegView, error: Optio
             .iter()
             .map(|a| (a.kind.clone(), format!("{} ({})", a.file_name, a.kind)))
             .collect(),
-        open: leg.state == "delivered",
+        open: leg.state == LegState::Delivered,
         error,
         leg_id: leg.id.clone(),
         csrf: signed.csrf.clone(),

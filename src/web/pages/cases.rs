@@ -1,11 +1,13 @@
 //! The case list, a case's page with its timeline, the printable receipt and attachment views.
 
+use crate::domain::state::CaseStatus;
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use lienthong_contract::CaseBundle;
+use lienthong_contract::LegKind;
 use serde::Deserialize;
 
 use super::labels;
@@ -69,7 +71,7 @@ fn row(state: &AppState, c: &CaseRow, now: i64) -> Row {
         commune: commune_name(state, &c.commune_code),
         received: labels::when(c.received_at_ms),
         appointment: labels::day(c.appointment_day),
-        status: labels::status(&c.status),
+        status: labels::status(c.status),
         clock,
         clock_class,
     }
@@ -93,8 +95,14 @@ pub async fn list(State(state): State<AppState>, signed: Signed, Query(q): Query
     };
     let mut statuses = vec![("", "Tất cả", q.status.is_empty())];
     statuses.extend(
-        ["in_progress", "needs_supplement", "completed", "rejected", "cancelled"]
-            .map(|s| (s, labels::status(s), q.status == s)),
+        [
+            CaseStatus::InProgress,
+            CaseStatus::NeedsSupplement,
+            CaseStatus::Completed,
+            CaseStatus::Rejected,
+            CaseStatus::Cancelled,
+        ]
+        .map(|s| (s.as_str(), labels::status(s), q.status == s.as_str())),
     );
     let clocks = [
         ("", "Tất cả"),
@@ -210,17 +218,17 @@ fn view(state: &AppState, row: &CaseRow, bundle: &CaseBundle, has_apology: bool)
         received: labels::when(row.received_at_ms),
         appointment: labels::day(row.appointment_day),
         due: labels::day(row.due_day),
-        status: labels::status(&row.status),
+        status: labels::status(row.status),
         clock,
         clock_class,
         has_apology,
     }
 }
 
-fn event_text(kind: &str, leg: Option<&str>, to: &str, reason: Option<&str>) -> String {
+fn event_text(kind: &str, leg: Option<LegKind>, to: &str, reason: Option<&str>) -> String {
     let what = match (kind, leg) {
-        ("state", Some(l)) => format!("{}: {}", labels::leg_name(l), labels::leg_state(to)),
-        ("state", None) => format!("Hồ sơ: {}", labels::status(to)),
+        ("state", Some(l)) => format!("{}: {}", labels::leg_name(l), labels::named_state(to)),
+        ("state", None) => format!("Hồ sơ: {}", labels::named_state(to)),
         ("clock", _) => format!("Thời hạn: {}", labels::clock(ClockState::parse(to)).0),
         ("apology", _) if to == "drafted" => "Lập phiếu xin lỗi, chờ xác nhận ngày hẹn mới".into(),
         ("apology", _) => "Xác nhận ngày hẹn mới, đã báo gia đình".into(),
@@ -228,7 +236,7 @@ fn event_text(kind: &str, leg: Option<&str>, to: &str, reason: Option<&str>) -> 
         ("supplement", _) => "Hết thời hạn bổ sung".into(),
         ("check_back", l) => format!(
             "{}: tra soát với hệ thống cơ quan — {}",
-            labels::leg_name(l.unwrap_or_default()),
+            l.map_or("Chặng", labels::leg_name),
             labels::check_outcome(to)
         ),
         _ => to.to_string(),
@@ -258,33 +266,39 @@ fn checks_text<'a>(checks: impl Iterator<Item = &'a crate::store::check_back::Ch
 }
 
 /// An agency's decision as a sentence.
-fn result_text(r: &serde_json::Value) -> String {
-    let f = |k: &str| r[k].as_str().unwrap_or_default().to_string();
-    let day = |k: &str| labels::day(r[k].as_str().and_then(|d| d.parse().ok()));
-    match r["outcome"].as_str() {
-        Some("completed") if r.get("social_insurance_number").is_some() => format!(
-            "Mã số BHXH {}, thẻ BHYT từ {} đến {}, nơi KCB {}",
-            f("social_insurance_number"),
-            day("card_valid_from"),
-            day("card_valid_to"),
-            f("health_facility_code")
-        ),
-        Some("completed") => format!(
-            "Số đăng ký thường trú {}, ngày {}",
-            f("registration_number"),
-            day("registered_on")
-        ),
-        Some("rejected") => format!("Từ chối: {}", f("reason")),
-        Some("needs_supplement") => {
-            let missing: Vec<&str> = r["missing"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|m| m.as_str())
-                .collect();
-            format!("Cần bổ sung: {}", missing.join("; "))
-        }
-        _ => String::new(),
+fn result_text(kind: LegKind, r: &serde_json::Value) -> String {
+    use lienthong_contract::{InsuranceDecision as Card, ResidenceDecision as Residence};
+    let refused = |reason: &str| format!("Từ chối: {reason}");
+    let missing = |items: &[String]| format!("Cần bổ sung: {}", items.join("; "));
+    match kind {
+        LegKind::Residence => match serde_json::from_value::<Residence>(r.clone()) {
+            Ok(Residence::Completed {
+                registration_number,
+                registered_on,
+            }) => format!(
+                "Số đăng ký thường trú {registration_number}, ngày {}",
+                labels::day(Some(registered_on))
+            ),
+            Ok(Residence::Rejected { reason }) => refused(&reason),
+            Ok(Residence::NeedsSupplement { missing: items }) => missing(&items),
+            Err(_) => String::new(),
+        },
+        LegKind::Insurance => match serde_json::from_value::<Card>(r.clone()) {
+            Ok(Card::Completed {
+                social_insurance_number,
+                card_valid_from,
+                card_valid_to,
+                health_facility_code,
+            }) => format!(
+                "Mã số BHXH {social_insurance_number}, thẻ BHYT từ {} đến {}, nơi KCB {health_facility_code}",
+                labels::day(Some(card_valid_from)),
+                labels::day(Some(card_valid_to)),
+            ),
+            Ok(Card::Rejected { reason }) => refused(&reason),
+            Ok(Card::NeedsSupplement { missing: items }) => missing(&items),
+            Err(_) => String::new(),
+        },
+        LegKind::Return => String::new(),
     }
 }
 
@@ -304,7 +318,7 @@ pub async fn detail(State(state): State<AppState>, signed: Signed, Path(id): Pat
         Err(e) => return failed(e),
     };
     let routes = &state.config.routes;
-    let names: std::collections::HashMap<&str, &str> = legs.iter().map(|l| (l.id.as_str(), l.name.as_str())).collect();
+    let names: std::collections::HashMap<&str, LegKind> = legs.iter().map(|l| (l.id.as_str(), l.name)).collect();
     let events = events
         .iter()
         .map(|e| EventLine {
@@ -321,21 +335,21 @@ pub async fn detail(State(state): State<AppState>, signed: Signed, Path(id): Pat
     let legs = legs
         .iter()
         .map(|l| {
-            let office = match l.name.as_str() {
-                "residence" => routes.police_offices.get(&l.office_code).map(|o| o.name.clone()),
-                "insurance" => routes.insurance_offices.get(&l.office_code).map(|o| o.name.clone()),
-                _ => Some(commune_name(&state, &row.commune_code)),
+            let office = match l.name {
+                LegKind::Residence => routes.police_offices.get(&l.office_code).map(|o| o.name.clone()),
+                LegKind::Insurance => routes.insurance_offices.get(&l.office_code).map(|o| o.name.clone()),
+                LegKind::Return => Some(commune_name(&state, &row.commune_code)),
             };
             LegLine {
-                name: labels::leg_name(&l.name),
+                name: labels::leg_name(l.name),
                 office: office.unwrap_or_else(|| l.office_code.clone()),
-                state: labels::leg_state(&l.state),
+                state: labels::leg_state(l.state),
                 attempts: l.attempts,
                 due: l.due_day.map_or_else(|| "—".into(), |d| labels::day(Some(d))),
                 detail: l
                     .last_error
                     .clone()
-                    .or_else(|| l.result.as_ref().map(result_text))
+                    .or_else(|| l.result.as_ref().map(|r| result_text(l.name, r)))
                     .unwrap_or_default(),
                 checks: checks_text(checks.iter().filter(|c| c.leg_id == l.id)),
             }
@@ -348,7 +362,7 @@ pub async fn detail(State(state): State<AppState>, signed: Signed, Path(id): Pat
             .as_ref()
             .filter(|a| a.status == "draft")
             .map(|a| a.proposed_day.to_string()),
-        needs_supplement: row.status == "needs_supplement",
+        needs_supplement: row.status == CaseStatus::NeedsSupplement,
     });
     render(&CasePage {
         nav: Nav::of(&signed),

@@ -1,40 +1,50 @@
 //! The Vietnamese words people read for the gateway's stable names, and date formats.
 
+use lienthong_contract::LegKind;
+
 use crate::deadline::ClockState;
+use crate::domain::state::{CaseStatus, LegState};
 
 /// A case status.
-pub fn status(s: &str) -> &'static str {
+pub fn status(s: CaseStatus) -> &'static str {
     match s {
-        "in_progress" => "Đang giải quyết",
-        "completed" => "Đã có kết quả",
-        "rejected" => "Không được giải quyết",
-        "needs_supplement" => "Chờ bổ sung",
-        "cancelled" => "Đã hủy",
-        _ => "Không rõ",
+        CaseStatus::InProgress => "Đang giải quyết",
+        CaseStatus::Completed => "Đã có kết quả",
+        CaseStatus::Rejected => "Không được giải quyết",
+        CaseStatus::NeedsSupplement => "Chờ bổ sung",
+        CaseStatus::Cancelled => "Đã hủy",
     }
 }
 
 /// A leg state.
-pub fn leg_state(s: &str) -> &'static str {
+pub fn leg_state(s: LegState) -> &'static str {
     match s {
-        "waiting" => "Chờ kết quả hai cơ quan",
-        "queued" => "Chờ gửi",
-        "delivering" => "Đang gửi",
-        "delivered" => "Đã chuyển đủ tệp, chờ giải quyết",
-        "completed" => "Đã giải quyết",
-        "rejected" => "Từ chối",
-        "needs_supplement" => "Yêu cầu bổ sung",
-        "dead" => "Gửi thất bại, cần xử lý",
-        _ => "Không rõ",
+        LegState::Waiting => "Chờ kết quả hai cơ quan",
+        LegState::Queued => "Chờ gửi",
+        LegState::Delivering => "Đang gửi",
+        LegState::Delivered => "Đã chuyển đủ tệp, chờ giải quyết",
+        LegState::Completed => "Đã giải quyết",
+        LegState::Rejected => "Từ chối",
+        LegState::NeedsSupplement => "Yêu cầu bổ sung",
+        LegState::Dead => "Gửi thất bại, cần xử lý",
     }
 }
 
-/// A leg by name.
-pub fn leg_name(s: &str) -> &'static str {
-    match s {
-        "residence" => "Đăng ký thường trú (Công an)",
-        "insurance" => "Cấp thẻ BHYT (Bảo hiểm xã hội)",
-        _ => "Trả kết quả về UBND xã",
+/// A leg by kind.
+pub fn leg_name(k: LegKind) -> &'static str {
+    match k {
+        LegKind::Residence => "Đăng ký thường trú (Công an)",
+        LegKind::Insurance => "Cấp thẻ BHYT (Bảo hiểm xã hội)",
+        LegKind::Return => "Trả kết quả về UBND xã",
+    }
+}
+
+/// A stored name (of an event, a filter) read as a case status or a leg state.
+pub fn named_state(s: &str) -> &'static str {
+    match (CaseStatus::parse(s), LegState::parse(s)) {
+        (Some(c), _) => status(c),
+        (None, Some(l)) => leg_state(l),
+        (None, None) => "Không rõ",
     }
 }
 

@@ -1,0 +1,49 @@
+//! Typed reads of a row's columns. A column that is missing or of another type than expected
+//! (SQLite and PostgreSQL differ in what they hand back), or a stored state name this gateway
+//! never writes, is a [`StoreError`], never a panic.
+
+use lienthong_contract::LegKind;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Decode, Row, Type};
+
+use super::StoreError;
+use crate::domain::state::{CaseStatus, LegState};
+
+/// One column, of the type the caller names.
+pub(super) fn col<'r, T>(row: &'r AnyRow, name: &'static str) -> Result<T, StoreError>
+where
+    T: Decode<'r, Any> + Type<Any>,
+{
+    Ok(row.try_get(name)?)
+}
+
+fn named<T>(row: &AnyRow, name: &'static str, parse: impl Fn(&str) -> Option<T>) -> Result<T, StoreError> {
+    let text: String = col(row, name)?;
+    parse(&text).ok_or(StoreError::Corrupt {
+        column: name,
+        value: text,
+    })
+}
+
+/// A leg's state, from its stable name.
+pub(super) fn leg_state(row: &AnyRow, name: &'static str) -> Result<LegState, StoreError> {
+    named(row, name, LegState::parse)
+}
+
+/// A case status read on its own (a scalar query).
+pub(super) fn parse_case_status(text: String) -> Result<CaseStatus, StoreError> {
+    CaseStatus::parse(&text).ok_or(StoreError::Corrupt {
+        column: "status",
+        value: text,
+    })
+}
+
+/// A case's status, from its stable name.
+pub(super) fn case_status(row: &AnyRow, name: &'static str) -> Result<CaseStatus, StoreError> {
+    named(row, name, CaseStatus::parse)
+}
+
+/// A leg's kind, from its stable name.
+pub(super) fn leg_kind(row: &AnyRow, name: &'static str) -> Result<LegKind, StoreError> {
+    named(row, name, LegKind::parse)
+}
