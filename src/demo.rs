@@ -30,6 +30,37 @@ pub struct Fixture {
     pub files: Vec<PushFile>,
 }
 
+/// Moves a fixture's dates so that it was received a minute before `now`: the receipt instant,
+/// and the birth and its registration by as many days, with the birth year in the child's
+/// personal id (digits 5–6) following. Fixtures stay valid and on time whatever day they are
+/// pushed — a child born "10 days ago" never turns six, a deadline never passes before the push.
+pub fn freshen(manifest: &mut serde_json::Value, now: jiff::Timestamp) {
+    use jiff::civil::Date;
+    let tz = lienthong_contract::vn_tz();
+    let Some(received) = manifest["received_at"]
+        .as_str()
+        .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+    else {
+        return;
+    };
+    let at = (now - jiff::SignedDuration::from_secs(60)).to_zoned(tz.clone());
+    let days = (at.date() - received.to_zoned(tz).date()).get_days();
+    manifest["received_at"] = at.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string().into();
+    let shift = |v: &mut serde_json::Value| -> Option<Date> {
+        let d: Date = v.as_str()?.parse().ok()?;
+        let moved = d.checked_add(jiff::Span::new().days(days)).ok()?;
+        *v = moved.to_string().into();
+        Some(moved)
+    };
+    shift(&mut manifest["birth_registration"]["registered_on"]);
+    if let Some(born) = shift(&mut manifest["child"]["date_of_birth"]) {
+        if let Some(id) = manifest["child"]["personal_id"].as_str().filter(|id| id.len() == 12) {
+            let yy = format!("{:02}", born.year().rem_euclid(100));
+            manifest["child"]["personal_id"] = format!("{}{yy}{}", &id[..4], &id[6..]).into();
+        }
+    }
+}
+
 /// Loads `dir/*.json` manifests; each attachment's file is `files_dir/<file_name>`.
 pub fn load_fixtures(dir: &Path, files_dir: &Path) -> anyhow::Result<Vec<Fixture>> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -233,7 +264,7 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
     for mut f in load_fixtures(&fixtures.join("valid"), &fixtures.join("files"))? {
         let code = f.manifest["receipt_code"].as_str().unwrap_or("DEMO").to_string();
         f.manifest["receipt_code"] = format!("{code}-{}", stamp.strftime("%H%M%S")).into();
-        f.manifest["received_at"] = stamp.to_string().into();
+        freshen(&mut f.manifest, stamp);
         describe_files(&mut f.manifest, &f.files)?;
         let answer = push_case(&http, &app.url(), &onestop_token, &f.manifest, &f.files).await?;
         pushed.push((

@@ -51,7 +51,14 @@ async fn a_valid_case_goes_all_the_way_and_the_result_returns_signed() {
     let decl = &rec.envelope["ToKhai"];
     assert_eq!(decl["HoTen"], "Nguyễn Ngọc Ánh");
     assert_eq!(decl["DoiTuong"], "TE");
-    assert_eq!(decl["HanTheDen"], "2032-11-09");
+    // Valid until the day before the sixth birthday (the fixture's child is born 10 days ago).
+    let born: jiff::civil::Date = m["child"]["date_of_birth"].as_str().unwrap().parse().unwrap();
+    let until = born
+        .checked_add(jiff::Span::new().years(6))
+        .unwrap()
+        .yesterday()
+        .unwrap();
+    assert_eq!(decl["HanTheDen"], until.to_string());
     assert_eq!(decl["NguoiGiamHo"].as_array().unwrap().len(), 2);
 
     // The one-stop simulator accepts only correctly signed, fresh, never-seen results.

@@ -462,7 +462,8 @@ pub async fn spawn_stack(mut opts: Opts) -> Stack {
     }
 }
 
-/// A fixture manifest with its files, sizes and hashes filled in.
+/// A fixture manifest received a minute ago (see [`lienthong::demo::freshen`]), with its files,
+/// sizes and hashes filled in.
 pub fn fixture(name: &str) -> (Value, Vec<PushFile>) {
     let fixtures = repo().join("fixtures");
     let mut f = lienthong::demo::load_fixtures(&fixtures.join("valid"), &fixtures.join("files"))
@@ -470,6 +471,7 @@ pub fn fixture(name: &str) -> (Value, Vec<PushFile>) {
         .into_iter()
         .find(|f| f.name == name)
         .unwrap_or_else(|| panic!("no fixture {name}"));
+    lienthong::demo::freshen(&mut f.manifest, jiff::Timestamp::now());
     describe_files(&mut f.manifest, &f.files).unwrap();
     (f.manifest, f.files)
 }
