@@ -1,93 +1,66 @@
-//! Intake of a pushed case: `POST /api/v1/cases`.
+//! Intake of a pushed case, whichever channel brought it (the API's `POST /api/v1/cases`, the
+//! commune officer's web form); it knows nothing of HTTP.
 //!
-//! Each file part is streamed to a temp file while it is hashed (no file is ever held in memory)
-//! and refused with 413 at the first byte past the limit. Then the manifest is validated and every
+//! The channel streams each file part to a temp file while it is hashed (no file is ever held in
+//! memory) and refuses it at the first byte past the limit. Then the manifest is validated and every
 //! declared attachment is checked against what arrived (size, SHA-256, magic bytes); all problems
 //! are answered together as 422. A valid case is written with its legs and first deliveries in
 //! one transaction. Any refusal drops the temp files: nothing of a refused push remains.
 
 use std::collections::{HashMap, HashSet};
 
-use axum::extract::Multipart;
-use axum::http::StatusCode;
 use bytes::Bytes;
 use lienthong_contract::{CaseBundle, LegKind};
 use serde_json::Value;
 
-use crate::blobs::{magic_matches, BlobError, TempBlob};
-use crate::config::SystemKind;
+use crate::blobs::{magic_matches, Blobs, TempBlob};
+use crate::config::Config;
 use crate::domain::bundle::{content_hash, parse, Rules};
 use crate::domain::text::nfc_json;
 use crate::domain::FieldProblem;
 use crate::routing::destinations;
 use crate::store::cases::{NewDeadline, NewLeg};
-use crate::store::{CaseRow, NewCase, StoreError};
-use crate::web::auth::Caller;
-use crate::web::error::ApiError;
-use crate::web::AppState;
+use crate::store::{CaseRow, NewCase, Store, StoreError};
 
-/// The manifest part is JSON text; anything larger is not a manifest.
-const MANIFEST_LIMIT: u64 = 1024 * 1024;
-
-fn too_large(limit: u64) -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "too_large",
-        format!("Tệp vượt quá giới hạn {limit} byte"),
-    )
+/// What a push delivered, as read by the channel (the API's multipart reader, the web form):
+/// the manifest's bytes, every file part already streamed to a temporary blob, and the problems
+/// met while reading (a file part sent twice).
+#[derive(Default)]
+pub struct Received {
+    pub manifest: Option<Bytes>,
+    pub files: HashMap<String, TempBlob>,
+    pub problems: Vec<FieldProblem>,
 }
 
-fn multipart_error(e: axum::extract::multipart::MultipartError, limit: u64) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        too_large(limit)
-    } else {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!("Dữ liệu multipart không đọc được: {}", e.body_text()),
-        )
-    }
+/// A stored case, new or the same one pushed again.
+pub enum Accepted {
+    New(CaseRow),
+    Again(CaseRow),
 }
 
-struct Parts {
-    manifest: Option<Bytes>,
-    files: HashMap<String, TempBlob>,
-    problems: Vec<FieldProblem>,
+/// Why a push was refused; each channel maps it to its own answer.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    /// The pusher may not push for that commune.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// The case or its files are wrong: every problem, with its JSON path.
+    #[error("invalid case ({} problems)", .0.len())]
+    Invalid(Vec<FieldProblem>),
+    /// The same receipt code was pushed before with other content.
+    #[error("other content under the same receipt code")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Internal(String),
 }
 
-async fn read_parts(state: &AppState, mut mp: Multipart) -> Result<Parts, ApiError> {
-    let limit = state.config.gateway.attachment_max_bytes;
-    let mut parts = Parts {
-        manifest: None,
-        files: HashMap::new(),
-        problems: Vec::new(),
-    };
-    while let Some(field) = mp.next_field().await.map_err(|e| multipart_error(e, limit))? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "manifest" {
-            let text = state
-                .blobs
-                .read_small(field, MANIFEST_LIMIT)
-                .await
-                .map_err(|e| match e {
-                    BlobError::TooLarge(l) => too_large(l),
-                    other => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", other.to_string()),
-                })?;
-            parts.manifest = Some(text);
-            continue;
-        }
-        let blob = state.blobs.write_temp(field, limit).await.map_err(|e| match e {
-            BlobError::TooLarge(l) => too_large(l),
-            BlobError::Body(m) => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", m),
-            BlobError::Io(io) => ApiError::internal(io),
-        })?;
-        if parts.files.insert(name.clone(), blob).is_some() {
-            parts
-                .problems
-                .push(FieldProblem::invalid(name, "Tệp gửi hai lần trong cùng một yêu cầu"));
-        }
-    }
-    Ok(parts)
+/// What intake works with: the configuration, the store and the attachment store.
+pub struct Intake<'a> {
+    pub config: &'a Config,
+    pub store: &'a Store,
+    pub blobs: &'a Blobs,
 }
 
 /// Checks every declared attachment of the raw manifest against the parts that arrived.
@@ -157,185 +130,164 @@ pub struct Pusher {
     pub communes: HashSet<String>,
 }
 
-impl From<&Caller> for Pusher {
-    fn from(c: &Caller) -> Pusher {
-        Pusher {
-            source: c.system_id.clone(),
-            actor: c.actor(),
-            communes: c.communes.clone(),
-        }
-    }
-}
-
-/// Pushes one case. `Ok` carries 201 for a new case or 200 for the same case pushed again.
-pub async fn push(state: &AppState, caller: &Caller, mp: Multipart) -> Result<(StatusCode, CaseRow), ApiError> {
-    if caller.kind != SystemKind::Onestop {
-        return Err(ApiError::forbidden("Chỉ hệ thống một cửa của xã được gửi hồ sơ"));
-    }
-    let mut parts = read_parts(state, mp).await?;
-    let Some(manifest) = parts.manifest.take() else {
-        parts.problems.push(FieldProblem::invalid(
-            "manifest",
-            "Thiếu phần 'manifest' (JSON của hồ sơ)",
-        ));
-        return Err(ApiError::invalid(parts.problems));
-    };
-    let raw: Value = match serde_json::from_slice(&manifest) {
-        Ok(v) => v,
-        Err(e) => {
-            parts
-                .problems
-                .insert(0, FieldProblem::invalid("manifest", format!("JSON không hợp lệ: {e}")));
-            return Err(ApiError::invalid(parts.problems));
-        }
-    };
-    accept(state, &Pusher::from(caller), raw, parts.files, parts.problems).await
-}
-
-/// Validates a raw manifest with its received files and stores the case: the one path every
-/// channel takes. `problems` are those already found while reading the request.
-pub async fn accept(
-    state: &AppState,
-    pusher: &Pusher,
-    mut raw: Value,
-    files: HashMap<String, TempBlob>,
-    mut problems: Vec<FieldProblem>,
-) -> Result<(StatusCode, CaseRow), ApiError> {
-    nfc_json(&mut raw);
-    if let Some(commune) = raw.get("commune_code").and_then(Value::as_str) {
-        if state.config.routes.communes.contains_key(commune) && !pusher.communes.contains(commune) {
-            return Err(ApiError::forbidden("Mã truy cập này không được gửi hồ sơ của xã đó"));
-        }
-    }
-    let parsed = {
-        // Scoped so the non-`Send` validation context is gone before the next await.
-        let config = &state.config;
-        let is_province = |p: &str| config.provinces.contains_key(p);
-        let is_routed = |c: &str| config.routes.communes.contains_key(c);
-        let rules = Rules {
-            now: state.store.clock().now(),
-            max_attachment_bytes: config.gateway.attachment_max_bytes,
-            is_province: &is_province,
-            is_routed_commune: &is_routed,
+impl Intake<'_> {
+    /// Validates a received push and stores the case.
+    pub async fn push(&self, pusher: &Pusher, mut received: Received) -> Result<Accepted, IntakeError> {
+        let Some(manifest) = received.manifest.take() else {
+            received.problems.push(FieldProblem::invalid(
+                "manifest",
+                "Thiếu phần 'manifest' (JSON của hồ sơ)",
+            ));
+            return Err(IntakeError::Invalid(received.problems));
         };
-        parse(&raw, &rules)
-    };
-    let mut found = match &parsed {
-        Ok(_) => Vec::new(),
-        Err(p) => p.clone(),
-    };
-    found.extend(check_files(&raw, &files));
-    found.append(&mut problems);
-    let bundle = match parsed {
-        Ok(b) if found.is_empty() => b,
-        _ => return Err(ApiError::invalid(found)),
-    };
-    store_case(state, pusher, bundle, files).await
-}
-
-async fn existing(
-    state: &AppState,
-    pusher: &Pusher,
-    bundle: &CaseBundle,
-    hash: &str,
-) -> Result<Option<CaseRow>, ApiError> {
-    match state
-        .store
-        .case_by_source_receipt(&pusher.source, &bundle.receipt_code)
-        .await?
-    {
-        Some(row) if row.content_sha256 == hash => Ok(Some(row)),
-        Some(_) => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "conflict",
-            "Mã hồ sơ này đã được gửi với nội dung khác; hồ sơ đã lưu không thay đổi",
-        )),
-        None => Ok(None),
-    }
-}
-
-async fn store_case(
-    state: &AppState,
-    pusher: &Pusher,
-    bundle: CaseBundle,
-    files: HashMap<String, TempBlob>,
-) -> Result<(StatusCode, CaseRow), ApiError> {
-    let hash = content_hash(&bundle);
-    if let Some(row) = existing(state, pusher, &bundle, &hash).await? {
-        return Ok((StatusCode::OK, row));
-    }
-    let dest = destinations(&state.config, &bundle.commune_code)
-        .ok_or_else(|| ApiError::internal("routed commune lost its route"))?;
-    let mut fresh_blobs = Vec::new();
-    for (_, blob) in files {
-        let sha = blob.sha256.clone();
-        let already = state.store.blob_in_use(&sha).await?;
-        state.blobs.commit(blob).await.map_err(ApiError::internal)?;
-        if !already {
-            fresh_blobs.push(sha);
-        }
-    }
-    let case_id = uuid::Uuid::now_v7().to_string();
-    let (regime_name, regime) = state.config.regimes.default_regime();
-    let plan = crate::deadline::plan(&state.config.calendar, regime, bundle.received_at, false);
-    if plan.calendar_missing {
-        tracing::warn!(case_id = %case_id, due_day = %plan.case.day, "no calendar file for a year of this deadline: weekends only were used");
-    }
-    let due_of = |kind: LegKind| match kind {
-        LegKind::Residence => Some(plan.residence),
-        LegKind::Insurance => Some(plan.insurance),
-        LegKind::Return => None,
-    };
-    let new = NewCase {
-        id: case_id.clone(),
-        source: pusher.source.clone(),
-        receipt_code: bundle.receipt_code.clone(),
-        commune_code: bundle.commune_code.clone(),
-        received_at_ms: bundle.received_at.as_millisecond(),
-        content_sha256: hash.clone(),
-        bundle_json: serde_json::to_string(&bundle).map_err(ApiError::internal)?,
-        attachments: bundle.attachments.clone(),
-        legs: dest
-            .into_iter()
-            .map(|d| NewLeg {
-                id: uuid::Uuid::now_v7().to_string(),
-                kind: d.kind,
-                office_code: d.office_code,
-                endpoint: d.endpoint,
-                due: due_of(d.kind),
-            })
-            .collect(),
-        deadline: NewDeadline {
-            regime_name: regime_name.to_string(),
-            regime: regime.clone(),
-            plan: plan.clone(),
-        },
-    };
-    match state.store.create_case(&new, &pusher.actor).await {
-        Ok(()) => {}
-        Err(StoreError::Duplicate) => {
-            // A concurrent push of the same receipt code won the race.
-            return match existing(state, pusher, &bundle, &hash).await? {
-                Some(row) => Ok((StatusCode::OK, row)),
-                None => Err(ApiError::internal("duplicate case vanished")),
-            };
-        }
-        Err(e) => {
-            for sha in fresh_blobs {
-                if !state.store.blob_in_use(&sha).await.unwrap_or(true) {
-                    let _ = state.blobs.remove(&sha).await;
-                }
+        let raw: Value = match serde_json::from_slice(&manifest) {
+            Ok(v) => v,
+            Err(e) => {
+                received
+                    .problems
+                    .insert(0, FieldProblem::invalid("manifest", format!("JSON không hợp lệ: {e}")));
+                return Err(IntakeError::Invalid(received.problems));
             }
-            return Err(e.into());
+        };
+        self.accept(pusher, raw, received.files, received.problems).await
+    }
+
+    /// Validates a raw manifest with its received files and stores the case: the one path every
+    /// channel takes. `problems` are those already found while reading the request.
+    pub async fn accept(
+        &self,
+        pusher: &Pusher,
+        mut raw: Value,
+        files: HashMap<String, TempBlob>,
+        mut problems: Vec<FieldProblem>,
+    ) -> Result<Accepted, IntakeError> {
+        nfc_json(&mut raw);
+        if let Some(commune) = raw.get("commune_code").and_then(Value::as_str) {
+            if self.config.routes.communes.contains_key(commune) && !pusher.communes.contains(commune) {
+                return Err(IntakeError::Forbidden("Mã truy cập này không được gửi hồ sơ của xã đó"));
+            }
+        }
+        let parsed = {
+            // Scoped so the non-`Send` validation context is gone before the next await.
+            let config = self.config;
+            let is_province = |p: &str| config.provinces.contains_key(p);
+            let is_routed = |c: &str| config.routes.communes.contains_key(c);
+            let rules = Rules {
+                now: self.store.clock().now(),
+                max_attachment_bytes: config.gateway.attachment_max_bytes,
+                is_province: &is_province,
+                is_routed_commune: &is_routed,
+            };
+            parse(&raw, &rules)
+        };
+        let mut found = match &parsed {
+            Ok(_) => Vec::new(),
+            Err(p) => p.clone(),
+        };
+        found.extend(check_files(&raw, &files));
+        found.append(&mut problems);
+        let bundle = match parsed {
+            Ok(b) if found.is_empty() => b,
+            _ => return Err(IntakeError::Invalid(found)),
+        };
+        self.store_case(pusher, bundle, files).await
+    }
+
+    async fn existing(&self, pusher: &Pusher, bundle: &CaseBundle, hash: &str) -> Result<Option<CaseRow>, IntakeError> {
+        match self
+            .store
+            .case_by_source_receipt(&pusher.source, &bundle.receipt_code)
+            .await?
+        {
+            Some(row) if row.content_sha256 == hash => Ok(Some(row)),
+            Some(_) => Err(IntakeError::Conflict),
+            None => Ok(None),
         }
     }
-    metrics::counter!("lienthong_cases_received_total").increment(1);
-    tracing::info!(case_id = %case_id, commune = %bundle.commune_code, source = %pusher.source, "case received");
-    state.wake.notify_one();
-    let row = state
-        .store
-        .case(&case_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("case vanished after commit"))?;
-    Ok((StatusCode::CREATED, row))
+
+    async fn store_case(
+        &self,
+        pusher: &Pusher,
+        bundle: CaseBundle,
+        files: HashMap<String, TempBlob>,
+    ) -> Result<Accepted, IntakeError> {
+        let internal = |e: &dyn std::fmt::Display| IntakeError::Internal(e.to_string());
+        let hash = content_hash(&bundle);
+        if let Some(row) = self.existing(pusher, &bundle, &hash).await? {
+            return Ok(Accepted::Again(row));
+        }
+        let dest = destinations(self.config, &bundle.commune_code)
+            .ok_or_else(|| internal(&"routed commune lost its route"))?;
+        let mut fresh_blobs = Vec::new();
+        for (_, blob) in files {
+            let sha = blob.sha256.clone();
+            let already = self.store.blob_in_use(&sha).await?;
+            self.blobs.commit(blob).await.map_err(|e| internal(&e))?;
+            if !already {
+                fresh_blobs.push(sha);
+            }
+        }
+        let case_id = uuid::Uuid::now_v7().to_string();
+        let (regime_name, regime) = self.config.regimes.default_regime();
+        let plan = crate::deadline::plan(&self.config.calendar, regime, bundle.received_at, false);
+        if plan.calendar_missing {
+            tracing::warn!(case_id = %case_id, due_day = %plan.case.day, "no calendar file for a year of this deadline: weekends only were used");
+        }
+        let due_of = |kind: LegKind| match kind {
+            LegKind::Residence => Some(plan.residence),
+            LegKind::Insurance => Some(plan.insurance),
+            LegKind::Return => None,
+        };
+        let new = NewCase {
+            id: case_id.clone(),
+            source: pusher.source.clone(),
+            receipt_code: bundle.receipt_code.clone(),
+            commune_code: bundle.commune_code.clone(),
+            received_at_ms: bundle.received_at.as_millisecond(),
+            content_sha256: hash.clone(),
+            bundle_json: serde_json::to_string(&bundle).map_err(|e| internal(&e))?,
+            attachments: bundle.attachments.clone(),
+            legs: dest
+                .into_iter()
+                .map(|d| NewLeg {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    kind: d.kind,
+                    office_code: d.office_code,
+                    endpoint: d.endpoint,
+                    due: due_of(d.kind),
+                })
+                .collect(),
+            deadline: NewDeadline {
+                regime_name: regime_name.to_string(),
+                regime: regime.clone(),
+                plan: plan.clone(),
+            },
+        };
+        match self.store.create_case(&new, &pusher.actor).await {
+            Ok(()) => {}
+            Err(StoreError::Duplicate) => {
+                // A concurrent push of the same receipt code won the race.
+                return match self.existing(pusher, &bundle, &hash).await? {
+                    Some(row) => Ok(Accepted::Again(row)),
+                    None => Err(internal(&"duplicate case vanished")),
+                };
+            }
+            Err(e) => {
+                for sha in fresh_blobs {
+                    if !self.store.blob_in_use(&sha).await.unwrap_or(true) {
+                        let _ = self.blobs.remove(&sha).await;
+                    }
+                }
+                return Err(e.into());
+            }
+        }
+        metrics::counter!("lienthong_cases_received_total").increment(1);
+        tracing::info!(case_id = %case_id, commune = %bundle.commune_code, source = %pusher.source, "case received");
+        let row = self
+            .store
+            .case(&case_id)
+            .await?
+            .ok_or_else(|| internal(&"case vanished after commit"))?;
+        Ok(Accepted::New(row))
+    }
 }

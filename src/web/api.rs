@@ -93,7 +93,14 @@ pub async fn push_case(
             format!("Cần gửi multipart/form-data: {}", e.body_text()),
         )
     })?;
-    let (status, row) = crate::intake::push(&state, &caller, mp).await?;
+    if caller.kind != SystemKind::Onestop {
+        return Err(ApiError::forbidden("Chỉ hệ thống một cửa của xã được gửi hồ sơ"));
+    }
+    let received = super::push::read(&state, mp).await?;
+    let accepted = super::push::intake(&state)
+        .push(&super::push::pusher(&caller), received)
+        .await?;
+    let (status, row) = super::push::status_of(&state, accepted);
     let due = Deadline::of(&row, state.store.now_ms());
     let answer = PushAnswer {
         case_id: row.id,

@@ -7,6 +7,7 @@ pub mod deadlines;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
+pub mod push;
 pub mod pages;
 
 use std::sync::Arc;

@@ -1,5 +1,5 @@
 //! The commune officer's form: a newborn case with its attachments, validated by exactly the
-//! rules of the API (the same `intake::accept`), every problem shown next to its field at once,
+//! rules of the API (the same `intake::Intake::accept`), every problem shown next to its field at once,
 //! everything typed kept. Files chosen in the browser cannot be kept by a page: after an error
 //! they are chosen again (the error list says which).
 
@@ -18,7 +18,8 @@ use crate::accounts::Role;
 use crate::blobs::TempBlob;
 use crate::domain::bundle::{KINDS, PROCEDURE, REQUIRED_KINDS};
 use crate::domain::FieldProblem;
-use crate::intake::{accept, Pusher};
+use crate::intake::Pusher;
+use crate::web::error::ApiError;
 use crate::web::AppState;
 
 /// One input of the form.
@@ -310,7 +311,12 @@ pub async fn submit(State(state): State<AppState>, signed: Signed, mut mp: Multi
     let raw = manifest(&values, &refs, &now);
     let kinds: Vec<String> = files.iter().map(|(k, ..)| k.clone()).collect();
     let blobs: HashMap<String, TempBlob> = files.into_iter().map(|(k, _, _, b)| (k, b)).collect();
-    match accept(&state, &pusher, raw, blobs, Vec::new()).await {
+    let accepted = crate::web::push::intake(&state)
+        .accept(&pusher, raw, blobs, Vec::new())
+        .await
+        .map(|a| crate::web::push::status_of(&state, a))
+        .map_err(ApiError::from);
+    match accepted {
         Ok((_, row)) => Redirect::to(&format!("/cases/{}/receipt", row.id)).into_response(),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY || e.status == StatusCode::CONFLICT => {
             let errors = if e.fields.is_empty() {
