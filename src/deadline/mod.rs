@@ -6,7 +6,6 @@
 //! a flag someone must remember to update.
 
 pub mod calendar;
-pub mod files;
 pub mod regime;
 pub mod sweeper;
 
@@ -14,8 +13,8 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use serde::Serialize;
 
-pub use calendar::Calendar;
-pub use regime::{LegBudget, OnSupplement, Regime};
+pub use calendar::{Calendar, YearSchedule};
+pub use regime::{LegBudget, OnSupplement, Regime, Regimes};
 
 /// Where a clock stands relative to its deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -3,6 +3,8 @@
 //! A case stores the regime it was received under as a snapshot of these values, so changing the
 //! config later never moves the deadline of a case already running.
 
+use std::collections::BTreeMap;
+
 use lienthong_contract::LegKind;
 use serde::{Deserialize, Serialize};
 
@@ -141,5 +143,20 @@ impl Regime {
         }
         p.dedup();
         p
+    }
+}
+
+/// The regimes of a deployment and the one new cases get.
+#[derive(Debug, Clone)]
+pub struct Regimes {
+    pub default: String,
+    pub by_name: BTreeMap<String, Regime>,
+}
+
+impl Regimes {
+    /// The default regime (checked to exist when the configuration was loaded).
+    pub fn default_regime(&self) -> (&str, &Regime) {
+        let r = self.by_name.get(&self.default).expect("checked at load");
+        (&self.default, r)
     }
 }

@@ -5,8 +5,8 @@ use jiff::Timestamp;
 use proptest::prelude::*;
 
 use super::calendar::day;
-use super::files::{load_calendar, load_regimes, Regimes};
 use super::*;
+use crate::config::calendar_files::{load_calendar, load_regimes};
 
 fn config_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")

@@ -7,8 +7,8 @@ pub mod deadlines;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
-pub mod push;
 pub mod pages;
+pub mod push;
 
 use std::sync::Arc;
 

@@ -7,9 +7,8 @@ use std::path::Path;
 use jiff::civil::{Date, Time, Weekday};
 use serde::Deserialize;
 
-use super::calendar::{Calendar, YearSchedule};
-use super::regime::Regime;
-use crate::config::Problem;
+use super::problem::Problem;
+use crate::deadline::{Calendar, Regime, Regimes, YearSchedule};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,21 +35,6 @@ struct NamedDay {
 struct RegimesFile {
     default: String,
     regimes: BTreeMap<String, Regime>,
-}
-
-/// The regimes of a deployment and the one new cases get.
-#[derive(Debug, Clone)]
-pub struct Regimes {
-    pub default: String,
-    pub by_name: BTreeMap<String, Regime>,
-}
-
-impl Regimes {
-    /// The default regime (checked to exist when the configuration was loaded).
-    pub fn default_regime(&self) -> (&str, &Regime) {
-        let r = self.by_name.get(&self.default).expect("checked at load");
-        (&self.default, r)
-    }
 }
 
 fn problem(file: &str, key: impl Into<String>, message: impl Into<String>) -> Problem {

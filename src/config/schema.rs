@@ -1,0 +1,467 @@
+//! The configuration's schema: what `gateway.toml` and `routes.toml` may say, with defaults.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// A token or key that never prints.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret value, for the one place that must use it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// `gateway.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayConfig {
+    pub listen: SocketAddr,
+    #[serde(default = "default_store_url")]
+    pub store_url: String,
+    #[serde(default = "default_attachment_dir")]
+    pub attachment_dir: PathBuf,
+    #[serde(default = "default_max_bytes")]
+    pub attachment_max_bytes: u64,
+    /// 64 hex digits: attachments are then sealed at rest (XChaCha20-Poly1305). Best given as
+    /// `LIENTHONG_ATTACHMENT_KEY` from a secret store; losing it loses the sealed files.
+    pub attachment_key: Option<Secret>,
+    /// Attachments in an S3-compatible bucket instead of `attachment_dir` (which then only
+    /// spools uploads): the shape for several gateway processes.
+    pub s3: Option<S3Config>,
+    #[serde(default)]
+    pub delivery: DeliveryConfig,
+    #[serde(default)]
+    pub systems: Vec<SystemConfig>,
+    #[serde(default)]
+    pub deadlines: DeadlinesConfig,
+    #[serde(default)]
+    pub notify: NotifyConfig,
+    #[serde(default)]
+    pub retention: RetentionConfig,
+    /// HTTPS: without it the gateway speaks plain HTTP, which is allowed only on a loopback
+    /// address or with `plain_http = true` (e.g. behind a TLS-terminating proxy on the same host).
+    pub tls: Option<ServerTls>,
+    #[serde(default)]
+    pub plain_http: bool,
+}
+
+/// An S3-compatible bucket (AWS S3, MinIO, Ceph, a cloud provider's object storage). The
+/// credentials are best given as `LIENTHONG_S3__ACCESS_KEY_ID` / `LIENTHONG_S3__SECRET_ACCESS_KEY`;
+/// without them the standard `AWS_*` variables are used. The bucket must exist.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Config {
+    /// e.g. `https://s3.example.vn`; None is AWS itself.
+    pub endpoint: Option<String>,
+    pub bucket: String,
+    #[serde(default = "default_region")]
+    pub region: String,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<Secret>,
+    /// Allows an `http://` endpoint (a bucket on the same host or private network).
+    #[serde(default)]
+    pub allow_http: bool,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
+}
+
+impl S3Config {
+    /// The bucket as an object store (no request is made yet).
+    pub fn object_store(&self) -> Result<std::sync::Arc<dyn object_store::ObjectStore>, object_store::Error> {
+        let mut b = object_store::aws::AmazonS3Builder::from_env()
+            .with_bucket_name(&self.bucket)
+            .with_region(&self.region)
+            .with_allow_http(self.allow_http);
+        if let Some(endpoint) = &self.endpoint {
+            b = b.with_endpoint(endpoint).with_virtual_hosted_style_request(false);
+        }
+        if let Some(id) = &self.access_key_id {
+            b = b.with_access_key_id(id);
+        }
+        if let Some(secret) = &self.secret_access_key {
+            b = b.with_secret_access_key(secret.expose());
+        }
+        Ok(std::sync::Arc::new(b.build()?))
+    }
+}
+
+/// How long personal files are kept.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Days after a case ended (completed, rejected or cancelled, and unchanged since) after which
+    /// its attachment bytes are deleted; the hashes and the audit trail stay. None keeps them.
+    pub attachment_days: Option<u32>,
+}
+
+/// The gateway's own certificate, and the CA whose client certificates agency systems must
+/// present on the agency API (mutual TLS) when set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerTls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub client_ca: Option<PathBuf>,
+}
+
+/// How the gateway connects to one system over TLS: the CA bundle it trusts for that system
+/// (instead of the public web roots) and our client certificate for mutual TLS.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientTls {
+    pub ca: Option<PathBuf>,
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+}
+
+impl ClientTls {
+    /// The HTTP client for this system.
+    pub fn client(&self) -> std::io::Result<reqwest::Client> {
+        let identity = self.cert.as_deref().zip(self.key.as_deref());
+        lienthong_contract::tls::client(self.ca.as_deref(), identity)
+    }
+}
+
+/// Office hours and the sweeper; the calendar and regimes are files of their own.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeadlinesConfig {
+    /// A dossier received at or after this local time counts from the next working day.
+    pub cutoff: jiff::civil::Time,
+    /// A deadline ends at this local time.
+    pub close_of_business: jiff::civil::Time,
+    /// How often the sweeper looks for clocks that changed state.
+    pub sweep_interval_ms: u64,
+}
+
+impl Default for DeadlinesConfig {
+    fn default() -> Self {
+        DeadlinesConfig {
+            cutoff: jiff::civil::Time::constant(15, 0, 0, 0),
+            close_of_business: jiff::civil::Time::constant(17, 0, 0, 0),
+            sweep_interval_ms: 30_000,
+        }
+    }
+}
+
+/// Messages to families, offices and administrators. A channel without its table is off.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// Administrators warned of every clock at risk or overdue.
+    pub admin_emails: Vec<String>,
+    pub email: Option<EmailConfig>,
+    pub sms: Option<SmsConfig>,
+    pub retry: RetryConfig,
+}
+
+/// How email leaves: an SMTP relay.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    pub host: String,
+    pub port: u16,
+    /// `none` (a relay on loopback only), `starttls` or `tls` (both rustls).
+    #[serde(default = "default_tls")]
+    pub tls: EmailTls,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// The sender, e.g. `Liên thông Khánh Vĩnh <lienthong@khanhvinh.gov.vn>`.
+    pub from: String,
+}
+
+fn default_tls() -> EmailTls {
+    EmailTls::Starttls
+}
+
+/// Transport security towards the SMTP relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+/// An HTTP SMS provider: `template` is the JSON body with `{to}` and `{text}` placeholders,
+/// replaced by JSON strings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsConfig {
+    pub url: String,
+    /// Sent as a bearer token.
+    pub token: Option<Secret>,
+    #[serde(default = "default_sms_template")]
+    pub template: String,
+}
+
+fn default_sms_template() -> String {
+    r#"{"to": {to}, "text": {text}}"#.into()
+}
+
+fn default_store_url() -> String {
+    "sqlite://data/lienthong.db".into()
+}
+fn default_attachment_dir() -> PathBuf {
+    PathBuf::from("data/attachments")
+}
+fn default_max_bytes() -> u64 {
+    20 * 1024 * 1024
+}
+
+/// How deliveries are worked and retried.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeliveryConfig {
+    /// Deliveries in flight at once.
+    pub workers: usize,
+    /// How often the outbox is polled when nothing wakes the workers.
+    pub poll_interval_ms: u64,
+    /// Time-out of one request to a receiving system.
+    pub request_timeout_ms: u64,
+    /// How long a claimed delivery stays reserved before another worker may take it.
+    pub lease_ms: u64,
+    /// Rounds of lone-file re-sends within one attempt before it counts as failed.
+    pub file_rounds: u32,
+    pub retry: RetryConfig,
+    pub breaker: BreakerConfig,
+    pub check_back: CheckBackConfig,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            workers: 8,
+            poll_interval_ms: 500,
+            request_timeout_ms: 30_000,
+            lease_ms: 300_000,
+            file_rounds: 3,
+            retry: RetryConfig::default(),
+            breaker: BreakerConfig::default(),
+            check_back: CheckBackConfig::default(),
+        }
+    }
+}
+
+/// When a delivered leg whose decision has not arrived is checked back with its agency
+/// (docs/reconciliation.md): first `*_after_ms` after delivery, then at doubling intervals up to
+/// `max_interval_ms`; at most `per_office_per_minute` checks to one office.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckBackConfig {
+    pub residence_after_ms: u64,
+    pub insurance_after_ms: u64,
+    pub max_interval_ms: u64,
+    pub per_office_per_minute: u32,
+    /// How often due check-backs are looked for.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for CheckBackConfig {
+    fn default() -> Self {
+        CheckBackConfig {
+            residence_after_ms: 30 * 60_000,
+            insurance_after_ms: 30 * 60_000,
+            max_interval_ms: 4 * 3_600_000,
+            per_office_per_minute: 30,
+            poll_interval_ms: 5_000,
+        }
+    }
+}
+
+impl CheckBackConfig {
+    /// How long a leg of `kind` waits for its decision before the first check.
+    pub fn after_ms(&self, kind: lienthong_contract::LegKind) -> u64 {
+        match kind {
+            lienthong_contract::LegKind::Insurance => self.insurance_after_ms,
+            _ => self.residence_after_ms,
+        }
+    }
+}
+
+/// Exponential backoff with jitter; a leg is dead when either limit is reached.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetryConfig {
+    pub min_delay_ms: u64,
+    pub max_delay_ms: u64,
+    pub factor: f32,
+    pub max_attempts: u32,
+    pub max_age_minutes: u64,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig {
+            min_delay_ms: 2_000,
+            max_delay_ms: 600_000,
+            factor: 2.0,
+            max_attempts: 15,
+            max_age_minutes: 48 * 60,
+        }
+    }
+}
+
+/// Per-endpoint circuit breaker.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BreakerConfig {
+    /// Consecutive failures that open the breaker.
+    pub failure_threshold: u32,
+    /// How long an open breaker stays open before one trial request.
+    pub open_ms: u64,
+}
+
+impl Default for BreakerConfig {
+    fn default() -> Self {
+        BreakerConfig {
+            failure_threshold: 5,
+            open_ms: 30_000,
+        }
+    }
+}
+
+/// The kind of an agency system, which decides what its token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SystemKind {
+    /// A commune one-stop system: pushes cases of its communes, reads them, receives results.
+    Onestop,
+    /// A police residence system: decides residence legs of its offices.
+    Police,
+    /// A social-insurance system: decides insurance legs of its offices.
+    Insurance,
+    /// An operator: reads everything, resends dead legs.
+    Admin,
+}
+
+/// One connected system. Its bearer tokens live in the store as SHA-256 digests only
+/// (`lienthong token add|revoke|list`), so several can be active while one is rotated.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemConfig {
+    pub id: String,
+    pub kind: SystemKind,
+    /// Hex SHA-256 digests of tokens issued outside the gateway (e.g. by a secrets manager).
+    /// They are copied into the store at start-up, where `lienthong token revoke` retires them
+    /// for good (a revoked digest is never re-activated by a restart).
+    #[serde(default)]
+    pub token_sha256: Vec<String>,
+    #[serde(default)]
+    pub communes: Vec<String>,
+    #[serde(default)]
+    pub offices: Vec<String>,
+    /// HMAC-SHA256 key shared with the system: signs the results sent to a one-stop system and
+    /// checks the decisions a police or insurance system sends (see `lienthong_contract::signature`).
+    pub signing_secret: Option<Secret>,
+    /// Requests per minute each of the system's tokens may make (answered 429 beyond).
+    #[serde(default = "default_rate_per_minute")]
+    pub rate_per_minute: u32,
+    /// Requests a token may make at once after a quiet period; by default sized by the system's
+    /// kind (see [`SystemConfig::burst`]).
+    #[serde(default)]
+    pub burst: Option<u32>,
+    /// The largest request body a token may send; none means the gateway-wide limit.
+    pub max_request_bytes: Option<u64>,
+    /// Under mutual TLS, the SHA-256 (hex, of the DER certificate) of the client certificates
+    /// this system may present; empty: any certificate from the client CA. Several allow a
+    /// certificate to be renewed with overlap.
+    #[serde(default)]
+    pub client_cert_sha256: Vec<String>,
+}
+
+fn default_rate_per_minute() -> u32 {
+    600
+}
+/// The default burst of a police or insurance system's token: the decisions a large office
+/// makes in a day, arriving at once when its system or the gateway comes back after an outage
+/// (sizing in docs/reconciliation.md).
+pub const AGENCY_BURST: u32 = 600;
+/// The default burst of any other system's token.
+pub const DEFAULT_BURST: u32 = 60;
+
+impl SystemConfig {
+    /// Requests a token of this system may make at once: as configured, else by kind.
+    pub fn burst(&self) -> u32 {
+        self.burst.unwrap_or(match self.kind {
+            SystemKind::Police | SystemKind::Insurance => AGENCY_BURST,
+            SystemKind::Onestop | SystemKind::Admin => DEFAULT_BURST,
+        })
+    }
+}
+
+/// `routes.toml`: where each commune's legs go.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutesConfig {
+    #[serde(default)]
+    pub police_offices: BTreeMap<String, OfficeConfig>,
+    #[serde(default)]
+    pub insurance_offices: BTreeMap<String, OfficeConfig>,
+    #[serde(default)]
+    pub communes: BTreeMap<String, CommuneRoute>,
+}
+
+/// A receiving office.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfficeConfig {
+    pub name: String,
+    pub endpoint: String,
+    /// Where warnings about legs this office holds go.
+    #[serde(default)]
+    pub emails: Vec<String>,
+    /// Trust and client certificate towards this office's system.
+    #[serde(default)]
+    pub tls: ClientTls,
+}
+
+/// A commune and the offices that serve it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommuneRoute {
+    pub name: String,
+    pub police_office: String,
+    pub insurance_office: String,
+    pub onestop_system: String,
+    pub onestop_result_url: String,
+    /// The commune officers warned about the commune's cases and asked to confirm apologies.
+    #[serde(default)]
+    pub emails: Vec<String>,
+    /// Trust and client certificate towards the one-stop result endpoint.
+    #[serde(default)]
+    pub onestop_tls: ClientTls,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ProvincesFile {
+    pub(super) provinces: BTreeMap<String, String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = Secret("hunter2hunter2hunter2".into());
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}
