@@ -4,10 +4,12 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 
+use super::error::PageError;
 use super::labels;
 use super::session::Signed;
 use super::{failed, page_error, render, Nav};
@@ -183,7 +185,12 @@ pub async fn resend(
             state.wake.notify_one();
             Redirect::to("/admin").into_response()
         }
-        Err(crate::store::StoreError::InvalidState(_)) => page_error(409, "Chuyển này không ở trạng thái thất bại."),
+        Err(crate::store::StoreError::InvalidState(_)) => PageError::new(
+            StatusCode::CONFLICT,
+            "invalid_state",
+            "Chuyển này không ở trạng thái thất bại.",
+        )
+        .into_response(),
         Err(e) => failed(e),
     }
 }
@@ -216,7 +223,12 @@ pub async fn resolve(
             tracing::info!(case_id = %case_id, leg_id = %leg_id, "dead leg resolved by hand");
             Redirect::to("/admin").into_response()
         }
-        Err(crate::store::StoreError::InvalidState(_)) => page_error(409, "Chuyển này không ở trạng thái thất bại."),
+        Err(crate::store::StoreError::InvalidState(_)) => PageError::new(
+            StatusCode::CONFLICT,
+            "invalid_state",
+            "Chuyển này không ở trạng thái thất bại.",
+        )
+        .into_response(),
         Err(e) => failed(e),
     }
 }

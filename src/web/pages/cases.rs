@@ -10,6 +10,7 @@ use lienthong_contract::CaseBundle;
 use lienthong_contract::LegKind;
 use serde::Deserialize;
 
+use super::error::PageError;
 use super::labels;
 use super::session::Signed;
 use super::{failed, page_error, render, Nav};
@@ -142,7 +143,7 @@ pub async fn visible_case(state: &AppState, signed: &Signed, id: &str) -> Result
         tracing::info!(case_id = %id, "case refused to a user outside its scope");
         return Err(page_error(403, "Tài khoản này không được xem hồ sơ đó."));
     }
-    let bundle = serde_json::from_str(&row.bundle_json).map_err(failed)?;
+    let bundle = serde_json::from_str(&row.bundle_json).map_err(|e| PageError::internal(e).into_response())?;
     Ok((row, bundle))
 }
 
@@ -419,7 +420,7 @@ pub async fn apology(State(state): State<AppState>, signed: Signed, Path(id): Pa
     match crate::web::deadlines::apology_html(&state, &row).await {
         Ok(html) => axum::response::Html(html).into_response(),
         Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => page_error(404, "Hồ sơ này không có phiếu xin lỗi."),
-        Err(e) => failed(e.message),
+        Err(e) => failed(e),
     }
 }
 

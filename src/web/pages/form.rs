@@ -336,8 +336,7 @@ pub async fn submit(State(state): State<AppState>, signed: Signed, mut mp: Multi
             });
             (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
         }
-        Err(e) if e.status == StatusCode::FORBIDDEN => page_error(403, &e.message),
-        Err(e) => failed(e.message),
+        Err(e) => failed(e),
     }
 }
 

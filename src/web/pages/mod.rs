@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod agency;
 pub mod cases;
+pub mod error;
 pub mod form;
 pub mod labels;
 pub mod reports;
@@ -24,6 +25,7 @@ use serde::Deserialize;
 
 use crate::accounts::{verify_password, Role, User};
 use crate::web::AppState;
+use error::PageError;
 use session::{cookie_token, digest, random_token, set_cookie, Signed};
 
 /// The header of every signed-in page.
@@ -59,23 +61,21 @@ impl Nav {
     }
 }
 
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    nav: Option<Nav>,
-    message: &'a str,
-}
-
-/// An error page with a status.
+/// An error page with a status and the message people read; the stable code is the API's
+/// for that status.
 pub fn page_error(status: u16, message: &str) -> Response {
-    let body = ErrorPage { nav: None, message }
-        .render()
-        .unwrap_or_else(|_| message.to_string());
-    (
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        Html(body),
-    )
-        .into_response()
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::CONFLICT => "conflict",
+        StatusCode::GONE => "gone",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid_field",
+        _ => "internal",
+    };
+    PageError::new(status, code, message).into_response()
 }
 
 /// Renders a page, or a 500 page if the template fails.
@@ -86,10 +86,9 @@ pub fn render(t: &impl Template) -> Response {
     }
 }
 
-/// Maps a store or API failure to a page.
-pub fn failed(e: impl std::fmt::Display) -> Response {
-    tracing::warn!(error = %e, "page failed");
-    page_error(500, "Lỗi hệ thống, xin thử lại sau ít phút.")
+/// Maps a store, API or I/O failure to its page: a 404 or 409 when it is one, else a 500.
+pub fn failed(e: impl Into<PageError>) -> Response {
+    e.into().into_response()
 }
 
 #[derive(Template)]

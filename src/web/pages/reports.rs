@@ -191,7 +191,7 @@ pub async fn page(State(state): State<AppState>, signed: Signed, Query(p): Query
     }
     let report = match load_report(&state, from, to, scope(&signed)).await {
         Ok(r) => r,
-        Err(e) => return failed(e.message),
+        Err(e) => return failed(e),
     };
     let mut months = Vec::new();
     let mut m = from.first_of_month();
@@ -199,7 +199,7 @@ pub async fn page(State(state): State<AppState>, signed: Signed, Query(p): Query
         let end = m.last_of_month().min(to);
         match load_report(&state, m.max(from), end, scope(&signed)).await {
             Ok(r) => months.push((m.strftime("%m/%Y").to_string(), r.total)),
-            Err(e) => return failed(e.message),
+            Err(e) => return failed(e),
         }
         m = match m.checked_add(1.month()) {
             Ok(next) => next,
@@ -239,6 +239,6 @@ pub async fn csv(State(state): State<AppState>, signed: Signed, Query(p): Query<
             crate::report::to_csv(&r),
         )
             .into_response(),
-        Err(e) => failed(e.message),
+        Err(e) => failed(e),
     }
 }
