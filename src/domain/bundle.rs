@@ -259,150 +259,170 @@ impl Walker<'_> {
     }
 }
 
-/// Parses an untrusted manifest into a bundle, or lists every problem at once.
-///
-/// Text is NFC-normalised first, so the same case in NFD and NFC is the same case.
-pub fn parse(manifest: &Value, rules: &Rules<'_>) -> Result<CaseBundle, Vec<FieldProblem>> {
-    let mut manifest = manifest.clone();
-    nfc_json(&mut manifest);
-    let Some(root) = manifest.as_object() else {
-        return Err(vec![FieldProblem::invalid("", NOT_OBJECT)]);
-    };
-    let mut w = Walker {
-        rules,
-        problems: Vec::new(),
-    };
-    w.only(
-        root,
-        "",
-        &[
-            "receipt_code",
-            "procedure",
-            "commune_code",
-            "received_at",
-            "child",
-            "birth_registration",
-            "mother",
-            "father",
-            "residence",
-            "insurance",
-            "applicant",
-            "attachments",
-        ],
-    );
+/// The top-level fields a manifest may carry.
+const TOP_LEVEL: [&str; 12] = [
+    "receipt_code",
+    "procedure",
+    "commune_code",
+    "received_at",
+    "child",
+    "birth_registration",
+    "mother",
+    "father",
+    "residence",
+    "insurance",
+    "applicant",
+    "attachments",
+];
 
-    let receipt_code = w.text(root, "", "receipt_code", true);
-    if let Some(rc) = &receipt_code {
-        let ok = rc.len() <= 64 && rc.bytes().all(|b| b.is_ascii_alphanumeric() || b".-_/".contains(&b));
-        if !ok {
-            w.bad(
-                "receipt_code",
-                "Mã hồ sơ gồm 1-64 ký tự: A-Z, a-z, 0-9, '.', '-', '_', '/'",
-            );
-        }
-    }
-    let procedure = w.text(root, "", "procedure", true);
-    if let Some(p) = &procedure {
-        if p != PROCEDURE {
-            w.problems.push(FieldProblem::coded(
-                "procedure",
-                "unsupported_procedure",
-                format!("Thủ tục không được hỗ trợ; chỉ nhận '{PROCEDURE}'"),
-            ));
-        }
-    }
-    let commune_code = w.five_digits(root, "", "commune_code");
-    if let Some(c) = &commune_code {
-        if !(rules.is_routed_commune)(c) {
-            w.problems.push(FieldProblem::coded(
-                "commune_code",
-                "unknown_commune",
-                "Xã chưa có trong bảng định tuyến của cổng liên thông",
-            ));
-        }
-    }
-    let received_at = w
-        .text(root, "", "received_at", true)
-        .and_then(|s| match s.parse::<Timestamp>() {
-            Ok(t) => Some(t),
-            Err(_) => {
-                w.bad(
-                    "received_at",
-                    "Thời điểm phải theo ISO 8601 có múi giờ, ví dụ 2026-11-23T09:15:00+07:00",
+/// The dossier's own fields: its code, procedure, commune and receipt instant.
+struct Header {
+    receipt_code: String,
+    commune_code: String,
+    received_at: Timestamp,
+}
+
+impl Walker<'_> {
+    /// The header, and the receipt day in Vietnam whenever the receipt instant is readable (the
+    /// other sections' date checks need it even when another header field is wrong).
+    fn header(&mut self, root: &Map<String, Value>) -> (Option<Header>, Option<Date>) {
+        let receipt_code = self.text(root, "", "receipt_code", true).filter(|rc| {
+            let ok = rc.len() <= 64 && rc.bytes().all(|b| b.is_ascii_alphanumeric() || b".-_/".contains(&b));
+            if !ok {
+                self.bad(
+                    "receipt_code",
+                    "Mã hồ sơ gồm 1-64 ký tự: A-Z, a-z, 0-9, '.', '-', '_', '/'",
                 );
-                None
             }
+            ok
         });
-    if let Some(t) = received_at {
-        if t > rules.now + SKEW_MINUTES.minutes() {
-            w.bad("received_at", "Thời điểm tiếp nhận không được ở tương lai");
+        if let Some(p) = self.text(root, "", "procedure", true) {
+            if p != PROCEDURE {
+                self.problems.push(FieldProblem::coded(
+                    "procedure",
+                    "unsupported_procedure",
+                    format!("Thủ tục không được hỗ trợ; chỉ nhận '{PROCEDURE}'"),
+                ));
+            }
         }
+        let commune_code = self.five_digits(root, "", "commune_code").filter(|c| {
+            let routed = (self.rules.is_routed_commune)(c);
+            if !routed {
+                self.problems.push(FieldProblem::coded(
+                    "commune_code",
+                    "unknown_commune",
+                    "Xã chưa có trong bảng định tuyến của cổng liên thông",
+                ));
+            }
+            routed
+        });
+        let received_at = self
+            .text(root, "", "received_at", true)
+            .and_then(|s| match s.parse::<Timestamp>() {
+                Ok(t) => Some(t),
+                Err(_) => {
+                    self.bad(
+                        "received_at",
+                        "Thời điểm phải theo ISO 8601 có múi giờ, ví dụ 2026-11-23T09:15:00+07:00",
+                    );
+                    None
+                }
+            });
+        if received_at.is_some_and(|t| t > self.rules.now + SKEW_MINUTES.minutes()) {
+            self.bad("received_at", "Thời điểm tiếp nhận không được ở tương lai");
+        }
+        let received_day = received_at.map(|t| t.to_zoned(lienthong_contract::vn_tz()).date());
+        let header = match (receipt_code, commune_code, received_at) {
+            (Some(receipt_code), Some(commune_code), Some(received_at)) => Some(Header {
+                receipt_code,
+                commune_code,
+                received_at,
+            }),
+            _ => None,
+        };
+        (header, received_day)
     }
-    let received_day = received_at.map(|t| t.to_zoned(lienthong_contract::vn_tz()).date());
 
-    let child = w.object(root, "", "child", true).map(|c| {
-        w.only(c, "child", &["full_name", "sex", "date_of_birth", "personal_id"]);
-        let full_name = w.name(c, "child", "full_name", true);
-        let sex = w.text(c, "child", "sex", true).and_then(|s| match s.as_str() {
+    /// The child, and its date of birth whenever it is readable (the birth registration's
+    /// checks need it even when another of the child's fields is wrong).
+    fn child(&mut self, root: &Map<String, Value>, received_day: Option<Date>) -> (Option<Child>, Option<Date>) {
+        let Some(c) = self.object(root, "", "child", true) else {
+            return (None, None);
+        };
+        self.only(c, "child", &["full_name", "sex", "date_of_birth", "personal_id"]);
+        let full_name = self.name(c, "child", "full_name", true);
+        let sex = self.text(c, "child", "sex", true).and_then(|s| match s.as_str() {
             "male" => Some(Sex::Male),
             "female" => Some(Sex::Female),
             _ => {
-                w.bad("child.sex", "Giới tính phải là 'male' hoặc 'female'");
+                self.bad("child.sex", "Giới tính phải là 'male' hoặc 'female'");
                 None
             }
         });
-        let dob = w.date(c, "child", "date_of_birth");
+        let dob = self.date(c, "child", "date_of_birth");
         if let (Some(dob), Some(day)) = (dob, received_day) {
             if dob > day {
-                w.bad("child.date_of_birth", "Ngày sinh không được sau ngày tiếp nhận hồ sơ");
+                self.bad("child.date_of_birth", "Ngày sinh không được sau ngày tiếp nhận hồ sơ");
             } else if dob.checked_add(72.months()).is_ok_and(|six| six <= day) {
-                w.bad(
+                self.bad(
                     "child.date_of_birth",
                     "Trẻ phải dưới 6 tuổi (72 tháng) tại ngày tiếp nhận hồ sơ",
                 );
             }
         }
-        let personal_id = w.text(c, "child", "personal_id", true);
+        let personal_id = self.text(c, "child", "personal_id", true);
         if let Some(id) = &personal_id {
-            for p in personal_id::check(id, sex, dob.map(|d| d.year()), rules.is_province) {
-                w.bad("child.personal_id", p.message());
+            for p in personal_id::check(id, sex, dob.map(|d| d.year()), self.rules.is_province) {
+                self.bad("child.personal_id", p.message());
             }
         }
-        (full_name, sex, dob, personal_id)
-    });
+        let child = match (full_name, sex, dob, personal_id) {
+            (Some(full_name), Some(sex), Some(date_of_birth), Some(personal_id)) => Some(Child {
+                full_name,
+                sex,
+                date_of_birth,
+                personal_id,
+            }),
+            _ => None,
+        };
+        (child, dob)
+    }
 
-    let birth_registration = w.object(root, "", "birth_registration", true).map(|b| {
-        w.only(b, "birth_registration", &["number", "book", "registered_on"]);
-        let number = w.text(b, "birth_registration", "number", true);
-        let book = w.text(b, "birth_registration", "book", true);
-        let registered_on = w.date(b, "birth_registration", "registered_on");
+    fn birth_registration(
+        &mut self,
+        root: &Map<String, Value>,
+        dob: Option<Date>,
+        received_day: Option<Date>,
+    ) -> Option<BirthRegistration> {
+        let b = self.object(root, "", "birth_registration", true)?;
+        self.only(b, "birth_registration", &["number", "book", "registered_on"]);
+        let number = self.text(b, "birth_registration", "number", true);
+        let book = self.text(b, "birth_registration", "book", true);
+        let registered_on = self.date(b, "birth_registration", "registered_on");
         if let Some(reg) = registered_on {
-            if let Some(Some(dob)) = child.as_ref().map(|c| c.2) {
-                if reg < dob {
-                    w.bad(
-                        "birth_registration.registered_on",
-                        "Ngày đăng ký khai sinh không được trước ngày sinh",
-                    );
-                }
+            if dob.is_some_and(|dob| reg < dob) {
+                self.bad(
+                    "birth_registration.registered_on",
+                    "Ngày đăng ký khai sinh không được trước ngày sinh",
+                );
             }
             if received_day.is_some_and(|d| reg > d) {
-                w.bad(
+                self.bad(
                     "birth_registration.registered_on",
                     "Ngày đăng ký khai sinh không được sau ngày tiếp nhận hồ sơ",
                 );
             }
         }
-        (number, book, registered_on)
-    });
-
-    let mother = w.parent(root, "mother");
-    let father = w.parent(root, "father");
-    if !root.contains_key("mother") && !root.contains_key("father") {
-        w.bad("mother", "Cần thông tin của cha hoặc mẹ (ít nhất họ tên)");
+        Some(BirthRegistration {
+            number: number?,
+            book: book?,
+            registered_on: registered_on?,
+        })
     }
 
-    let residence = w.object(root, "", "residence", true).map(|r| {
-        w.only(
+    fn residence(&mut self, root: &Map<String, Value>) -> Option<Residence> {
+        let r = self.object(root, "", "residence", true)?;
+        self.only(
             r,
             "residence",
             &[
@@ -413,48 +433,58 @@ pub fn parse(manifest: &Value, rules: &Rules<'_>) -> Result<CaseBundle, Vec<Fiel
                 "relationship_to_head",
             ],
         );
-        let address = w.text(r, "residence", "address", true);
-        let commune = w.five_digits(r, "residence", "commune_code");
+        let address = self.text(r, "residence", "address", true);
+        let commune = self.five_digits(r, "residence", "commune_code");
         let existing = match r.get("existing_household") {
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,
             Some(_) => {
-                w.bad("residence.existing_household", "Phải là true hoặc false");
+                self.bad("residence.existing_household", "Phải là true hoặc false");
                 false
             }
         };
-        let head = w.text(r, "residence", "household_head_personal_id", existing);
+        let head = self.text(r, "residence", "household_head_personal_id", existing);
         if let Some(h) = &head {
             if !personal_id::is_twelve_digits(h) {
-                w.bad("residence.household_head_personal_id", ID_DIGITS);
+                self.bad("residence.household_head_personal_id", ID_DIGITS);
             }
         }
-        let relationship = w.text(r, "residence", "relationship_to_head", existing);
-        (address, commune, existing, head, relationship)
-    });
+        let relationship = self.text(r, "residence", "relationship_to_head", existing);
+        Some(Residence {
+            address: address?,
+            commune_code: commune?,
+            existing_household: existing,
+            household_head_personal_id: head,
+            relationship_to_head: relationship,
+        })
+    }
 
-    let insurance = w.object(root, "", "insurance", true).and_then(|i| {
-        w.only(i, "insurance", &["health_facility_code"]);
-        let code = w.text(i, "insurance", "health_facility_code", true)?;
+    fn insurance(&mut self, root: &Map<String, Value>) -> Option<Insurance> {
+        let i = self.object(root, "", "insurance", true)?;
+        self.only(i, "insurance", &["health_facility_code"]);
+        let code = self.text(i, "insurance", "health_facility_code", true)?;
         if code.chars().count() != 5 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
-            w.bad(
+            self.bad(
                 "insurance.health_facility_code",
                 "Mã nơi đăng ký khám chữa bệnh ban đầu gồm đúng 5 ký tự chữ hoặc số",
             );
             return None;
         }
-        Some(code)
-    });
+        Some(Insurance {
+            health_facility_code: code,
+        })
+    }
 
-    let applicant = w.object(root, "", "applicant", true).and_then(|a| {
-        w.only(a, "applicant", &["full_name", "phone", "email"]);
-        let full_name = w.name(a, "applicant", "full_name", true);
-        let phone = w.text(a, "applicant", "phone", false).map(|p| p.replace(' ', ""));
-        let email = w.text(a, "applicant", "email", false);
+    fn applicant(&mut self, root: &Map<String, Value>) -> Option<Applicant> {
+        let a = self.object(root, "", "applicant", true)?;
+        self.only(a, "applicant", &["full_name", "phone", "email"]);
+        let full_name = self.name(a, "applicant", "full_name", true);
+        let phone = self.text(a, "applicant", "phone", false).map(|p| p.replace(' ', ""));
+        let email = self.text(a, "applicant", "email", false);
         if let Some(p) = &phone {
             let digits = p.strip_prefix("+84").map(|r| format!("0{r}")).unwrap_or(p.clone());
             if !(digits.len() == 10 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())) {
-                w.bad(
+                self.bad(
                     "applicant.phone",
                     "Số điện thoại phải gồm 10 chữ số bắt đầu bằng 0 (hoặc +84)",
                 );
@@ -469,11 +499,11 @@ pub fn parse(manifest: &Value, rules: &Rules<'_>) -> Result<CaseBundle, Vec<Fiel
                     && !dom.contains('@')
             });
             if !ok {
-                w.bad("applicant.email", "Địa chỉ email không hợp lệ");
+                self.bad("applicant.email", "Địa chỉ email không hợp lệ");
             }
         }
         if phone.is_none() && email.is_none() {
-            w.bad(
+            self.bad(
                 "applicant.phone",
                 "Cần số điện thoại hoặc email để nhận thông báo tiến độ",
             );
@@ -483,53 +513,65 @@ pub fn parse(manifest: &Value, rules: &Rules<'_>) -> Result<CaseBundle, Vec<Fiel
             phone,
             email,
         })
-    });
-
-    let attachments = w.attachments(root);
-
-    if !w.problems.is_empty() {
-        return Err(w.problems);
     }
-    // With no problems recorded, every required value is present.
-    let (full_name, sex, dob, personal_id) = child.expect("validated");
-    let (number, book, registered_on) = birth_registration.expect("validated");
-    let (address, res_commune, existing_household, head, relationship) = residence.expect("validated");
-    Ok(CaseBundle {
-        receipt_code: receipt_code.expect("validated"),
-        procedure: PROCEDURE.to_string(),
-        commune_code: commune_code.expect("validated"),
-        received_at: received_at.expect("validated"),
-        child: Child {
-            full_name: full_name.expect("validated"),
-            sex: sex.expect("validated"),
-            date_of_birth: dob.expect("validated"),
-            personal_id: personal_id.expect("validated"),
-        },
-        birth_registration: BirthRegistration {
-            number: number.expect("validated"),
-            book: book.expect("validated"),
-            registered_on: registered_on.expect("validated"),
-        },
-        mother,
-        father,
-        residence: Residence {
-            address: address.expect("validated"),
-            commune_code: res_commune.expect("validated"),
-            existing_household,
-            household_head_personal_id: head,
-            relationship_to_head: relationship,
-        },
-        insurance: Insurance {
-            health_facility_code: insurance.expect("validated"),
-        },
-        applicant: applicant.expect("validated"),
-        attachments,
-    })
+}
+
+/// Parses an untrusted manifest into a bundle, or lists every problem at once.
+///
+/// Text is NFC-normalised first, so the same case in NFD and NFC is the same case. Each section
+/// is parsed on its own into its built part or its problems (docs/case-bundle.md); the bundle is
+/// assembled only from built parts, and only when no section had a problem.
+pub fn parse(manifest: &Value, rules: &Rules<'_>) -> Result<CaseBundle, Vec<FieldProblem>> {
+    let mut manifest = manifest.clone();
+    nfc_json(&mut manifest);
+    let Some(root) = manifest.as_object() else {
+        return Err(vec![FieldProblem::invalid("", NOT_OBJECT)]);
+    };
+    let mut w = Walker {
+        rules,
+        problems: Vec::new(),
+    };
+    w.only(root, "", &TOP_LEVEL);
+    let (header, received_day) = w.header(root);
+    let (child, dob) = w.child(root, received_day);
+    let birth_registration = w.birth_registration(root, dob, received_day);
+    let mother = w.parent(root, "mother");
+    let father = w.parent(root, "father");
+    if !root.contains_key("mother") && !root.contains_key("father") {
+        w.bad("mother", "Cần thông tin của cha hoặc mẹ (ít nhất họ tên)");
+    }
+    let residence = w.residence(root);
+    let insurance = w.insurance(root);
+    let applicant = w.applicant(root);
+    let attachments = w.attachments(root);
+    let built = (|| {
+        let header = header?;
+        Some(CaseBundle {
+            receipt_code: header.receipt_code,
+            procedure: PROCEDURE.to_string(),
+            commune_code: header.commune_code,
+            received_at: header.received_at,
+            child: child?,
+            birth_registration: birth_registration?,
+            mother,
+            father,
+            residence: residence?,
+            insurance: insurance?,
+            applicant: applicant?,
+            attachments,
+        })
+    })();
+    match built {
+        Some(bundle) if w.problems.is_empty() => Ok(bundle),
+        // A section that could not be built always recorded why; this guards the promise.
+        None if w.problems.is_empty() => Err(vec![FieldProblem::invalid("", "Hồ sơ không đầy đủ")]),
+        _ => Err(w.problems),
+    }
 }
 
 /// The SHA-256 of a bundle's canonical JSON: equal for the same case however it was encoded.
-pub fn content_hash(bundle: &CaseBundle) -> String {
+pub fn content_hash(bundle: &CaseBundle) -> Result<String, serde_json::Error> {
     use sha2::{Digest, Sha256};
-    let canonical = serde_json::to_vec(bundle).expect("bundles serialise");
-    hex::encode(Sha256::digest(canonical))
+    let canonical = serde_json::to_vec(bundle)?;
+    Ok(hex::encode(Sha256::digest(canonical)))
 }

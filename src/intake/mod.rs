@@ -212,7 +212,7 @@ impl Intake<'_> {
         files: HashMap<String, TempBlob>,
     ) -> Result<Accepted, IntakeError> {
         let internal = |e: &dyn std::fmt::Display| IntakeError::Internal(e.to_string());
-        let hash = content_hash(&bundle);
+        let hash = content_hash(&bundle).map_err(|e| internal(&e))?;
         if let Some(row) = self.existing(pusher, &bundle, &hash).await? {
             return Ok(Accepted::Again(row));
         }
