@@ -6,7 +6,6 @@ use std::process::ExitCode;
 mod commands;
 
 use clap::{Parser, Subcommand};
-use commands::simulate::System;
 use lienthong::accounts::Role;
 
 #[derive(Parser)]
@@ -67,40 +66,7 @@ enum Command {
         action: UserAction,
     },
     /// Runs one simulator of a receiving system (for deployments and manual tests).
-    Simulate {
-        system: System,
-        #[arg(long)]
-        listen: std::net::SocketAddr,
-        /// Faults as JSON, e.g. '{"fail_next":3,"drop_files_rate":0.2}'.
-        #[arg(long, default_value = "{}")]
-        faults: String,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Where decisions are reported (police and insurance).
-        #[arg(long)]
-        gateway_url: Option<String>,
-        /// The system's token at the gateway.
-        #[arg(long, env = "LIENTHONG_SIM_TOKEN")]
-        token: Option<String>,
-        /// The system's signing_secret: signs decisions (police, insurance), checks results (one-stop).
-        #[arg(long, env = "LIENTHONG_SIM_SECRET")]
-        secret: Option<String>,
-        /// Serve HTTPS with this certificate chain (PEM) and --tls-key.
-        #[arg(long, requires = "tls_key")]
-        tls_cert: Option<PathBuf>,
-        #[arg(long, requires = "tls_cert")]
-        tls_key: Option<PathBuf>,
-        /// With --tls-cert: accept only clients with a certificate from this CA (mutual TLS).
-        #[arg(long, requires = "tls_cert")]
-        client_ca: Option<PathBuf>,
-        /// Trust only this CA for the gateway, and present --client-cert/--client-key to it.
-        #[arg(long)]
-        gateway_ca: Option<PathBuf>,
-        #[arg(long, requires = "client_key")]
-        client_cert: Option<PathBuf>,
-        #[arg(long, requires = "client_cert")]
-        client_key: Option<PathBuf>,
-    },
+    Simulate(commands::simulate::Options),
 }
 
 #[derive(Subcommand)]
@@ -176,38 +142,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             commands::tokens::run(dir, action).await
         }
-        Command::Simulate {
-            system,
-            listen,
-            faults,
-            seed,
-            gateway_url,
-            token,
-            secret,
-            tls_cert,
-            tls_key,
-            client_ca,
-            gateway_ca,
-            client_cert,
-            client_key,
-        } => {
-            commands::simulate::run(commands::simulate::Options {
-                system,
-                listen,
-                faults,
-                seed,
-                gateway_url,
-                token,
-                secret,
-                tls_cert,
-                tls_key,
-                client_ca,
-                gateway_ca,
-                client_cert,
-                client_key,
-            })
-            .await
-        }
+        Command::Simulate(options) => commands::simulate::run(options).await,
     }
 }
 

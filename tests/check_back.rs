@@ -34,16 +34,10 @@ fn moves_to<'a>(case: &'a Value, leg_name: &str, to: &str) -> Vec<&'a Value> {
 
 /// The value of a counter in the Prometheus text, summed over the lines matching every label.
 async fn counter(stack: &Stack, name: &str, labels: &[&str]) -> f64 {
-    let text = stack
-        .http
-        .get(format!("{}/metrics", stack.url))
-        .send()
+    stack
+        .metrics()
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
+        .lines()
         .filter(|l| l.starts_with(name) && labels.iter().all(|x| l.contains(x)))
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
         .sum()
@@ -241,16 +235,7 @@ async fn the_dashboard_lists_legs_the_agency_has_not_decided() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let cookie = sign_in(&stack, "quantri.thu", Role::Admin, &[]).await;
-    let page = stack
-        .http
-        .get(format!("{}/admin", stack.url))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) = stack.get_text("/admin", &[("cookie", &cookie)]).await;
     let table = &page[page.find("id=\"undecided\"").expect("the undecided table")..];
     let table = &table[..table.find("</table>").unwrap()];
     assert!(table.contains("CHK-0401"), "{table}");
@@ -262,16 +247,7 @@ async fn the_dashboard_lists_legs_the_agency_has_not_decided() {
     );
     let tile = &page[page.find("id=\"undecided-total\">").unwrap() + 21..];
     assert!(tile.starts_with("1<"), "{}", &tile[..20]);
-    let case_page = stack
-        .http
-        .get(format!("{}/cases/{id}", stack.url))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, case_page) = stack.get_text(&format!("/cases/{id}"), &[("cookie", &cookie)]).await;
     assert!(
         case_page.contains("tra soát với hệ thống cơ quan — Cơ quan chưa có quyết định"),
         "{case_page}"

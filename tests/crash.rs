@@ -50,10 +50,113 @@ fn one_per_case(sim: &SimHandle, ids: &HashSet<String>, what: &str) {
     }
 }
 
+/// The simulators, a configuration for them and a gateway process serving it.
+struct Crashable {
+    url: String,
+    http: reqwest::Client,
+    police: SimHandle,
+    insurance: SimHandle,
+    onestop: SimHandle,
+    dir: tempfile::TempDir,
+    child: Child,
+    starts: usize,
+}
+
+impl Crashable {
+    async fn start(opts: &Opts) -> Crashable {
+        let port = listener().await.local_addr().unwrap().port();
+        let url = format!("http://127.0.0.1:{port}");
+        let (police, insurance, onestop) = simulators(&url, opts).await;
+        let dir = tempfile::tempdir().unwrap();
+        write_config(
+            dir.path(),
+            &format!("127.0.0.1:{port}"),
+            &police.url(),
+            &insurance.url(),
+            &onestop.url(),
+            None,
+            opts,
+        );
+        let http = reqwest::Client::new();
+        let child = start_gateway(dir.path(), "gateway-1.log");
+        wait_healthy(&http, &url).await;
+        Crashable {
+            url,
+            http,
+            police,
+            insurance,
+            onestop,
+            dir,
+            child,
+            starts: 1,
+        }
+    }
+
+    /// SIGKILLs the gateway and starts it again.
+    async fn kill_and_restart(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        self.starts += 1;
+        self.child = start_gateway(self.dir.path(), &format!("gateway-{}.log", self.starts));
+        wait_healthy(&self.http, &self.url).await;
+    }
+
+    /// Pushes `n` cases as the one-stop would through the crashes: a push that got no answer (or
+    /// a 429) is pushed again, which is safe because intake is idempotent on the receipt code.
+    fn pusher(&self, prefix: &str, n: usize, accepted: Arc<AtomicUsize>) -> tokio::task::JoinHandle<HashSet<String>> {
+        let (url, http, prefix) = (self.url.clone(), self.http.clone(), prefix.to_string());
+        tokio::spawn(async move {
+            let mut ids = HashSet::new();
+            for i in 0..n {
+                let (m, files) = case_with_code(&format!("{prefix}-{i:04}"));
+                loop {
+                    match lienthong_onestop::push::push_case(&http, &url, ONESTOP_A, &m, &files).await {
+                        Ok(a) if a.status == 200 || a.status == 201 => {
+                            ids.insert(a.body["case_id"].as_str().unwrap().to_string());
+                            accepted.fetch_add(1, Ordering::SeqCst);
+                            break;
+                        }
+                        Ok(a) if a.status == 429 => tokio::time::sleep(Duration::from_millis(500)).await,
+                        Ok(a) => panic!("push refused: {} {}", a.status, a.body),
+                        Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                    }
+                }
+            }
+            ids
+        })
+    }
+
+    /// Waits until every case is completed; the cases as the API shows them.
+    async fn wait_completed(&self, ids: &HashSet<String>, secs: u64) -> Vec<serde_json::Value> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        let mut cases = Vec::new();
+        for id in ids {
+            loop {
+                let c = get_case(&self.http, &self.url, id).await;
+                if c["status"] == "completed" {
+                    cases.push(c);
+                    break;
+                }
+                assert!(tokio::time::Instant::now() < deadline, "case did not complete: {c:#}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        cases
+    }
+
+    /// Stops the gateway and checks that each receiver holds exactly one record per case.
+    fn stop_and_check_once(mut self, ids: &HashSet<String>) -> (SimHandle, SimHandle) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        one_per_case(&self.police, ids, "the police system");
+        one_per_case(&self.insurance, ids, "the insurance system");
+        one_per_case(&self.onestop, ids, "the one-stop system");
+        (self.police, self.insurance)
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_delivery_loses_and_duplicates_nothing() {
-    let port = listener().await.local_addr().unwrap().port();
-    let url = format!("http://127.0.0.1:{port}");
     let police = Faults {
         drop_files_rate: 0.2,
         fail_rate: 0.05,
@@ -70,83 +173,25 @@ async fn sigkill_mid_delivery_loses_and_duplicates_nothing() {
         max_attempts: 50,
         ..Opts::default()
     };
-    let (police, insurance, onestop) = simulators(&url, &opts).await;
-    let dir = tempfile::tempdir().unwrap();
-    write_config(
-        dir.path(),
-        &format!("127.0.0.1:{port}"),
-        &police.url(),
-        &insurance.url(),
-        &onestop.url(),
-        None,
-        &opts,
-    );
-
-    let http = reqwest::Client::new();
-    let mut child = start_gateway(dir.path(), "gateway-1.log");
-    wait_healthy(&http, &url).await;
-
-    // The one-stop keeps pushing through the crash: a push that got no answer is pushed again,
-    // which is safe because intake is idempotent on the receipt code.
+    let mut g = Crashable::start(&opts).await;
     let accepted = Arc::new(AtomicUsize::new(0));
-    let pusher = {
-        let (accepted, url, http) = (Arc::clone(&accepted), url.clone(), http.clone());
-        tokio::spawn(async move {
-            let mut ids = HashSet::new();
-            for i in 0..CASES {
-                let (m, files) = case_with_code(&format!("CRASH-{i:04}"));
-                loop {
-                    match lienthong_onestop::push::push_case(&http, &url, ONESTOP_A, &m, &files).await {
-                        Ok(a) if a.status == 200 || a.status == 201 => {
-                            ids.insert(a.body["case_id"].as_str().unwrap().to_string());
-                            accepted.fetch_add(1, Ordering::SeqCst);
-                            break;
-                        }
-                        Ok(a) => panic!("push refused: {} {}", a.status, a.body),
-                        Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-                    }
-                }
-            }
-            ids
-        })
-    };
-
+    let pusher = g.pusher("CRASH", CASES, Arc::clone(&accepted));
     // Kill twice while cases are being pushed and delivered.
-    for (round, at) in [(2usize, CASES / 3), (3, 2 * CASES / 3)] {
+    for at in [CASES / 3, 2 * CASES / 3] {
         while accepted.load(Ordering::SeqCst) < at {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
-        child = start_gateway(dir.path(), &format!("gateway-{round}.log"));
-        wait_healthy(&http, &url).await;
+        g.kill_and_restart().await;
     }
     let ids = pusher.await.unwrap();
     assert_eq!(ids.len(), CASES, "every push got one case");
-
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
-    for id in &ids {
-        loop {
-            let c = get_case(&http, &url, id).await;
-            if c["status"] == "completed" {
-                break;
-            }
-            assert!(tokio::time::Instant::now() < deadline, "case did not complete: {c:#}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    one_per_case(&police, &ids, "the police system");
-    one_per_case(&insurance, &ids, "the insurance system");
-    one_per_case(&onestop, &ids, "the one-stop system");
+    g.wait_completed(&ids, 180).await;
+    g.stop_and_check_once(&ids);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkills_with_lost_and_throttled_callbacks_lose_no_decision() {
     const N: usize = 150;
-    let port = listener().await.local_addr().unwrap().port();
-    let url = format!("http://127.0.0.1:{port}");
     let agency = |drop_files_rate| Faults {
         fail_rate: 0.2,
         drop_files_rate,
@@ -165,77 +210,24 @@ async fn sigkills_with_lost_and_throttled_callbacks_lose_no_decision() {
         store_url: pg.as_ref().map(|db| db.url.clone()),
         ..Opts::default()
     };
-    let (police, insurance, onestop) = simulators(&url, &opts).await;
-    let dir = tempfile::tempdir().unwrap();
-    write_config(
-        dir.path(),
-        &format!("127.0.0.1:{port}"),
-        &police.url(),
-        &insurance.url(),
-        &onestop.url(),
-        None,
-        &opts,
-    );
-    let http = reqwest::Client::new();
-    let mut child = start_gateway(dir.path(), "gateway-1.log");
-    wait_healthy(&http, &url).await;
-    let pusher = {
-        let (url, http) = (url.clone(), http.clone());
-        tokio::spawn(async move {
-            let mut ids = HashSet::new();
-            for i in 0..N {
-                let (m, files) = case_with_code(&format!("LOST-{i:04}"));
-                loop {
-                    match lienthong_onestop::push::push_case(&http, &url, ONESTOP_A, &m, &files).await {
-                        Ok(a) if a.status == 200 || a.status == 201 => {
-                            ids.insert(a.body["case_id"].as_str().unwrap().to_string());
-                            break;
-                        }
-                        Ok(a) if a.status == 429 => tokio::time::sleep(Duration::from_millis(500)).await,
-                        Ok(a) => panic!("push refused: {} {}", a.status, a.body),
-                        Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-                    }
-                }
-            }
-            ids
-        })
-    };
+    let mut g = Crashable::start(&opts).await;
+    let pusher = g.pusher("LOST", N, Arc::default());
     // SIGKILL every 1.5-3.5 s while cases are pushed, and four more times while the backlog of
     // deliveries and decisions flushes.
     let mut kills = 0;
     let mut after_push = 0;
     while after_push < 4 {
         tokio::time::sleep(Duration::from_millis(fastrand::u64(1_500..3_500))).await;
-        child.kill().unwrap();
-        child.wait().unwrap();
-        kills += 1;
         if pusher.is_finished() {
             after_push += 1;
         }
-        child = start_gateway(dir.path(), &format!("gateway-{}.log", kills + 1));
-        wait_healthy(&http, &url).await;
+        g.kill_and_restart().await;
+        kills += 1;
     }
     let ids = pusher.await.unwrap();
     assert_eq!(ids.len(), N, "every push got one case");
-
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
-    let mut cases = Vec::new();
-    for id in &ids {
-        loop {
-            let c = get_case(&http, &url, id).await;
-            if c["status"] == "completed" {
-                cases.push(c);
-                break;
-            }
-            assert!(tokio::time::Instant::now() < deadline, "case did not complete: {c:#}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    one_per_case(&police, &ids, "the police system");
-    one_per_case(&insurance, &ids, "the insurance system");
-    one_per_case(&onestop, &ids, "the one-stop system");
+    let cases = g.wait_completed(&ids, 300).await;
+    let (police, insurance) = g.stop_and_check_once(&ids);
 
     // Each decision applied once; every lost callback was made good by check-back.
     let mut by_check_back = 0;

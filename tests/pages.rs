@@ -6,17 +6,6 @@ mod common;
 use common::*;
 use lienthong::accounts::Role;
 
-async fn page(stack: &Stack, cookie: &str, path: &str) -> (u16, String) {
-    let r = stack
-        .http
-        .get(format!("{}{path}", stack.url))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_refuse_with_the_apis_status_and_code() {
     let stack = spawn_stack(Opts {
@@ -31,7 +20,9 @@ async fn pages_refuse_with_the_apis_status_and_code() {
     let admin = sign_in(&stack, "quantri.trang", Role::Admin, &[]).await;
 
     // No such case: 404 with the API's code, in Vietnamese.
-    let (status, body) = page(&stack, &admin, "/cases/01900000-0000-7000-8000-000000000000").await;
+    let (status, body) = stack
+        .get_text("/cases/01900000-0000-7000-8000-000000000000", &[("cookie", &admin)])
+        .await;
     assert_eq!(status, 404, "{body}");
     assert!(
         body.contains("Không có hồ sơ này.") && body.contains("Mã lỗi: not_found"),
@@ -39,7 +30,7 @@ async fn pages_refuse_with_the_apis_status_and_code() {
     );
 
     // Resending a leg that is not dead: 409 invalid_state, on the page as in the API.
-    let (_, dashboard) = page(&stack, &admin, "/admin").await;
+    let (_, dashboard) = stack.get_text("/admin", &[("cookie", &admin)]).await;
     let at = dashboard.find("name=\"csrf\" value=\"").unwrap() + 19;
     let csrf = &dashboard[at..at + dashboard[at..].find('"').unwrap()];
     let r = stack
@@ -64,6 +55,6 @@ async fn pages_refuse_with_the_apis_status_and_code() {
 
     // Agency staff opening a leg that does not exist: 404, not 500.
     let police = sign_in(&stack, "congan.trang", Role::PoliceStaff, &["CA-568"]).await;
-    let (status, body) = page(&stack, &police, "/legs/no-such-leg").await;
+    let (status, body) = stack.get_text("/legs/no-such-leg", &[("cookie", &police)]).await;
     assert_eq!(status, 404, "{body}");
 }

@@ -255,15 +255,7 @@ async fn a_receiver_that_always_fails_leaves_a_dead_leg_that_resend_revives() {
     );
     assert_eq!(c["status"], "in_progress");
 
-    let metrics = s
-        .http
-        .get(format!("{}/metrics", s.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = s.metrics().await;
     assert!(metrics.contains("lienthong_dead_legs 1"), "{metrics}");
 
     let leg_id = res["leg_id"].as_str().unwrap().to_string();

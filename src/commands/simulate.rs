@@ -16,21 +16,41 @@ pub enum System {
 }
 
 /// How the simulator listens, misbehaves and reports.
+#[derive(clap::Args)]
 pub struct Options {
-    pub system: System,
-    pub listen: std::net::SocketAddr,
-    /// Faults as JSON.
-    pub faults: String,
-    pub seed: u64,
-    pub gateway_url: Option<String>,
-    pub token: Option<String>,
-    pub secret: Option<String>,
-    pub tls_cert: Option<PathBuf>,
-    pub tls_key: Option<PathBuf>,
-    pub client_ca: Option<PathBuf>,
-    pub gateway_ca: Option<PathBuf>,
-    pub client_cert: Option<PathBuf>,
-    pub client_key: Option<PathBuf>,
+    #[arg(value_enum)]
+    system: System,
+    #[arg(long)]
+    listen: std::net::SocketAddr,
+    /// Faults as JSON, e.g. '{"fail_next":3,"drop_files_rate":0.2}'.
+    #[arg(long, default_value = "{}")]
+    faults: String,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Where decisions are reported (police and insurance).
+    #[arg(long)]
+    gateway_url: Option<String>,
+    /// The system's token at the gateway.
+    #[arg(long, env = "LIENTHONG_SIM_TOKEN")]
+    token: Option<String>,
+    /// The system's signing_secret: signs decisions (police, insurance), checks results (one-stop).
+    #[arg(long, env = "LIENTHONG_SIM_SECRET")]
+    secret: Option<String>,
+    /// Serve HTTPS with this certificate chain (PEM) and --tls-key.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// With --tls-cert: accept only clients with a certificate from this CA (mutual TLS).
+    #[arg(long, requires = "tls_cert")]
+    client_ca: Option<PathBuf>,
+    /// Trust only this CA for the gateway, and present --client-cert/--client-key to it.
+    #[arg(long)]
+    gateway_ca: Option<PathBuf>,
+    #[arg(long, requires = "client_key")]
+    client_cert: Option<PathBuf>,
+    #[arg(long, requires = "client_cert")]
+    client_key: Option<PathBuf>,
 }
 
 /// Runs the simulator until SIGINT or SIGTERM.

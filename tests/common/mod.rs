@@ -571,6 +571,23 @@ impl Stack {
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
 
+    /// GETs a path with optional headers (a session cookie, a bearer token): status and text.
+    pub async fn get_text(&self, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+        let mut req = self.http.get(format!("{}{path}", self.url));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let r = req.send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// The Prometheus text of `/metrics`.
+    pub async fn metrics(&self) -> String {
+        let (status, text) = self.get_text("/metrics", &[]).await;
+        assert_eq!(status, 200, "{text}");
+        text
+    }
+
     /// Email received so far.
     pub fn mails(&self) -> Vec<Mail> {
         self.mails.lock().unwrap().clone()
