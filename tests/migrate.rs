@@ -19,23 +19,25 @@ const TARGET_CASES: i64 = 10_000;
 
 /// Tables the test copies wholesale to grow the store, and the columns that must change in a copy
 /// (keys and unique values); an integer `id` is left to the database.
-const GROWN: [&str; 7] = [
+const GROWN: [&str; 8] = [
     "cases",
     "attachments",
     "legs",
     "deliveries",
     "delivery_attempts",
+    "check_backs",
     "events",
     "notifications",
 ];
 const SUFFIXED: [&str; 5] = ["id", "case_id", "leg_id", "receipt_code", "dedupe_key"];
 
-const ALL: [&str; 14] = [
+const ALL: [&str; 15] = [
     "cases",
     "attachments",
     "legs",
     "deliveries",
     "delivery_attempts",
+    "check_backs",
     "events",
     "apologies",
     "notifications",
@@ -138,10 +140,14 @@ fn migrate(config: &std::path::Path, from: &str, to: &str, files: &std::path::Pa
 async fn ten_thousand_cases_move_from_sqlite_to_postgres_and_s3_verified() {
     // A district's embedded store, filled through the real pipeline and then grown.
     let key = format!("attachment_key = \"{}\"", "3d".repeat(32));
+    // The police system loses every decision callback, so check-back rows are copied too.
+    let mut police = quick();
+    police.drop_decisions_rate = 1.0;
     let mut old = spawn_stack(Opts {
-        police: quick(),
+        police,
         insurance: quick(),
         gateway_extra: key.clone(),
+        check_back_after_ms: 200,
         ..Opts::default()
     })
     .await;
