@@ -148,16 +148,15 @@ pub fn load_calendar(dir: &Path, cutoff: Time, close: Time, problems: &mut Vec<P
 pub fn load_regimes(path: &Path, problems: &mut Vec<Problem>) -> Option<Regimes> {
     const FILE: &str = "regimes.toml";
     let f = read::<RegimesFile>(path, FILE, problems)?;
-    if !f.regimes.contains_key(&f.default) {
-        problems.push(problem(FILE, "default", format!("no regime '{}'", f.default)));
-    }
     for (name, r) in &f.regimes {
         for (key, message) in r.problems() {
             problems.push(problem(FILE, format!("regimes.{name}.{key}"), message));
         }
     }
-    Some(Regimes {
-        default: f.default,
-        by_name: f.regimes,
-    })
+    let missing = format!("no regime '{}'", f.default);
+    let regimes = Regimes::new(f.default, f.regimes);
+    if regimes.is_none() {
+        problems.push(problem(FILE, "default", missing));
+    }
+    regimes
 }

@@ -146,17 +146,28 @@ impl Regime {
     }
 }
 
-/// The regimes of a deployment and the one new cases get.
+/// The regimes of a deployment and the one new cases get. Built only with a default that is
+/// one of them, so reading the default cannot fail.
 #[derive(Debug, Clone)]
 pub struct Regimes {
-    pub default: String,
+    default_name: String,
+    default: Regime,
     pub by_name: BTreeMap<String, Regime>,
 }
 
 impl Regimes {
-    /// The default regime (checked to exist when the configuration was loaded).
+    /// The regimes, if `default` names one of them.
+    pub fn new(default: String, by_name: BTreeMap<String, Regime>) -> Option<Regimes> {
+        let regime = by_name.get(&default)?.clone();
+        Some(Regimes {
+            default_name: default,
+            default: regime,
+            by_name,
+        })
+    }
+
+    /// The default regime, with its name.
     pub fn default_regime(&self) -> (&str, &Regime) {
-        let r = self.by_name.get(&self.default).expect("checked at load");
-        (&self.default, r)
+        (&self.default_name, &self.default)
     }
 }
