@@ -22,7 +22,7 @@ use object_store::{ObjectStore, WriteMultipart};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
-use crate::sealing::{Opener, SealKey, Sealer};
+use crate::encryption::{Opener, SealKey, Sealer};
 
 /// Files up to this size go to the bucket in one PUT; larger ones in parts of this size, so an
 /// upload holds at most a few parts in memory whatever the file's size.
@@ -46,7 +46,7 @@ async fn open_sealed<R>(key: SealKey, mut file: R) -> std::io::Result<ByteStream
 where
     R: AsyncRead + Unpin + Send + 'static,
 {
-    let bad = |e: crate::sealing::OpenError| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+    let bad = |e: crate::encryption::OpenError| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
     let mut header = vec![0u8; Opener::HEADER];
     let n = read_full(&mut file, &mut header).await?;
     let opener = Opener::new(&key, &header[..n]).map_err(bad)?;

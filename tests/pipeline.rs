@@ -384,10 +384,10 @@ async fn attachments_sealed_at_rest_reach_the_receivers_intact() {
         .filter(|(name, _)| name.contains("sha256/"))
         .collect();
     assert_eq!(stored.len(), files.len());
-    let key = lienthong::sealing::SealKey::from_hex(&key).unwrap();
+    let key = lienthong::encryption::SealKey::from_hex(&key).unwrap();
     for (name, sealed) in stored {
         assert!(name.ends_with(".sealed"), "{name}");
-        let plain = lienthong::sealing::open_all(&key, &sealed).unwrap();
+        let plain = lienthong::encryption::open_all(&key, &sealed).unwrap();
         let original = files
             .iter()
             .map(|f| std::fs::read(&f.path).unwrap())

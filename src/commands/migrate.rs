@@ -31,7 +31,7 @@ async fn transfer(
     old.s3 = None;
     let from_files = lienthong::blobs::Blobs::configured(&old)?;
     let to_files = lienthong::blobs::Blobs::configured(&config.gateway)?;
-    let report = lienthong::transfer::transfer(from, to, &from_files, &to_files).await?;
+    let report = lienthong::store_migration::transfer(from, to, &from_files, &to_files).await?;
     for t in &report.tables {
         let same = if t.source_sha256 == t.target_sha256 && t.rows == t.target_rows {
             "verified"

@@ -205,7 +205,7 @@ pub(super) fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<St
         check_client_tls(&o.tls, &o.endpoint, &format!("offices.{code}.tls"), p);
     }
     if let Some(key) = &g.attachment_key {
-        if let Err(e) = crate::sealing::SealKey::from_hex(key.expose()) {
+        if let Err(e) = crate::encryption::SealKey::from_hex(key.expose()) {
             p.push(GW, "attachment_key", e);
         }
     }
