@@ -1,7 +1,7 @@
 //! Cases: the one-transaction intake write, lookups, and the views the API reads.
 
 use lienthong_contract::{AttachmentMeta, LegKind};
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::columns::{self, col};
 use super::{Store, StoreError};
@@ -235,18 +235,18 @@ pub(super) async fn event(
     .await
 }
 
-pub(super) fn event_view(r: &sqlx::any::AnyRow) -> EventView {
-    EventView {
-        id: r.get("id"),
-        kind: r.get("kind"),
-        case_id: r.get("case_id"),
-        at_ms: r.get("at"),
-        leg_id: r.get("leg_id"),
-        actor: r.get("actor"),
-        from_state: r.get("from_state"),
-        to_state: r.get("to_state"),
-        reason: r.get("reason"),
-    }
+pub(super) fn event_view(r: &sqlx::any::AnyRow) -> Result<EventView, StoreError> {
+    Ok(EventView {
+        id: col(r, "id")?,
+        kind: col(r, "kind")?,
+        case_id: col(r, "case_id")?,
+        at_ms: col(r, "at")?,
+        leg_id: col(r, "leg_id")?,
+        actor: col(r, "actor")?,
+        from_state: col(r, "from_state")?,
+        to_state: col(r, "to_state")?,
+        reason: col(r, "reason")?,
+    })
 }
 
 pub(super) fn case_row(r: &sqlx::any::AnyRow) -> Result<CaseRow, StoreError> {
@@ -464,16 +464,17 @@ impl Store {
         .bind(case_id)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| AttachmentMeta {
-                kind: r.get("kind"),
-                file_name: r.get("file_name"),
-                media_type: r.get("media_type"),
-                size: r.get::<i64, _>("size") as u64,
-                sha256: r.get("sha256"),
+        rows.iter()
+            .map(|r| {
+                Ok(AttachmentMeta {
+                    kind: col(r, "kind")?,
+                    file_name: col(r, "file_name")?,
+                    media_type: col(r, "media_type")?,
+                    size: col::<i64>(r, "size")? as u64,
+                    sha256: col(r, "sha256")?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// The attempts of a leg, oldest first.
@@ -482,17 +483,18 @@ impl Store {
             .bind(leg_id)
             .fetch_all(&self.read)
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| AttemptView {
-                number: r.get("number"),
-                started_at_ms: r.get("started_at"),
-                finished_at_ms: r.get("finished_at"),
-                outcome: r.get("outcome"),
-                files_resent: r.get("files_resent"),
-                error: r.get("error"),
+        rows.iter()
+            .map(|r| {
+                Ok(AttemptView {
+                    number: col(r, "number")?,
+                    started_at_ms: col(r, "started_at")?,
+                    finished_at_ms: col(r, "finished_at")?,
+                    outcome: col(r, "outcome")?,
+                    files_resent: col(r, "files_resent")?,
+                    error: col(r, "error")?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// The audit trail of a case, oldest first.
@@ -501,7 +503,7 @@ impl Store {
             .bind(case_id)
             .fetch_all(&self.read)
             .await?;
-        Ok(rows.iter().map(event_view).collect())
+        rows.iter().map(event_view).collect()
     }
 
     /// Every event of every case, grouped by case and oldest first, for `audit verify`.
@@ -509,24 +511,25 @@ impl Store {
         let rows = sqlx::query("SELECT * FROM events ORDER BY case_id, id")
             .fetch_all(&self.read)
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| crate::audit::Stored {
-                id: r.get("id"),
-                link: Link {
-                    case_id: r.get("case_id"),
-                    leg_id: r.get("leg_id"),
-                    at: r.get("at"),
-                    actor: r.get("actor"),
-                    kind: r.get("kind"),
-                    from: r.get("from_state"),
-                    to: r.get("to_state"),
-                    reason: r.get("reason"),
-                },
-                prev_hash: r.get("prev_hash"),
-                hash: r.get("hash"),
+        rows.iter()
+            .map(|r| {
+                Ok(crate::audit::Stored {
+                    id: col(r, "id")?,
+                    link: Link {
+                        case_id: col(r, "case_id")?,
+                        leg_id: col(r, "leg_id")?,
+                        at: col(r, "at")?,
+                        actor: col(r, "actor")?,
+                        kind: col(r, "kind")?,
+                        from: col(r, "from_state")?,
+                        to: col(r, "to_state")?,
+                        reason: col(r, "reason")?,
+                    },
+                    prev_hash: col(r, "prev_hash")?,
+                    hash: col(r, "hash")?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// True when some stored attachment still points at this blob.
@@ -554,6 +557,6 @@ impl Store {
         let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM cases GROUP BY status ORDER BY status")
             .fetch_all(&self.read)
             .await?;
-        Ok(rows.iter().map(|r| (r.get("status"), r.get("n"))).collect())
+        rows.iter().map(|r| Ok((col(r, "status")?, col(r, "n")?))).collect()
     }
 }

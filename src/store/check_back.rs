@@ -2,7 +2,6 @@
 //! about at their agency, a claim so that one process asks at a time, and what each check found.
 
 use lienthong_contract::LegKind;
-use sqlx::Row;
 
 use super::cases::fact;
 use super::columns::{self, col};
@@ -95,19 +94,20 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| CheckDue {
-                leg_id: r.get("id"),
-                case_id: r.get("case_id"),
-                kind,
-                office_code: r.get("office_code"),
-                endpoint: r.get("endpoint"),
-                checks: r.get::<i64, _>("check_count").max(0) as u32,
-                seen_due_at: r.get("check_due_at"),
-                last_outcome: r.get("check_outcome"),
+        rows.iter()
+            .map(|r| {
+                Ok(CheckDue {
+                    leg_id: col(r, "id")?,
+                    case_id: col(r, "case_id")?,
+                    kind,
+                    office_code: col(r, "office_code")?,
+                    endpoint: col(r, "endpoint")?,
+                    checks: col::<i64>(r, "check_count")?.max(0) as u32,
+                    seen_due_at: col(r, "check_due_at")?,
+                    last_outcome: col(r, "check_outcome")?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Claims a due check until `lease_until_ms`: true for exactly one of several processes that
@@ -241,7 +241,7 @@ impl Store {
             .bind(since_ms)
             .fetch_all(&self.read)
             .await?;
-        Ok(rows.iter().map(|r| (r.get("outcome"), r.get("n"))).collect())
+        rows.iter().map(|r| Ok((col(r, "outcome")?, col(r, "n")?))).collect()
     }
 
     /// Every check made on a case's legs, oldest first.
@@ -253,14 +253,15 @@ impl Store {
         .bind(case_id)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| CheckView {
-                leg_id: r.get("leg_id"),
-                at_ms: r.get("at"),
-                outcome: r.get("outcome"),
-                detail: r.get("detail"),
+        rows.iter()
+            .map(|r| {
+                Ok(CheckView {
+                    leg_id: col(r, "leg_id")?,
+                    at_ms: col(r, "at")?,
+                    outcome: col(r, "outcome")?,
+                    detail: col(r, "detail")?,
+                })
             })
-            .collect())
+            .collect()
     }
 }

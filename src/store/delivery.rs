@@ -5,7 +5,7 @@
 //! so a stale worker (one whose leg was decided meanwhile) can never move a leg backwards.
 
 use lienthong_contract::{AttachmentMeta, CaseBundle, LegKind};
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 
 use super::cases::event;
 use super::columns::{self, col};
@@ -174,7 +174,7 @@ impl Store {
         .bind(limit as i64)
         .fetch_all(&self.write)
         .await?;
-        Ok(rows.iter().map(|r| r.get("leg_id")).collect())
+        rows.iter().map(|r| col(r, "leg_id")).collect()
     }
 
     /// When the next pending delivery is due, so workers can sleep until then.
@@ -198,12 +198,11 @@ impl Store {
         .fetch_optional(&self.read)
         .await?
         .ok_or(StoreError::NotFound)?;
-        let case_id: String = row.get("case_id");
-        let name: String = row.get("name");
-        let state: String = row.get("state");
-        let bundle: CaseBundle = serde_json::from_str(&row.get::<String, _>("bundle"))
+        let case_id: String = col(&row, "case_id")?;
+        let kind = columns::leg_kind(&row, "name")?;
+        let state = columns::leg_state(&row, "state")?;
+        let bundle: CaseBundle = serde_json::from_str(&col::<String>(&row, "bundle")?)
             .map_err(|e| StoreError::Db(sqlx::Error::Decode(Box::new(e))))?;
-        let kind = LegKind::parse(&name).ok_or_else(|| StoreError::InvalidState(name.clone()))?;
         let agency_legs = if kind == LegKind::Return {
             self.legs(&case_id)
                 .await?
@@ -218,13 +217,13 @@ impl Store {
             attachments: self.attachments(&case_id).await?,
             case_id,
             kind,
-            state: LegState::parse(&state).ok_or(StoreError::InvalidState(state))?,
-            office_code: row.get("office_code"),
-            endpoint: row.get("endpoint"),
-            envelope_accepted: row.get::<i64, _>("envelope_accepted") != 0,
-            policy_attempts: row.get::<i64, _>("policy_attempts") as u32,
-            policy_started_at_ms: row.get("policy_started_at"),
-            case_created_at_ms: row.get("created_at"),
+            state,
+            office_code: col(&row, "office_code")?,
+            endpoint: col(&row, "endpoint")?,
+            envelope_accepted: col::<i64>(&row, "envelope_accepted")? != 0,
+            policy_attempts: col::<i64>(&row, "policy_attempts")?.max(0) as u32,
+            policy_started_at_ms: col(&row, "policy_started_at")?,
+            case_created_at_ms: col(&row, "created_at")?,
             bundle,
             agency_legs,
         })

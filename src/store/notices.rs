@@ -4,9 +4,8 @@
 //! received is on record. A dedupe key per message makes queueing idempotent: an event read
 //! twice (a crash between queueing and moving the cursor) never sends twice.
 
-use sqlx::Row;
-
 use super::cases::{event_view, EventView};
+use super::columns::col;
 use super::dialect::Dialect;
 use super::{Store, StoreError};
 
@@ -58,21 +57,21 @@ pub struct Notice {
     pub sent_at_ms: Option<i64>,
 }
 
-fn notice(r: &sqlx::any::AnyRow) -> Notice {
-    Notice {
-        id: r.get("id"),
-        case_id: r.get("case_id"),
-        kind: r.get("kind"),
-        channel: r.get("channel"),
-        recipient: r.get("recipient"),
-        subject: r.get("subject"),
-        body: r.get("body"),
-        status: r.get("status"),
-        attempts: r.get("attempts"),
-        last_error: r.get("last_error"),
-        created_at_ms: r.get("created_at"),
-        sent_at_ms: r.get("sent_at"),
-    }
+fn notice(r: &sqlx::any::AnyRow) -> Result<Notice, StoreError> {
+    Ok(Notice {
+        id: col(r, "id")?,
+        case_id: col(r, "case_id")?,
+        kind: col(r, "kind")?,
+        channel: col(r, "channel")?,
+        recipient: col(r, "recipient")?,
+        subject: col(r, "subject")?,
+        body: col(r, "body")?,
+        status: col(r, "status")?,
+        attempts: col(r, "attempts")?,
+        last_error: col(r, "last_error")?,
+        created_at_ms: col(r, "created_at")?,
+        sent_at_ms: col(r, "sent_at")?,
+    })
 }
 
 impl Store {
@@ -95,7 +94,7 @@ impl Store {
                 .bind(limit)
                 .fetch_all(&self.read)
                 .await?;
-            let events: Vec<EventView> = rows.iter().map(event_view).collect();
+            let events: Vec<EventView> = rows.iter().map(event_view).collect::<Result<_, _>>()?;
             let next = events.last().map_or(position, |e| e.id);
             return Ok(EventBatch { position, events, next });
         }
@@ -109,8 +108,8 @@ impl Store {
             .bind(limit)
             .fetch_all(&self.read)
             .await?;
-        let txs: Vec<i64> = rows.iter().map(|r| r.get("tx")).collect();
-        let mut events: Vec<EventView> = rows.iter().map(event_view).collect();
+        let txs: Vec<i64> = rows.iter().map(|r| col(r, "tx")).collect::<Result<_, _>>()?;
+        let mut events: Vec<EventView> = rows.iter().map(event_view).collect::<Result<_, _>>()?;
         let next = match txs.last() {
             // A full batch may have cut the last transaction's events: leave them for next time,
             // unless that one transaction fills the whole batch.
@@ -176,7 +175,7 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.write)
         .await?;
-        Ok(rows.iter().map(notice).collect())
+        rows.iter().map(notice).collect()
     }
 
     /// Records a sent message.
@@ -212,7 +211,7 @@ impl Store {
             .bind(case_id)
             .fetch_all(&self.read)
             .await?;
-        Ok(rows.iter().map(notice).collect())
+        rows.iter().map(notice).collect()
     }
 
     /// When the next pending message is due.

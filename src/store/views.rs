@@ -1,8 +1,6 @@
 //! Read models of the web pages: filtered case lists, agency inboxes, the operator dashboard.
 //! Every list is bounded and served by an index, so pages stay fast on a large store.
 
-use sqlx::Row;
-
 use super::cases::{case_row, CaseRow, CASE_COLUMNS};
 use super::columns::{self, col};
 use super::dialect::Placeholders;
@@ -122,18 +120,19 @@ impl Store {
             q = q.bind(o);
         }
         let rows = q.bind(limit).fetch_all(&self.read).await?;
-        Ok(rows
-            .iter()
-            .map(|r| InboxRow {
-                leg_id: r.get("id"),
-                case_id: r.get("case_id"),
-                receipt_code: r.get("receipt_code"),
-                commune_code: r.get("commune_code"),
-                delivered_at_ms: r.get("delivered_at"),
-                due_at_ms: r.get("due_at"),
-                at_risk_at_ms: r.get("at_risk_at"),
+        rows.iter()
+            .map(|r| {
+                Ok(InboxRow {
+                    leg_id: col(r, "id")?,
+                    case_id: col(r, "case_id")?,
+                    receipt_code: col(r, "receipt_code")?,
+                    commune_code: col(r, "commune_code")?,
+                    delivered_at_ms: col(r, "delivered_at")?,
+                    due_at_ms: col(r, "due_at")?,
+                    at_risk_at_ms: col(r, "at_risk_at")?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Dead legs and legs retried more than once, newest change first.
@@ -173,11 +172,13 @@ impl Store {
 
     /// Running cases per commune and running agency legs per office.
     pub async fn unit_clocks(&self, now: i64) -> Result<(Vec<UnitClocks>, Vec<UnitClocks>), StoreError> {
-        let read = |r: &sqlx::any::AnyRow| UnitClocks {
-            code: r.get("code"),
-            open: r.get("open"),
-            at_risk: r.get("at_risk"),
-            overdue: r.get("overdue"),
+        let read = |r: &sqlx::any::AnyRow| -> Result<UnitClocks, StoreError> {
+            Ok(UnitClocks {
+                code: col(r, "code")?,
+                open: col(r, "open")?,
+                at_risk: col(r, "at_risk")?,
+                overdue: col(r, "overdue")?,
+            })
         };
         let communes = sqlx::query(
             "SELECT commune_code AS code, COUNT(*) AS open,
@@ -198,7 +199,10 @@ impl Store {
         .bind(now)
         .fetch_all(&self.read)
         .await?;
-        Ok((communes.iter().map(read).collect(), offices.iter().map(read).collect()))
+        Ok((
+            communes.iter().map(read).collect::<Result<_, _>>()?,
+            offices.iter().map(read).collect::<Result<_, _>>()?,
+        ))
     }
 
     /// An operator cancels a running case with a reason: its pending transfers stop.
