@@ -32,9 +32,6 @@ impl LegKind {
             _ => None,
         }
     }
-
-    /// The two agency legs, which go out in parallel at intake.
-    pub const AGENCIES: [LegKind; 2] = [LegKind::Residence, LegKind::Insurance];
 }
 
 impl std::fmt::Display for LegKind {
