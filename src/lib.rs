@@ -28,6 +28,7 @@ pub mod delivery;
 pub mod demo;
 pub mod domain;
 pub mod encryption;
+pub mod family;
 pub mod fuzz;
 pub mod intake;
 pub mod notify;
@@ -148,6 +149,7 @@ impl App {
             wake,
             metrics: web::metrics::handle(),
             logins: Arc::default(),
+            lookups: Arc::default(),
         };
         Ok(App {
             listener,
@@ -187,7 +189,13 @@ impl App {
             match tls {
                 Some(tls) => lienthong_contract::tls::serve(self.listener, router, tls, stop).await,
                 None => {
-                    if let Err(e) = axum::serve(self.listener, router).with_graceful_shutdown(stop).await {
+                    if let Err(e) = axum::serve(
+                        self.listener,
+                        router.into_make_service_with_connect_info::<SocketAddr>(),
+                    )
+                    .with_graceful_shutdown(stop)
+                    .await
+                    {
                         tracing::error!(error = %e, "HTTP server stopped");
                     }
                 }

@@ -30,6 +30,21 @@ impl Limiter {
     }
 }
 
+impl Limiter {
+    /// Whether `key` has a request left now, without taking it: for budgets that only failures
+    /// spend (a right answer costs nothing, a wrong one takes a request with [`Limiter::take`]).
+    pub fn check(&self, key: &str, now_ms: i64, per_minute: u32, burst: u32) -> Result<(), Duration> {
+        let buckets = self.buckets.lock().expect("rate buckets");
+        match buckets.get(key) {
+            Some(bucket) => {
+                let mut copy = *bucket;
+                copy.take(now_ms, per_minute, burst)
+            }
+            None => Ok(()),
+        }
+    }
+}
+
 /// One token's bucket.
 #[derive(Debug, Clone, Copy)]
 pub struct Bucket {
@@ -86,6 +101,19 @@ mod tests {
         assert_eq!(wait, Duration::from_secs(1));
         assert!(b.take(999, 60, 3).is_err());
         assert!(b.take(1000, 60, 3).is_ok());
+    }
+
+    #[test]
+    fn checking_spends_nothing_and_sees_what_taking_spent() {
+        let limiter = Limiter::default();
+        for _ in 0..5 {
+            assert!(limiter.check("a", 0, 1, 2).is_ok());
+        }
+        assert!(limiter.take("a", 0, 1, 2).is_ok());
+        assert!(limiter.take("a", 0, 1, 2).is_ok());
+        assert!(limiter.check("a", 0, 1, 2).is_err());
+        assert!(limiter.check("b", 0, 1, 2).is_ok());
+        assert!(limiter.check("a", 60_000, 1, 2).is_ok());
     }
 
     proptest! {

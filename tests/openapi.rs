@@ -30,6 +30,7 @@ async fn the_contract_is_published_and_the_gateway_keeps_it() {
         police: quick(),
         insurance: quick(),
         admin_extra: "rate_per_minute = 100000\nburst = 10000".into(),
+        gateway_extra: "public.failed_lookups_burst = 100000".into(),
         ..Opts::default()
     })
     .await;
@@ -52,6 +53,14 @@ async fn the_contract_is_published_and_the_gateway_keeps_it() {
         }
         assert_eq!(op["security"][0]["bearer"], serde_json::json!([]), "{method} {path}");
     }
+    // The families' look-up needs no token, and says so.
+    let public = &doc["paths"]["/api/public/v1/status"]["get"];
+    assert!(public["responses"]["429"].is_object(), "{public}");
+    assert!(public["responses"]["401"].is_null(), "{public}");
+    assert!(
+        public["security"][0].as_object().is_some_and(|s| s.is_empty()),
+        "{public}"
+    );
     assert_eq!(
         doc["paths"]
             .as_object()
@@ -59,7 +68,7 @@ async fn the_contract_is_published_and_the_gateway_keeps_it() {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum::<usize>(),
-        OPERATIONS.len(),
+        OPERATIONS.len() + 1,
         "every documented operation is listed here"
     );
 

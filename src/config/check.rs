@@ -105,6 +105,13 @@ pub(super) fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<St
             );
         }
     }
+    let public = &g.public;
+    if public.url.as_deref().is_some_and(|u| !is_url(u)) {
+        p.push(GW, "public.url", "must be an http(s) URL");
+    }
+    if public.failed_lookups_burst == 0 {
+        p.push(GW, "public.failed_lookups_burst", "must be at least 1");
+    }
     if d.breaker.failure_threshold == 0 {
         p.push(GW, "delivery.breaker.failure_threshold", "must be at least 1");
     }

@@ -52,6 +52,8 @@ pub struct GatewayConfig {
     pub notify: NotifyConfig,
     #[serde(default)]
     pub retention: RetentionConfig,
+    #[serde(default)]
+    pub public: PublicConfig,
     /// HTTPS: without it the gateway speaks plain HTTP, which is allowed only on a loopback
     /// address or with `plain_http = true` (e.g. behind a TLS-terminating proxy on the same host).
     pub tls: Option<ServerTls>,
@@ -108,6 +110,34 @@ pub struct RetentionConfig {
     /// Days after a case ended (completed, rejected or cancelled, and unchanged since) after which
     /// its attachment bytes are deleted; the hashes and the audit trail stay. None keeps them.
     pub attachment_days: Option<u32>,
+}
+
+/// What families reach without an account: the status look-up (docs/family.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PublicConfig {
+    /// The address families open, printed in the receipt's QR code (e.g.
+    /// `https://lienthong.example.gov.vn`); without it the code links to the listen address.
+    pub url: Option<String>,
+    /// Failed look-ups a client address (and, separately, a receipt code) may make at once...
+    pub failed_lookups_burst: u32,
+    /// ...and how many more it earns per minute after that.
+    pub failed_lookups_per_minute: u32,
+    /// A header holding the client's address, set by a reverse proxy in front of the gateway
+    /// (e.g. `x-forwarded-for`, first entry). Without one the peer address of the connection
+    /// is used; never set it when clients reach the gateway directly (they could forge it).
+    pub client_ip_header: Option<String>,
+}
+
+impl Default for PublicConfig {
+    fn default() -> Self {
+        PublicConfig {
+            url: None,
+            failed_lookups_burst: 10,
+            failed_lookups_per_minute: 1,
+            client_ip_header: None,
+        }
+    }
 }
 
 /// The gateway's own certificate, and the CA whose client certificates agency systems must
@@ -447,6 +477,8 @@ pub struct CommuneRoute {
     /// Trust and client certificate towards the one-stop result endpoint.
     #[serde(default)]
     pub onestop_tls: ClientTls,
+    /// The number families call, printed on the receipt and given with every look-up.
+    pub hotline: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -8,6 +8,7 @@ pub mod error;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
+pub mod public;
 pub mod push;
 
 use std::sync::Arc;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Sign-in attempts per login name (guessing passwords is throttled).
     pub logins: Arc<crate::ratelimit::Limiter>,
+    /// Failed status look-ups per client address and per receipt code (docs/family.md).
+    pub lookups: Arc<crate::ratelimit::Limiter>,
 }
 
 /// The largest request body by default: five attachment kinds at the file limit, plus the
@@ -66,6 +69,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(api::ready))
+        .route("/api/public/v1/status", get(public::status_api))
+        .route("/tra-cuu", get(public::status_page))
         .route("/metrics", get(metrics::render))
         .merge(pages::router())
         .layer(DefaultBodyLimit::max(body_limit))

@@ -77,9 +77,11 @@ impl Modify for CommonErrors {
                     .build(),
             ),
         ];
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            // The public look-up has no token: only its own answers apply.
+            let public = path.starts_with("/api/public/");
             for op in [&mut item.get, &mut item.post].into_iter().flatten() {
-                for (status, response) in &common {
+                for (status, response) in common.iter().filter(|(s, _)| !public || *s == "400") {
                     op.responses
                         .responses
                         .entry((*status).to_string())
@@ -109,12 +111,14 @@ impl Modify for CommonErrors {
         deadlines::overview,
         api::decide,
         api::resend,
+        super::public::status_api,
     ),
     components(schemas(
         ErrorBody, ErrorDetail, Deadline, PushAnswer, CaseBody, LegBody, AttemptBody, AttachmentBody, EventBody,
         SupplementBody, SupplementAnswer, ConfirmBody, ConfirmAnswer, DecisionAnswer, ResendAnswer,
         DeadlinesOverview, CalendarWarnings, crate::report::Report, crate::store::clocks::Apology,
         crate::store::notices::Notice, crate::domain::FieldProblem,
+        crate::family::status::FamilyStatus, crate::family::status::Step,
     )),
     modifiers(&BearerToken, &CommonErrors),
 )]

@@ -332,7 +332,7 @@ token_sha256 = ["{d_admin}"]
     );
     let commune = |code: &str, system: &str| {
         format!(
-            "[communes.\"{code}\"]\nname = \"Xã thử {code}\"\npolice_office = \"CA-568\"\ninsurance_office = \"BHXH-5608\"\nonestop_system = \"{system}\"\nonestop_result_url = \"{onestop}/onestop/results\"\nemails = [\"{COMMUNE_EMAIL}\"]\n\n"
+            "[communes.\"{code}\"]\nname = \"Xã thử {code}\"\npolice_office = \"CA-568\"\ninsurance_office = \"BHXH-5608\"\nonestop_system = \"{system}\"\nonestop_result_url = \"{onestop}/onestop/results\"\nemails = [\"{COMMUNE_EMAIL}\"]\nhotline = \"0258 3820 000\"\n\n"
         )
     };
     let routes = format!(

@@ -125,7 +125,7 @@ pub async fn serve(
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
-        let (tcp, _) = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
                 Err(e) => {
@@ -153,6 +153,7 @@ pub async fn serve(
             }));
             let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
                 request.extensions_mut().insert(proved.clone());
+                request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
                 router.clone().oneshot(request)
             });
             let conn = hyper::server::conn::http1::Builder::new()
