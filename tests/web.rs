@@ -308,13 +308,44 @@ async fn each_role_does_its_job_in_a_real_browser() {
         receipt.contains("WEB-0001") && receipt.contains("Ngày hẹn trả kết quả"),
         "{receipt}"
     );
+    assert!(
+        receipt.contains("Quét mã để tra cứu hồ sơ") && receipt.contains("Đường dây nóng: 0258 3820 000"),
+        "the receipt carries the look-up QR code and the hotline: {receipt}"
+    );
+    let qr = c.find(Locator::Css(".lookup-qr svg")).await.unwrap();
+    assert!(
+        qr.rectangle().await.unwrap().2 >= 100.0,
+        "the QR code is drawn large enough to scan"
+    );
+    c.set_window_size(1366, 1100).await.unwrap();
     screenshot(&c, "receipt").await;
+    c.set_window_size(1366, 768).await.unwrap();
     let url = c.current_url().await.unwrap();
     let case_id = url
         .path()
         .trim_start_matches("/cases/")
         .trim_end_matches("/receipt")
         .to_string();
+
+    // The family follows the receipt's link on a small phone, without an account.
+    let link = format!("{base}/tra-cuu?receipt_code=WEB-0001");
+    assert!(receipt.contains(&link), "the receipt prints {link}");
+    c.set_window_size(390, 844).await.unwrap();
+    c.goto(&link).await.unwrap();
+    type_into(&c, Locator::Id("phone_last4"), "3456").await;
+    click(&c, Locator::Css("form.lookup-form button[type=submit]")).await;
+    wait_text(&c, "Ngày hẹn trả kết quả").await;
+    let answer = body(&c).await;
+    assert!(
+        answer.contains("WEB-0001") && answer.contains("Đăng ký thường trú") && !answer.contains("Đăng xuất"),
+        "{answer}"
+    );
+    assert!(
+        !answer.contains(m["applicant"]["full_name"].as_str().unwrap()),
+        "no names on the public page: {answer}"
+    );
+    screenshot(&c, "lookup").await;
+    c.set_window_size(1366, 768).await.unwrap();
     let case = stack.get_case(&case_id).await;
     assert_eq!(case["receipt_code"], "WEB-0001");
     assert!(

@@ -61,6 +61,20 @@ pub struct GatewayConfig {
     pub plain_http: bool,
 }
 
+impl GatewayConfig {
+    /// The address families open: `public.url`, else the listen address (fine on a single
+    /// office network, wrong behind a proxy: set `public.url` there).
+    pub fn public_url(&self) -> String {
+        match &self.public.url {
+            Some(url) => url.clone(),
+            None => {
+                let scheme = if self.tls.is_some() { "https" } else { "http" };
+                format!("{scheme}://{}", self.listen)
+            }
+        }
+    }
+}
+
 /// An S3-compatible bucket (AWS S3, MinIO, Ceph, a cloud provider's object storage). The
 /// credentials are best given as `LIENTHONG_S3__ACCESS_KEY_ID` / `LIENTHONG_S3__SECRET_ACCESS_KEY`;
 /// without them the standard `AWS_*` variables are used. The bucket must exist.

@@ -206,6 +206,10 @@ struct CasePage {
 struct ReceiptPage {
     nav: Option<Nav>,
     c: CaseView,
+    /// Where the family follows the case, and the same link as a QR code (SVG).
+    lookup_url: String,
+    qr: String,
+    hotline: Option<String>,
 }
 
 fn view(state: &AppState, row: &CaseRow, bundle: &CaseBundle, has_apology: bool) -> CaseView {
@@ -377,10 +381,22 @@ pub async fn detail(State(state): State<AppState>, signed: Signed, Path(id): Pat
 /// `GET /cases/{id}/receipt`: the printable receipt with the appointment date.
 pub async fn receipt(State(state): State<AppState>, signed: Signed, Path(id): Path<String>) -> Response {
     match visible_case(&state, &signed, &id).await {
-        Ok((row, bundle)) => render(&ReceiptPage {
-            nav: Nav::of(&signed),
-            c: view(&state, &row, &bundle, false),
-        }),
+        Ok((row, bundle)) => {
+            let lookup_url = crate::family::link::lookup_url(&state.config.gateway.public_url(), &row.receipt_code)
+                .unwrap_or_default();
+            render(&ReceiptPage {
+                nav: Nav::of(&signed),
+                qr: crate::family::link::qr_svg(&lookup_url).unwrap_or_default(),
+                lookup_url,
+                hotline: state
+                    .config
+                    .routes
+                    .communes
+                    .get(&row.commune_code)
+                    .and_then(|c| c.hotline.clone()),
+                c: view(&state, &row, &bundle, false),
+            })
+        }
         Err(r) => r,
     }
 }
