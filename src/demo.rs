@@ -193,7 +193,10 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
     ];
     let mails: Mails = Arc::default();
     let sms_sim = match &config.gateway.notify.sms {
-        Some(sms) => Some(spawn_sms(bind(&sms.url).await?, Faults::default(), Arc::clone(&mails)).0),
+        Some(sms) => {
+            let inbound = link_of(&config, SystemKind::Sms, &gateway_url).ok();
+            Some(spawn_sms(bind(&sms.url).await?, Faults::default(), Arc::clone(&mails), inbound).0)
+        }
         None => None,
     };
     let smtp = match &config.gateway.notify.email {
@@ -317,6 +320,17 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
         &onestop_token,
         app.url()
     );
+    println!(
+        "  family look-up (no account): {}/tra-cuu — the receipt code and the last 4 digits of the applicant's phone",
+        app.url()
+    );
+    if let Some(sms) = &sms_sim {
+        println!(
+            "  family SMS look-up:  curl -s {}/_sim/inbound -H 'content-type: application/json' \
+             -d '{{\"from\": \"0905123456\", \"text\": \"TRACUU <receipt code>\"}}'",
+            sms.url()
+        );
+    }
     println!("\n  Ctrl-C to stop.");
     tokio::signal::ctrl_c().await?;
     app.stop().await;

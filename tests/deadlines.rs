@@ -33,17 +33,6 @@ fn case_at(code: &str, received: &str) -> (Value, Vec<lienthong_onestop::push::P
     (m, files)
 }
 
-async fn wait_for<T>(what: &str, secs: u64, mut probe: impl FnMut() -> Option<T>) -> T {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = probe() {
-            return v;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
 fn count_subject(stack: &Stack, prefix: &str) -> usize {
     stack.mails().iter().filter(|m| m.subject.starts_with(prefix)).count()
 }
@@ -92,7 +81,7 @@ async fn an_undecided_leg_warns_once_per_transition_and_the_family_gets_the_apol
     })
     .await;
     assert_eq!(sms.to, "0905123456");
-    assert!(sms.text.contains("Ngày hẹn trả kết quả: 02/12/2026"), "{}", sms.text);
+    assert!(sms.text.contains("Hẹn trả kết quả: 02/12/2026"), "{}", sms.text);
     let mail = wait_for("the received email", 10, || {
         stack
             .mails()
@@ -366,7 +355,7 @@ async fn a_supplement_pauses_the_clock_and_sets_a_new_appointment() {
         stack
             .sms()
             .into_iter()
-            .find(|s| s.text.contains("bổ sung cho hồ sơ SUP-0001"))
+            .find(|s| s.text.contains("bổ sung hồ sơ SUP-0001"))
     })
     .await;
     assert!(sms.text.contains("07/12/2026"), "{}", sms.text);

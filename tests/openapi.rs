@@ -10,7 +10,7 @@ use std::process::Command;
 use common::*;
 use serde_json::Value;
 
-const OPERATIONS: [(&str, &str); 11] = [
+const OPERATIONS: [(&str, &str); 12] = [
     ("post", "/api/v1/cases"),
     ("get", "/api/v1/cases"),
     ("get", "/api/v1/cases/{case_id}"),
@@ -22,6 +22,7 @@ const OPERATIONS: [(&str, &str); 11] = [
     ("get", "/api/v1/deadlines"),
     ("post", "/api/v1/legs/{leg_id}/decision"),
     ("post", "/api/v1/legs/{leg_id}/resend"),
+    ("post", "/api/v1/sms/inbound"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

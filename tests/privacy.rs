@@ -61,7 +61,7 @@ async fn a_full_run_logs_no_personal_data_at_any_level() {
         fail_next: 2,
         ..Faults::default()
     };
-    let (sms, sms_log) = spawn_sms(listener().await, sms_faults, Arc::clone(&mails));
+    let (sms, sms_log) = spawn_sms(listener().await, sms_faults, Arc::clone(&mails), None);
     let smtp_listener = listener().await;
     let smtp_addr = smtp_listener.local_addr().unwrap();
     let _smtp = SmtpSink::start(smtp_listener, Arc::clone(&mails));

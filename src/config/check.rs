@@ -178,7 +178,7 @@ pub(super) fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<St
             p.push(
                 GW,
                 key("signing_secret"),
-                "one-stop, police and insurance systems need a signing_secret of at least 16 characters",
+                "one-stop, police, insurance and SMS systems need a signing_secret of at least 16 characters",
             );
         }
         match s.kind {
@@ -201,7 +201,14 @@ pub(super) fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<St
                     }
                 }
             }
-            SystemKind::Admin => {}
+            SystemKind::Sms if g.notify.sms.is_none() => {
+                p.push(
+                    GW,
+                    key("kind"),
+                    "an SMS system's messages are answered by SMS: configure [notify.sms]",
+                );
+            }
+            SystemKind::Admin | SystemKind::Sms => {}
         }
     }
     for (code, o) in r.police_offices.iter().chain(r.insurance_offices.iter()) {

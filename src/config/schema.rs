@@ -253,6 +253,11 @@ pub struct SmsConfig {
     pub token: Option<Secret>,
     #[serde(default = "default_sms_template")]
     pub template: String,
+    /// Send family SMS without diacritics (GSM-7, as brandname SMS commonly is): 160 characters
+    /// a segment instead of 70, and every family SMS cut to fit two segments. Email keeps the
+    /// full Vietnamese text.
+    #[serde(default)]
+    pub unaccented: bool,
 }
 
 fn default_sms_template() -> String {
@@ -393,6 +398,9 @@ pub enum SystemKind {
     Insurance,
     /// An operator: reads everything, resends dead legs.
     Admin,
+    /// An SMS provider: forwards the messages families send to the gateway's number (the
+    /// `TRACUU` look-up, docs/family.md), signed like callbacks.
+    Sms,
 }
 
 /// One connected system. Its bearer tokens live in the store as SHA-256 digests only
@@ -445,7 +453,7 @@ impl SystemConfig {
     pub fn burst(&self) -> u32 {
         self.burst.unwrap_or(match self.kind {
             SystemKind::Police | SystemKind::Insurance => AGENCY_BURST,
-            SystemKind::Onestop | SystemKind::Admin => DEFAULT_BURST,
+            SystemKind::Onestop | SystemKind::Admin | SystemKind::Sms => DEFAULT_BURST,
         })
     }
 }

@@ -4,4 +4,5 @@
 
 pub mod link;
 pub mod phone;
+pub mod sms_command;
 pub mod status;

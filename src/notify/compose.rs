@@ -7,6 +7,7 @@ use crate::domain::state::{CaseStatus, LegState};
 use lienthong_contract::CaseBundle;
 use lienthong_contract::LegKind;
 
+use super::sms_text;
 use super::templates::{self, Family, Text};
 use crate::config::Config;
 use crate::store::notices::NewNotice;
@@ -199,9 +200,9 @@ impl Composer<'_> {
         };
         match to {
             To::Family => {
-                if let (Some(phone), Some(_)) = (&bundle.applicant.phone, &notify.sms) {
-                    let line = text.body.split("\n\n").next().unwrap_or(&text.body).to_string();
-                    push("sms", phone.clone(), None, line);
+                if let (Some(phone), Some(sms)) = (&bundle.applicant.phone, &notify.sms) {
+                    let line = text.sms.clone().unwrap_or_else(|| text.body.clone());
+                    push("sms", phone.clone(), None, family_sms(&line, sms.unaccented));
                 }
                 if let (Some(email), Some(_)) = (&bundle.applicant.email, &notify.email) {
                     push("email", email.clone(), Some(text.subject), text.body);
@@ -214,5 +215,15 @@ impl Composer<'_> {
             }
         }
         out
+    }
+}
+
+/// The SMS a family receives: as written, or unaccented and cut to two segments
+/// (docs/family.md).
+pub fn family_sms(text: &str, unaccented: bool) -> String {
+    if unaccented {
+        sms_text::fit(&sms_text::unaccent(text), 2)
+    } else {
+        text.to_string()
     }
 }

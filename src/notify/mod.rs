@@ -7,6 +7,7 @@
 
 pub mod channels;
 pub mod compose;
+pub mod sms_text;
 pub mod templates;
 
 use std::sync::Arc;
@@ -140,6 +141,12 @@ impl Notifier {
         };
         metrics::counter!("lienthong_notifications_total", "channel" => n.channel.clone(), "outcome" => outcome)
             .increment(1);
+        if n.channel == "sms" && sent.is_ok() {
+            let cost = sms_text::cost(&n.body);
+            metrics::counter!("lienthong_sms_segments_total", "encoding" => cost.encoding.as_str())
+                .increment(cost.segments as u64);
+            metrics::counter!("lienthong_sms_messages_total", "encoding" => cost.encoding.as_str()).increment(1);
+        }
         let recorded = match sent {
             Ok(()) => self.store.notice_sent(n.id).await,
             Err(error) => {

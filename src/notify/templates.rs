@@ -5,11 +5,14 @@
 
 use jiff::civil::Date;
 
-/// A rendered message: SMS text, and email subject and body.
+/// A rendered message: email subject and body, and for a family the short SMS form (the
+/// email keeps the full text; the SMS says the same facts in fewer characters, with whatever
+/// may be long — a list of papers, a reason — last, see `notify::sms_text::fit`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Text {
     pub subject: String,
     pub body: String,
+    pub sms: Option<String>,
 }
 
 /// `dd/mm/yyyy`.
@@ -27,10 +30,11 @@ pub struct Family<'a> {
 const SIGNATURE: &str =
     "Tin nhắn tự động của hệ thống liên thông khai sinh – thường trú – BHYT; vui lòng không trả lời.";
 
-fn family(subject: String, line: String) -> Text {
+fn family(subject: String, line: String, sms: String) -> Text {
     Text {
         subject,
         body: format!("{line}\n\n{SIGNATURE}"),
+        sms: Some(sms),
     }
 }
 
@@ -44,6 +48,13 @@ pub fn received(f: &Family<'_>, appointment: Date) -> Text {
             f.commune_name,
             f.child_name,
             f.receipt_code,
+            vn_date(appointment)
+        ),
+        format!(
+            "{} đã tiếp nhận hồ sơ {} (khai sinh, thường trú, BHYT) của cháu {}. Hẹn trả kết quả: {}.",
+            f.commune_name,
+            f.receipt_code,
+            f.child_name,
             vn_date(appointment)
         ),
     )
@@ -61,6 +72,12 @@ pub fn supplement(f: &Family<'_>, what: &str, window_end: Date) -> Text {
             f.commune_name,
             vn_date(window_end)
         ),
+        format!(
+            "Hồ sơ {} cần bổ sung trước ngày {} tại {}: {what}",
+            f.receipt_code,
+            vn_date(window_end),
+            f.commune_name
+        ),
     )
 }
 
@@ -70,6 +87,12 @@ pub fn resumed(f: &Family<'_>, appointment: Date) -> Text {
         format!("Đã nhận hồ sơ bổ sung {}", f.receipt_code),
         format!(
             "{} đã nhận đủ giấy tờ bổ sung cho hồ sơ {}. Ngày hẹn trả kết quả mới: {}.",
+            f.commune_name,
+            f.receipt_code,
+            vn_date(appointment)
+        ),
+        format!(
+            "{} đã nhận giấy tờ bổ sung hồ sơ {}. Hẹn trả kết quả mới: {}.",
             f.commune_name,
             f.receipt_code,
             vn_date(appointment)
@@ -86,6 +109,10 @@ pub fn result_ready(f: &Family<'_>) -> Text {
              Mời ông/bà đến {} nhận kết quả; thẻ BHYT đang được chuyển đến.",
             f.receipt_code, f.child_name, f.commune_name
         ),
+        format!(
+            "Hồ sơ {} của cháu {} đã có kết quả. Mời nhận tại {}.",
+            f.receipt_code, f.child_name, f.commune_name
+        ),
     )
 }
 
@@ -96,6 +123,10 @@ pub fn rejected(f: &Family<'_>, reason: &str) -> Text {
         format!(
             "Hồ sơ {} của cháu {} không được giải quyết. Lý do: {}. Xin ông/bà liên hệ {} để được hướng dẫn.",
             f.receipt_code, f.child_name, reason, f.commune_name
+        ),
+        format!(
+            "Hồ sơ {} không được giải quyết; xin liên hệ {}. Lý do: {reason}",
+            f.receipt_code, f.commune_name
         ),
     )
 }
@@ -111,6 +142,13 @@ pub fn late(f: &Family<'_>, original: Date, new_date: Date, reason: &str) -> Tex
             f.receipt_code,
             vn_date(original),
             reason,
+            vn_date(new_date)
+        ),
+        format!(
+            "{} xin lỗi: hồ sơ {} chưa có kết quả đúng hẹn {}; hẹn mới {}. Lý do: {reason}",
+            f.commune_name,
+            f.receipt_code,
+            vn_date(original),
             vn_date(new_date)
         ),
     )
@@ -130,6 +168,7 @@ pub fn warning(receipt_code: &str, holder: &str, what: &str, overdue: bool, due:
              Đề nghị xử lý ngay hoặc báo cáo lý do cho quản trị hệ thống liên thông.",
             vn_date(due)
         ),
+        sms: None,
     }
 }
 
@@ -143,6 +182,7 @@ pub fn apology_to_confirm(receipt_code: &str, reason: &str, proposed: Date) -> T
              gia đình chỉ được thông báo sau khi ngày hẹn mới được xác nhận.",
             vn_date(proposed)
         ),
+        sms: None,
     }
 }
 
@@ -154,6 +194,7 @@ pub fn window_expired(receipt_code: &str, what: &str) -> Text {
             "Hồ sơ {receipt_code} ({what}) đã hết thời hạn bổ sung mà gia đình chưa nộp giấy tờ bổ sung. \
              Cơ quan đang giữ hồ sơ có thể từ chối giải quyết."
         ),
+        sms: None,
     }
 }
 
@@ -183,6 +224,50 @@ mod tests {
             assert_eq!(text.body, text.body.nfc().collect::<String>());
             assert_eq!(text.subject, text.subject.nfc().collect::<String>());
         }
+    }
+
+    #[test]
+    fn every_family_sms_fits_two_unaccented_segments_without_a_cut() {
+        use crate::notify::sms_text::{cost, unaccent, Encoding};
+        let long = Family {
+            receipt_code: "000.00.22.H26-261120-0001",
+            child_name: "Nguyễn Hoàng Phương Thảo Nguyên",
+            commune_name: "UBND Phường Nguyễn Thái Bình",
+        };
+        let d = Date::new(2026, 12, 2).unwrap();
+        let reason = "Thiếu tờ khai có chữ ký của cha mẹ";
+        for t in [
+            received(&long, d),
+            supplement(&long, reason, d),
+            resumed(&long, d),
+            result_ready(&long),
+            rejected(&long, reason),
+            late(&long, d, d, reason),
+        ] {
+            let sms = unaccent(t.sms.as_deref().expect("a family text has an SMS form"));
+            let c = cost(&sms);
+            assert_eq!(c.encoding, Encoding::Gsm7, "{sms}");
+            assert!(c.segments <= 2, "{} segments: {sms}", c.segments);
+            assert!(sms.len() < t.body.len(), "the SMS is shorter than the email");
+        }
+    }
+
+    #[test]
+    fn a_long_reason_is_cut_after_the_dates() {
+        let d = Date::new(2026, 12, 2).unwrap();
+        let reason = "Thiếu giấy tờ ".repeat(40);
+        let sms = crate::notify::compose::family_sms(
+            late(&fam(), d, Date::new(2026, 12, 9).unwrap(), &reason)
+                .sms
+                .as_deref()
+                .unwrap(),
+            true,
+        );
+        assert!(
+            sms.contains("02/12/2026") && sms.contains("09/12/2026") && sms.ends_with("..."),
+            "{sms}"
+        );
+        assert!(crate::notify::sms_text::cost(&sms).segments <= 2);
     }
 
     #[test]

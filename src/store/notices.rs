@@ -129,21 +129,7 @@ impl Store {
         let now = self.now_ms();
         let mut tx = self.write.begin().await?;
         for n in notices {
-            sqlx::query(
-                "INSERT INTO notifications (case_id, kind, channel, recipient, subject, body, dedupe_key, status, due_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9) ON CONFLICT (dedupe_key) DO NOTHING",
-            )
-            .bind(&n.case_id)
-            .bind(&n.kind)
-            .bind(&n.channel)
-            .bind(&n.recipient)
-            .bind(&n.subject)
-            .bind(&n.body)
-            .bind(&n.dedupe_key)
-            .bind(now)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            insert_notice(&mut tx, n, now).await?;
         }
         sqlx::query(&format!(
             "INSERT INTO cursors (name, position) VALUES ($1, $2)
@@ -156,6 +142,15 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Queues one message that no event calls for (a reply to an inbound SMS); false when its
+    /// dedupe key was queued before.
+    pub async fn queue_notice(&self, n: &NewNotice) -> Result<bool, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let queued = insert_notice(&mut tx, n, self.now_ms()).await?;
+        tx.commit().await?;
+        Ok(queued)
     }
 
     /// Leases due messages (or ones whose lease expired).
@@ -222,4 +217,24 @@ impl Store {
                 .await?,
         )
     }
+}
+
+/// Inserts a pending message unless its dedupe key exists; true when it was inserted.
+async fn insert_notice(tx: &mut sqlx::Transaction<'_, sqlx::Any>, n: &NewNotice, now: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO notifications (case_id, kind, channel, recipient, subject, body, dedupe_key, status, due_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9) ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(&n.case_id)
+    .bind(&n.kind)
+    .bind(&n.channel)
+    .bind(&n.recipient)
+    .bind(&n.subject)
+    .bind(&n.body)
+    .bind(&n.dedupe_key)
+    .bind(now)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -63,7 +63,7 @@ pub fn may_read(caller: &Caller, row: &CaseRow) -> bool {
     match caller.kind {
         SystemKind::Admin => true,
         SystemKind::Onestop => caller.communes.contains(&row.commune_code),
-        SystemKind::Police | SystemKind::Insurance => false,
+        SystemKind::Police | SystemKind::Insurance | SystemKind::Sms => false,
     }
 }
 
@@ -187,7 +187,7 @@ pub async fn apply_decision(
 
 /// Checks a signed callback: its HMAC over method, path, timestamp and body, its age, and that
 /// its signature was never accepted before (the replay store survives restarts).
-async fn check_signature(
+pub(super) async fn check_signature(
     state: &AppState,
     caller: &Caller,
     method: &str,

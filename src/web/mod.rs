@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod pages;
 pub mod public;
 pub mod push;
+pub mod sms_inbound;
 
 use std::sync::Arc;
 
@@ -62,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/deadlines", get(deadlines::overview))
         .route("/api/v1/legs/{leg_id}/decision", post(api::decide))
         .route("/api/v1/legs/{leg_id}/resend", post(api::resend))
+        .route("/api/v1/sms/inbound", post(sms_inbound::inbound))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard))
         .layer(axum::middleware::from_fn(error::json_errors));
     Router::new()

@@ -111,6 +111,7 @@ impl Modify for CommonErrors {
         deadlines::overview,
         api::decide,
         api::resend,
+        super::sms_inbound::inbound,
         super::public::status_api,
     ),
     components(schemas(
@@ -119,6 +120,7 @@ impl Modify for CommonErrors {
         DeadlinesOverview, CalendarWarnings, crate::report::Report, crate::store::clocks::Apology,
         crate::store::notices::Notice, crate::domain::FieldProblem,
         crate::family::status::FamilyStatus, crate::family::status::Step,
+        super::sms_inbound::InboundSms, super::sms_inbound::InboundAnswer,
     )),
     modifiers(&BearerToken, &CommonErrors),
 )]

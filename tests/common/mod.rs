@@ -25,6 +25,9 @@ pub const ADMIN: &str = "test-admin-token-000000000000001";
 pub const RESULT_SECRET: &str = "test-result-secret-000000000001";
 pub const POLICE_SECRET: &str = "test-police-signing-secret-0001";
 pub const INSURANCE_SECRET: &str = "test-insurance-signing-secret-1";
+/// The SMS provider's token and signing secret (inbound messages), configured with `[notify.sms]`.
+pub const SMS: &str = "test-sms-provider-token-0000001";
+pub const SMS_SECRET: &str = "test-sms-provider-secret-000001";
 
 /// The signing key of the system behind a test token.
 pub fn secret_of(token: &str) -> Option<&'static str> {
@@ -32,6 +35,7 @@ pub fn secret_of(token: &str) -> Option<&'static str> {
         ONESTOP_A | ONESTOP_B => Some(RESULT_SECRET),
         POLICE => Some(POLICE_SECRET),
         INSURANCE => Some(INSURANCE_SECRET),
+        SMS => Some(SMS_SECRET),
         _ => None,
     }
 }
@@ -73,6 +77,8 @@ pub struct Opts {
     pub check_back_after_ms: u64,
     /// Extra keys of the police and insurance systems (their limits), as TOML lines.
     pub agency_extra: String,
+    /// Family SMS without diacritics (`notify.sms.unaccented`).
+    pub sms_unaccented: bool,
 }
 
 impl Default for Opts {
@@ -96,6 +102,7 @@ impl Default for Opts {
             breaker_open_ms: 200,
             check_back_after_ms: 3_600_000,
             agency_extra: String::new(),
+            sms_unaccented: false,
         }
     }
 }
@@ -303,6 +310,7 @@ id = "admin"
 kind = "admin"
 token_sha256 = ["{d_admin}"]
 {admin_extra}
+{sms_system}
 "#,
         att = att.display(),
         s3 = opts.s3.as_ref().map_or(String::new(), |(e, b)| s3_table(e, b)),
@@ -326,8 +334,12 @@ token_sha256 = ["{d_admin}"]
         notify = notify.map_or(String::new(), |n| format!(
             "\n[notify]\nadmin_emails = [\"{ADMIN_EMAIL}\"]\n\n[notify.retry]\nmin_delay_ms = 50\nmax_delay_ms = 300\nfactor = 2.0\nmax_attempts = 1000\nmax_age_minutes = 600\n\n\
              [notify.email]\nhost = \"{}\"\nport = {}\ntls = \"none\"\nfrom = \"Liên thông thử <lienthong@lienthong.test>\"\n\n\
-             [notify.sms]\nurl = \"{}/sms\"\n",
-            n.smtp.ip(), n.smtp.port(), n.sms_url
+             [notify.sms]\nurl = \"{}/sms\"\nunaccented = {}\n",
+            n.smtp.ip(), n.smtp.port(), n.sms_url, opts.sms_unaccented
+        )),
+        sms_system = notify.map_or(String::new(), |_| format!(
+            "[[systems]]\nid = \"sms\"\nkind = \"sms\"\ntoken_sha256 = [\"{}\"]\nsigning_secret = \"{SMS_SECRET}\"\n",
+            digest(SMS)
         )),
     );
     let commune = |code: &str, system: &str| {
@@ -417,7 +429,13 @@ pub async fn spawn_stack(mut opts: Opts) -> Stack {
     let url = format!("http://{addr}");
     let (police, insurance, onestop) = simulators(&url, &opts).await;
     let mails: Mails = Arc::default();
-    let (sms, sms_log) = spawn_sms(listener().await, Faults::default(), Arc::clone(&mails));
+    let inbound = lienthong_contract::sim::GatewayLink {
+        url: url.clone(),
+        token: SMS.into(),
+        secret: SMS_SECRET.into(),
+        client: None,
+    };
+    let (sms, sms_log) = spawn_sms(listener().await, Faults::default(), Arc::clone(&mails), Some(inbound));
     let smtp_listener = listener().await;
     let smtp_addr = smtp_listener.local_addr().unwrap();
     let smtp = if opts.smtp_down {
@@ -732,4 +750,16 @@ pub async fn sign_in(stack: &Stack, login: &str, role: lienthong::accounts::Role
         .unwrap();
     let cookie = r.headers()["set-cookie"].to_str().unwrap();
     cookie.split(';').next().unwrap().to_string()
+}
+
+/// Polls `probe` until it gives a value, failing the test after `secs` seconds.
+pub async fn wait_for<T>(what: &str, secs: u64, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(v) = probe() {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-use crate::sim::{answer, Faults, SimHandle, SimState};
+use crate::sim::{answer, Faults, GatewayLink, SimHandle, SimState};
 
 /// One SMS the provider accepted.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -41,6 +41,48 @@ struct SmsState {
     sim: Arc<SimState>,
     sms: Arc<Mutex<Vec<Sms>>>,
     mails: Mails,
+    /// Where messages families send to the provider's number are forwarded (signed).
+    inbound: Option<Arc<GatewayLink>>,
+}
+
+/// A message a family sends to the provider's number.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Inbound {
+    pub from: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+}
+
+/// `POST /_sim/inbound`: a family texts the provider's number; the provider forwards it to the
+/// gateway's `POST /api/v1/sms/inbound`, signed, and answers with the gateway's status.
+async fn receive_inbound(State(s): State<SmsState>, Json(m): Json<Inbound>) -> Response {
+    let Some(link) = &s.inbound else {
+        return (StatusCode::CONFLICT, "this SMS simulator forwards no inbound messages").into_response();
+    };
+    let Ok(url) = reqwest::Url::parse(&format!("{}/api/v1/sms/inbound", link.url.trim_end_matches('/'))) else {
+        return (StatusCode::CONFLICT, "the gateway URL is not a URL").into_response();
+    };
+    let body = serde_json::to_vec(&m).unwrap_or_default();
+    let client = link.client.clone().unwrap_or_default();
+    let mut req = client
+        .post(url.clone())
+        .bearer_auth(&link.token)
+        .header("content-type", "application/json");
+    for (name, value) in crate::signature::headers(link.secret.as_bytes(), "POST", url.path(), &body) {
+        req = req.header(name, value);
+    }
+    match req.body(body).send().await {
+        Ok(r) => {
+            let status = StatusCode::from_u16(r.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+            (status, r.text().await.unwrap_or_default()).into_response()
+        }
+        Err(e) => (
+            StatusCode::BAD_GATEWAY,
+            format!("gateway unreachable: {}", e.without_url()),
+        )
+            .into_response(),
+    }
 }
 
 async fn send_sms(State(s): State<SmsState>, Json(m): Json<Sms>) -> Response {
@@ -65,18 +107,26 @@ async fn list_mails(State(s): State<SmsState>) -> Json<Vec<Mail>> {
 }
 
 /// Starts the SMS provider at `POST /sms` (`{"to", "text"}`), with the usual fault switches at
-/// `/_sim/faults`, the messages at `GET /_sim/sms` and the sink's email at `GET /_sim/emails`.
-pub fn spawn_sms(listener: tokio::net::TcpListener, faults: Faults, mails: Mails) -> (SimHandle, Arc<Mutex<Vec<Sms>>>) {
+/// `/_sim/faults`, the messages at `GET /_sim/sms`, the sink's email at `GET /_sim/emails`, and
+/// with `inbound`, families' messages to its number at `POST /_sim/inbound` (forwarded, signed).
+pub fn spawn_sms(
+    listener: tokio::net::TcpListener,
+    faults: Faults,
+    mails: Mails,
+    inbound: Option<GatewayLink>,
+) -> (SimHandle, Arc<Mutex<Vec<Sms>>>) {
     let sim = SimState::new("SMS", faults, 4, None);
     let sms = Arc::new(Mutex::new(Vec::new()));
     let router = Router::new()
         .route("/sms", post(send_sms))
         .route("/_sim/sms", get(list_sms))
         .route("/_sim/emails", get(list_mails))
+        .route("/_sim/inbound", post(receive_inbound))
         .with_state(SmsState {
             sim: Arc::clone(&sim),
             sms: Arc::clone(&sms),
             mails,
+            inbound: inbound.map(Arc::new),
         });
     (crate::sim::spawn(listener, router, sim), sms)
 }
