@@ -397,3 +397,60 @@ async fn attachments_sealed_at_rest_reach_the_receivers_intact() {
         assert!(!sealed.windows(probe.len()).any(|w| w == probe), "plaintext at rest");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_by_post_travel_with_the_card_request_and_show_on_the_receipt() {
+    let s = spawn_stack(Opts {
+        police: quick(),
+        insurance: quick(),
+        ..Opts::default()
+    })
+    .await;
+    let (mut m, files) = fixture("02-khanh-binh-no-father");
+    assert_eq!(m["result_delivery"]["method"], "by_post", "the fixture asks for post");
+    m["commune_code"] = "22609".into();
+    let pushed = s.push(ONESTOP_A, &m, &files).await;
+    assert_eq!(pushed.status, 201, "{}", pushed.body);
+    let id = pushed.body["case_id"].as_str().unwrap().to_string();
+    s.wait_status(&id, "completed", 30).await;
+
+    let rec = s
+        .insurance
+        .state
+        .records()
+        .into_iter()
+        .find(|r| r.case_id == id)
+        .unwrap();
+    let post = &rec.envelope["ThongTinHoSo"]["NhanKetQuaQuaBuuChinh"];
+    assert_eq!(post["@NguoiNhan"], "Pi Năng Thị Lan", "{}", rec.envelope);
+    assert_eq!(post["@DiaChi"], "Thôn Suối Cá");
+    assert_eq!(post["@MaTinh"], "56");
+
+    let officer = sign_in(
+        &s,
+        "canbo.buudien",
+        lienthong::accounts::Role::CommuneOfficer,
+        &["22609"],
+    )
+    .await;
+    let (status, receipt) = s
+        .get_text(&format!("/cases/{id}/receipt"), &[("cookie", &officer)])
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        receipt.contains("Qua bưu chính: Pi Năng Thị Lan, Thôn Suối Cá"),
+        "{receipt}"
+    );
+
+    // A case that names no delivery is collected at the commune, and its receipt says so.
+    let (m2, files2) = case_with_code("POST-AT-COMMUNE");
+    assert!(m2.get("result_delivery").is_none());
+    let id2 = s.push(ONESTOP_A, &m2, &files2).await.body["case_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, receipt) = s
+        .get_text(&format!("/cases/{id2}/receipt"), &[("cookie", &officer)])
+        .await;
+    assert!(receipt.contains("Tại bộ phận một cửa UBND xã"), "{receipt}");
+}

@@ -4,7 +4,9 @@ use std::collections::HashSet;
 
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
-use lienthong_contract::bundle::{Applicant, BirthRegistration, Child, Insurance, Parent, Residence, Sex};
+use lienthong_contract::bundle::{
+    Applicant, BirthRegistration, Child, Insurance, Parent, PostalAddress, Residence, ResultDelivery, Sex,
+};
 use lienthong_contract::{AttachmentMeta, CaseBundle};
 use serde_json::{Map, Value};
 
@@ -260,7 +262,7 @@ impl Walker<'_> {
 }
 
 /// The top-level fields a manifest may carry.
-const TOP_LEVEL: [&str; 12] = [
+const TOP_LEVEL: [&str; 13] = [
     "receipt_code",
     "procedure",
     "commune_code",
@@ -272,6 +274,7 @@ const TOP_LEVEL: [&str; 12] = [
     "residence",
     "insurance",
     "applicant",
+    "result_delivery",
     "attachments",
 ];
 
@@ -475,21 +478,89 @@ impl Walker<'_> {
         })
     }
 
+    /// A phone number as the family writes it: 10 digits from 0, or +84 and 9 digits.
+    fn phone(&mut self, o: &Map<String, Value>, prefix: &str, required: bool) -> Option<String> {
+        let phone = self.text(o, prefix, "phone", required).map(|p| p.replace(' ', ""))?;
+        let digits = phone
+            .strip_prefix("+84")
+            .map(|r| format!("0{r}"))
+            .unwrap_or(phone.clone());
+        if !(digits.len() == 10 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())) {
+            self.bad(
+                join(prefix, "phone"),
+                "Số điện thoại phải gồm 10 chữ số bắt đầu bằng 0 (hoặc +84)",
+            );
+        }
+        Some(phone)
+    }
+
+    /// How the results reach the family (docs/family.md): absent means at the commune.
+    fn result_delivery(&mut self, root: &Map<String, Value>) -> Option<ResultDelivery> {
+        const P: &str = "result_delivery";
+        let Some(d) = self.object(root, "", P, false) else {
+            return Some(ResultDelivery::AtCommune);
+        };
+        match self.text(d, P, "method", true).as_deref() {
+            Some("at_commune") => {
+                self.only(d, P, &["method"]);
+                Some(ResultDelivery::AtCommune)
+            }
+            Some("by_post") => {
+                self.only(
+                    d,
+                    P,
+                    &[
+                        "method",
+                        "recipient",
+                        "phone",
+                        "province_code",
+                        "commune_code",
+                        "street",
+                    ],
+                );
+                let recipient = self.name(d, P, "recipient", true);
+                let phone = self.phone(d, P, true);
+                let province = self.text(d, P, "province_code", true);
+                if let Some(p) = &province {
+                    // Administrative province codes are the personal-id province codes
+                    // without their leading 0 (Khánh Hòa: 56 and 056).
+                    if !(p.len() == 2 && (self.rules.is_province)(&format!("0{p}"))) {
+                        self.bad(
+                            join(P, "province_code"),
+                            "Mã tỉnh phải là mã 2 chữ số của một tỉnh, thành phố",
+                        );
+                    }
+                }
+                let commune = self.five_digits(d, P, "commune_code");
+                let street = self.text(d, P, "street", true);
+                if street.as_ref().is_some_and(|s| s.chars().count() > 200) {
+                    self.bad(join(P, "street"), "Địa chỉ tối đa 200 ký tự");
+                }
+                Some(ResultDelivery::ByPost(PostalAddress {
+                    recipient: recipient?,
+                    phone: phone?,
+                    province_code: province?,
+                    commune_code: commune?,
+                    street: street?,
+                }))
+            }
+            Some(_) => {
+                self.bad(
+                    join(P, "method"),
+                    "Hình thức nhận kết quả chỉ được là 'at_commune' (tại UBND xã) hoặc 'by_post' (qua bưu chính)",
+                );
+                None
+            }
+            None => None,
+        }
+    }
+
     fn applicant(&mut self, root: &Map<String, Value>) -> Option<Applicant> {
         let a = self.object(root, "", "applicant", true)?;
         self.only(a, "applicant", &["full_name", "phone", "email"]);
         let full_name = self.name(a, "applicant", "full_name", true);
-        let phone = self.text(a, "applicant", "phone", false).map(|p| p.replace(' ', ""));
+        let phone = self.phone(a, "applicant", false);
         let email = self.text(a, "applicant", "email", false);
-        if let Some(p) = &phone {
-            let digits = p.strip_prefix("+84").map(|r| format!("0{r}")).unwrap_or(p.clone());
-            if !(digits.len() == 10 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())) {
-                self.bad(
-                    "applicant.phone",
-                    "Số điện thoại phải gồm 10 chữ số bắt đầu bằng 0 (hoặc +84)",
-                );
-            }
-        }
         if let Some(e) = &email {
             let ok = e.split_once('@').is_some_and(|(user, dom)| {
                 !user.is_empty()
@@ -543,6 +614,7 @@ pub fn parse(manifest: &Value, rules: &Rules<'_>) -> Result<CaseBundle, Vec<Fiel
     let residence = w.residence(root);
     let insurance = w.insurance(root);
     let applicant = w.applicant(root);
+    let result_delivery = w.result_delivery(root);
     let attachments = w.attachments(root);
     let built = (|| {
         let header = header?;
@@ -558,6 +630,7 @@ pub fn parse(manifest: &Value, rules: &Rules<'_>) -> Result<CaseBundle, Vec<Fiel
             residence: residence?,
             insurance: insurance?,
             applicant: applicant?,
+            result_delivery: result_delivery?,
             attachments,
         })
     })();

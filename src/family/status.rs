@@ -31,6 +31,8 @@ pub struct Facts<'a> {
     pub legs: Vec<LegFacts<'a>>,
     pub commune_name: &'a str,
     pub hotline: Option<&'a str>,
+    /// The family asked for the results by post (never the address itself: it is personal).
+    pub by_post: bool,
 }
 
 /// The procedures of the 3-in-1 case, in the order the family knows them.
@@ -208,6 +210,9 @@ fn results_text(facts: &Facts<'_>, steps: &[Step]) -> String {
     let at = facts.commune_name;
     let all_done = steps.iter().all(|s| s.stage == Stage::Done);
     match facts.status {
+        CaseStatus::Completed if facts.by_post => {
+            format!("Kết quả đã có; {at} gửi qua bưu chính đến địa chỉ gia đình đã đăng ký.")
+        }
         CaseStatus::Completed => {
             format!("Kết quả đã có tại {at}. Khi đến nhận, xin mang theo giấy tiếp nhận hồ sơ.")
         }
@@ -216,6 +221,10 @@ fn results_text(facts: &Facts<'_>, steps: &[Step]) -> String {
         CaseStatus::InProgress if all_done => {
             format!("Các cơ quan đã giải quyết xong; kết quả đang được chuyển về {at}.")
         }
+        CaseStatus::InProgress | CaseStatus::NeedsSupplement if facts.by_post => match facts.appointment {
+            Some(d) => format!("Kết quả được gửi qua bưu chính từ ngày hẹn {}.", vn_date(d)),
+            None => "Kết quả được gửi qua bưu chính.".to_string(),
+        },
         CaseStatus::InProgress | CaseStatus::NeedsSupplement => match facts.appointment {
             Some(d) => format!("Kết quả trả tại {at} vào ngày hẹn {}.", vn_date(d)),
             None => format!("Kết quả trả tại {at}."),
@@ -265,6 +274,7 @@ mod tests {
             legs,
             commune_name: "Phường Ba Đình",
             hotline: Some("024 3823 0000"),
+            by_post: false,
         }
     }
 
@@ -298,16 +308,19 @@ mod tests {
         let card = json!({"outcome": "completed", "social_insurance_number": "0123456789",
             "card_valid_from": "2026-11-25", "card_valid_to": "2032-11-19", "health_facility_code": "01-001"});
         let res = json!({"outcome": "completed", "registration_number": "TT-1", "registered_on": "2026-11-24"});
-        let s = describe(&facts(
+        let mut f = facts(
             CaseStatus::Completed,
             vec![
                 leg(LegKind::Residence, LegState::Completed, Some(&res)),
                 leg(LegKind::Insurance, LegState::Completed, Some(&card)),
             ],
-        ));
+        );
+        let s = describe(&f);
         let body = serde_json::to_string(&s).expect("serialises");
         assert!(!body.contains("0123456789") && !body.contains("TT-1"), "{body}");
         assert!(s.results.starts_with("Kết quả đã có tại Phường Ba Đình"));
+        f.by_post = true;
+        assert!(describe(&f).results.contains("qua bưu chính"));
     }
 
     #[test]

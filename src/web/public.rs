@@ -148,6 +148,8 @@ async fn find(state: &AppState, code: &str, last4: &str) -> Result<Option<(CaseR
 /// The family's view of a stored case.
 pub async fn describe(state: &AppState, row: &CaseRow) -> Result<FamilyStatus, LookupError> {
     let legs = state.store.legs(&row.id).await?;
+    let by_post =
+        serde_json::from_str::<CaseBundle>(&row.bundle_json).is_ok_and(|b| !b.result_delivery.is_at_commune());
     let apology = state.store.apology(&row.id).await?;
     let day_of = |ms: i64| jiff::Timestamp::from_millisecond(ms).ok().map(Calendar::local_day);
     let commune = state.config.routes.communes.get(&row.commune_code);
@@ -169,6 +171,7 @@ pub async fn describe(state: &AppState, row: &CaseRow) -> Result<FamilyStatus, L
             .collect(),
         commune_name: commune.map_or(row.commune_code.as_str(), |c| c.name.as_str()),
         hotline: commune.and_then(|c| c.hotline.as_deref()),
+        by_post,
     };
     metrics::counter!("lienthong_public_lookups_total", "outcome" => "found").increment(1);
     Ok(status::describe(&facts))

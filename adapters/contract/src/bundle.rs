@@ -21,7 +21,41 @@ pub struct CaseBundle {
     pub residence: Residence,
     pub insurance: Insurance,
     pub applicant: Applicant,
+    /// How the family receives the results. At the commune unless the family asked for post;
+    /// left out of the JSON then, so bundles stored before the field existed hash the same.
+    #[serde(default, skip_serializing_if = "ResultDelivery::is_at_commune")]
+    pub result_delivery: ResultDelivery,
     pub attachments: Vec<AttachmentMeta>,
+}
+
+/// How the family receives the results: at the commune's one-stop desk, or by the public postal
+/// service at an address of their choice.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum ResultDelivery {
+    #[default]
+    AtCommune,
+    ByPost(PostalAddress),
+}
+
+impl ResultDelivery {
+    /// The default, which the canonical JSON leaves out.
+    pub fn is_at_commune(&self) -> bool {
+        matches!(self, ResultDelivery::AtCommune)
+    }
+}
+
+/// Where the post brings the results, and to whom.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostalAddress {
+    pub recipient: String,
+    pub phone: String,
+    /// Two-digit province code (since 1 July 2025: the 34 provinces and cities).
+    pub province_code: String,
+    /// Five-digit commune code.
+    pub commune_code: String,
+    /// House number, street, hamlet or residential group.
+    pub street: String,
 }
 
 /// Sex as written in the civil-status register.

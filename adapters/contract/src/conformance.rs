@@ -257,6 +257,13 @@ pub fn sample_case(key: &str) -> Sample {
             phone: Some("0905123456".into()),
             email: None,
         },
+        result_delivery: crate::bundle::ResultDelivery::ByPost(crate::bundle::PostalAddress {
+            recipient: "Trần Thị Hồng".into(),
+            phone: "0905123456".into(),
+            province_code: "56".into(),
+            commune_code: "22609".into(),
+            street: "Thôn Đồng Trăng".into(),
+        }),
         attachments: files.iter().map(|(m, _)| m.clone()).collect(),
     };
     let message = Message::Case(Box::new(crate::message::CaseEnvelope {

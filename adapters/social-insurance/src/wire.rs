@@ -34,6 +34,24 @@ pub struct Dossier {
     pub commune_code: String,
     #[serde(rename = "ThoiDiemTiepNhan")]
     pub received_at: jiff::Timestamp,
+    /// Where the card goes: absent when the family collects it at the commune.
+    #[serde(rename = "NhanKetQuaQuaBuuChinh", default, skip_serializing_if = "Option::is_none")]
+    pub by_post: Option<PostalDelivery>,
+}
+
+/// The family's postal address for the card, as attributes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostalDelivery {
+    #[serde(rename = "@NguoiNhan")]
+    pub recipient: String,
+    #[serde(rename = "@DienThoai")]
+    pub phone: String,
+    #[serde(rename = "@MaTinh")]
+    pub province_code: String,
+    #[serde(rename = "@MaXa")]
+    pub commune_code: String,
+    #[serde(rename = "@DiaChi")]
+    pub street: String,
 }
 
 /// The declared files.
@@ -244,6 +262,16 @@ impl CardRequest {
                 office_code: env.office_code.clone(),
                 commune_code: b.commune_code.clone(),
                 received_at: b.received_at,
+                by_post: match &b.result_delivery {
+                    lienthong_contract::bundle::ResultDelivery::ByPost(a) => Some(PostalDelivery {
+                        recipient: a.recipient.clone(),
+                        phone: a.phone.clone(),
+                        province_code: a.province_code.clone(),
+                        commune_code: a.commune_code.clone(),
+                        street: a.street.clone(),
+                    }),
+                    lienthong_contract::bundle::ResultDelivery::AtCommune => None,
+                },
             },
             declaration: Declaration::from_bundle(b),
             files: FileList {
@@ -262,4 +290,29 @@ pub fn to_xml<T: Serialize>(value: &T) -> Result<String, quick_xml::SeError> {
 /// Parses a message.
 pub fn from_xml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, quick_xml::DeError> {
     quick_xml::de::from_str(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lienthong_contract::Message;
+
+    #[test]
+    fn a_postal_address_travels_with_the_card_request_and_reads_back() {
+        let Message::Case(env) = lienthong_contract::conformance::sample_case("POST-1").message else {
+            panic!("the sample is a case");
+        };
+        let request = CardRequest::from_envelope(&env);
+        let xml = to_xml(&request).expect("serialises");
+        assert!(
+            xml.contains("<NhanKetQuaQuaBuuChinh NguoiNhan=\"Trần Thị Hồng\"") && xml.contains("MaTinh=\"56\""),
+            "{xml}"
+        );
+        assert_eq!(from_xml::<CardRequest>(&xml).expect("reads back"), request);
+
+        let mut at_commune = env.clone();
+        at_commune.bundle.result_delivery = Default::default();
+        let xml = to_xml(&CardRequest::from_envelope(&at_commune)).expect("serialises");
+        assert!(!xml.contains("NhanKetQuaQuaBuuChinh"), "{xml}");
+    }
 }

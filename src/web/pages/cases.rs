@@ -156,6 +156,8 @@ pub struct CaseView {
     pub applicant: String,
     pub received: String,
     pub appointment: String,
+    /// How the family receives the results, in words.
+    pub delivery: String,
     pub due: String,
     pub status: &'static str,
     pub clock: &'static str,
@@ -222,6 +224,7 @@ fn view(state: &AppState, row: &CaseRow, bundle: &CaseBundle, has_apology: bool)
         applicant: bundle.applicant.full_name.clone(),
         received: labels::when(row.received_at_ms),
         appointment: labels::day(row.appointment_day),
+        delivery: labels::delivery(&bundle.result_delivery, |code| commune_name(state, code)),
         due: labels::day(row.due_day),
         status: labels::status(row.status),
         clock,

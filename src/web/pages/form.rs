@@ -114,6 +114,27 @@ const TEXT: &[(&str, &[Spec])] = &[
             ("applicant.email", "Thư điện tử", "email", false),
         ],
     ),
+    (
+        "Nhận kết quả",
+        &[
+            ("result_delivery.method", "Hình thức nhận kết quả", "select", true),
+            (
+                "result_delivery.recipient",
+                "Người nhận (khi gửi bưu chính)",
+                "text",
+                false,
+            ),
+            ("result_delivery.phone", "Điện thoại người nhận", "tel", false),
+            ("result_delivery.street", "Số nhà, đường, thôn/tổ", "text", false),
+            ("result_delivery.commune_code", "Mã xã nơi nhận", "text", false),
+            (
+                "result_delivery.province_code",
+                "Mã tỉnh nơi nhận (2 số)",
+                "text",
+                false,
+            ),
+        ],
+    ),
 ];
 
 fn kind_label(kind: &str) -> &'static str {
@@ -157,6 +178,10 @@ fn groups(
                 })
                 .collect(),
             "child.sex" => vec![("female".into(), "Nữ".into()), ("male".into(), "Nam".into())],
+            "result_delivery.method" => vec![
+                ("at_commune".into(), "Tại bộ phận một cửa UBND xã".into()),
+                ("by_post".into(), "Qua bưu chính đến địa chỉ gia đình chọn".into()),
+            ],
             _ => Vec::new(),
         }
     };
@@ -241,6 +266,10 @@ fn manifest(values: &HashMap<String, String>, files: &[(String, String, String, 
     root.insert("received_at".into(), now.into());
     root.entry("residence").or_insert_with(|| json!({}))["existing_household"] =
         Value::Bool(values.get("residence.existing_household").is_some_and(|v| v == "true"));
+    // At the commune, the postal fields (perhaps typed before the choice changed) do not apply.
+    if values.get("result_delivery.method").is_none_or(|m| m == "at_commune") {
+        root.insert("result_delivery".into(), json!({"method": "at_commune"}));
+    }
     let attachments: Vec<Value> = files
         .iter()
         .map(|(kind, name, media, blob)| {

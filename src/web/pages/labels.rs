@@ -30,6 +30,26 @@ pub fn leg_state(s: LegState) -> &'static str {
     }
 }
 
+/// How the family receives the results: at the commune, or by post to whom and where.
+pub fn delivery(d: &lienthong_contract::bundle::ResultDelivery, commune: impl Fn(&str) -> String) -> String {
+    use lienthong_contract::bundle::ResultDelivery;
+    match d {
+        ResultDelivery::AtCommune => "Tại bộ phận một cửa UBND xã".into(),
+        ResultDelivery::ByPost(a) => {
+            let name = commune(&a.commune_code);
+            let place = if name == a.commune_code {
+                format!("xã mã {name}")
+            } else {
+                format!("{name} ({})", a.commune_code)
+            };
+            format!(
+                "Qua bưu chính: {}, {}, {place}, mã tỉnh {}; điện thoại {}",
+                a.recipient, a.street, a.province_code, a.phone
+            )
+        }
+    }
+}
+
 /// A leg by kind.
 pub fn leg_name(k: LegKind) -> &'static str {
     match k {
