@@ -58,3 +58,65 @@ async fn pages_refuse_with_the_apis_status_and_code() {
     let (status, body) = stack.get_text("/legs/no-such-leg", &[("cookie", &police)]).await;
     assert_eq!(status, 404, "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_case_has_a_written_answer_and_the_family_is_told() {
+    let mut police = quick();
+    police.decide.completed = 0;
+    police.decide.rejected = 1;
+    let stack = spawn_stack(Opts {
+        police,
+        insurance: quick(),
+        ..Opts::default()
+    })
+    .await;
+    let refused = stack.push_new("REFUSE-0001").await;
+    let case = stack.wait_status(&refused, "rejected", 30).await;
+    let reason = leg(&case, "residence")["result"]["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let officer = sign_in(&stack, "canbo.tuchoi", Role::CommuneOfficer, &["22609"]).await;
+
+    let (status, page) = stack
+        .get_text(&format!("/cases/{refused}"), &[("cookie", &officer)])
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!("/cases/{refused}/refusal")),
+        "the case page links the letter"
+    );
+    let (status, letter) = stack
+        .get_text(&format!("/cases/{refused}/refusal"), &[("cookie", &officer)])
+        .await;
+    assert_eq!(status, 200, "{letter}");
+    for words in [
+        "VĂN BẢN TRẢ LỜI",
+        "REFUSE-0001",
+        reason.as_str(),
+        "Luật Khiếu nại",
+        "0258 3820 000",
+        "Đăng ký thường trú",
+    ] {
+        assert!(letter.contains(words), "the letter lacks {words:?}: {letter}");
+    }
+
+    let sms = wait_for("the refusal SMS", 10, || {
+        stack
+            .sms()
+            .into_iter()
+            .find(|s| s.text.contains("REFUSE-0001") && s.text.contains("không được giải quyết"))
+    })
+    .await;
+    assert!(sms.text.contains("văn bản trả lời"), "{}", sms.text);
+
+    // A case that was not refused has no such letter.
+    let police_ok = quick();
+    stack.police.state.set_faults(police_ok);
+    let granted = stack.push_new("REFUSE-0002").await;
+    stack.wait_status(&granted, "completed", 30).await;
+    let (status, _) = stack
+        .get_text(&format!("/cases/{granted}/refusal"), &[("cookie", &officer)])
+        .await;
+    assert_eq!(status, 404);
+}

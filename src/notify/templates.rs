@@ -121,11 +121,12 @@ pub fn rejected(f: &Family<'_>, reason: &str) -> Text {
     family(
         format!("Hồ sơ {} không được giải quyết", f.receipt_code),
         format!(
-            "Hồ sơ {} của cháu {} không được giải quyết. Lý do: {}. Xin ông/bà liên hệ {} để được hướng dẫn.",
+            "Hồ sơ {} của cháu {} không được giải quyết. Lý do: {}. Văn bản trả lời đã có tại {}; \
+             xin ông/bà đến nhận và được hướng dẫn.",
             f.receipt_code, f.child_name, reason, f.commune_name
         ),
         format!(
-            "Hồ sơ {} không được giải quyết; xin liên hệ {}. Lý do: {reason}",
+            "Hồ sơ {} không được giải quyết; văn bản trả lời có tại {}. Lý do: {reason}",
             f.receipt_code, f.commune_name
         ),
     )

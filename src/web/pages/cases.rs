@@ -1,6 +1,6 @@
 //! The case list, a case's page with its timeline, the printable receipt and attachment views.
 
-use crate::domain::state::CaseStatus;
+use crate::domain::state::{CaseStatus, LegState};
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -163,6 +163,8 @@ pub struct CaseView {
     pub clock: &'static str,
     pub clock_class: &'static str,
     pub has_apology: bool,
+    /// Refused: the written answer can be printed.
+    pub refused: bool,
 }
 
 /// What the commune (or an operator) can do on the case page.
@@ -230,6 +232,7 @@ fn view(state: &AppState, row: &CaseRow, bundle: &CaseBundle, has_apology: bool)
         clock,
         clock_class,
         has_apology,
+        refused: row.status == CaseStatus::Rejected,
     }
 }
 
@@ -504,4 +507,68 @@ pub async fn supplement(
         Ok(_) => axum::response::Redirect::to(&format!("/cases/{id}")).into_response(),
         Err(e) => action_error(e),
     }
+}
+
+/// The written answer to a refused case: what each agency decided and why, and the family's
+/// right to complain (docs/family.md).
+#[derive(Template)]
+#[template(path = "refusal.html")]
+struct RefusalLetter {
+    commune: String,
+    place_date: String,
+    applicant: String,
+    child: String,
+    code: String,
+    received: String,
+    /// Per agency procedure: its name, the office, and its decision in words.
+    lines: Vec<(&'static str, String, String)>,
+    hotline: Option<String>,
+}
+
+/// `GET /cases/{id}/refusal`: the printable written answer of a refused case.
+pub async fn refusal(State(state): State<AppState>, signed: Signed, Path(id): Path<String>) -> Response {
+    let (row, bundle) = match visible_case(&state, &signed, &id).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if row.status != CaseStatus::Rejected {
+        return page_error(404, "Hồ sơ này không bị từ chối, nên không có văn bản trả lời từ chối.");
+    }
+    let legs = match state.store.legs(&id).await {
+        Ok(l) => l,
+        Err(e) => return failed(e),
+    };
+    let routes = &state.config.routes;
+    let lines = legs
+        .iter()
+        .filter(|l| l.name != LegKind::Return)
+        .map(|l| {
+            let office = match l.name {
+                LegKind::Residence => routes.police_offices.get(&l.office_code),
+                _ => routes.insurance_offices.get(&l.office_code),
+            }
+            .map_or_else(|| l.office_code.clone(), |o| o.name.clone());
+            let text = match (l.state, &l.result) {
+                (LegState::Rejected | LegState::Completed, Some(r)) => result_text(l.name, r),
+                (state, _) => labels::leg_state(state).to_string(),
+            };
+            let name = match l.name {
+                LegKind::Residence => "Đăng ký thường trú",
+                _ => "Cấp thẻ bảo hiểm y tế",
+            };
+            (name, office, text)
+        })
+        .collect();
+    let today = crate::deadline::Calendar::local_day(state.store.clock().now());
+    let commune = routes.communes.get(&row.commune_code);
+    render(&RefusalLetter {
+        commune: commune_name(&state, &row.commune_code),
+        place_date: format!("ngày {} tháng {} năm {}", today.day(), today.month(), today.year()),
+        applicant: bundle.applicant.full_name.clone(),
+        child: bundle.child.full_name.clone(),
+        code: row.receipt_code.clone(),
+        received: labels::when(row.received_at_ms),
+        lines,
+        hotline: commune.and_then(|c| c.hotline.clone()),
+    })
 }

@@ -232,6 +232,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/new", get(form::new_case).post(form::submit))
         .route("/cases/{case_id}", get(cases::detail))
         .route("/cases/{case_id}/receipt", get(cases::receipt))
+        .route("/cases/{case_id}/refusal", get(cases::refusal))
         .route(
             "/cases/{case_id}/apology",
             get(cases::apology).post(cases::confirm_apology),
