@@ -31,6 +31,7 @@ pub mod encryption;
 pub mod family;
 pub mod fuzz;
 pub mod intake;
+pub mod journey;
 pub mod notify;
 pub mod ratelimit;
 pub mod report;

@@ -19,7 +19,7 @@ use crate::store::dialect::{Dialect, Placeholders};
 use crate::store::Store;
 
 /// Tables in the order their foreign keys need, each with its key (for paging).
-const TABLES: [(&str, &str); 15] = [
+const TABLES: [(&str, &str); 16] = [
     ("cases", "id"),
     ("attachments", "case_id, kind"),
     ("legs", "id"),
@@ -28,6 +28,7 @@ const TABLES: [(&str, &str); 15] = [
     ("check_backs", "id"),
     ("events", "id"),
     ("apologies", "case_id"),
+    ("tracking_numbers", "number"),
     ("notifications", "id"),
     ("cursors", "name"),
     ("users", "id"),

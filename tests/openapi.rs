@@ -10,7 +10,7 @@ use std::process::Command;
 use common::*;
 use serde_json::Value;
 
-const OPERATIONS: [(&str, &str); 12] = [
+const OPERATIONS: [(&str, &str); 14] = [
     ("post", "/api/v1/cases"),
     ("get", "/api/v1/cases"),
     ("get", "/api/v1/cases/{case_id}"),
@@ -23,6 +23,8 @@ const OPERATIONS: [(&str, &str); 12] = [
     ("post", "/api/v1/legs/{leg_id}/decision"),
     ("post", "/api/v1/legs/{leg_id}/resend"),
     ("post", "/api/v1/sms/inbound"),
+    ("post", "/api/v1/cases/{case_id}/journey"),
+    ("post", "/api/v1/postal/events"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -178,7 +178,7 @@ pub(super) fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<St
             p.push(
                 GW,
                 key("signing_secret"),
-                "one-stop, police, insurance and SMS systems need a signing_secret of at least 16 characters",
+                "every system but admin needs a signing_secret of at least 16 characters",
             );
         }
         match s.kind {
@@ -208,7 +208,7 @@ pub(super) fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<St
                     "an SMS system's messages are answered by SMS: configure [notify.sms]",
                 );
             }
-            SystemKind::Admin | SystemKind::Sms => {}
+            SystemKind::Admin | SystemKind::Sms | SystemKind::Postal => {}
         }
     }
     for (code, o) in r.police_offices.iter().chain(r.insurance_offices.iter()) {

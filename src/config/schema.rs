@@ -401,6 +401,8 @@ pub enum SystemKind {
     /// An SMS provider: forwards the messages families send to the gateway's number (the
     /// `TRACUU` look-up, docs/family.md), signed like callbacks.
     Sms,
+    /// A postal partner: reports the items it delivered or brought back (docs/family.md).
+    Postal,
 }
 
 /// One connected system. Its bearer tokens live in the store as SHA-256 digests only
@@ -453,7 +455,7 @@ impl SystemConfig {
     pub fn burst(&self) -> u32 {
         self.burst.unwrap_or(match self.kind {
             SystemKind::Police | SystemKind::Insurance => AGENCY_BURST,
-            SystemKind::Onestop | SystemKind::Admin | SystemKind::Sms => DEFAULT_BURST,
+            SystemKind::Onestop | SystemKind::Admin | SystemKind::Sms | SystemKind::Postal => DEFAULT_BURST,
         })
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod bundle;
 pub mod decision;
+pub mod journey;
 pub mod personal_id;
 pub mod problems;
 pub mod state;

@@ -7,6 +7,7 @@ use jiff::civil::Date;
 use lienthong_contract::{InsuranceDecision, LegKind, ResidenceDecision};
 use serde::Serialize;
 
+use crate::domain::journey::Whereabouts;
 use crate::domain::state::{CaseStatus, LegState};
 use crate::notify::templates::vn_date;
 
@@ -33,6 +34,8 @@ pub struct Facts<'a> {
     pub hotline: Option<&'a str>,
     /// The family asked for the results by post (never the address itself: it is personal).
     pub by_post: bool,
+    /// Where the results are after the agencies decided.
+    pub whereabouts: Whereabouts,
 }
 
 /// The procedures of the 3-in-1 case, in the order the family knows them.
@@ -209,6 +212,14 @@ fn decision_words(leg: &LegFacts<'_>) -> (Vec<String>, Option<String>) {
 fn results_text(facts: &Facts<'_>, steps: &[Step]) -> String {
     let at = facts.commune_name;
     let all_done = steps.iter().all(|s| s.stage == Stage::Done);
+    match facts.whereabouts {
+        Whereabouts::WithTheFamily => return "Gia đình đã nhận kết quả. Cảm ơn ông/bà.".into(),
+        Whereabouts::InThePost => return "Kết quả đang được bưu chính chuyển đến địa chỉ gia đình đã đăng ký.".into(),
+        Whereabouts::ReturnedByPost => {
+            return format!("Bưu chính chưa giao được; kết quả đang ở {at}, mời gia đình đến nhận.")
+        }
+        Whereabouts::NotReady | Whereabouts::AtCommune => {}
+    }
     match facts.status {
         CaseStatus::Completed if facts.by_post => {
             format!("Kết quả đã có; {at} gửi qua bưu chính đến địa chỉ gia đình đã đăng ký.")
@@ -275,6 +286,7 @@ mod tests {
             commune_name: "Phường Ba Đình",
             hotline: Some("024 3823 0000"),
             by_post: false,
+            whereabouts: Whereabouts::NotReady,
         }
     }
 
@@ -321,6 +333,10 @@ mod tests {
         assert!(s.results.starts_with("Kết quả đã có tại Phường Ba Đình"));
         f.by_post = true;
         assert!(describe(&f).results.contains("qua bưu chính"));
+        f.whereabouts = Whereabouts::InThePost;
+        assert!(describe(&f).results.contains("đang được bưu chính chuyển"));
+        f.whereabouts = Whereabouts::WithTheFamily;
+        assert!(describe(&f).results.starts_with("Gia đình đã nhận kết quả"));
     }
 
     #[test]

@@ -10,6 +10,8 @@ use lienthong_contract::LegKind;
 use super::sms_text;
 use super::templates::{self, Family, Text};
 use crate::config::Config;
+use crate::domain::journey::Step;
+use crate::store::journey::StepDetail;
 use crate::store::notices::NewNotice;
 use crate::store::{CaseRow, EventView, LegView, Store, StoreError};
 
@@ -109,7 +111,31 @@ impl Composer<'_> {
                 )
             }
             ("state", _, None) if e.case_status() == Some(CaseStatus::Completed) => {
-                ("result", To::Family, templates::result_ready(&family))
+                let text = if bundle.result_delivery.is_at_commune() {
+                    templates::result_ready(&family)
+                } else {
+                    templates::result_ready_by_post(&family)
+                };
+                ("result", To::Family, text)
+            }
+            ("journey", step, None) => {
+                let detail: StepDetail = e
+                    .reason
+                    .as_deref()
+                    .and_then(|r| serde_json::from_str(r).ok())
+                    .unwrap_or_default();
+                match Step::parse(step) {
+                    Some(Step::Posted) => (
+                        "posted",
+                        To::Family,
+                        templates::posted(&family, detail.tracking_number.as_deref().unwrap_or("")),
+                    ),
+                    Some(Step::PostReturned) => ("post_returned", To::Family, templates::post_returned(&family)),
+                    Some(Step::CardReceived) if bundle.result_delivery.is_at_commune() => {
+                        ("card_at_commune", To::Family, templates::card_at_commune(&family))
+                    }
+                    _ => return Ok(Vec::new()),
+                }
             }
             ("state", _, None) if e.case_status() == Some(CaseStatus::Rejected) => {
                 let why = self.rejection_reason(&case).await?;

@@ -116,6 +116,69 @@ pub fn result_ready(f: &Family<'_>) -> Text {
     )
 }
 
+/// Both agencies granted, and the family asked for the results by post.
+pub fn result_ready_by_post(f: &Family<'_>) -> Text {
+    family(
+        format!("Hồ sơ {} đã có kết quả", f.receipt_code),
+        format!(
+            "Hồ sơ {} đã có kết quả: cháu {} đã được đăng ký thường trú và cấp thẻ BHYT. \
+             {} sẽ gửi kết quả qua bưu chính đến địa chỉ ông/bà đã đăng ký.",
+            f.receipt_code, f.child_name, f.commune_name
+        ),
+        format!(
+            "Hồ sơ {} của cháu {} đã có kết quả; sẽ gửi qua bưu chính đến địa chỉ đã đăng ký.",
+            f.receipt_code, f.child_name
+        ),
+    )
+}
+
+/// The results left by post.
+pub fn posted(f: &Family<'_>, tracking: &str) -> Text {
+    family(
+        format!("Kết quả hồ sơ {} đã gửi qua bưu chính", f.receipt_code),
+        format!(
+            "{} đã gửi kết quả hồ sơ {} của cháu {} qua bưu chính, số hiệu bưu gửi {tracking}. \
+             Xin ông/bà giữ điện thoại để nhân viên bưu chính liên hệ.",
+            f.commune_name, f.receipt_code, f.child_name
+        ),
+        format!(
+            "Kết quả hồ sơ {} đã gửi qua bưu chính, số hiệu bưu gửi {tracking}.",
+            f.receipt_code
+        ),
+    )
+}
+
+/// The post could not deliver: the results wait at the commune.
+pub fn post_returned(f: &Family<'_>) -> Text {
+    family(
+        format!("Bưu chính chưa giao được kết quả hồ sơ {}", f.receipt_code),
+        format!(
+            "Bưu chính chưa giao được kết quả hồ sơ {} của cháu {}. Kết quả đã được chuyển lại {}; \
+             mời ông/bà đến nhận, mang theo giấy tiếp nhận hồ sơ.",
+            f.receipt_code, f.child_name, f.commune_name
+        ),
+        format!(
+            "Bưu chính chưa giao được kết quả hồ sơ {}; mời nhận tại {}.",
+            f.receipt_code, f.commune_name
+        ),
+    )
+}
+
+/// The physical card reached the commune, where the family collects it.
+pub fn card_at_commune(f: &Family<'_>) -> Text {
+    family(
+        format!("Thẻ BHYT hồ sơ {} đã về xã", f.receipt_code),
+        format!(
+            "Thẻ BHYT của cháu {} (hồ sơ {}) đã về {}. Mời ông/bà đến nhận, mang theo giấy tiếp nhận hồ sơ.",
+            f.child_name, f.receipt_code, f.commune_name
+        ),
+        format!(
+            "Thẻ BHYT của cháu {} (hồ sơ {}) đã về {}; mời đến nhận.",
+            f.child_name, f.receipt_code, f.commune_name
+        ),
+    )
+}
+
 /// An agency refused.
 pub fn rejected(f: &Family<'_>, reason: &str) -> Text {
     family(
@@ -242,6 +305,10 @@ mod tests {
             supplement(&long, reason, d),
             resumed(&long, d),
             result_ready(&long),
+            result_ready_by_post(&long),
+            posted(&long, "EB123456789VN"),
+            post_returned(&long),
+            card_at_commune(&long),
             rejected(&long, reason),
             late(&long, d, d, reason),
         ] {

@@ -62,6 +62,10 @@ pub struct CaseRow {
     pub appointment_day: Option<Date>,
     pub calendar_missing: bool,
     pub created_at_ms: i64,
+    /// When the combined result reached the commune (completed or rejected).
+    pub result_at_ms: Option<i64>,
+    /// When the family got the results: the case is closed (docs/family.md).
+    pub closed_at_ms: Option<i64>,
 }
 
 impl CaseRow {
@@ -268,6 +272,8 @@ pub(super) fn case_row(r: &sqlx::any::AnyRow) -> Result<CaseRow, StoreError> {
         appointment_day: parse_day(col(r, "appointment_day")?),
         calendar_missing: col::<i64>(r, "calendar_missing")? != 0,
         created_at_ms: col(r, "created_at")?,
+        result_at_ms: col(r, "result_at")?,
+        closed_at_ms: col(r, "closed_at")?,
     })
 }
 
@@ -292,7 +298,8 @@ pub(super) fn leg_view(r: &sqlx::any::AnyRow) -> Result<LegView, StoreError> {
 
 pub(super) const CASE_COLUMNS: &str =
     "id, source, receipt_code, commune_code, status, received_at, content_sha256, bundle,
-    regime, regime_json, receipt_day, due_day, due_at, at_risk_at, appointment_day, calendar_missing, created_at";
+    regime, regime_json, receipt_day, due_day, due_at, at_risk_at, appointment_day, calendar_missing, created_at,
+    result_at, closed_at";
 
 impl Store {
     /// Writes a case, its attachments, its legs, their first deliveries and the events, in ONE

@@ -82,9 +82,12 @@ pub(super) async fn refresh_case_status(
     }
     let status = CaseLegs::read(tx, case_id).await?.status();
     if status != current {
-        sqlx::query("UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3")
+        // The result reached the commune: from now on it waits for the family (docs/family.md).
+        let result_at = matches!(status, CaseStatus::Completed | CaseStatus::Rejected).then_some(now);
+        sqlx::query("UPDATE cases SET status = $1, updated_at = $2, result_at = $3 WHERE id = $4")
             .bind(status.as_str())
             .bind(now)
+            .bind(result_at)
             .bind(case_id)
             .execute(&mut **tx)
             .await?;

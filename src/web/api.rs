@@ -50,6 +50,8 @@ async fn case_body(state: &AppState, row: &CaseRow) -> Result<CaseBody, ApiError
         received_at: local_time(row.received_at_ms),
         appointment_date: row.appointment_day.map(|d| d.to_string()),
         deadline: Deadline::of(row, now),
+        result_at: row.result_at_ms.map(local_time),
+        closed_at: row.closed_at_ms.map(local_time),
         legs,
         attachments,
         apology: state.store.apology(&row.id).await?,
@@ -63,7 +65,7 @@ pub fn may_read(caller: &Caller, row: &CaseRow) -> bool {
     match caller.kind {
         SystemKind::Admin => true,
         SystemKind::Onestop => caller.communes.contains(&row.commune_code),
-        SystemKind::Police | SystemKind::Insurance | SystemKind::Sms => false,
+        SystemKind::Police | SystemKind::Insurance | SystemKind::Sms | SystemKind::Postal => false,
     }
 }
 

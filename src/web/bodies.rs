@@ -185,6 +185,10 @@ pub struct CaseBody {
     #[schema(format = Date)]
     pub appointment_date: Option<String>,
     pub deadline: Deadline,
+    /// When the combined result reached the commune.
+    pub result_at: Option<String>,
+    /// When the family got the results (hand-over or postal delivery): the case is closed.
+    pub closed_at: Option<String>,
     pub legs: Vec<LegBody>,
     pub attachments: Vec<AttachmentBody>,
     pub apology: Option<Apology>,

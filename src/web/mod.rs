@@ -5,6 +5,7 @@ pub mod auth;
 pub mod bodies;
 pub mod deadlines;
 pub mod error;
+pub mod journey;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
@@ -64,6 +65,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/legs/{leg_id}/decision", post(api::decide))
         .route("/api/v1/legs/{leg_id}/resend", post(api::resend))
         .route("/api/v1/sms/inbound", post(sms_inbound::inbound))
+        .route("/api/v1/cases/{case_id}/journey", post(journey::record))
+        .route("/api/v1/postal/events", post(journey::postal_event))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard))
         .layer(axum::middleware::from_fn(error::json_errors));
     Router::new()

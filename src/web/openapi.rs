@@ -112,6 +112,8 @@ impl Modify for CommonErrors {
         api::decide,
         api::resend,
         super::sms_inbound::inbound,
+        super::journey::record,
+        super::journey::postal_event,
         super::public::status_api,
     ),
     components(schemas(
@@ -121,6 +123,7 @@ impl Modify for CommonErrors {
         crate::store::notices::Notice, crate::domain::FieldProblem,
         crate::family::status::FamilyStatus, crate::family::status::Step,
         super::sms_inbound::InboundSms, super::sms_inbound::InboundAnswer,
+        crate::journey::StepBody, super::journey::StepAnswer, super::journey::PostalEvent,
     )),
     modifiers(&BearerToken, &CommonErrors),
 )]

@@ -148,8 +148,14 @@ async fn find(state: &AppState, code: &str, last4: &str) -> Result<Option<(CaseR
 /// The family's view of a stored case.
 pub async fn describe(state: &AppState, row: &CaseRow) -> Result<FamilyStatus, LookupError> {
     let legs = state.store.legs(&row.id).await?;
-    let by_post =
-        serde_json::from_str::<CaseBundle>(&row.bundle_json).is_ok_and(|b| !b.result_delivery.is_at_commune());
+    let bundle: CaseBundle = serde_json::from_str(&row.bundle_json).map_err(|e| {
+        LookupError::Store(StoreError::Corrupt {
+            column: "cases.bundle",
+            value: e.to_string(),
+        })
+    })?;
+    let done = state.store.journey(&row.id).await?;
+    let journey = super::pages::handover::facts(row, &bundle, &legs, &done);
     let apology = state.store.apology(&row.id).await?;
     let day_of = |ms: i64| jiff::Timestamp::from_millisecond(ms).ok().map(Calendar::local_day);
     let commune = state.config.routes.communes.get(&row.commune_code);
@@ -171,7 +177,8 @@ pub async fn describe(state: &AppState, row: &CaseRow) -> Result<FamilyStatus, L
             .collect(),
         commune_name: commune.map_or(row.commune_code.as_str(), |c| c.name.as_str()),
         hotline: commune.and_then(|c| c.hotline.as_deref()),
-        by_post,
+        by_post: journey.by_post,
+        whereabouts: crate::domain::journey::whereabouts(&journey),
     };
     metrics::counter!("lienthong_public_lookups_total", "outcome" => "found").increment(1);
     Ok(status::describe(&facts))

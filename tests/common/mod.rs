@@ -28,6 +28,9 @@ pub const INSURANCE_SECRET: &str = "test-insurance-signing-secret-1";
 /// The SMS provider's token and signing secret (inbound messages), configured with `[notify.sms]`.
 pub const SMS: &str = "test-sms-provider-token-0000001";
 pub const SMS_SECRET: &str = "test-sms-provider-secret-000001";
+/// The postal partner's token and signing secret (its reports on items).
+pub const POSTAL: &str = "test-postal-partner-token-00001";
+pub const POSTAL_SECRET: &str = "test-postal-partner-secret-0001";
 
 /// The signing key of the system behind a test token.
 pub fn secret_of(token: &str) -> Option<&'static str> {
@@ -36,6 +39,7 @@ pub fn secret_of(token: &str) -> Option<&'static str> {
         POLICE => Some(POLICE_SECRET),
         INSURANCE => Some(INSURANCE_SECRET),
         SMS => Some(SMS_SECRET),
+        POSTAL => Some(POSTAL_SECRET),
         _ => None,
     }
 }
@@ -310,6 +314,12 @@ id = "admin"
 kind = "admin"
 token_sha256 = ["{d_admin}"]
 {admin_extra}
+
+[[systems]]
+id = "postal"
+kind = "postal"
+token_sha256 = ["{d_postal}"]
+signing_secret = "{POSTAL_SECRET}"
 {sms_system}
 "#,
         att = att.display(),
@@ -323,6 +333,7 @@ token_sha256 = ["{d_admin}"]
         d_police = digest(POLICE),
         d_insurance = digest(INSURANCE),
         d_admin = digest(ADMIN),
+        d_postal = digest(POSTAL),
         timeout = opts.request_timeout_ms,
         lease = opts.lease_ms,
         attempts = opts.max_attempts,
@@ -372,6 +383,8 @@ pub struct Stack {
     pub onestop: SimHandle,
     pub sms: SimHandle,
     pub sms_log: Arc<Mutex<Vec<Sms>>>,
+    /// The postal partner, reporting items at `/_sim/report`.
+    pub postal: SimHandle,
     pub smtp: Option<SmtpSink>,
     pub smtp_addr: std::net::SocketAddr,
     pub mails: Mails,
@@ -462,6 +475,15 @@ pub async fn spawn_stack(mut opts: Opts) -> Stack {
         .await
         .unwrap()
         .spawn();
+    let postal = lienthong_contract::postal_sim::spawn_postal(
+        listener().await,
+        lienthong_contract::sim::GatewayLink {
+            url: url.clone(),
+            token: POSTAL.into(),
+            secret: POSTAL_SECRET.into(),
+            client: None,
+        },
+    );
     Stack {
         gateway: Some(gateway),
         url,
@@ -470,6 +492,7 @@ pub async fn spawn_stack(mut opts: Opts) -> Stack {
         onestop,
         sms,
         sms_log,
+        postal,
         smtp,
         smtp_addr,
         mails,

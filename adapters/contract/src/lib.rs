@@ -16,6 +16,7 @@ pub mod conformance;
 pub mod decision;
 pub mod message;
 pub mod notify_sim;
+pub mod postal_sim;
 pub mod signature;
 pub mod sim;
 pub mod tls;

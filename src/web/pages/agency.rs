@@ -38,6 +38,17 @@ struct InboxPage {
     nav: Option<Nav>,
     heading: &'static str,
     rows: Vec<InboxLine>,
+    /// Insurance staff: issued cards not yet sent to the commune.
+    cards: Vec<CardLine>,
+    csrf: String,
+}
+
+/// An issued card waiting to be sent to its commune.
+struct CardLine {
+    leg_id: String,
+    code: String,
+    commune: String,
+    issued: String,
 }
 
 /// `GET /inbox`.
@@ -79,10 +90,33 @@ pub async fn inbox(State(state): State<AppState>, signed: Signed) -> Response {
     } else {
         "Hồ sơ đề nghị đăng ký thường trú"
     };
+    let cards = if leg == LegKind::Insurance {
+        match state.store.cards_to_send(&signed.user.scopes, 500).await {
+            Ok(c) => c
+                .into_iter()
+                .map(|(leg_id, code, commune, completed)| CardLine {
+                    leg_id,
+                    code,
+                    commune: state
+                        .config
+                        .routes
+                        .communes
+                        .get(&commune)
+                        .map_or(commune, |c| c.name.clone()),
+                    issued: completed.map(labels::when).unwrap_or_default(),
+                })
+                .collect(),
+            Err(e) => return failed(e),
+        }
+    } else {
+        Vec::new()
+    };
     render(&InboxPage {
         nav: Nav::of(&signed),
         heading,
         rows,
+        cards,
+        csrf: signed.csrf.clone(),
     })
 }
 

@@ -203,6 +203,8 @@ struct CasePage {
     actions: Option<Actions>,
     legs: Vec<LegLine>,
     events: Vec<EventLine>,
+    /// After the result: where it is and the commune's next steps.
+    journey: Option<super::handover::JourneyView>,
 }
 
 #[derive(Template)]
@@ -319,15 +321,18 @@ pub async fn detail(State(state): State<AppState>, signed: Signed, Path(id): Pat
         Ok(v) => v,
         Err(r) => return r,
     };
-    let (legs, events, apology, checks) = match tokio::try_join!(
+    let (legs, events, apology, checks, steps) = match tokio::try_join!(
         state.store.legs(&id),
         state.store.events(&id),
         state.store.apology(&id),
-        state.store.case_checks(&id)
+        state.store.case_checks(&id),
+        state.store.journey(&id)
     ) {
         Ok(v) => v,
         Err(e) => return failed(e),
     };
+    let journey = matches!(row.status, CaseStatus::Completed | CaseStatus::Rejected)
+        .then(|| super::handover::view(&row, &bundle, &legs, &steps));
     let routes = &state.config.routes;
     let names: std::collections::HashMap<&str, LegKind> = legs.iter().map(|l| (l.id.as_str(), l.name)).collect();
     let events = events
@@ -381,6 +386,7 @@ pub async fn detail(State(state): State<AppState>, signed: Signed, Path(id): Pat
         c: view(&state, &row, &bundle, apology.is_some()),
         legs,
         events,
+        journey,
     })
 }
 
@@ -456,7 +462,12 @@ pub struct ActionForm {
     note: String,
 }
 
-async fn commune_action(state: &AppState, signed: &Signed, id: &str, csrf: &str) -> Result<CaseRow, Response> {
+pub(super) async fn commune_action(
+    state: &AppState,
+    signed: &Signed,
+    id: &str,
+    csrf: &str,
+) -> Result<CaseRow, Response> {
     signed.require(&[Role::CommuneOfficer, Role::Admin])?;
     signed.check_csrf(csrf)?;
     let (row, _) = visible_case(state, signed, id).await?;

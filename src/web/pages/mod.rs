@@ -11,6 +11,7 @@ pub mod agency;
 pub mod cases;
 pub mod error;
 pub mod form;
+pub mod handover;
 pub mod labels;
 pub mod reports;
 pub mod session;
@@ -233,6 +234,8 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{case_id}", get(cases::detail))
         .route("/cases/{case_id}/receipt", get(cases::receipt))
         .route("/cases/{case_id}/refusal", get(cases::refusal))
+        .route("/cases/{case_id}/journey", post(handover::commune_step))
+        .route("/legs/{leg_id}/card-sent", post(handover::card_sent))
         .route(
             "/cases/{case_id}/apology",
             get(cases::apology).post(cases::confirm_apology),

@@ -1,0 +1,213 @@
+//! The results' journey in the store (docs/family.md): each step is a `journey` event on the
+//! case's trail (who, when, tracking number or receiver), checked by
+//! [`crate::domain::journey::check`] under the case's lock; the closing step sets `closed_at`.
+
+use lienthong_contract::{CaseBundle, LegKind};
+use serde::{Deserialize, Serialize};
+
+use super::cases::fact;
+use super::columns::{self, col};
+use super::{Store, StoreError};
+use crate::domain::journey::{self, Facts, Refusal, Step};
+use crate::domain::state::LegState;
+
+/// What a step carries besides who and when.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StepDetail {
+    /// The card's or the envelope's tracking number (sending steps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_number: Option<String>,
+    /// Who received the results at the desk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_by: Option<String>,
+    /// The officer checked the receiver's identity document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_checked: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A recorded step.
+#[derive(Debug, Clone)]
+pub struct StepView {
+    pub step: Step,
+    pub at_ms: i64,
+    pub actor: String,
+    pub detail: StepDetail,
+}
+
+/// What recording a step did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Written; `closed` when it gave the family its results.
+    Written { closed: bool },
+    /// The same step was recorded before: nothing changed (a partner reporting twice).
+    Unchanged,
+    /// Not allowed now.
+    Refused(Refusal),
+}
+
+impl Store {
+    /// Records `step` of a case's journey if the journey allows it now.
+    pub async fn record_step(
+        &self,
+        case_id: &str,
+        step: Step,
+        detail: &StepDetail,
+        actor: &str,
+    ) -> Result<Recorded, StoreError> {
+        let now = self.now_ms();
+        let mut tx = self.begin_case(case_id).await?;
+        let row = sqlx::query("SELECT status, bundle FROM cases WHERE id = $1")
+            .bind(case_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let status = columns::case_status(&row, "status")?;
+        let bundle: CaseBundle =
+            serde_json::from_str(&col::<String>(&row, "bundle")?).map_err(|e| StoreError::Corrupt {
+                column: "cases.bundle",
+                value: e.to_string(),
+            })?;
+        let insurance: Option<String> = sqlx::query_scalar("SELECT state FROM legs WHERE case_id = $1 AND name = $2")
+            .bind(case_id)
+            .bind(LegKind::Insurance.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let done: Vec<String> =
+            sqlx::query_scalar("SELECT to_state FROM events WHERE case_id = $1 AND kind = 'journey' ORDER BY id")
+                .bind(case_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        let facts = Facts {
+            status,
+            by_post: !bundle.result_delivery.is_at_commune(),
+            card_issued: insurance.as_deref() == Some(LegState::Completed.as_str()),
+            done: done.iter().filter_map(|s| Step::parse(s)).collect(),
+        };
+        match journey::check(&facts, step) {
+            Ok(()) => {}
+            Err(Refusal::Repeated) => return Ok(Recorded::Unchanged),
+            Err(refusal) => return Ok(Recorded::Refused(refusal)),
+        }
+        if let Some(number) = detail.tracking_number.as_deref() {
+            let owner: Option<String> = sqlx::query_scalar("SELECT case_id FROM tracking_numbers WHERE number = $1")
+                .bind(number)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if owner.is_some_and(|o| o != case_id) {
+                return Ok(Recorded::Refused(Refusal::TrackingInUse));
+            }
+            sqlx::query(
+                "INSERT INTO tracking_numbers (number, case_id, step, at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (number) DO NOTHING",
+            )
+            .bind(number)
+            .bind(case_id)
+            .bind(step.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let reason = serde_json::to_string(detail).map_err(|e| StoreError::Corrupt {
+            column: "events.reason",
+            value: e.to_string(),
+        })?;
+        fact(
+            &mut tx,
+            case_id,
+            None,
+            now,
+            actor,
+            "journey",
+            step.as_str(),
+            Some(&reason),
+        )
+        .await?;
+        if step.closes() {
+            sqlx::query("UPDATE cases SET closed_at = $1, updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(case_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Recorded::Written { closed: step.closes() })
+    }
+
+    /// The steps recorded for a case, oldest first.
+    pub async fn journey(&self, case_id: &str) -> Result<Vec<StepView>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT to_state, at, actor, reason FROM events WHERE case_id = $1 AND kind = 'journey' ORDER BY id",
+        )
+        .bind(case_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let name: String = col(r, "to_state")?;
+                Ok(StepView {
+                    step: Step::parse(&name).ok_or_else(|| StoreError::Corrupt {
+                        column: "events.to_state",
+                        value: name.clone(),
+                    })?,
+                    at_ms: col(r, "at")?,
+                    actor: col(r, "actor")?,
+                    detail: col::<Option<String>>(r, "reason")?
+                        .and_then(|s| serde_json::from_str(&s).ok())
+                        .unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    /// Completed insurance legs of `offices` whose card was not sent yet, oldest first: the
+    /// insurance staff's list of cards to send to the communes. Rows are (leg id, receipt
+    /// code, commune code, completed at).
+    pub async fn cards_to_send(
+        &self,
+        offices: &[String],
+        limit: i64,
+    ) -> Result<Vec<(String, String, String, Option<i64>)>, StoreError> {
+        if offices.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut n = super::dialect::Placeholders::default();
+        let (kind, state) = (n.take(), n.take());
+        let list = n.list(offices.len());
+        let limit_at = n.take();
+        let sql = format!(
+            "SELECT l.id, c.receipt_code, c.commune_code, l.completed_at FROM legs l JOIN cases c ON c.id = l.case_id
+             WHERE l.name = {kind} AND l.state = {state} AND l.office_code IN ({list}) AND c.closed_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM events e WHERE e.case_id = c.id AND e.kind = 'journey' AND e.to_state = 'card_sent')
+             ORDER BY l.completed_at LIMIT {limit_at}"
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(LegKind::Insurance.as_str())
+            .bind(LegState::Completed.as_str());
+        for o in offices {
+            q = q.bind(o);
+        }
+        let rows = q.bind(limit).fetch_all(&self.read).await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    col(r, "id")?,
+                    col(r, "receipt_code")?,
+                    col(r, "commune_code")?,
+                    col(r, "completed_at")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// The case a tracking number was recorded for.
+    pub async fn case_of_tracking(&self, number: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT case_id FROM tracking_numbers WHERE number = $1")
+                .bind(number)
+                .fetch_optional(&self.read)
+                .await?,
+        )
+    }
+}
