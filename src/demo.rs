@@ -103,6 +103,9 @@ fn addr_of(url: &str) -> anyhow::Result<SocketAddr> {
         .with_context(|| format!("demo endpoints must be IP:port, got {url}"))
 }
 
+/// Where the demo's postal partner listens (beside the other simulators, 7101-7105).
+const POSTAL_SIM: &str = "http://127.0.0.1:7106";
+
 /// The DEMO token of a system: predictable so the README can show it, stored (as a digest) by
 /// the demo only. A real deployment issues tokens with `lienthong token add`.
 fn demo_token(system_id: &str) -> String {
@@ -198,6 +201,11 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
             Some(spawn_sms(bind(&sms.url).await?, Faults::default(), Arc::clone(&mails), inbound).0)
         }
         None => None,
+    };
+    // The postal partner's simulator, when the configuration has a postal system.
+    let postal = match link_of(&config, SystemKind::Postal, &gateway_url) {
+        Ok(link) => Some(lienthong_contract::postal_sim::spawn_postal(bind(POSTAL_SIM).await?, link)),
+        Err(_) => None,
     };
     let smtp = match &config.gateway.notify.email {
         Some(e) => {
@@ -331,11 +339,19 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
             sms.url()
         );
     }
+    if let Some(p) = &postal {
+        println!(
+            "  postal partner:      curl -s {}/_sim/report -H 'content-type: application/json' \
+             -d '{{\"tracking_number\": \"<số hiệu bưu gửi>\", \"outcome\": \"delivered\"}}'",
+            p.url()
+        );
+    }
     println!("\n  Ctrl-C to stop.");
     tokio::signal::ctrl_c().await?;
     app.stop().await;
     drop(sims);
     drop(sms_sim);
+    drop(postal);
     drop(smtp);
     Ok(())
 }
