@@ -204,7 +204,10 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
     };
     // The postal partner's simulator, when the configuration has a postal system.
     let postal = match link_of(&config, SystemKind::Postal, &gateway_url) {
-        Ok(link) => Some(lienthong_contract::postal_sim::spawn_postal(bind(POSTAL_SIM).await?, link)),
+        Ok(link) => Some(lienthong_contract::postal_sim::spawn_postal(
+            bind(POSTAL_SIM).await?,
+            link,
+        )),
         Err(_) => None,
     };
     let smtp = match &config.gateway.notify.email {

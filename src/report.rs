@@ -31,9 +31,20 @@ pub struct Figures {
     pub late_rate_percent: Option<f64>,
     pub median_working_days: Option<f64>,
     pub p90_working_days: Option<i64>,
+    /// Cases whose family asked for the results by post (the rest collect at the commune).
+    pub by_post: u64,
+    /// Results at the commune or in the post, not yet with the family, as of the report.
+    pub waiting_for_family: u64,
+    /// Results the family holds (handed over, or delivered by post): closed cases.
+    pub handed_over: u64,
+    /// Median working days from the result reaching the commune to the family holding it.
+    pub median_working_days_to_family: Option<f64>,
     #[serde(skip)]
     #[schema(ignore)]
     taken: Vec<i64>,
+    #[serde(skip)]
+    #[schema(ignore)]
+    to_family: Vec<i64>,
 }
 
 /// Delivery figures of one leg kind at one office.
@@ -82,6 +93,18 @@ fn percent(part: u64, whole: u64) -> Option<f64> {
 impl Figures {
     fn add(&mut self, c: &ReportCase, cal: &Calendar, now_ms: i64) {
         self.received += 1;
+        self.by_post += u64::from(c.by_post);
+        let day = |ms: i64| Calendar::local_day(Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH));
+        match (c.finished_at_ms, c.closed_at_ms) {
+            (Some(result), Some(closed)) => {
+                self.handed_over += 1;
+                self.to_family.push(cal.working_days_between(day(result), day(closed)));
+            }
+            (Some(_), None) if matches!(c.status, CaseStatus::Completed | CaseStatus::Rejected) => {
+                self.waiting_for_family += 1;
+            }
+            _ => {}
+        }
         match (c.status, c.finished_at_ms) {
             (CaseStatus::Completed | CaseStatus::Rejected, Some(at)) => {
                 if c.status == CaseStatus::Rejected {
@@ -113,17 +136,27 @@ impl Figures {
         let completed = self.completed_early + self.completed_on_time + self.completed_late;
         self.late_rate_percent = percent(self.completed_late, completed);
         self.taken.sort_unstable();
+        self.median_working_days = median(&self.taken);
         let n = self.taken.len();
         if n > 0 {
-            self.median_working_days = Some(if n % 2 == 1 {
-                self.taken[n / 2] as f64
-            } else {
-                (self.taken[n / 2 - 1] + self.taken[n / 2]) as f64 / 2.0
-            });
             let rank = (n * 9).div_ceil(10).max(1);
             self.p90_working_days = Some(self.taken[rank - 1]);
         }
+        self.to_family.sort_unstable();
+        self.median_working_days_to_family = median(&self.to_family);
     }
+}
+
+/// The median of sorted values.
+fn median(sorted: &[i64]) -> Option<f64> {
+    let n = sorted.len();
+    (n > 0).then(|| {
+        if n % 2 == 1 {
+            sorted[n / 2] as f64
+        } else {
+            (sorted[n / 2 - 1] + sorted[n / 2]) as f64 / 2.0
+        }
+    })
 }
 
 /// Computes the report from the period's rows.
@@ -196,11 +229,12 @@ pub fn to_csv(r: &Report) -> String {
     let mut out = String::from(
         "\u{feff}ma_xa,ten_xa,tiep_nhan,hoan_thanh_truoc_han,hoan_thanh_dung_han,hoan_thanh_qua_han,tu_choi,\
          dang_giai_quyet_trong_han,dang_giai_quyet_qua_han,da_huy,ty_le_tre_han_phan_tram,\
-         so_ngay_lam_viec_trung_vi,so_ngay_lam_viec_p90\r\n",
+         so_ngay_lam_viec_trung_vi,so_ngay_lam_viec_p90,nhan_qua_buu_chinh,cho_gia_dinh_nhan,da_trao_gia_dinh,\
+         so_ngay_den_khi_gia_dinh_nhan_trung_vi\r\n",
     );
     let row = |code: &str, name: &str, f: &Figures| {
         format!(
-            "{code},\"{}\",{},{},{},{},{},{},{},{},{},{},{}\r\n",
+            "{code},\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
             name.replace('"', "\"\""),
             f.received,
             f.completed_early,
@@ -213,6 +247,10 @@ pub fn to_csv(r: &Report) -> String {
             cell(f.late_rate_percent),
             cell(f.median_working_days),
             cell(f.p90_working_days),
+            f.by_post,
+            f.waiting_for_family,
+            f.handed_over,
+            cell(f.median_working_days_to_family),
         )
     };
     for c in &r.communes {

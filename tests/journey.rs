@@ -310,3 +310,82 @@ async fn a_returned_envelope_is_collected_at_the_desk() {
     assert_eq!(status, 200, "{answer}");
     assert!(stack.get_case(&id).await["closed_at"].is_string());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uncollected_results_are_listed_the_family_reminded_once_and_reported() {
+    let clock = lienthong::clock::Clock::adjustable();
+    let stack = spawn_stack(Opts {
+        clock: clock.clone(),
+        ..quick_stack()
+    })
+    .await;
+    let waiting = stack.push_new("WAIT-0001").await;
+    let handed = stack.push_new("WAIT-0002").await;
+    let (mut m, files) = fixture("02-khanh-binh-no-father");
+    m["commune_code"] = "22609".into();
+    m["receipt_code"] = "WAIT-0003".into();
+    let posted = stack.push(ONESTOP_A, &m, &files).await.body["case_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for id in [&waiting, &handed, &posted] {
+        stack.wait_status(id, "completed", 30).await;
+    }
+    let ok = |(status, body): (u16, Value)| assert_eq!(status, 200, "{body}");
+    ok(step(
+        &stack,
+        ONESTOP_A,
+        &handed,
+        json!({"step": "handed_over", "received_by": "Trần Thị Hồng", "id_checked": true}),
+    )
+    .await);
+    ok(step(
+        &stack,
+        ONESTOP_A,
+        &posted,
+        json!({"step": "posted", "tracking_number": "EB000000003VN"}),
+    )
+    .await);
+
+    // Ten calendar days later the result of WAIT-0001 has waited more than 5 working days.
+    clock.set(jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 10));
+    let reminder = wait_for("the reminder to collect", 10, || {
+        stack
+            .sms()
+            .into_iter()
+            .find(|s| s.text.contains("WAIT-0001") && s.text.contains("mời đến nhận"))
+    })
+    .await;
+    assert!(reminder.text.contains("Xã thử 22609"), "{}", reminder.text);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let reminders = |code: &str| {
+        stack
+            .sms()
+            .iter()
+            .filter(|s| s.text.contains(code) && s.text.contains("mời đến nhận"))
+            .count()
+    };
+    assert_eq!(reminders("WAIT-0001"), 1, "one reminder, not one per sweep");
+    assert_eq!(reminders("WAIT-0002"), 0, "handed over: nothing to collect");
+    assert_eq!(
+        reminders("WAIT-0003"),
+        0,
+        "in the post: nothing to collect at the commune"
+    );
+
+    let admin = sign_in(&stack, "quantri.nhan", lienthong::accounts::Role::Admin, &[]).await;
+    let (_, dashboard) = stack.get_text("/admin", &[("cookie", &admin)]).await;
+    let panel = &dashboard[dashboard.find("id=\"uncollected\"").unwrap()..];
+    let panel = &panel[..panel.find("</table>").unwrap()];
+    assert!(panel.contains("WAIT-0001") && panel.contains("Đã nhắc"), "{panel}");
+    assert!(!panel.contains("WAIT-0002"), "{panel}");
+
+    let report: Value = stack
+        .get_json(ADMIN, "/api/v1/reports?from=2026-01-01&to=2027-12-31")
+        .await;
+    let total = &report["total"];
+    assert_eq!(total["by_post"], 1, "{total}");
+    assert_eq!(total["handed_over"], 1, "{total}");
+    assert_eq!(total["waiting_for_family"], 2, "{total}");
+    assert_eq!(total["median_working_days_to_family"], 0.0, "{total}");
+}

@@ -3,6 +3,8 @@
 ALTER TABLE cases ADD COLUMN result_at INTEGER;
 ALTER TABLE cases ADD COLUMN closed_at INTEGER;
 ALTER TABLE cases ADD COLUMN collect_reminded_at INTEGER;
+-- How the family receives the results: `at_commune` or `by_post` (from the bundle, for reports).
+ALTER TABLE cases ADD COLUMN delivery_method TEXT NOT NULL DEFAULT 'at_commune';
 CREATE INDEX cases_waiting ON cases (closed_at, result_at);
 
 -- Tracking numbers of cards and postal items, so a postal partner's report finds its case.

@@ -141,6 +141,9 @@ pub struct PublicConfig {
     /// (e.g. `x-forwarded-for`, first entry). Without one the peer address of the connection
     /// is used; never set it when clients reach the gateway directly (they could forge it).
     pub client_ip_header: Option<String>,
+    /// Working days a result may wait at the commune before the dashboard lists it and the
+    /// family gets one reminder SMS to collect it.
+    pub collect_within_working_days: u32,
 }
 
 impl Default for PublicConfig {
@@ -150,7 +153,18 @@ impl Default for PublicConfig {
             failed_lookups_burst: 10,
             failed_lookups_per_minute: 1,
             client_ip_header: None,
+            collect_within_working_days: 5,
         }
+    }
+}
+
+impl PublicConfig {
+    /// Results that reached the commune before this instant waited too long: the start of the
+    /// working day `collect_within_working_days` working days before `today`.
+    pub fn collect_overdue_before(&self, cal: &crate::deadline::Calendar, today: jiff::civil::Date) -> i64 {
+        let day = cal.sub_working_days(today, self.collect_within_working_days);
+        day.to_zoned(lienthong_contract::vn_tz())
+            .map_or(0, |z| z.timestamp().as_millisecond())
     }
 }
 

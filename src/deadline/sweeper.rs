@@ -4,6 +4,7 @@
 //! for a case going overdue, drafting its apology letter with a proposed new date. The same
 //! pass anchors the audit trail of every finished day.
 
+use crate::domain::journey::Step;
 use crate::domain::state::LegState;
 use lienthong_contract::LegKind;
 use std::sync::Arc;
@@ -72,10 +73,37 @@ impl Sweeper {
                 acted += 1;
             }
         }
+        acted += self.remind_to_collect().await?;
         self.store
             .write_anchors(Calendar::local_day(self.store.clock().now()))
             .await?;
         Ok(acted)
+    }
+
+    /// Results waiting at the commune for more than the configured working days: the family is
+    /// reminded once (not while the post is carrying them), docs/family.md.
+    async fn remind_to_collect(&self) -> Result<usize, StoreError> {
+        let today = Calendar::local_day(self.store.clock().now());
+        let before = self
+            .config
+            .gateway
+            .public
+            .collect_overdue_before(&self.config.calendar, today);
+        let (waiting, _) = self.store.uncollected(before, 200).await?;
+        let mut reminded = 0;
+        for w in waiting.iter().filter(|w| !w.reminded) {
+            let steps = self.store.journey(&w.case_id).await?;
+            let in_the_post = steps
+                .iter()
+                .rev()
+                .find(|s| matches!(s.step, Step::Posted | Step::PostDelivered | Step::PostReturned))
+                .is_some_and(|s| s.step == Step::Posted);
+            if !in_the_post && self.store.remind_to_collect(&w.case_id).await? {
+                reminded += 1;
+                metrics::counter!("lienthong_collect_reminders_total").increment(1);
+            }
+        }
+        Ok(reminded)
     }
 
     async fn act(&self, clock: &MovedClock) -> Result<bool, StoreError> {

@@ -246,6 +246,7 @@ impl Intake<'_> {
             received_at_ms: bundle.received_at.as_millisecond(),
             content_sha256: hash.clone(),
             bundle_json: serde_json::to_string(&bundle).map_err(|e| internal(&e))?,
+            by_post: !bundle.result_delivery.is_at_commune(),
             attachments: bundle.attachments.clone(),
             legs: dest
                 .into_iter()

@@ -118,6 +118,17 @@ impl Composer<'_> {
                 };
                 ("result", To::Family, text)
             }
+            ("reminder", "collect", None) => {
+                let since = case
+                    .result_at_ms
+                    .and_then(|m| jiff::Timestamp::from_millisecond(m).ok())
+                    .map_or(today, crate::deadline::Calendar::local_day);
+                (
+                    "collect_reminder",
+                    To::Family,
+                    templates::collect_reminder(&family, since),
+                )
+            }
             ("journey", step, None) => {
                 let detail: StepDetail = e
                     .reason

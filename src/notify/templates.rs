@@ -179,6 +179,27 @@ pub fn card_at_commune(f: &Family<'_>) -> Text {
     )
 }
 
+/// The results have waited at the commune for a while: the one reminder.
+pub fn collect_reminder(f: &Family<'_>, since: Date) -> Text {
+    family(
+        format!("Mời nhận kết quả hồ sơ {}", f.receipt_code),
+        format!(
+            "Kết quả hồ sơ {} của cháu {} đã có tại {} từ ngày {}. Mời ông/bà đến nhận, \
+             mang theo giấy tiếp nhận hồ sơ.",
+            f.receipt_code,
+            f.child_name,
+            f.commune_name,
+            vn_date(since)
+        ),
+        format!(
+            "Kết quả hồ sơ {} đã có tại {} từ ngày {}; mời đến nhận.",
+            f.receipt_code,
+            f.commune_name,
+            vn_date(since)
+        ),
+    )
+}
+
 /// An agency refused.
 pub fn rejected(f: &Family<'_>, reason: &str) -> Text {
     family(
@@ -309,6 +330,7 @@ mod tests {
             posted(&long, "EB123456789VN"),
             post_returned(&long),
             card_at_commune(&long),
+            collect_reminder(&long, d),
             rejected(&long, reason),
             late(&long, d, d, reason),
         ] {

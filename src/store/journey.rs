@@ -36,6 +36,17 @@ pub struct StepView {
     pub detail: StepDetail,
 }
 
+/// A result waiting for its family.
+#[derive(Debug, Clone)]
+pub struct Uncollected {
+    pub case_id: String,
+    pub receipt_code: String,
+    pub commune_code: String,
+    pub result_at_ms: i64,
+    /// The family was reminded once already.
+    pub reminded: bool,
+}
+
 /// What recording a step did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recorded {
@@ -199,6 +210,61 @@ impl Store {
                 ))
             })
             .collect()
+    }
+
+    /// Results that reached the commune before `before_ms` and are not with the family yet,
+    /// oldest first, and how many there are in all: the dashboard's "waiting to be collected".
+    pub async fn uncollected(&self, before_ms: i64, limit: i64) -> Result<(Vec<Uncollected>, i64), StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, receipt_code, commune_code, result_at, collect_reminded_at FROM cases
+             WHERE closed_at IS NULL AND result_at < $1 AND status IN ('completed', 'rejected')
+             ORDER BY result_at LIMIT $2",
+        )
+        .bind(before_ms)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM cases WHERE closed_at IS NULL AND result_at < $1 AND status IN ('completed', 'rejected')",
+        )
+        .bind(before_ms)
+        .fetch_one(&self.read)
+        .await?;
+        let list = rows
+            .iter()
+            .map(|r| {
+                Ok(Uncollected {
+                    case_id: col(r, "id")?,
+                    receipt_code: col(r, "receipt_code")?,
+                    commune_code: col(r, "commune_code")?,
+                    result_at_ms: col(r, "result_at")?,
+                    reminded: col::<Option<i64>>(r, "collect_reminded_at")?.is_some(),
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok((list, total))
+    }
+
+    /// Marks the one reminder to collect the results as due for a case, recording it on the
+    /// trail (the notifier sends it); false when it was marked before (by this or another
+    /// gateway process).
+    pub async fn remind_to_collect(&self, case_id: &str) -> Result<bool, StoreError> {
+        let now = self.now_ms();
+        let mut tx = self.begin_case(case_id).await?;
+        let won = sqlx::query(
+            "UPDATE cases SET collect_reminded_at = $1 WHERE id = $2 AND collect_reminded_at IS NULL AND closed_at IS NULL",
+        )
+        .bind(now)
+        .bind(case_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if won {
+            fact(&mut tx, case_id, None, now, "gateway", "reminder", "collect", None).await?;
+        }
+        tx.commit().await?;
+        Ok(won)
     }
 
     /// The case a tracking number was recorded for.

@@ -20,6 +20,10 @@ pub struct ReportCase {
     pub due_at_ms: Option<i64>,
     /// When the case became completed or rejected, from its event.
     pub finished_at_ms: Option<i64>,
+    /// The family asked for the results by post.
+    pub by_post: bool,
+    /// When the family got the results (hand-over or postal delivery).
+    pub closed_at_ms: Option<i64>,
 }
 
 /// One agency leg of a case of the period.
@@ -44,7 +48,7 @@ impl Store {
         commune: Option<&str>,
     ) -> Result<Vec<ReportCase>, StoreError> {
         let rows = sqlx::query(
-            "SELECT c.commune_code, c.status, c.regime_json, c.receipt_day, c.due_day, c.due_at,
+            "SELECT c.commune_code, c.status, c.regime_json, c.receipt_day, c.due_day, c.due_at, c.delivery_method, c.closed_at,
                (SELECT MIN(e.at) FROM events e WHERE e.case_id = c.id AND e.leg_id IS NULL AND e.kind = 'state'
                   AND e.to_state IN ('completed', 'rejected')) AS finished_at
              FROM cases c WHERE c.received_at >= $1 AND c.received_at < $2 AND ($3 IS NULL OR c.commune_code = $3)",
@@ -64,6 +68,8 @@ impl Store {
                     due_day: parse_day(col(r, "due_day")?),
                     due_at_ms: col(r, "due_at")?,
                     finished_at_ms: col(r, "finished_at")?,
+                    by_post: col::<String>(r, "delivery_method")? == "by_post",
+                    closed_at_ms: col(r, "closed_at")?,
                 })
             })
             .collect()

@@ -61,6 +61,19 @@ struct Dashboard {
     checks_24h: i64,
     recovered_24h: i64,
     by_unit: Vec<(String, i64, i64, i64)>,
+    /// Results waiting for the family past the configured working days (docs/family.md).
+    uncollected: Vec<UncollectedLine>,
+    uncollected_total: i64,
+    collect_days: u32,
+}
+
+/// A result waiting for its family too long.
+struct UncollectedLine {
+    case_id: String,
+    code: String,
+    commune: String,
+    since: String,
+    reminded: bool,
 }
 
 /// `GET /admin`.
@@ -81,6 +94,14 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
             .store
             .undecided_legs(cb.residence_after_ms as i64, cb.insurance_after_ms as i64, 100),
         state.store.check_counts_since(day_ago),
+        state.store.uncollected(
+            state
+                .config
+                .gateway
+                .public
+                .collect_overdue_before(&state.config.calendar, Calendar::local_day(state.store.clock().now())),
+            100
+        ),
     );
     let (
         (queue_depth, dead),
@@ -90,6 +111,7 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
         (communes, offices),
         (undecided, undecided_total),
         checks,
+        (uncollected, uncollected_total),
     ) = match loaded {
         Ok(v) => v,
         Err(e) => return failed(e),
@@ -161,6 +183,18 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
             .chain(offices.iter())
             .map(|u| (name_of(&u.code), u.open, u.at_risk, u.overdue))
             .collect(),
+        uncollected: uncollected
+            .iter()
+            .map(|u| UncollectedLine {
+                case_id: u.case_id.clone(),
+                code: u.receipt_code.clone(),
+                commune: name_of(&u.commune_code),
+                since: labels::when(u.result_at_ms),
+                reminded: u.reminded,
+            })
+            .collect(),
+        uncollected_total,
+        collect_days: state.config.gateway.public.collect_within_working_days,
     })
 }
 

@@ -29,6 +29,12 @@ pub struct Line {
     pub open_late: u64,
     pub late_rate: String,
     pub days: String,
+    /// Results by post, waiting for the family, with the family, and the median working days
+    /// from result to family (docs/family.md).
+    pub by_post: u64,
+    pub waiting: u64,
+    pub handed: u64,
+    pub to_family: String,
 }
 
 #[derive(Template)]
@@ -68,6 +74,10 @@ fn line(name: &str, f: &Figures) -> Line {
             opt(f.median_working_days),
             f.p90_working_days.map_or("—".into(), |d| d.to_string())
         ),
+        by_post: f.by_post,
+        waiting: f.waiting_for_family,
+        handed: f.handed_over,
+        to_family: opt(f.median_working_days_to_family),
     }
 }
 
