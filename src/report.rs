@@ -84,6 +84,35 @@ pub struct Report {
     pub total: Figures,
     pub communes: Vec<CommuneFigures>,
     pub legs: Vec<LegFigures>,
+    /// Ratings given and complaints filed in the period (docs/family.md).
+    pub feedback: FeedbackFigures,
+}
+
+/// What families said in the period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct FeedbackFigures {
+    pub ratings: i64,
+    /// The average score (1–5), one decimal.
+    pub average_score: Option<f64>,
+    /// Ratings of 4 or 5, in percent of all ratings.
+    pub satisfied_percent: Option<f64>,
+    pub complaints: i64,
+    pub complaints_open: i64,
+    pub complaints_answered_on_time: i64,
+}
+
+impl FeedbackFigures {
+    /// The figures of the stored counts.
+    pub fn of(c: &crate::store::feedback::FeedbackCounts) -> FeedbackFigures {
+        FeedbackFigures {
+            ratings: c.ratings,
+            average_score: (c.ratings > 0).then(|| (c.score_sum as f64 * 10.0 / c.ratings as f64).round() / 10.0),
+            satisfied_percent: percent(c.good.max(0) as u64, c.ratings.max(0) as u64),
+            complaints: c.complaints,
+            complaints_open: c.complaints_open,
+            complaints_answered_on_time: c.complaints_closed_on_time,
+        }
+    }
 }
 
 fn percent(part: u64, whole: u64) -> Option<f64> {
@@ -217,6 +246,7 @@ pub fn compute(
         total,
         communes,
         legs,
+        feedback: FeedbackFigures::default(),
     }
 }
 

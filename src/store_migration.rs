@@ -19,7 +19,7 @@ use crate::store::dialect::{Dialect, Placeholders};
 use crate::store::Store;
 
 /// Tables in the order their foreign keys need, each with its key (for paging).
-const TABLES: [(&str, &str); 16] = [
+const TABLES: [(&str, &str); 18] = [
     ("cases", "id"),
     ("attachments", "case_id, kind"),
     ("legs", "id"),
@@ -29,6 +29,8 @@ const TABLES: [(&str, &str); 16] = [
     ("events", "id"),
     ("apologies", "case_id"),
     ("tracking_numbers", "number"),
+    ("ratings", "case_id"),
+    ("complaints", "id"),
     ("notifications", "id"),
     ("cursors", "name"),
     ("users", "id"),
@@ -39,7 +41,13 @@ const TABLES: [(&str, &str); 16] = [
 ];
 
 /// Tables whose ids come from an identity sequence, moved past the copied ids afterwards.
-const IDENTITIES: [&str; 4] = ["delivery_attempts", "check_backs", "events", "notifications"];
+const IDENTITIES: [&str; 5] = [
+    "delivery_attempts",
+    "check_backs",
+    "events",
+    "notifications",
+    "complaints",
+];
 
 /// Rows read per page.
 const PAGE: i64 = 2000;

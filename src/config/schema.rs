@@ -144,6 +144,8 @@ pub struct PublicConfig {
     /// Working days a result may wait at the commune before the dashboard lists it and the
     /// family gets one reminder SMS to collect it.
     pub collect_within_working_days: u32,
+    /// Working days the commune has to answer a family's complaint.
+    pub complaint_working_days: u32,
 }
 
 impl Default for PublicConfig {
@@ -154,6 +156,7 @@ impl Default for PublicConfig {
             failed_lookups_per_minute: 1,
             client_ip_header: None,
             collect_within_working_days: 5,
+            complaint_working_days: 10,
         }
     }
 }

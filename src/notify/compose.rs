@@ -145,6 +145,13 @@ impl Composer<'_> {
                     Some(Step::CardReceived) if bundle.result_delivery.is_at_commune() => {
                         ("card_at_commune", To::Family, templates::card_at_commune(&family))
                     }
+                    Some(s) if s.closes() => {
+                        let Some(token) = self.store.rating_token(&case.id).await? else {
+                            return Ok(Vec::new());
+                        };
+                        let link = format!("{}/dg/{token}", self.config.gateway.public_url().trim_end_matches('/'));
+                        ("feedback", To::Family, templates::feedback_request(&family, &link))
+                    }
                     _ => return Ok(Vec::new()),
                 }
             }

@@ -200,6 +200,22 @@ pub fn collect_reminder(f: &Family<'_>, since: Date) -> Text {
     )
 }
 
+/// The family got its results: one request to rate the service, with its single-use link.
+pub fn feedback_request(f: &Family<'_>, link: &str) -> Text {
+    family(
+        format!("Đánh giá việc giải quyết hồ sơ {}", f.receipt_code),
+        format!(
+            "Cảm ơn ông/bà đã nhận kết quả hồ sơ {} của cháu {}. Xin ông/bà dành một phút đánh giá \
+             mức độ hài lòng với {} (từ 1 đến 5 sao) hoặc gửi phản ánh, kiến nghị tại: {link}",
+            f.receipt_code, f.child_name, f.commune_name
+        ),
+        format!(
+            "Cảm ơn ông/bà. Xin đánh giá việc giải quyết hồ sơ {}: {link}",
+            f.receipt_code
+        ),
+    )
+}
+
 /// An agency refused.
 pub fn rejected(f: &Family<'_>, reason: &str) -> Text {
     family(
@@ -331,6 +347,10 @@ mod tests {
             post_returned(&long),
             card_at_commune(&long),
             collect_reminder(&long, d),
+            feedback_request(
+                &long,
+                "https://lienthong.example.gov.vn/dg/0123456789abcdef0123456789abcdef",
+            ),
             rejected(&long, reason),
             late(&long, d, d, reason),
         ] {

@@ -141,6 +141,15 @@ impl Store {
                 .bind(case_id)
                 .execute(&mut *tx)
                 .await?;
+            // The family is asked once for a rating, through a single-use link (docs/family.md).
+            sqlx::query(
+                "INSERT INTO ratings (case_id, token, issued_at) VALUES ($1, $2, $3) ON CONFLICT (case_id) DO NOTHING",
+            )
+            .bind(case_id)
+            .bind(rating_link_token())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(Recorded::Written { closed: step.closes() })
@@ -276,4 +285,12 @@ impl Store {
                 .await?,
         )
     }
+}
+
+/// An unguessable rating link token: 128 random bits, hex.
+fn rating_link_token() -> String {
+    use password_hash::rand_core::{OsRng, RngCore};
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
 }

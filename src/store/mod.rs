@@ -21,6 +21,7 @@ pub mod credentials;
 mod decisions;
 mod delivery;
 pub mod dialect;
+pub mod feedback;
 pub mod journey;
 pub mod notices;
 pub mod reports;

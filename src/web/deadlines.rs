@@ -280,20 +280,23 @@ pub async fn load_report(
     let to_ms = start(to.tomorrow().map_err(ApiError::internal)?)?;
     let mut cases = Vec::new();
     let mut legs = Vec::new();
+    let mut feedback = crate::store::feedback::FeedbackCounts::default();
     match &communes {
         None => {
             cases = state.store.report_cases(from_ms, to_ms, None).await?;
             legs = state.store.report_legs(from_ms, to_ms, None).await?;
+            feedback = state.store.feedback_counts(from_ms, to_ms, None).await?;
         }
         Some(list) => {
             for c in list {
                 cases.extend(state.store.report_cases(from_ms, to_ms, Some(c)).await?);
                 legs.extend(state.store.report_legs(from_ms, to_ms, Some(c)).await?);
+                feedback.add(&state.store.feedback_counts(from_ms, to_ms, Some(c)).await?);
             }
         }
     }
     let routes = &state.config.routes;
-    Ok(crate::report::compute(
+    let mut report = crate::report::compute(
         from,
         to,
         &cases,
@@ -306,7 +309,9 @@ pub async fn load_report(
                 .get(code)
                 .map_or_else(|| code.to_string(), |c| c.name.clone())
         },
-    ))
+    );
+    report.feedback = crate::report::FeedbackFigures::of(&feedback);
+    Ok(report)
 }
 
 /// Query of `GET /api/v1/reports`.

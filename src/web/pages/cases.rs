@@ -165,6 +165,8 @@ pub struct CaseView {
     pub has_apology: bool,
     /// Refused: the written answer can be printed.
     pub refused: bool,
+    /// The family has its results: an officer may record its rating from paper or the counter.
+    pub closed: bool,
 }
 
 /// What the commune (or an operator) can do on the case page.
@@ -235,6 +237,7 @@ fn view(state: &AppState, row: &CaseRow, bundle: &CaseBundle, has_apology: bool)
         clock_class,
         has_apology,
         refused: row.status == CaseStatus::Rejected,
+        closed: row.closed_at_ms.is_some(),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod agency;
 pub mod cases;
 pub mod error;
+pub mod feedback;
 pub mod form;
 pub mod handover;
 pub mod labels;
@@ -44,6 +45,7 @@ impl Nav {
             Role::CommuneOfficer => vec![
                 ("/cases", "Hồ sơ của xã"),
                 ("/cases/new", "Tiếp nhận mới"),
+                ("/complaints", "Phản ánh"),
                 ("/reports", "Báo cáo"),
             ],
             Role::InsuranceStaff | Role::PoliceStaff => vec![("/inbox", "Hộp hồ sơ")],
@@ -51,6 +53,7 @@ impl Nav {
                 ("/admin", "Bảng điều khiển"),
                 ("/cases", "Tất cả hồ sơ"),
                 ("/reports", "Báo cáo"),
+                ("/complaints", "Phản ánh"),
             ],
         };
         Some(Nav {
@@ -235,6 +238,11 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{case_id}/receipt", get(cases::receipt))
         .route("/cases/{case_id}/refusal", get(cases::refusal))
         .route("/cases/{case_id}/journey", post(handover::commune_step))
+        .route("/cases/{case_id}/rating", post(feedback::record))
+        .route("/dg/{token}", get(feedback::show).post(feedback::rate))
+        .route("/dg/{token}/phan-anh", post(feedback::complain))
+        .route("/complaints", get(feedback::list))
+        .route("/complaints/{id}/answer", post(feedback::answer))
         .route("/legs/{leg_id}/card-sent", post(handover::card_sent))
         .route(
             "/cases/{case_id}/apology",

@@ -49,6 +49,8 @@ struct ReportPage {
     late_chart: String,
     days_chart: String,
     month_chart: String,
+    /// Ratings and complaints of the period, in words.
+    feedback: String,
 }
 
 /// The period asked for; the current month by default.
@@ -228,7 +230,23 @@ pub async fn page(State(state): State<AppState>, signed: Signed, Query(p): Query
         late_chart: late_chart(&report),
         days_chart: days_chart(&report),
         month_chart: month_chart(&months),
+        feedback: feedback_text(&report.feedback),
     })
+}
+
+/// The period's feedback in one sentence.
+fn feedback_text(f: &crate::report::FeedbackFigures) -> String {
+    let opt = |v: Option<f64>, unit: &str| v.map_or("—".to_string(), |x| format!("{x}{unit}"));
+    format!(
+        "{} lượt đánh giá, điểm trung bình {}, hài lòng (4-5 điểm) {}; {} phản ánh, kiến nghị, \
+         {} chưa trả lời, {} trả lời đúng hạn.",
+        f.ratings,
+        opt(f.average_score, ""),
+        opt(f.satisfied_percent, "%"),
+        f.complaints,
+        f.complaints_open,
+        f.complaints_answered_on_time
+    )
 }
 
 /// `GET /reports.csv`.
