@@ -27,6 +27,8 @@ pub struct Figures {
     pub in_progress_on_time: u64,
     pub in_progress_overdue: u64,
     pub cancelled: u64,
+    /// Withdrawn by the family (docs/family.md).
+    pub withdrawn: u64,
     /// Late ÷ completed, in percent with one decimal; `None` when nothing completed.
     pub late_rate_percent: Option<f64>,
     pub median_working_days: Option<f64>,
@@ -154,6 +156,7 @@ impl Figures {
                 }
             }
             (CaseStatus::Cancelled, _) => self.cancelled += 1,
+            (CaseStatus::Withdrawn, _) => self.withdrawn += 1,
             _ => match (c.due_at_ms, c.due_at_ms.map(|d| ClockState::at(now_ms, d, d))) {
                 (Some(_), Some(ClockState::Overdue)) => self.in_progress_overdue += 1,
                 _ => self.in_progress_on_time += 1,
@@ -260,11 +263,11 @@ pub fn to_csv(r: &Report) -> String {
         "\u{feff}ma_xa,ten_xa,tiep_nhan,hoan_thanh_truoc_han,hoan_thanh_dung_han,hoan_thanh_qua_han,tu_choi,\
          dang_giai_quyet_trong_han,dang_giai_quyet_qua_han,da_huy,ty_le_tre_han_phan_tram,\
          so_ngay_lam_viec_trung_vi,so_ngay_lam_viec_p90,nhan_qua_buu_chinh,cho_gia_dinh_nhan,da_trao_gia_dinh,\
-         so_ngay_den_khi_gia_dinh_nhan_trung_vi\r\n",
+         so_ngay_den_khi_gia_dinh_nhan_trung_vi,rut_ho_so\r\n",
     );
     let row = |code: &str, name: &str, f: &Figures| {
         format!(
-            "{code},\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
+            "{code},\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
             name.replace('"', "\"\""),
             f.received,
             f.completed_early,
@@ -281,6 +284,7 @@ pub fn to_csv(r: &Report) -> String {
             f.waiting_for_family,
             f.handed_over,
             cell(f.median_working_days_to_family),
+            f.withdrawn,
         )
     };
     for c in &r.communes {

@@ -19,7 +19,7 @@ use crate::store::dialect::{Dialect, Placeholders};
 use crate::store::Store;
 
 /// Tables in the order their foreign keys need, each with its key (for paging).
-const TABLES: [(&str, &str); 18] = [
+const TABLES: [(&str, &str); 19] = [
     ("cases", "id"),
     ("attachments", "case_id, kind"),
     ("legs", "id"),
@@ -31,6 +31,7 @@ const TABLES: [(&str, &str); 18] = [
     ("tracking_numbers", "number"),
     ("ratings", "case_id"),
     ("complaints", "id"),
+    ("withdrawals", "leg_id"),
     ("notifications", "id"),
     ("cursors", "name"),
     ("users", "id"),

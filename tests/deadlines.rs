@@ -524,7 +524,7 @@ async fn report_figures_match_hand_computed_values() {
         &total_row[2..],
         // ...then none by post, the 5 finished results all still waiting for their families,
         // none handed over, so no median to the family.
-        &["7", "3", "1", "1", "1", "1", "1", "0", "20", "2", "9", "0", "5", "0", ""],
+        &["7", "3", "1", "1", "1", "1", "1", "0", "20", "2", "9", "0", "5", "0", "", "0"],
         "{csv}"
     );
     // Outside the period: nothing.

@@ -31,7 +31,7 @@ const GROWN: [&str; 8] = [
 ];
 const SUFFIXED: [&str; 5] = ["id", "case_id", "leg_id", "receipt_code", "dedupe_key"];
 
-const ALL: [&str; 15] = [
+const ALL: [&str; 19] = [
     "cases",
     "attachments",
     "legs",
@@ -40,6 +40,10 @@ const ALL: [&str; 15] = [
     "check_backs",
     "events",
     "apologies",
+    "tracking_numbers",
+    "ratings",
+    "complaints",
+    "withdrawals",
     "notifications",
     "cursors",
     "users",
@@ -95,6 +99,22 @@ async fn grow(db: &std::path::Path) -> i64 {
                 .unwrap();
         }
         tx.commit().await.unwrap();
+    }
+}
+
+/// Fills the results' journey tables (tracking numbers, ratings, complaints, withdrawals) from
+/// the grown cases, so the move copies and verifies them too.
+async fn last_mile(db: &std::path::Path) {
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    for sql in [
+        "INSERT INTO tracking_numbers (number, case_id, step, at) SELECT 'EB' || id, id, 'posted', created_at FROM cases LIMIT 500",
+        "INSERT INTO ratings (case_id, token, issued_at, used_at, score, channel) SELECT id, 't' || id, created_at, created_at, 5, 'link' FROM cases LIMIT 500",
+        "INSERT INTO complaints (case_id, commune_code, body, filed_at, due_at) SELECT id, commune_code, 'Chờ lâu', created_at, created_at + 864000000 FROM cases LIMIT 300",
+        "INSERT INTO withdrawals (leg_id, case_id, reason, status, due_at, created_at) SELECT l.id, l.case_id, 'Rút hồ sơ', 'done', c.created_at, c.created_at FROM legs l JOIN cases c ON c.id = l.case_id WHERE l.name = 'residence' LIMIT 200",
+    ] {
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
     }
 }
 
@@ -161,6 +181,7 @@ async fn ten_thousand_cases_move_from_sqlite_to_postgres_and_s3_verified() {
     old.gateway.take().unwrap().stop().await;
     let db = old.dir.path().join("store.db");
     let cases = grow(&db).await;
+    last_mile(&db).await;
     assert!(cases >= TARGET_CASES);
     let before = counts(&format!("sqlite://{}", db.display())).await;
 

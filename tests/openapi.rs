@@ -10,7 +10,7 @@ use std::process::Command;
 use common::*;
 use serde_json::Value;
 
-const OPERATIONS: [(&str, &str); 14] = [
+const OPERATIONS: [(&str, &str); 15] = [
     ("post", "/api/v1/cases"),
     ("get", "/api/v1/cases"),
     ("get", "/api/v1/cases/{case_id}"),
@@ -25,6 +25,7 @@ const OPERATIONS: [(&str, &str); 14] = [
     ("post", "/api/v1/sms/inbound"),
     ("post", "/api/v1/cases/{case_id}/journey"),
     ("post", "/api/v1/postal/events"),
+    ("post", "/api/v1/cases/{case_id}/withdraw"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,6 +11,7 @@
 pub mod breaker;
 mod check_back;
 pub mod policy;
+mod withdrawal;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -113,7 +114,11 @@ impl Deliverer {
     /// Claims and runs deliveries, and checks back undecided legs, until `shutdown` turns true;
     /// then waits for those in flight.
     pub async fn run(self: Arc<Self>, shutdown: watch::Receiver<bool>) {
-        tokio::join!(Arc::clone(&self).deliver(shutdown.clone()), self.check_back(shutdown));
+        tokio::join!(
+            Arc::clone(&self).deliver(shutdown.clone()),
+            Arc::clone(&self).check_back(shutdown.clone()),
+            self.withdrawals(shutdown)
+        );
     }
 
     async fn deliver(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {

@@ -158,16 +158,19 @@ pub enum CaseStatus {
     Rejected,
     NeedsSupplement,
     Cancelled,
+    /// The family withdrew the dossier; the agencies were told (docs/family.md).
+    Withdrawn,
 }
 
 impl CaseStatus {
     /// Every status, for exhaustive tests and parsing.
-    pub const ALL: [CaseStatus; 5] = [
+    pub const ALL: [CaseStatus; 6] = [
         CaseStatus::InProgress,
         CaseStatus::Completed,
         CaseStatus::Rejected,
         CaseStatus::NeedsSupplement,
         CaseStatus::Cancelled,
+        CaseStatus::Withdrawn,
     ];
 
     /// Parses the stable name.
@@ -188,6 +191,7 @@ impl CaseStatus {
             CaseStatus::Rejected => "rejected",
             CaseStatus::NeedsSupplement => "needs_supplement",
             CaseStatus::Cancelled => "cancelled",
+            CaseStatus::Withdrawn => "withdrawn",
         }
     }
 }

@@ -130,6 +130,7 @@ fn status_text(s: CaseStatus) -> &'static str {
         CaseStatus::Completed => "Đã có kết quả",
         CaseStatus::Rejected => "Không được giải quyết",
         CaseStatus::Cancelled => "Đã dừng giải quyết",
+        CaseStatus::Withdrawn => "Gia đình đã rút hồ sơ",
     }
 }
 
@@ -229,6 +230,7 @@ fn results_text(facts: &Facts<'_>, steps: &[Step]) -> String {
         }
         CaseStatus::Rejected => format!("Văn bản trả lời đã có tại {at}."),
         CaseStatus::Cancelled => format!("Hồ sơ đã dừng giải quyết; xin liên hệ {at}."),
+        CaseStatus::Withdrawn => format!("Gia đình đã rút hồ sơ tại {at}; các cơ quan đã được thông báo."),
         CaseStatus::InProgress if all_done => {
             format!("Các cơ quan đã giải quyết xong; kết quả đang được chuyển về {at}.")
         }

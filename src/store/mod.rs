@@ -28,6 +28,7 @@ pub mod reports;
 pub mod retention;
 pub mod users;
 pub mod views;
+pub mod withdrawals;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -12,6 +12,7 @@ pub mod pages;
 pub mod public;
 pub mod push;
 pub mod sms_inbound;
+pub mod withdrawal;
 
 use std::sync::Arc;
 
@@ -66,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/legs/{leg_id}/resend", post(api::resend))
         .route("/api/v1/sms/inbound", post(sms_inbound::inbound))
         .route("/api/v1/cases/{case_id}/journey", post(journey::record))
+        .route("/api/v1/cases/{case_id}/withdraw", post(withdrawal::withdraw))
         .route("/api/v1/postal/events", post(journey::postal_event))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::guard))
         .layer(axum::middleware::from_fn(error::json_errors));

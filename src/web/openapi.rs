@@ -114,6 +114,7 @@ impl Modify for CommonErrors {
         super::sms_inbound::inbound,
         super::journey::record,
         super::journey::postal_event,
+        super::withdrawal::withdraw,
         super::public::status_api,
     ),
     components(schemas(
@@ -124,6 +125,7 @@ impl Modify for CommonErrors {
         crate::family::status::FamilyStatus, crate::family::status::Step,
         super::sms_inbound::InboundSms, super::sms_inbound::InboundAnswer,
         crate::journey::StepBody, super::journey::StepAnswer, super::journey::PostalEvent,
+        super::withdrawal::WithdrawBody, super::withdrawal::WithdrawAnswer,
     )),
     modifiers(&BearerToken, &CommonErrors),
 )]

@@ -154,6 +154,10 @@ pub trait Adapter: Send + Sync {
     /// Asks what the receiver holds for an envelope it already has, and its decision if it made
     /// one (the gateway's check-back of a decision whose callback never arrived).
     async fn receipt(&self, endpoint: &Endpoint, idempotency_key: &str) -> Result<Receipt, AdapterError>;
+
+    /// Tells the receiver that the family withdrew the dossier, so it stops working on it.
+    /// Done when the receiver holds no such envelope either (nothing to withdraw).
+    async fn withdraw(&self, endpoint: &Endpoint, idempotency_key: &str, reason: &str) -> Result<(), AdapterError>;
 }
 
 /// Shared HTTP client settings for adapters: rustls, no proxies from the environment.
@@ -219,6 +223,24 @@ pub async fn put_file(ep: &Endpoint, url: String, key: &str, file: FileBody) -> 
 }
 
 /// `GET`s a receipt's text.
+/// Posts a withdrawal `{"reason"}` to `url`: 2xx, or 404 (the receiver never got the envelope),
+/// is done; anything else is classified like every answer.
+pub async fn post_withdrawal(ep: &Endpoint, url: String, key: &str, reason: &str) -> Result<(), AdapterError> {
+    let resp = ep
+        .http
+        .post(url)
+        .timeout(ep.timeout)
+        .header("idempotency-key", key)
+        .json(&serde_json::json!({ "reason": reason }))
+        .send()
+        .await
+        .map_err(AdapterError::from_reqwest)?;
+    if resp.status() == reqwest::StatusCode::NOT_FOUND {
+        return Ok(());
+    }
+    read_body(resp).await.map(|_| ())
+}
+
 pub async fn get_text(ep: &Endpoint, url: String) -> Result<String, AdapterError> {
     let resp = ep
         .http

@@ -103,6 +103,8 @@ pub struct Record {
     pub decision_delivered: bool,
     /// Status queries (receipt GETs) that reached this record, the gateway's check-backs among them.
     pub status_queries: u32,
+    /// Withdrawals received for this record (the first one stops it; more are repeats).
+    pub withdrawals: u32,
 }
 
 impl Record {
@@ -331,6 +333,7 @@ impl SimState {
             decision: None,
             decision_delivered: false,
             status_queries: 0,
+            withdrawals: 0,
         });
         rec.envelope_posts += 1;
         if rec.envelope_posts == 1 {
@@ -369,6 +372,17 @@ impl SimState {
         };
         rec.files.insert(kind.to_string(), held);
         true
+    }
+
+    /// Records a withdrawal of the record; false when the key is unknown.
+    pub fn withdraw(&self, key: &str) -> bool {
+        match self.lock().records.get_mut(key) {
+            Some(rec) => {
+                rec.withdrawals += 1;
+                true
+            }
+            None => false,
+        }
     }
 
     /// The receipt for a key, if the envelope was received.
@@ -650,15 +664,36 @@ struct WireState {
     format: WireFormat,
 }
 
-/// The envelope/file/receipt routes of a case-receiving simulator:
-/// `POST {collection}`, `GET {collection}/{key}`, `PUT {collection}/{key}/{file_segment}/{kind}`.
-pub fn wire_routes(collection: &str, file_segment: &str, format: WireFormat, sim: Arc<SimState>) -> Router {
+/// The envelope/file/receipt/withdrawal routes of a case-receiving simulator:
+/// `POST {collection}`, `GET {collection}/{key}`, `PUT {collection}/{key}/{file_segment}/{kind}`,
+/// `POST {collection}/{key}/{withdrawal_segment}`.
+pub fn wire_routes(
+    collection: &str,
+    file_segment: &str,
+    withdrawal_segment: &str,
+    format: WireFormat,
+    sim: Arc<SimState>,
+) -> Router {
     use axum::routing::{post, put};
     Router::new()
         .route(collection, post(submit))
         .route(&format!("{collection}/{{key}}"), get(receipt_of))
         .route(&format!("{collection}/{{key}}/{file_segment}/{{kind}}"), put(file))
+        .route(&format!("{collection}/{{key}}/{withdrawal_segment}"), post(withdrawal))
         .with_state(WireState { sim, format })
+}
+
+/// The family withdrew the dossier: the record stops (404 when there is no such record).
+async fn withdrawal(State(w): State<WireState>, axum::extract::Path(key): axum::extract::Path<String>) -> Response {
+    let _in_flight = w.sim.enter(&key);
+    let gate = match w.sim.gate().await {
+        Ok(g) => g,
+        Err(r) => return r,
+    };
+    if !w.sim.withdraw(&key) {
+        return (StatusCode::NOT_FOUND, "no such envelope").into_response();
+    }
+    answer(gate, StatusCode::OK.into_response()).await
 }
 
 fn idempotency_key(headers: &axum::http::HeaderMap) -> Option<String> {

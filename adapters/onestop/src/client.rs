@@ -63,6 +63,12 @@ impl Adapter for OnestopAdapter {
         Err(AdapterError::Permanent("results carry no files".into()))
     }
 
+    async fn withdraw(&self, _: &Endpoint, _: &str, _: &str) -> Result<(), AdapterError> {
+        Err(AdapterError::Permanent(
+            "a one-stop system withdraws its own dossiers".into(),
+        ))
+    }
+
     async fn receipt(&self, ep: &Endpoint, key: &str) -> Result<Receipt, AdapterError> {
         let resp = ep
             .http

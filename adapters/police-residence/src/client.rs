@@ -1,7 +1,7 @@
 //! The gateway's client for the police residence system.
 
 use async_trait::async_trait;
-use lienthong_contract::adapter::{file_part, get_text, put_file, read_body};
+use lienthong_contract::adapter::{file_part, get_text, post_withdrawal, put_file, read_body};
 use lienthong_contract::{Adapter, AdapterError, Endpoint, FileBody, Message, Receipt};
 use reqwest::multipart::{Form, Part};
 
@@ -62,5 +62,9 @@ impl Adapter for PoliceResidenceAdapter {
 
     async fn receipt(&self, ep: &Endpoint, key: &str) -> Result<Receipt, AdapterError> {
         parse_receipt(&get_text(ep, url(ep, &format!("/{key}"))).await?)
+    }
+
+    async fn withdraw(&self, ep: &Endpoint, key: &str, reason: &str) -> Result<(), AdapterError> {
+        post_withdrawal(ep, url(ep, &format!("/{key}/withdrawal")), key, reason).await
     }
 }

@@ -63,6 +63,12 @@ pub fn spawn(
         parse_envelope: parse,
         render_receipt: render,
     };
-    let router = sim::wire_routes("/api/residence/registrations", "files", format, Arc::clone(&state));
+    let router = sim::wire_routes(
+        "/api/residence/registrations",
+        "files",
+        "withdrawal",
+        format,
+        Arc::clone(&state),
+    );
     sim::spawn(listener, router, state)
 }

@@ -75,6 +75,6 @@ pub fn spawn(
         parse_envelope: parse,
         render_receipt: render,
     };
-    let router = sim::wire_routes("/bhxh/the-bhyt/ho-so", "tep", format, Arc::clone(&state));
+    let router = sim::wire_routes("/bhxh/the-bhyt/ho-so", "tep", "rut-ho-so", format, Arc::clone(&state));
     sim::spawn(listener, router, state)
 }

@@ -5,7 +5,8 @@ use askama::Template;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
 use lienthong_contract::CaseBundle;
 use lienthong_contract::LegKind;
 use serde::Deserialize;
@@ -176,6 +177,8 @@ pub struct Actions {
     pub apology_draft: Option<String>,
     /// Legs wait on the family.
     pub needs_supplement: bool,
+    /// The case still runs: the family may withdraw it.
+    pub can_withdraw: bool,
 }
 
 /// A leg line.
@@ -382,6 +385,7 @@ pub async fn detail(State(state): State<AppState>, signed: Signed, Path(id): Pat
             .filter(|a| a.status == "draft")
             .map(|a| a.proposed_day.to_string()),
         needs_supplement: row.status == CaseStatus::NeedsSupplement,
+        can_withdraw: row.status.clock_runs(),
     });
     render(&CasePage {
         nav: Nav::of(&signed),
@@ -585,4 +589,35 @@ pub async fn refusal(State(state): State<AppState>, signed: Signed, Path(id): Pa
         lines,
         hotline: commune.and_then(|c| c.hotline.clone()),
     })
+}
+
+/// The withdrawal form.
+#[derive(Deserialize)]
+pub struct WithdrawForm {
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /cases/{id}/withdraw`: the officer records the family's withdrawal, with its reason.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    Form(form): Form<WithdrawForm>,
+) -> Response {
+    if let Err(r) = commune_action(&state, &signed, &id, &form.csrf).await {
+        return r;
+    }
+    let reason = match crate::web::withdrawal::reason(&form.reason) {
+        Ok(r) => r,
+        Err(p) => return page_error(422, &p.message),
+    };
+    match crate::web::withdrawal::record(&state, &id, &reason, &signed.user.actor()).await {
+        Ok(_) => {
+            state.wake.notify_one();
+            Redirect::to(&format!("/cases/{id}")).into_response()
+        }
+        Err(e) => action_error(e),
+    }
 }

@@ -13,6 +13,7 @@ pub fn status(s: CaseStatus) -> &'static str {
         CaseStatus::Rejected => "Không được giải quyết",
         CaseStatus::NeedsSupplement => "Chờ bổ sung",
         CaseStatus::Cancelled => "Đã hủy",
+        CaseStatus::Withdrawn => "Gia đình rút hồ sơ",
     }
 }
 

@@ -239,6 +239,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{case_id}/refusal", get(cases::refusal))
         .route("/cases/{case_id}/journey", post(handover::commune_step))
         .route("/cases/{case_id}/rating", post(feedback::record))
+        .route("/cases/{case_id}/withdraw", post(cases::withdraw))
         .route("/dg/{token}", get(feedback::show).post(feedback::rate))
         .route("/dg/{token}/phan-anh", post(feedback::complain))
         .route("/complaints", get(feedback::list))
