@@ -122,6 +122,24 @@ pub struct TempBlob {
     committed: bool,
 }
 
+impl TempBlob {
+    /// A second handle on the same bytes (a hard link beside the first, no copy), for a form
+    /// that keeps an officer's files while the case is corrected: each handle is removed when
+    /// dropped, whatever became of the other.
+    pub fn linked_copy(&self) -> std::io::Result<TempBlob> {
+        let path = self.path.with_file_name(uuid::Uuid::now_v7().to_string());
+        std::fs::hard_link(&self.path, &path)?;
+        Ok(TempBlob {
+            path,
+            sealed: self.sealed,
+            sha256: self.sha256.clone(),
+            size: self.size,
+            head: self.head.clone(),
+            committed: false,
+        })
+    }
+}
+
 impl Drop for TempBlob {
     fn drop(&mut self) {
         if !self.committed {

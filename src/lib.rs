@@ -151,6 +151,7 @@ impl App {
             metrics: web::metrics::handle(),
             logins: Arc::default(),
             lookups: Arc::default(),
+            kept_uploads: Arc::default(),
         };
         Ok(App {
             listener,

@@ -63,7 +63,7 @@ async fn browser(d: &Driver) -> Client {
             "binary": "/usr/bin/chromium",
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-dev-shm-usage", "--window-size=1366,768",
+                     "--disable-dev-shm-usage", "--window-size=1366,768", "--lang=en-US",
                      format!("--user-data-dir={}", d._profile.path().display())]
         }
     });
@@ -227,15 +227,17 @@ async fn each_role_does_its_job_in_a_real_browser() {
         .unwrap();
     assert_eq!(unlabeled, json!(0), "every field has a label");
     let (m, _) = case_with_code("WEB-0001");
+    // Dates are typed dd/mm/yyyy, whatever the browser's locale (this one is en-US).
     let today = jiff::Timestamp::now()
         .to_zoned(lienthong_contract::vn_tz())
         .date()
+        .strftime("%d/%m/%Y")
         .to_string();
     let fields = [
         ("receipt_code", "WEB-0001".to_string()),
         ("child.full_name", m["child"]["full_name"].as_str().unwrap().to_string()),
         ("child.sex", "female".into()),
-        ("child.date_of_birth", "2030-01-01".into()), // mistake 1: born after the receipt
+        ("child.date_of_birth", "01/01/2030".into()), // mistake 1: born after the receipt
         ("child.personal_id", "05632600123".into()),  // mistake 2: 11 digits
         ("birth_registration.number", "125".into()),
         ("birth_registration.book", "01/2026".into()),
@@ -290,6 +292,18 @@ async fn each_role_does_its_job_in_a_real_browser() {
         "what was typed is kept"
     );
     assert_eq!(value(&c, "applicant.phone").await, "0905123456");
+    assert_eq!(
+        value(&c, "child.date_of_birth").await,
+        "01/01/2030",
+        "the day as typed, dd/mm/yyyy"
+    );
+    let dob = c.find(Locator::Id("f-child.date_of_birth")).await.unwrap();
+    assert_eq!(
+        dob.attr("type").await.unwrap().as_deref(),
+        Some("text"),
+        "not the browser's mm/dd/yyyy picker"
+    );
+    assert_eq!(dob.attr("placeholder").await.unwrap().as_deref(), Some("dd/mm/yyyy"));
     screenshot(&c, "form-errors").await;
     let bearer = format!("Bearer {ADMIN}");
     let (status, answer) = stack
@@ -297,10 +311,13 @@ async fn each_role_does_its_job_in_a_real_browser() {
         .await;
     assert_eq!(status, 404, "nothing stored: {answer}");
 
-    set(&c, "child.date_of_birth", m["child"]["date_of_birth"].as_str().unwrap()).await;
+    let born: jiff::civil::Date = m["child"]["date_of_birth"].as_str().unwrap().parse().unwrap();
+    set(&c, "child.date_of_birth", &born.strftime("%d/%m/%Y").to_string()).await;
     set(&c, "child.personal_id", m["child"]["personal_id"].as_str().unwrap()).await;
     set(&c, "birth_registration.registered_on", &today).await;
-    choose_files(&c).await;
+    // The files chosen before the error were kept: the officer does not choose them again.
+    let kept = body(&c).await;
+    assert!(kept.contains("Đã giữ tệp"), "{kept}");
     click(&c, Locator::Css("form.case-form button[type=submit]")).await;
     wait_text(&c, "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ").await;
     let receipt = body(&c).await;

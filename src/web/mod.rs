@@ -40,6 +40,8 @@ pub struct AppState {
     pub logins: Arc<crate::ratelimit::Limiter>,
     /// Failed status look-ups per client address and per receipt code (docs/family.md).
     pub lookups: Arc<crate::ratelimit::Limiter>,
+    /// Files of refused case forms, kept for the corrected form (web::pages::kept).
+    pub kept_uploads: Arc<pages::kept::KeptUploads>,
 }
 
 /// The largest request body by default: five attachment kinds at the file limit, plus the

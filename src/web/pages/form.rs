@@ -1,7 +1,8 @@
 //! The commune officer's form: a newborn case with its attachments, validated by exactly the
 //! rules of the API (the same `intake::Intake::accept`), every problem shown next to its field at once,
-//! everything typed kept. Files chosen in the browser cannot be kept by a page: after an error
-//! they are chosen again (the error list says which).
+//! everything typed kept, and the chosen files kept on the server for the corrected form
+//! ([`super::kept`]): a browser cannot refill a file field, so the page carries their tokens.
+//! Dates are typed and shown dd/mm/yyyy whatever the browser's locale.
 
 use std::collections::HashMap;
 
@@ -46,8 +47,10 @@ struct FormPage {
     csrf: String,
     groups: Vec<Group>,
     errors: Vec<(String, String)>,
-    /// Files were chosen: the browser forgets them, so they must be chosen again.
+    /// Files were chosen and could not all be kept: those must be chosen again.
     files_again: bool,
+    /// Files kept on the server for the corrected form: (kind, token, file name).
+    kept: Vec<(String, String, String)>,
 }
 
 /// An input: name (the manifest path), label, input type, required.
@@ -136,6 +139,9 @@ const TEXT: &[(&str, &[Spec])] = &[
         ],
     ),
 ];
+
+/// The form's date fields, typed and shown as dd/mm/yyyy.
+const DATES: [&str; 2] = ["child.date_of_birth", "birth_registration.registered_on"];
 
 fn kind_label(kind: &str) -> &'static str {
     match kind {
@@ -236,6 +242,7 @@ pub async fn new_case(State(state): State<AppState>, signed: Signed) -> Response
         groups: groups(&state, &signed, &values, &[]),
         errors: Vec::new(),
         files_again: false,
+        kept: Vec::new(),
     })
 }
 
@@ -249,6 +256,9 @@ fn manifest(values: &HashMap<String, String>, files: &[(String, String, String, 
         }
         let v = if name == "residence.existing_household" {
             Value::Bool(value == "true")
+        } else if DATES.contains(&name.as_str()) {
+            // Typed dd/mm/yyyy; what cannot be read goes on as typed, for the rules to refuse.
+            Value::String(super::labels::parse_day(value).map_or_else(|| value.to_string(), |d| d.to_string()))
         } else {
             Value::String(value.to_string())
         };
@@ -316,6 +326,26 @@ pub async fn submit(State(state): State<AppState>, signed: Signed, mut mp: Multi
     if let Err(r) = signed.check_csrf(values.get("csrf").map_or("", String::as_str)) {
         return r;
     }
+    // Files kept from the refused form come back unless the officer chose another.
+    let now_ms = state.store.now_ms();
+    let kept_tokens: Vec<(String, String)> = values
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("kept.").map(|kind| (kind.to_string(), v.clone())))
+        .collect();
+    values.retain(|k, _| !k.starts_with("kept."));
+    for (kind, token) in kept_tokens {
+        if files.iter().any(|(k, ..)| *k == kind) {
+            continue;
+        }
+        if let Some(k) = state.kept_uploads.take(&token, &signed.user.id, now_ms) {
+            files.push((k.kind, k.file_name, k.media_type, k.blob));
+        }
+    }
+    // A second handle on each file, kept for the corrected form if the rules refuse this one.
+    let spare: Vec<(String, String, String, Option<TempBlob>)> = files
+        .iter()
+        .map(|(k, n, m, b)| (k.clone(), n.clone(), m.clone(), b.linked_copy().ok()))
+        .collect();
     let Some(route) = values
         .get("commune_code")
         .and_then(|c| state.config.routes.communes.get(c))
@@ -353,15 +383,37 @@ pub async fn submit(State(state): State<AppState>, signed: Signed, mut mp: Multi
             } else {
                 e.fields
                     .iter()
-                    .map(|p| (field_of(p, &kinds), p.message.clone()))
+                    .map(|p| {
+                        let unreadable_day = DATES.contains(&p.path.as_str())
+                            && values
+                                .get(&p.path)
+                                .is_some_and(|v| super::labels::parse_day(v).is_none());
+                        let message = if unreadable_day {
+                            "Ngày phải theo dạng ngày/tháng/năm, ví dụ 05/11/2026".to_string()
+                        } else {
+                            p.message.clone()
+                        };
+                        (field_of(p, &kinds), message)
+                    })
                     .collect()
             };
+            let files_again = spare.iter().any(|s| s.3.is_none());
+            let kept = spare
+                .into_iter()
+                .filter_map(|(kind, name, media, blob)| {
+                    let token = state
+                        .kept_uploads
+                        .keep(&signed.user.id, &kind, &name, &media, blob?, now_ms);
+                    Some((kind, token, name))
+                })
+                .collect();
             let page = render(&FormPage {
                 nav: Nav::of(&signed),
                 csrf: signed.csrf.clone(),
                 groups: groups(&state, &signed, &values, &errors),
                 errors,
-                files_again: !kinds.is_empty(),
+                files_again,
+                kept,
             });
             (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
         }

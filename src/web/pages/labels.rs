@@ -114,3 +114,44 @@ pub fn when(ms: i64) -> String {
 pub fn day(d: Option<jiff::civil::Date>) -> String {
     d.map(crate::notify::templates::vn_date).unwrap_or_else(|| "—".into())
 }
+
+/// A day typed as `dd/mm/yyyy` (also `d/m/yyyy`, or ISO `yyyy-mm-dd`) as an ISO day; `None`
+/// when it is neither. Pages show and take days the Vietnamese way whatever the browser's
+/// locale, so their date fields are text, not the browser's date picker.
+pub fn parse_day(typed: &str) -> Option<jiff::civil::Date> {
+    let t = typed.trim();
+    if let Ok(d) = t.parse::<jiff::civil::Date>() {
+        return Some(d);
+    }
+    let mut parts = t.split('/');
+    let (d, m, y) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || y.len() != 4 {
+        return None;
+    }
+    jiff::civil::Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn days_are_read_the_vietnamese_way() {
+        let d = jiff::civil::Date::new(2026, 11, 5).unwrap();
+        for typed in ["05/11/2026", "5/11/2026", " 05/11/2026 ", "2026-11-05"] {
+            assert_eq!(parse_day(typed), Some(d), "{typed}");
+        }
+        for typed in ["11/05/26", "31/02/2026", "05-11-2026", "", "05/11/2026/1"] {
+            assert_eq!(parse_day(typed), None, "{typed}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_shown_day_reads_back(days in 0i32..40_000) {
+            let d = jiff::civil::Date::new(1990, 1, 1).unwrap().checked_add(jiff::Span::new().days(days)).unwrap();
+            prop_assert_eq!(parse_day(&day(Some(d))), Some(d));
+        }
+    }
+}

@@ -13,6 +13,7 @@ pub mod error;
 pub mod feedback;
 pub mod form;
 pub mod handover;
+pub mod kept;
 pub mod labels;
 pub mod reports;
 pub mod session;
