@@ -61,6 +61,7 @@ pub async fn record(state: &AppState, case_id: &str, reason: &str, actor: &str) 
         (status = 200, description = "Withdrawn; the agencies will be told", body = WithdrawAnswer),
         (status = 404, description = "No such case", body = ErrorBody),
         (status = 409, description = "The case already finished", body = ErrorBody),
+        (status = 415, description = "Wrong content type", body = ErrorBody),
         (status = 422, description = "No reason", body = ErrorBody)
     ),
     security(("bearer" = []))
