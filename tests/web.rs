@@ -460,6 +460,14 @@ async fn each_role_does_its_job_in_a_real_browser() {
     c.goto(&format!("{base}/cases/{case_id}")).await.unwrap();
     wait_text(&c, "Đã có kết quả").await;
     wait_text(&c, "Mã số BHXH 5626123456").await;
+    // The family collects the results at the desk: handed over in the browser, the case closes.
+    wait_text(&c, "chờ gia đình đến nhận").await;
+    type_into(&c, Locator::Id("received_by"), "Trần Thị Hồng").await;
+    click(&c, Locator::Css("input[name=id_checked]")).await;
+    click(&c, Locator::Css("form[action$='/journey'] button[type=submit]")).await;
+    wait_text(&c, "Đã trao kết quả cho Trần Thị Hồng (đã kiểm tra giấy tờ tùy thân)").await;
+    wait_text(&c, "hồ sơ đã đóng").await;
+    assert!(stack.get_case(&case_id).await["closed_at"].is_string());
     let trail = stack.get_case(&case_id).await["events"].to_string();
     assert!(
         trail.contains("user:quantri"),

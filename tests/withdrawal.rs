@@ -86,3 +86,51 @@ async fn a_withdrawn_case_reaches_each_agency_once_through_faults() {
         .await;
     assert_eq!(report["total"]["withdrawn"], 1, "{}", report["total"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawal_an_agency_keeps_refusing_is_dead_lettered_for_the_operator() {
+    let stack = spawn_stack(Opts {
+        police: undecided(),
+        insurance: undecided(),
+        max_attempts: 2,
+        ..Opts::default()
+    })
+    .await;
+    let id = stack.push_new("RUT-0002").await;
+    wait_leg(&stack, &id, "residence", "delivered", 30).await;
+    wait_leg(&stack, &id, "insurance", "delivered", 30).await;
+    let mut down = undecided();
+    down.fail_always = true;
+    stack.police.state.set_faults(down);
+    let (status, body) = stack
+        .post_json(
+            ONESTOP_A,
+            &format!("/api/v1/cases/{id}/withdraw"),
+            &json!({"reason": "Gia đình đổi ý"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let admin = sign_in(&stack, "quantri.rut", lienthong::accounts::Role::Admin, &[]).await;
+    let dead = wait_for_text(&stack, &admin, "id=\"withdrawals-dead\">1<").await;
+    assert!(dead.contains("thông báo rút hồ sơ không gửi được"), "{dead}");
+    let rec = stack
+        .insurance
+        .state
+        .records()
+        .into_iter()
+        .find(|r| r.case_id == id)
+        .unwrap();
+    assert_eq!(rec.withdrawals, 1, "the other agency was told regardless");
+}
+
+/// The dashboard once it contains `needle`.
+async fn wait_for_text(stack: &Stack, cookie: &str, needle: &str) -> String {
+    for _ in 0..100 {
+        let (_, page) = stack.get_text("/admin", &[("cookie", cookie)]).await;
+        if page.contains(needle) {
+            return page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the dashboard never showed {needle}");
+}

@@ -65,6 +65,9 @@ struct Dashboard {
     uncollected: Vec<UncollectedLine>,
     uncollected_total: i64,
     collect_days: u32,
+    /// Withdrawals still being delivered to agencies, and those that gave up (docs/family.md).
+    withdrawals_open: i64,
+    withdrawals_dead: i64,
 }
 
 /// A result waiting for its family too long.
@@ -102,6 +105,7 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
                 .collect_overdue_before(&state.config.calendar, Calendar::local_day(state.store.clock().now())),
             100
         ),
+        state.store.withdrawal_counts(),
     );
     let (
         (queue_depth, dead),
@@ -112,6 +116,7 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
         (undecided, undecided_total),
         checks,
         (uncollected, uncollected_total),
+        (withdrawals_open, withdrawals_dead),
     ) = match loaded {
         Ok(v) => v,
         Err(e) => return failed(e),
@@ -195,6 +200,8 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
             .collect(),
         uncollected_total,
         collect_days: state.config.gateway.public.collect_within_working_days,
+        withdrawals_open,
+        withdrawals_dead,
     })
 }
 
