@@ -26,6 +26,18 @@ async fn postal_report(stack: &Stack, body: Value) -> (u16, String) {
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
+/// A case whose family asked for the results by post (the fixture from Khánh Bình, pushed by
+/// commune A's system), under `code`.
+async fn push_by_post(stack: &Stack, code: &str) -> String {
+    let (mut m, files) = fixture("02-khanh-binh-no-father");
+    m["commune_code"] = "22609".into();
+    m["receipt_code"] = code.into();
+    stack.push(ONESTOP_A, &m, &files).await.body["case_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 async fn look_up(stack: &Stack, code: &str, digits: &str) -> Value {
     let r = stack
         .http
@@ -49,13 +61,7 @@ fn quick_stack() -> Opts {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn by_post_the_case_closes_when_the_post_delivers() {
     let stack = spawn_stack(quick_stack()).await;
-    let (mut m, files) = fixture("02-khanh-binh-no-father");
-    m["commune_code"] = "22609".into();
-    m["receipt_code"] = "POST-0001".into();
-    let id = stack.push(ONESTOP_A, &m, &files).await.body["case_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = push_by_post(&stack, "POST-0001").await;
 
     // Nothing moves before the agencies decide.
     let (status, answer) = step(
@@ -251,13 +257,7 @@ async fn at_the_commune_the_officer_hands_over_after_checking_identity() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_returned_envelope_is_collected_at_the_desk() {
     let stack = spawn_stack(quick_stack()).await;
-    let (mut m, files) = fixture("02-khanh-binh-no-father");
-    m["commune_code"] = "22609".into();
-    m["receipt_code"] = "POST-0002".into();
-    let id = stack.push(ONESTOP_A, &m, &files).await.body["case_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = push_by_post(&stack, "POST-0002").await;
     stack.wait_status(&id, "completed", 30).await;
     assert_eq!(
         step(
@@ -321,13 +321,7 @@ async fn uncollected_results_are_listed_the_family_reminded_once_and_reported() 
     .await;
     let waiting = stack.push_new("WAIT-0001").await;
     let handed = stack.push_new("WAIT-0002").await;
-    let (mut m, files) = fixture("02-khanh-binh-no-father");
-    m["commune_code"] = "22609".into();
-    m["receipt_code"] = "WAIT-0003".into();
-    let posted = stack.push(ONESTOP_A, &m, &files).await.body["case_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let posted = push_by_post(&stack, "WAIT-0003").await;
     for id in [&waiting, &handed, &posted] {
         stack.wait_status(id, "completed", 30).await;
     }

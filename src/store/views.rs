@@ -209,28 +209,7 @@ impl Store {
     pub async fn cancel_case(&self, case_id: &str, actor: &str, reason: &str) -> Result<(), StoreError> {
         let now = self.now_ms();
         let mut tx = self.begin_case(case_id).await?;
-        let status: Option<String> = sqlx::query_scalar("SELECT status FROM cases WHERE id = $1")
-            .bind(case_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let status = columns::parse_case_status(status.ok_or(StoreError::NotFound)?)?;
-        if !status.clock_runs() {
-            return Err(StoreError::InvalidState(status.as_str().to_string()));
-        }
-        sqlx::query("UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3")
-            .bind(CaseStatus::Cancelled.as_str())
-            .bind(now)
-            .bind(case_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "UPDATE deliveries SET status = 'done', lease_until = NULL, updated_at = $1
-             WHERE leg_id IN (SELECT id FROM legs WHERE case_id = $2) AND status IN ('pending', 'dead')",
-        )
-        .bind(now)
-        .bind(case_id)
-        .execute(&mut *tx)
-        .await?;
+        let status = stop_running_case(&mut tx, case_id, CaseStatus::Cancelled, now).await?;
         super::cases::event(
             &mut tx,
             case_id,
@@ -245,4 +224,38 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Ends a running case as `to` (cancelled, withdrawn): its status changes and its pending and
+/// dead deliveries stop, in the caller's transaction. Returns the status it had;
+/// [`StoreError::InvalidState`] when it was not running.
+pub(super) async fn stop_running_case(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    case_id: &str,
+    to: CaseStatus,
+    now: i64,
+) -> Result<CaseStatus, StoreError> {
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM cases WHERE id = $1")
+        .bind(case_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let status = columns::parse_case_status(status.ok_or(StoreError::NotFound)?)?;
+    if !status.clock_runs() {
+        return Err(StoreError::InvalidState(status.as_str().to_string()));
+    }
+    sqlx::query("UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3")
+        .bind(to.as_str())
+        .bind(now)
+        .bind(case_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "UPDATE deliveries SET status = 'done', lease_until = NULL, updated_at = $1
+         WHERE leg_id IN (SELECT id FROM legs WHERE case_id = $2) AND status IN ('pending', 'dead')",
+    )
+    .bind(now)
+    .bind(case_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(status)
 }

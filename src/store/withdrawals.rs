@@ -28,28 +28,7 @@ impl Store {
     pub async fn withdraw_case(&self, case_id: &str, reason: &str, actor: &str) -> Result<usize, StoreError> {
         let now = self.now_ms();
         let mut tx = self.begin_case(case_id).await?;
-        let status: Option<String> = sqlx::query_scalar("SELECT status FROM cases WHERE id = $1")
-            .bind(case_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let status = columns::parse_case_status(status.ok_or(StoreError::NotFound)?)?;
-        if !status.clock_runs() {
-            return Err(StoreError::InvalidState(status.as_str().to_string()));
-        }
-        sqlx::query("UPDATE cases SET status = $1, updated_at = $2 WHERE id = $3")
-            .bind(CaseStatus::Withdrawn.as_str())
-            .bind(now)
-            .bind(case_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "UPDATE deliveries SET status = 'done', updated_at = $1
-             WHERE leg_id IN (SELECT id FROM legs WHERE case_id = $2) AND status IN ('pending', 'dead')",
-        )
-        .bind(now)
-        .bind(case_id)
-        .execute(&mut *tx)
-        .await?;
+        let status = super::views::stop_running_case(&mut tx, case_id, CaseStatus::Withdrawn, now).await?;
         // Every agency leg not decided may hold the dossier (or be about to: a delivery in
         // flight); a receiver that never got it answers "no such envelope", which is done too.
         let open: Vec<String> = sqlx::query_scalar(
