@@ -109,6 +109,19 @@ pub fn plan(cal: &Calendar, regime: &Regime, received_at: Timestamp, verificatio
     }
 }
 
+/// New deadlines of the residence leg and its case when the police say the dossier needs
+/// verification (docs/deadlines.md): each moves on by the working days verification adds to
+/// its budget, from wherever it stands now (after a paused supplement too).
+pub fn extend_for_verification(cal: &Calendar, regime: &Regime, leg_due: Date, case_due: Date) -> (Due, Due) {
+    let leg_extra = regime.residence.days(true).saturating_sub(regime.residence.days(false));
+    let case_extra = regime.total(true).saturating_sub(regime.total(false));
+    let margin = regime.warning_margin_days;
+    (
+        Due::on(cal, cal.add_working_days(leg_due, leg_extra), margin),
+        Due::on(cal, cal.add_working_days(case_due, case_extra), margin),
+    )
+}
+
 /// How a finished case compares with its deadline, for the reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -270,3 +270,39 @@ proptest! {
         }
     }
 }
+
+/// Hand-checked on the official calendar: the police's verification request moves the
+/// appointment by exactly the 2 working days decree 63/2024 adds (3 → 5), and the residence
+/// leg to its 5-day budget.
+#[test]
+fn verification_moves_the_dates_around_holidays() {
+    let (cal, regimes) = shipped();
+    let nd63 = &regimes.by_name["nd63-2024"];
+    // Around 2/9/2026 (Mon 31 August, Tue 1 and Wed 2 September off): received Thu 27/8 at
+    // 10:00, counted from Fri 28/8 (day 1), then Thu 3/9 (2), Fri 4/9 (3), Mon 7/9, Tue 8/9.
+    let p = plan(&cal, nd63, vn("2026-08-27T10:00:00"), false);
+    assert_eq!((p.residence.day, p.case.day), (day(2026, 9, 3), day(2026, 9, 4)));
+    let (leg, case) = extend_for_verification(&cal, nd63, p.residence.day, p.case.day);
+    assert_eq!((leg.day, case.day), (day(2026, 9, 8), day(2026, 9, 8)));
+    // Around Tết 2027 (4–10 February off): received Tue 2/2/2027 at 10:00, counted from Wed 3/2
+    // (day 1), then Thu 11/2 (2), Fri 12/2 (3), Mon 15/2, Tue 16/2.
+    let p = plan(&cal, nd63, vn("2027-02-02T10:00:00"), false);
+    assert_eq!((p.residence.day, p.case.day), (day(2027, 2, 11), day(2027, 2, 12)));
+    let (leg, case) = extend_for_verification(&cal, nd63, p.residence.day, p.case.day);
+    assert_eq!((leg.day, case.day), (day(2027, 2, 16), day(2027, 2, 16)));
+}
+
+proptest! {
+    /// Extending an unpaused plan is the same as planning with verification from the start.
+    #[test]
+    fn extending_equals_planning_with_verification(minutes in 0i64..(2 * 365 * 24 * 60)) {
+        let (cal, regimes) = shipped();
+        let nd63 = &regimes.by_name["nd63-2024"];
+        let at = vn("2026-01-01T00:00:00") + jiff::SignedDuration::from_mins(minutes);
+        let without = plan(&cal, nd63, at, false);
+        let with = plan(&cal, nd63, at, true);
+        let (leg, case) = extend_for_verification(&cal, nd63, without.residence.day, without.case.day);
+        prop_assert_eq!(leg, with.residence);
+        prop_assert_eq!(case, with.case);
+    }
+}

@@ -204,7 +204,8 @@ impl Deliverer {
             }),
         };
         let now = self.store.now_ms();
-        let finish = match result {
+        let verification = matches!(result, Ok((_, true))) && job.kind == LegKind::Residence;
+        let finish = match result.map(|(files, _)| files) {
             Ok(files_resent) => {
                 self.breakers.success(&job.endpoint);
                 let latency = (now - job.case_created_at_ms).max(0) as f64 / 1000.0;
@@ -242,7 +243,38 @@ impl Deliverer {
         }
         if let Err(e) = self.store.finish_attempt(leg_id, number, started, finish).await {
             tracing::error!(leg_id, error = %e, "cannot record an attempt; the lease will expire and it will be retried");
+            return;
         }
+        if verification {
+            if let Err(e) = self.verification_requested(&job).await {
+                tracing::warn!(leg_id, error = %e, "cannot record the police's verification request");
+            }
+        }
+    }
+
+    /// The police asked to verify the dossier: the residence leg and its case take the longer
+    /// budget of the case's regime, once (docs/deadlines.md).
+    async fn verification_requested(&self, job: &DeliveryJob) -> Result<(), crate::store::StoreError> {
+        let (Some(case), Some(leg)) = (self.store.case(&job.case_id).await?, self.store.leg(&job.leg_id).await?) else {
+            return Ok(());
+        };
+        let (Some(regime), Some(leg_due), Some(case_due)) = (case.regime.as_ref(), leg.due_day, case.due_day) else {
+            return Ok(());
+        };
+        if regime.total(true) == regime.total(false) && regime.residence.days(true) == regime.residence.days(false) {
+            return Ok(());
+        }
+        let (leg_due, case_due) =
+            crate::deadline::extend_for_verification(&self.config.calendar, regime, leg_due, case_due);
+        if self
+            .store
+            .apply_verification(&job.case_id, &job.leg_id, &leg_due, &case_due)
+            .await?
+        {
+            tracing::info!(case_id = %job.case_id, "verification requested by the police; deadlines extended");
+            metrics::counter!("lienthong_verifications_total").increment(1);
+        }
+        Ok(())
     }
 
     fn endpoint(&self, job: &DeliveryJob) -> Endpoint {
@@ -273,8 +305,9 @@ impl Deliverer {
         })
     }
 
-    /// One attempt; `Ok` carries how many files had to be re-sent alone.
-    async fn attempt(&self, job: &DeliveryJob) -> Result<u32, Failure> {
+    /// One attempt; `Ok` carries how many files had to be re-sent alone, and whether the
+    /// receiver asked to verify the dossier.
+    async fn attempt(&self, job: &DeliveryJob) -> Result<(u32, bool), Failure> {
         let ep = self.endpoint(job);
         let adapter: &Arc<dyn Adapter> = match job.kind {
             LegKind::Residence => &self.adapters.police,
@@ -291,7 +324,7 @@ impl Deliverer {
                     .submit(&ep, &msg, Vec::new())
                     .await
                     .map_err(|e| Failure::from_adapter(e, 0))?;
-                return Ok(0);
+                return Ok((0, false));
             }
         };
         let key = job.leg_id.as_str();
@@ -326,7 +359,7 @@ impl Deliverer {
         for _ in 0..self.cfg.file_rounds {
             let missing: Vec<AttachmentMeta> = receipt.missing(&job.attachments).into_iter().cloned().collect();
             if missing.is_empty() {
-                return Ok(resent);
+                return Ok((resent, receipt.verification));
             }
             for m in &missing {
                 let file = self.open(m, resent).await?;
@@ -343,7 +376,7 @@ impl Deliverer {
             .map(|m| m.kind.as_str())
             .collect();
         if missing.is_empty() {
-            Ok(resent)
+            Ok((resent, receipt.verification))
         } else {
             Err(Failure {
                 error: format!("receiver does not confirm files: {}", missing.join(", ")),

@@ -118,6 +118,11 @@ impl Composer<'_> {
                 };
                 ("result", To::Family, text)
             }
+            ("verification", "requested", Some(_)) => (
+                "verification",
+                To::Family,
+                templates::verification(&family, case.appointment_day.unwrap_or(today)),
+            ),
             ("reminder", "collect", None) => {
                 let since = case
                     .result_at_ms

@@ -216,6 +216,25 @@ pub fn feedback_request(f: &Family<'_>, link: &str) -> Text {
     )
 }
 
+/// The police need to verify the dossier: the appointment moves (decree 63/2024).
+pub fn verification(f: &Family<'_>, appointment: Date) -> Text {
+    family(
+        format!("Hồ sơ {} cần xác minh thêm", f.receipt_code),
+        format!(
+            "Cơ quan Công an cần xác minh thêm hồ sơ {} của cháu {} trước khi đăng ký thường trú, \
+             theo quy định thời hạn được kéo dài. Ngày hẹn trả kết quả mới: {}.",
+            f.receipt_code,
+            f.child_name,
+            vn_date(appointment)
+        ),
+        format!(
+            "Công an cần xác minh thêm hồ sơ {}; ngày hẹn trả kết quả mới: {}.",
+            f.receipt_code,
+            vn_date(appointment)
+        ),
+    )
+}
+
 /// An agency refused.
 pub fn rejected(f: &Family<'_>, reason: &str) -> Text {
     family(
@@ -347,6 +366,7 @@ mod tests {
             post_returned(&long),
             card_at_commune(&long),
             collect_reminder(&long, d),
+            verification(&long, d),
             feedback_request(
                 &long,
                 "https://lienthong.example.gov.vn/dg/0123456789abcdef0123456789abcdef",

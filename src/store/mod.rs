@@ -27,6 +27,7 @@ pub mod notices;
 pub mod reports;
 pub mod retention;
 pub mod users;
+mod verification;
 pub mod views;
 pub mod withdrawals;
 

@@ -83,6 +83,8 @@ pub struct Opts {
     pub agency_extra: String,
     /// Family SMS without diacritics (`notify.sms.unaccented`).
     pub sms_unaccented: bool,
+    /// The regime new cases get (regimes.toml's `default`); the shipped default when `None`.
+    pub regime: Option<&'static str>,
 }
 
 impl Default for Opts {
@@ -107,6 +109,7 @@ impl Default for Opts {
             check_back_after_ms: 3_600_000,
             agency_extra: String::new(),
             sms_unaccented: false,
+            regime: None,
         }
     }
 }
@@ -366,7 +369,12 @@ signing_secret = "{POSTAL_SECRET}"
     std::fs::write(dir.join("gateway.toml"), gateway).unwrap();
     std::fs::write(dir.join("routes.toml"), routes).unwrap();
     std::fs::copy(repo().join("config/provinces.toml"), dir.join("provinces.toml")).unwrap();
-    std::fs::copy(repo().join("config/regimes.toml"), dir.join("regimes.toml")).unwrap();
+    let regimes = std::fs::read_to_string(repo().join("config/regimes.toml")).unwrap();
+    let regimes = match opts.regime {
+        Some(name) => regimes.replacen("default = \"khanh-vinh-8d\"", &format!("default = \"{name}\""), 1),
+        None => regimes,
+    };
+    std::fs::write(dir.join("regimes.toml"), regimes).unwrap();
     std::fs::create_dir_all(dir.join("calendar")).unwrap();
     for year in ["2025", "2026", "2027"] {
         let file = format!("calendar/{year}.toml");

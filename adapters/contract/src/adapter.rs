@@ -46,6 +46,10 @@ pub struct Receipt {
     pub files: Vec<FileHash>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<serde_json::Value>,
+    /// The receiver needs to verify the dossier before deciding (the police under the 2024
+    /// national procedure), which lengthens its legal budget.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub verification: bool,
 }
 
 impl Receipt {

@@ -52,6 +52,8 @@ pub struct Faults {
     pub drop_decisions_next: u32,
     /// Probability (0..1) that a decision's callback is never sent.
     pub drop_decisions_rate: f64,
+    /// The next N new records need verification before a decision (their receipts say so).
+    pub verify_next: u32,
     /// How this system decides once a record is complete.
     pub decide: DecideMix,
 }
@@ -105,6 +107,8 @@ pub struct Record {
     pub status_queries: u32,
     /// Withdrawals received for this record (the first one stops it; more are repeats).
     pub withdrawals: u32,
+    /// The system needs to verify this dossier before deciding (its receipts say so).
+    pub verification: bool,
 }
 
 impl Record {
@@ -121,6 +125,7 @@ impl Record {
                 })
                 .collect(),
             decision: self.decision.clone(),
+            verification: self.verification,
         }
     }
 
@@ -318,6 +323,10 @@ impl SimState {
             let rate = inner.faults.drop_files_rate;
             rate > 0.0 && inner.rng.f64() < rate
         };
+        let verify = !inner.records.contains_key(key) && inner.faults.verify_next > 0;
+        if verify {
+            inner.faults.verify_next -= 1;
+        }
         let id = inner.next_id;
         let prefix = self.prefix;
         let rec = inner.records.entry(key.to_string()).or_insert_with(|| Record {
@@ -334,6 +343,7 @@ impl SimState {
             decision_delivered: false,
             status_queries: 0,
             withdrawals: 0,
+            verification: verify,
         });
         rec.envelope_posts += 1;
         if rec.envelope_posts == 1 {

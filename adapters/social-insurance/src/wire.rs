@@ -245,6 +245,8 @@ impl TryFrom<XmlReceipt> for Receipt {
                     sha256: f.sha256,
                 })
                 .collect(),
+            // The insurance office never needs a verification step.
+            verification: false,
         })
     }
 }

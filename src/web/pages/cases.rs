@@ -253,6 +253,16 @@ fn event_text(kind: &str, leg: Option<LegKind>, to: &str, reason: Option<&str>) 
         ("apology", _) => "Xác nhận ngày hẹn mới, đã báo gia đình".into(),
         ("supplement", _) if to == "received" => "Gia đình đã bổ sung hồ sơ".into(),
         ("supplement", _) => "Hết thời hạn bổ sung".into(),
+        // These carry a date or the step's details, not words: said here, in full.
+        ("verification", _) => {
+            return format!(
+                "Công an yêu cầu xác minh: thời hạn kéo dài theo quy định, ngày hẹn mới {}",
+                labels::day(reason.and_then(|r| r.parse().ok()))
+            )
+        }
+        ("withdrawal", _) => return "Đã báo cơ quan: gia đình rút hồ sơ".into(),
+        ("journey", _) => return format!("Trả kết quả cho gia đình: bước {to}"),
+        ("reminder", _) => return "Đã nhắc gia đình đến nhận kết quả".into(),
         ("check_back", l) => format!(
             "{}: tra soát với hệ thống cơ quan — {}",
             l.map_or("Chặng", labels::leg_name),
