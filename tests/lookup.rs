@@ -82,6 +82,23 @@ async fn a_family_follows_its_case_and_learns_nothing_else() {
         "{answer}"
     );
     assert!(answer["results"].as_str().unwrap().contains("Xã thử 22609"), "{answer}");
+    // The insurance office issued the card electronically too: usable at once.
+    assert!(
+        answer["steps"][2]["text"].as_str().unwrap().contains("VssID và VNeID"),
+        "{answer}"
+    );
+    let result_sms = wait_for("the result SMS", 10, || {
+        stack
+            .sms()
+            .into_iter()
+            .find(|s| s.text.contains("TRA-0001") && s.text.contains("đã có kết quả"))
+    })
+    .await;
+    assert!(
+        result_sms.text.contains("Thẻ BHYT điện tử dùng được ngay"),
+        "{}",
+        result_sms.text
+    );
 
     // The page says the same in Vietnamese, dates as dd/mm/yyyy, and nothing personal.
     let (status, page) = stack

@@ -52,7 +52,14 @@ pub fn parse(kind: LegKind, body: &Value) -> Result<Decision, Vec<FieldProblem>>
                     card_valid_from,
                     card_valid_to,
                     health_facility_code,
+                    electronic_card_issued_on,
                 } => {
+                    if electronic_card_issued_on.is_some_and(|d| d > *card_valid_to) {
+                        problems.push(FieldProblem::invalid(
+                            "electronic_card_issued_on",
+                            "Ngày cấp thẻ điện tử phải trước hạn thẻ",
+                        ));
+                    }
                     if social_insurance_number.len() != 10
                         || !social_insurance_number.bytes().all(|b| b.is_ascii_digit())
                     {

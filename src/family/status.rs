@@ -170,6 +170,9 @@ fn agency_step(leg: &LegFacts<'_>) -> Step {
                 missing.join("; ")
             )
         }
+        Stage::Done if leg.kind == LegKind::Insurance && has_electronic_card(leg) => {
+            format!("{done} {E_CARD}")
+        }
         Stage::Done => done.to_string(),
         Stage::Rejected => format!(
             "Không được giải quyết. Lý do: {}.",
@@ -189,6 +192,22 @@ fn agency_step(leg: &LegFacts<'_>) -> Step {
         reason: reason.filter(|_| stage == Stage::Rejected),
         supplement_until: leg.supplement_until.filter(|_| stage == Stage::NeedsSupplement),
     }
+}
+
+/// What families are told when the card was also issued electronically.
+pub const E_CARD: &str = "Thẻ BHYT điện tử dùng được ngay trên ứng dụng VssID và VNeID.";
+
+/// Whether the insurance office issued the card electronically too.
+fn has_electronic_card(leg: &LegFacts<'_>) -> bool {
+    leg.result.is_some_and(|r| {
+        matches!(
+            serde_json::from_value(r.clone()),
+            Ok(InsuranceDecision::Completed {
+                electronic_card_issued_on: Some(_),
+                ..
+            })
+        )
+    })
 }
 
 /// What the agency asked for, or why it refused; nothing else of a decision is said.
@@ -320,7 +339,8 @@ mod tests {
     #[test]
     fn a_completed_decision_says_done_without_its_numbers() {
         let card = json!({"outcome": "completed", "social_insurance_number": "0123456789",
-            "card_valid_from": "2026-11-25", "card_valid_to": "2032-11-19", "health_facility_code": "01-001"});
+            "card_valid_from": "2026-11-25", "card_valid_to": "2032-11-19", "health_facility_code": "01-001",
+            "electronic_card_issued_on": "2026-11-30"});
         let res = json!({"outcome": "completed", "registration_number": "TT-1", "registered_on": "2026-11-24"});
         let mut f = facts(
             CaseStatus::Completed,
@@ -333,6 +353,7 @@ mod tests {
         let body = serde_json::to_string(&s).expect("serialises");
         assert!(!body.contains("0123456789") && !body.contains("TT-1"), "{body}");
         assert!(s.results.starts_with("Kết quả đã có tại Phường Ba Đình"));
+        assert!(s.steps[2].text.ends_with(E_CARD), "{}", s.steps[2].text);
         f.by_post = true;
         assert!(describe(&f).results.contains("qua bưu chính"));
         f.whereabouts = Whereabouts::InThePost;

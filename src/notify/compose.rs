@@ -116,6 +116,17 @@ impl Composer<'_> {
                 } else {
                     templates::result_ready_by_post(&family)
                 };
+                let e_card = self.store.legs(&case.id).await?.iter().any(|l| {
+                    l.name == LegKind::Insurance
+                        && l.result
+                            .as_ref()
+                            .is_some_and(|r| r.get("electronic_card_issued_on").is_some_and(|d| !d.is_null()))
+                });
+                let text = if e_card {
+                    templates::with_electronic_card(text)
+                } else {
+                    text
+                };
                 ("result", To::Family, text)
             }
             ("verification", "requested", Some(_)) => (

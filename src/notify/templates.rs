@@ -100,6 +100,16 @@ pub fn resumed(f: &Family<'_>, appointment: Date) -> Text {
     )
 }
 
+/// The result message, adding that the card is usable electronically at once when it is.
+pub fn with_electronic_card(mut t: Text) -> Text {
+    let (line, signature) = t.body.split_once("\n\n").unwrap_or((&t.body, ""));
+    t.body = format!("{line} {}\n\n{signature}", crate::family::status::E_CARD);
+    if let Some(sms) = &mut t.sms {
+        sms.push_str(" Thẻ BHYT điện tử dùng được ngay trên VssID, VNeID.");
+    }
+    t
+}
+
 /// Both agencies granted: the result is at the commune, the card on its way.
 pub fn result_ready(f: &Family<'_>) -> Text {
     family(
@@ -360,8 +370,8 @@ mod tests {
             received(&long, d),
             supplement(&long, reason, d),
             resumed(&long, d),
-            result_ready(&long),
-            result_ready_by_post(&long),
+            with_electronic_card(result_ready(&long)),
+            with_electronic_card(result_ready_by_post(&long)),
             posted(&long, "EB123456789VN"),
             post_returned(&long),
             card_at_commune(&long),

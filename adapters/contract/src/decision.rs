@@ -30,6 +30,10 @@ pub enum InsuranceDecision {
         card_valid_from: Date,
         card_valid_to: Date,
         health_facility_code: String,
+        /// The card was also issued electronically on this day: usable at once in the national
+        /// apps (VssID, VNeID) before the printed card arrives.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        electronic_card_issued_on: Option<Date>,
     },
     Rejected {
         reason: String,

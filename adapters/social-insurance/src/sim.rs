@@ -45,6 +45,7 @@ pub fn decide(rec: &Record, outcome: Outcome, rng: &mut fastrand::Rng) -> serde_
                 "card_valid_from": dob,
                 "card_valid_to": card_valid_to(dob),
                 "health_facility_code": decl["MaNoiDKKCB"].as_str().unwrap_or_default(),
+                "electronic_card_issued_on": lienthong_contract::vn_today(),
             })
         }
         Outcome::Rejected => serde_json::json!({

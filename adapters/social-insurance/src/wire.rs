@@ -103,6 +103,8 @@ pub struct XmlDecision {
     pub card_valid_to: Option<jiff::civil::Date>,
     #[serde(rename = "@MaNoiDKKCB", default, skip_serializing_if = "Option::is_none")]
     pub health_facility_code: Option<String>,
+    #[serde(rename = "@NgayCapTheDienTu", default, skip_serializing_if = "Option::is_none")]
+    pub electronic_card_issued_on: Option<jiff::civil::Date>,
     #[serde(rename = "LyDo", default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     #[serde(rename = "GiayToCanBoSung", default)]
@@ -117,6 +119,7 @@ impl From<&InsuranceDecision> for XmlDecision {
             card_valid_from: None,
             card_valid_to: None,
             health_facility_code: None,
+            electronic_card_issued_on: None,
             reason: None,
             missing: Vec::new(),
         };
@@ -126,8 +129,10 @@ impl From<&InsuranceDecision> for XmlDecision {
                 card_valid_from,
                 card_valid_to,
                 health_facility_code,
+                electronic_card_issued_on,
             } => {
                 x.outcome = "completed".into();
+                x.electronic_card_issued_on = *electronic_card_issued_on;
                 x.social_insurance_number = Some(social_insurance_number.clone());
                 x.card_valid_from = Some(*card_valid_from);
                 x.card_valid_to = Some(*card_valid_to);
@@ -158,6 +163,7 @@ impl TryFrom<&XmlDecision> for InsuranceDecision {
                 card_valid_from: x.card_valid_from.ok_or("KetQua lacks HanTheTu")?,
                 card_valid_to: x.card_valid_to.ok_or("KetQua lacks HanTheDen")?,
                 health_facility_code: need(&x.health_facility_code, "MaNoiDKKCB")?,
+                electronic_card_issued_on: x.electronic_card_issued_on,
             }),
             "rejected" => Ok(InsuranceDecision::Rejected {
                 reason: need(&x.reason, "LyDo")?,

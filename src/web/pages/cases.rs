@@ -318,10 +318,14 @@ fn result_text(kind: LegKind, r: &serde_json::Value) -> String {
                 card_valid_from,
                 card_valid_to,
                 health_facility_code,
+                electronic_card_issued_on,
             }) => format!(
-                "Mã số BHXH {social_insurance_number}, thẻ BHYT từ {} đến {}, nơi KCB {health_facility_code}",
+                "Mã số BHXH {social_insurance_number}, thẻ BHYT từ {} đến {}, nơi KCB {health_facility_code}{}",
                 labels::day(Some(card_valid_from)),
                 labels::day(Some(card_valid_to)),
+                electronic_card_issued_on
+                    .map(|d| format!("; thẻ BHYT điện tử cấp ngày {}", labels::day(Some(d))))
+                    .unwrap_or_default(),
             ),
             Ok(Card::Rejected { reason }) => refused(&reason),
             Ok(Card::NeedsSupplement { missing: items }) => missing(&items),
