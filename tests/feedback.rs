@@ -35,9 +35,11 @@ fn csrf_of(page: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_rating_per_link_complaints_answered_and_counted() {
+    let clock = lienthong::clock::Clock::adjustable();
     let stack = spawn_stack(Opts {
         police: quick(),
         insurance: quick(),
+        clock: clock.clone(),
         ..Opts::default()
     })
     .await;
@@ -82,6 +84,11 @@ async fn one_rating_per_link_complaints_answered_and_counted() {
     // A complaint from the same page reaches the commune with a due date, and is answered.
     let (status, page) = post_form(&stack, &format!("{path}/phan-anh"), None, &[("body", "Chờ lâu ở quầy")]).await;
     assert_eq!(status, 200, "{page}");
+    // Three weeks later it is past its 10 working days: the dashboard counts it overdue.
+    clock.set(jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 21));
+    let admin = sign_in(&stack, "quantri.phananh", Role::Admin, &[]).await;
+    let (_, dashboard) = stack.get_text("/admin", &[("cookie", &admin)]).await;
+    assert!(dashboard.contains("id=\"complaints-overdue\">1<"), "{dashboard}");
     let officer = sign_in(&stack, "canbo.phananh", Role::CommuneOfficer, &["22609"]).await;
     let (_, list) = stack.get_text("/complaints", &[("cookie", &officer)]).await;
     assert!(list.contains("Chờ lâu ở quầy") && list.contains("RATE-0001"), "{list}");
@@ -98,6 +105,22 @@ async fn one_rating_per_link_complaints_answered_and_counted() {
     )
     .await;
     assert_eq!(status, 200);
+    let answer = wait_for("the answer by SMS", 10, || {
+        stack
+            .sms()
+            .into_iter()
+            .find(|s| s.text.contains("Xã đã bố trí thêm cán bộ"))
+    })
+    .await;
+    assert!(answer.text.contains("RATE-0001"), "{}", answer.text);
+    let (status, _) = post_form(
+        &stack,
+        &format!("/complaints/{complaint_id}/answer"),
+        Some(&officer),
+        &[("csrf", &csrf_of(&list)), ("answer", "Lần nữa")],
+    )
+    .await;
+    assert_eq!(status, 409, "a complaint is answered once");
 
     // An officer records a paper rating for a case handed over at the counter, once.
     hand_over(&stack, &paper).await;
@@ -132,5 +155,5 @@ async fn one_rating_per_link_complaints_answered_and_counted() {
     assert_eq!(f["satisfied_percent"], 50.0, "{f}");
     assert_eq!(f["complaints"], 1, "{f}");
     assert_eq!(f["complaints_open"], 0, "{f}");
-    assert_eq!(f["complaints_answered_on_time"], 1, "{f}");
+    assert_eq!(f["complaints_answered_on_time"], 0, "answered after its due date: {f}");
 }

@@ -134,6 +134,11 @@ impl Composer<'_> {
                 To::Family,
                 templates::verification(&family, case.appointment_day.unwrap_or(today)),
             ),
+            ("complaint", "answered", None) => (
+                "complaint_answer",
+                To::Family,
+                templates::complaint_answer(&family, &reason),
+            ),
             ("reminder", "collect", None) => {
                 let since = case
                     .result_at_ms

@@ -245,6 +245,21 @@ pub fn verification(f: &Family<'_>, appointment: Date) -> Text {
     )
 }
 
+/// The commune's answer to the family's complaint.
+pub fn complaint_answer(f: &Family<'_>, answer: &str) -> Text {
+    family(
+        format!("Trả lời phản ánh về hồ sơ {}", f.receipt_code),
+        format!(
+            "{} trả lời phản ánh, kiến nghị của ông/bà về hồ sơ {}: {answer}",
+            f.commune_name, f.receipt_code
+        ),
+        format!(
+            "{} trả lời phản ánh về hồ sơ {}: {answer}",
+            f.commune_name, f.receipt_code
+        ),
+    )
+}
+
 /// An agency refused.
 pub fn rejected(f: &Family<'_>, reason: &str) -> Text {
     family(
@@ -377,6 +392,7 @@ mod tests {
             card_at_commune(&long),
             collect_reminder(&long, d),
             verification(&long, d),
+            complaint_answer(&long, "Xã đã bố trí thêm cán bộ tiếp nhận"),
             feedback_request(
                 &long,
                 "https://lienthong.example.gov.vn/dg/0123456789abcdef0123456789abcdef",

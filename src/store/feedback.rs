@@ -214,18 +214,50 @@ impl Store {
         row.as_ref().map(complaint).transpose()
     }
 
-    /// The commune answers a complaint (once); false when it was answered before.
-    pub async fn answer_complaint(&self, id: i64, answer: &str, actor: &str) -> Result<bool, StoreError> {
+    /// The commune answers a complaint (once); false when it was answered before. The answer
+    /// goes on the case's trail, from which the notifier sends it to the family.
+    pub async fn answer_complaint(&self, c: &Complaint, answer: &str, actor: &str) -> Result<bool, StoreError> {
+        let now = self.now_ms();
+        let mut tx = match &c.case_id {
+            Some(case_id) => self.begin_case(case_id).await?,
+            None => self.write.begin().await?,
+        };
         let done = sqlx::query(
             "UPDATE complaints SET closed_at = $1, closed_by = $2, answer = $3 WHERE id = $4 AND closed_at IS NULL",
         )
-        .bind(self.now_ms())
+        .bind(now)
         .bind(actor)
         .bind(answer)
-        .bind(id)
-        .execute(&self.write)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        .bind(c.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if let (true, Some(case_id)) = (done, &c.case_id) {
+            super::cases::fact(
+                &mut tx,
+                case_id,
+                None,
+                now,
+                actor,
+                "complaint",
+                "answered",
+                Some(answer),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// Complaints not answered by their due date.
+    pub async fn overdue_complaints(&self) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM complaints WHERE closed_at IS NULL AND due_at < $1")
+                .bind(self.now_ms())
+                .fetch_one(&self.read)
+                .await?,
+        )
     }
 
     /// Ratings given and complaints filed in `[from_ms, to_ms)`, of one commune or all.

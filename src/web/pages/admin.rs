@@ -68,6 +68,8 @@ struct Dashboard {
     /// Withdrawals still being delivered to agencies, and those that gave up (docs/family.md).
     withdrawals_open: i64,
     withdrawals_dead: i64,
+    /// Families' complaints past their due date without an answer.
+    complaints_overdue: i64,
 }
 
 /// A result waiting for its family too long.
@@ -106,6 +108,7 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
             100
         ),
         state.store.withdrawal_counts(),
+        state.store.overdue_complaints(),
     );
     let (
         (queue_depth, dead),
@@ -117,6 +120,7 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
         checks,
         (uncollected, uncollected_total),
         (withdrawals_open, withdrawals_dead),
+        complaints_overdue,
     ) = match loaded {
         Ok(v) => v,
         Err(e) => return failed(e),
@@ -202,6 +206,7 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
         collect_days: state.config.gateway.public.collect_within_working_days,
         withdrawals_open,
         withdrawals_dead,
+        complaints_overdue,
     })
 }
 

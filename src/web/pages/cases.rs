@@ -263,6 +263,7 @@ fn event_text(kind: &str, leg: Option<LegKind>, to: &str, reason: Option<&str>) 
         ("withdrawal", _) => return "Đã báo cơ quan: gia đình rút hồ sơ".into(),
         ("journey", _) => return format!("Trả kết quả cho gia đình: bước {to}"),
         ("reminder", _) => return "Đã nhắc gia đình đến nhận kết quả".into(),
+        ("complaint", _) => "Đã trả lời phản ánh của gia đình".into(),
         ("check_back", l) => format!(
             "{}: tra soát với hệ thống cơ quan — {}",
             l.map_or("Chặng", labels::leg_name),

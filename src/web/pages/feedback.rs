@@ -311,7 +311,7 @@ pub async fn answer(
     }
     match state
         .store
-        .answer_complaint(complaint.id, &text, &signed.user.actor())
+        .answer_complaint(&complaint, &text, &signed.user.actor())
         .await
     {
         Ok(true) => Redirect::to("/complaints").into_response(),
