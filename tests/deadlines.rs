@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use common::*;
 use lienthong::clock::Clock;
-use lienthong_contract::sim::Faults;
 use serde_json::{json, Value};
 
 /// A local Vietnamese time.
@@ -18,12 +17,6 @@ fn vn(s: &str) -> jiff::Timestamp {
 }
 
 /// Faults of an agency that never decides by itself (decisions come from the test).
-fn silent() -> Faults {
-    let mut f = Faults::default();
-    f.decide.completed = 0;
-    f
-}
-
 /// The first fixture under `code`, received at a local time (birth registered that day).
 fn case_at(code: &str, received: &str) -> (Value, Vec<lienthong_onestop::push::PushFile>) {
     let (mut m, files) = case_with_code(code);
@@ -61,7 +54,7 @@ async fn an_undecided_leg_warns_once_per_transition_and_the_family_gets_the_apol
     clock.set(vn("2026-11-23T09:00:00"));
     let mut stack = spawn_stack(Opts {
         police: quick(),
-        insurance: silent(),
+        insurance: undecided(),
         clock: clock.clone(),
         ..Opts::default()
     })
@@ -304,7 +297,7 @@ async fn a_supplement_pauses_the_clock_and_sets_a_new_appointment() {
     clock.set(vn("2026-11-23T09:00:00"));
     let stack = spawn_stack(Opts {
         police: quick(),
-        insurance: silent(),
+        insurance: undecided(),
         clock: clock.clone(),
         ..Opts::default()
     })
@@ -396,8 +389,8 @@ async fn a_supplement_pauses_the_clock_and_sets_a_new_appointment() {
 async fn report_figures_match_hand_computed_values() {
     let clock = Clock::adjustable();
     let stack = spawn_stack(Opts {
-        police: silent(),
-        insurance: silent(),
+        police: undecided(),
+        insurance: undecided(),
         clock: clock.clone(),
         ..Opts::default()
     })

@@ -4,14 +4,7 @@
 mod common;
 
 use common::*;
-use lienthong_contract::sim::Faults;
 use serde_json::{json, Value};
-
-fn undecided() -> Faults {
-    let mut f = Faults::default();
-    f.decide.completed = 0;
-    f
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_withdrawn_case_reaches_each_agency_once_through_faults() {

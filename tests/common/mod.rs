@@ -205,6 +205,14 @@ fn admin_sql(sql: String) {
     .unwrap();
 }
 
+/// An agency system that takes every dossier and never decides (its staff decide elsewhere,
+/// or a test decides for it).
+pub fn undecided() -> Faults {
+    let mut f = Faults::default();
+    f.decide.completed = 0;
+    f
+}
+
 /// Faults that decide quickly: everything completed after 20 ms.
 pub fn quick() -> Faults {
     let mut f = Faults::default();

@@ -4,7 +4,6 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
@@ -360,7 +359,7 @@ pub async fn record(
             metrics::counter!("lienthong_ratings_total", "channel" => channel.to_string()).increment(1);
             Redirect::to(&format!("/cases/{id}")).into_response()
         }
-        Ok(false) => (StatusCode::CONFLICT, page_error(409, "Hồ sơ này đã được đánh giá.")).into_response(),
+        Ok(false) => page_error(409, "Hồ sơ này đã được đánh giá."),
         Err(e) => failed(e),
     }
 }
