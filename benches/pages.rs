@@ -30,7 +30,7 @@ async fn seed(stack: &Stack, template_case: &str) {
          INSERT INTO cases (id, source, receipt_code, commune_code, status, received_at, content_sha256, bundle,
             created_at, updated_at, regime, regime_json, receipt_day, due_day, due_at, at_risk_at, appointment_day,
             calendar_missing, clock_acted)
-         SELECT printf('seed-%06d', i), 'onestop-a', printf('SEED-%06d', i), CASE i % 2 WHEN 0 THEN '22609' ELSE '22612' END,
+         SELECT printf('00000000-0000-7000-8000-%012d', i), 'onestop-a', printf('SEED-%06d', i), CASE i % 2 WHEN 0 THEN '22609' ELSE '22612' END,
             CASE WHEN i % 10 = 0 THEN 'in_progress' WHEN i % 37 = 0 THEN 'rejected' ELSE 'completed' END,
             ?2 - i * 60000, t.content_sha256, t.bundle, ?2 - i * 60000, ?2 - i * 60000, t.regime, t.regime_json,
             t.receipt_day, t.due_day, ?2 - i * 60000 + 8 * ?3, ?2 - i * 60000 + 7 * ?3, t.appointment_day, 0, 'on_track'
@@ -46,23 +46,23 @@ async fn seed(stack: &Stack, template_case: &str) {
     sqlx::query(
         "INSERT INTO legs (id, case_id, name, state, office_code, endpoint, attempts, updated_at, delivered_at, completed_at,
             due_day, due_at, at_risk_at, last_error)
-         SELECT c.id || '-' || k.name, c.id, k.name,
+         SELECT printf('00000000-0000-7000-%04d-%s', k.n, substr(c.id, 25)), c.id, k.name,
             CASE WHEN c.status != 'in_progress' THEN 'completed'
                  WHEN k.name = 'return' THEN 'waiting'
-                 WHEN k.name = 'residence' AND CAST(substr(c.id, 6) AS INTEGER) % 500 = 0 THEN 'dead'
+                 WHEN k.name = 'residence' AND CAST(substr(c.id, 25) AS INTEGER) % 500 = 0 THEN 'dead'
                  WHEN k.name = 'residence' THEN 'completed' ELSE 'delivered' END,
             CASE k.name WHEN 'residence' THEN 'CA-568' WHEN 'insurance' THEN 'BHXH-5608' ELSE c.commune_code END,
             'http://127.0.0.1:9', 1, c.created_at, c.created_at + 1000, NULL, c.due_day, c.due_at, c.at_risk_at,
-            CASE WHEN k.name = 'residence' AND CAST(substr(c.id, 6) AS INTEGER) % 500 = 0 THEN 'transient: HTTP 503' END
-         FROM cases c, (SELECT 'residence' AS name UNION ALL SELECT 'insurance' UNION ALL SELECT 'return') k
-         WHERE c.id LIKE 'seed-%'",
+            CASE WHEN k.name = 'residence' AND CAST(substr(c.id, 25) AS INTEGER) % 500 = 0 THEN 'transient: HTTP 503' END
+         FROM cases c, (SELECT 'residence' AS name, 9001 AS n UNION ALL SELECT 'insurance', 9002 UNION ALL SELECT 'return', 9003) k
+         WHERE c.id LIKE '00000000-0000-7000-8000-%'",
     )
     .execute(&mut *tx)
     .await
     .unwrap();
     sqlx::query(
         "INSERT INTO events (case_id, at, actor, to_state, reason, kind)
-         SELECT id, created_at, 'system:onestop-a', 'in_progress', 'case received', 'state' FROM cases WHERE id LIKE 'seed-%'",
+         SELECT id, created_at, 'system:onestop-a', 'in_progress', 'case received', 'state' FROM cases WHERE id LIKE '00000000-0000-7000-8000-%'",
     )
     .execute(&mut *tx)
     .await
@@ -126,7 +126,7 @@ async fn main() {
         (
             "case page with timeline (admin)",
             &admin,
-            "/cases/seed-000010",
+            "/cases/00000000-0000-7000-8000-000000000010",
             "SEED-000010",
         ),
     ];

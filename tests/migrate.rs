@@ -29,7 +29,30 @@ const GROWN: [&str; 8] = [
     "events",
     "notifications",
 ];
-const SUFFIXED: [&str; 5] = ["id", "case_id", "leg_id", "receipt_code", "dedupe_key"];
+/// Columns holding case or leg ids, which must stay UUIDs: see [`grown_id_sql`].
+const IDS: [&str; 3] = ["id", "case_id", "leg_id"];
+/// Free-text keys that are unique per row: the copy gets a suffix.
+const SUFFIXED: [&str; 2] = ["receipt_code", "dedupe_key"];
+
+/// The id a grown copy gets in round `round` (1..=12): the hex digit at position 24 + round is
+/// moved one step along `0123456789abcdef` (f wraps to 0). Each round touches its own position,
+/// so the map is one-to-one, never a fixed point, and ids stay UUIDs.
+fn grown_id_sql(column: &str, round: usize) -> String {
+    let at = 24 + round;
+    format!(
+        "substr({column}, 1, {before}) || substr('123456789abcdef0', instr('0123456789abcdef', substr({column}, {at}, 1)), 1) || substr({column}, {after})",
+        before = at - 1,
+        after = at + 1,
+    )
+}
+
+/// [`grown_id_sql`] for one id, as the test computes it.
+fn grown_id(id: &str, round: usize) -> String {
+    let at = 24 + round - 1;
+    let digits = "0123456789abcdef";
+    let next = digits.as_bytes()[(digits.find(&id[at..=at]).unwrap() + 1) % 16] as char;
+    format!("{}{next}{}", &id[..at], &id[at + 1..])
+}
 
 const ALL: [&str; 19] = [
     "cases",
@@ -85,8 +108,10 @@ async fn grow(db: &std::path::Path) -> i64 {
             let values = kept
                 .iter()
                 .map(|(name, _, _)| {
-                    if SUFFIXED.contains(&name.as_str()) {
-                        format!("{name} || '~{round}'")
+                    if IDS.contains(&name.as_str()) {
+                        grown_id_sql(name, round)
+                    } else if SUFFIXED.contains(&name.as_str()) {
+                        format!("{name} || '.{round}'")
                     } else {
                         name.clone()
                     }
@@ -242,7 +267,7 @@ async fn ten_thousand_cases_move_from_sqlite_to_postgres_and_s3_verified() {
         }
         assert_eq!(&hex::encode(h.finalize()), sha, "a file reads back from the new store");
     }
-    let grown = format!("{}~1", first[0]);
+    let grown = grown_id(&first[0], 1);
     assert_eq!(get_case(&http, &url, &grown).await["status"], "completed");
     gw.stop().await;
 

@@ -370,7 +370,8 @@ async fn attachments_sealed_at_rest_reach_the_receivers_intact() {
         .collect();
     for sim in [&s.police, &s.insurance] {
         let rec = sim.state.records().into_iter().find(|r| r.case_id == id).unwrap();
-        let held: std::collections::BTreeMap<String, String> = rec.files.into_iter().collect();
+        let held: std::collections::BTreeMap<String, String> =
+            rec.files.into_iter().map(|(k, v)| (k, v.to_string())).collect();
         assert_eq!(held, declared);
     }
     // At rest (on disk or in the bucket) every file is sealed: no plaintext, and the key opens

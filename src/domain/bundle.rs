@@ -7,7 +7,7 @@ use jiff::{Timestamp, ToSpan};
 use lienthong_contract::bundle::{
     Applicant, BirthRegistration, Child, Insurance, Parent, PostalAddress, Residence, ResultDelivery, Sex,
 };
-use lienthong_contract::{AttachmentMeta, CaseBundle};
+use lienthong_contract::{AttachmentMeta, CaseBundle, CommuneCode, PersonalId, ReceiptCode, Sha256, ValueError};
 use serde_json::{Map, Value};
 
 use super::personal_id;
@@ -143,25 +143,36 @@ impl Walker<'_> {
         Some(s)
     }
 
-    fn five_digits(&mut self, o: &Map<String, Value>, prefix: &str, key: &str) -> Option<String> {
-        let s = self.text(o, prefix, key, true)?;
-        if s.len() != 5 || !s.bytes().all(|b| b.is_ascii_digit()) {
-            self.bad(join(prefix, key), "Mã xã phải gồm đúng 5 chữ số");
-            return None;
+    /// A text field parsed into its value type; a text that does not fit is recorded with
+    /// `message` under the field's path.
+    fn value<T>(
+        &mut self,
+        o: &Map<String, Value>,
+        prefix: &str,
+        key: &str,
+        required: bool,
+        message: &str,
+        parse: impl Fn(&str) -> Result<T, ValueError>,
+    ) -> Option<T> {
+        let s = self.text(o, prefix, key, required)?;
+        match parse(&s) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                self.bad(join(prefix, key), message);
+                None
+            }
         }
-        Some(s)
+    }
+
+    fn five_digits(&mut self, o: &Map<String, Value>, prefix: &str, key: &str) -> Option<CommuneCode> {
+        self.value(o, prefix, key, true, "Mã xã phải gồm đúng 5 chữ số", CommuneCode::parse)
     }
 
     fn parent(&mut self, o: &Map<String, Value>, key: &str) -> Option<Parent> {
         let p = self.object(o, "", key, false)?;
         self.only(p, key, &["full_name", "personal_id", "date_of_birth"]);
         let full_name = self.name(p, key, "full_name", true);
-        let personal_id = self.text(p, key, "personal_id", false);
-        if let Some(id) = &personal_id {
-            if !personal_id::is_twelve_digits(id) {
-                self.bad(join(key, "personal_id"), ID_DIGITS);
-            }
-        }
+        let personal_id = self.value(p, key, "personal_id", false, ID_DIGITS, PersonalId::parse);
         Some(Parent {
             full_name: full_name?,
             personal_id,
@@ -231,12 +242,14 @@ impl Walker<'_> {
                     }
                 },
             };
-            let sha256 = self.text(a, &prefix, "sha256", true).map(|s| s.to_ascii_lowercase());
-            if let Some(h) = &sha256 {
-                if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    self.bad(join(&prefix, "sha256"), "SHA-256 phải gồm 64 ký tự thập lục phân");
-                }
-            }
+            let sha256 = self.value(
+                a,
+                &prefix,
+                "sha256",
+                true,
+                "SHA-256 phải gồm 64 ký tự thập lục phân",
+                |s| Sha256::parse(&s.to_ascii_lowercase()),
+            );
             if let (Some(kind), Some(file_name), Some(media_type), Some(size), Some(sha256)) =
                 (kind, file_name, media_type, size, sha256)
             {
@@ -280,8 +293,8 @@ const TOP_LEVEL: [&str; 13] = [
 
 /// The dossier's own fields: its code, procedure, commune and receipt instant.
 struct Header {
-    receipt_code: String,
-    commune_code: String,
+    receipt_code: ReceiptCode,
+    commune_code: CommuneCode,
     received_at: Timestamp,
 }
 
@@ -289,16 +302,15 @@ impl Walker<'_> {
     /// The header, and the receipt day in Vietnam whenever the receipt instant is readable (the
     /// other sections' date checks need it even when another header field is wrong).
     fn header(&mut self, root: &Map<String, Value>) -> (Option<Header>, Option<Date>) {
-        let receipt_code = self.text(root, "", "receipt_code", true).filter(|rc| {
-            let ok = rc.len() <= 64 && rc.bytes().all(|b| b.is_ascii_alphanumeric() || b".-_/".contains(&b));
-            if !ok {
-                self.bad(
-                    "receipt_code",
-                    "Mã hồ sơ gồm 1-64 ký tự: A-Z, a-z, 0-9, '.', '-', '_', '/'",
-                );
-            }
-            ok
-        });
+        let receipt_code = self
+            .text(root, "", "receipt_code", true)
+            .and_then(|rc| match ReceiptCode::parse(&rc) {
+                Ok(code) => Some(code),
+                Err(e) => {
+                    self.bad("receipt_code", e.message);
+                    None
+                }
+            });
         if let Some(p) = self.text(root, "", "procedure", true) {
             if p != PROCEDURE {
                 self.problems.push(FieldProblem::coded(
@@ -373,12 +385,14 @@ impl Walker<'_> {
                 );
             }
         }
-        let personal_id = self.text(c, "child", "personal_id", true);
-        if let Some(id) = &personal_id {
-            for p in personal_id::check(id, sex, dob.map(|d| d.year()), self.rules.is_province) {
+        let personal_id = self.text(c, "child", "personal_id", true).and_then(|id| {
+            let problems = personal_id::check(&id, sex, dob.map(|d| d.year()), self.rules.is_province);
+            for p in &problems {
                 self.bad("child.personal_id", p.message());
             }
-        }
+            // `check` covers the shape too, so a text it passes is twelve digits.
+            PersonalId::parse(&id).ok().filter(|_| problems.is_empty())
+        });
         let child = match (full_name, sex, dob, personal_id) {
             (Some(full_name), Some(sex), Some(date_of_birth), Some(personal_id)) => Some(Child {
                 full_name,
@@ -446,12 +460,14 @@ impl Walker<'_> {
                 false
             }
         };
-        let head = self.text(r, "residence", "household_head_personal_id", existing);
-        if let Some(h) = &head {
-            if !personal_id::is_twelve_digits(h) {
-                self.bad("residence.household_head_personal_id", ID_DIGITS);
-            }
-        }
+        let head = self.value(
+            r,
+            "residence",
+            "household_head_personal_id",
+            existing,
+            ID_DIGITS,
+            PersonalId::parse,
+        );
         let relationship = self.text(r, "residence", "relationship_to_head", existing);
         Some(Residence {
             address: address?,

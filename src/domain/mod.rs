@@ -6,10 +6,12 @@
 
 pub mod bundle;
 pub mod decision;
+pub mod ids;
 pub mod journey;
 pub mod personal_id;
 pub mod problems;
 pub mod state;
 pub mod text;
 
+pub use ids::{CaseId, LegId};
 pub use problems::FieldProblem;

@@ -7,6 +7,7 @@
 //! are answered together as 422. A valid case is written with its legs and first deliveries in
 //! one transaction. Any refusal drops the temp files: nothing of a refused push remains.
 
+use crate::domain::{CaseId, LegId};
 use std::collections::{HashMap, HashSet};
 
 use bytes::Bytes;
@@ -227,7 +228,7 @@ impl Intake<'_> {
                 fresh_blobs.push(sha);
             }
         }
-        let case_id = uuid::Uuid::now_v7().to_string();
+        let case_id = CaseId::mint();
         let (regime_name, regime) = self.config.regimes.default_regime();
         let plan = crate::deadline::plan(&self.config.calendar, regime, bundle.received_at, false);
         if plan.calendar_missing {
@@ -251,7 +252,7 @@ impl Intake<'_> {
             legs: dest
                 .into_iter()
                 .map(|d| NewLeg {
-                    id: uuid::Uuid::now_v7().to_string(),
+                    id: LegId::mint(),
                     kind: d.kind,
                     office_code: d.office_code,
                     endpoint: d.endpoint,

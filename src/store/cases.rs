@@ -1,18 +1,19 @@
 //! Cases: the one-transaction intake write, lookups, and the views the API reads.
 
-use lienthong_contract::{AttachmentMeta, LegKind};
+use lienthong_contract::{AttachmentMeta, CommuneCode, LegKind, ReceiptCode};
 use sqlx::{Any, Transaction};
 
-use super::columns::{self, col};
+use super::columns::{self, col, parsed, parsed_opt};
 use super::{Store, StoreError};
 use crate::audit::{link_hash, Link, GENESIS};
 use crate::deadline::{ClockState, Due, Plan, Regime};
 use crate::domain::state::{CaseStatus, LegState};
+use crate::domain::{CaseId, LegId};
 use jiff::civil::Date;
 
 /// A leg to create with its case.
 pub struct NewLeg {
-    pub id: String,
+    pub id: LegId,
     pub kind: LegKind,
     pub office_code: String,
     pub endpoint: String,
@@ -29,10 +30,10 @@ pub struct NewDeadline {
 
 /// Everything written at intake, in one transaction.
 pub struct NewCase {
-    pub id: String,
+    pub id: CaseId,
     pub source: String,
-    pub receipt_code: String,
-    pub commune_code: String,
+    pub receipt_code: ReceiptCode,
+    pub commune_code: CommuneCode,
     pub received_at_ms: i64,
     pub content_sha256: String,
     pub bundle_json: String,
@@ -47,10 +48,10 @@ pub struct NewCase {
 /// A stored case.
 #[derive(Debug, Clone)]
 pub struct CaseRow {
-    pub id: String,
+    pub id: CaseId,
     pub source: String,
-    pub receipt_code: String,
-    pub commune_code: String,
+    pub receipt_code: ReceiptCode,
+    pub commune_code: CommuneCode,
     pub status: CaseStatus,
     pub received_at_ms: i64,
     pub content_sha256: String,
@@ -83,8 +84,8 @@ impl CaseRow {
 /// A stored leg.
 #[derive(Debug, Clone)]
 pub struct LegView {
-    pub id: String,
-    pub case_id: String,
+    pub id: LegId,
+    pub case_id: CaseId,
     pub name: LegKind,
     pub state: LegState,
     pub office_code: String,
@@ -141,9 +142,9 @@ pub struct AttemptView {
 pub struct EventView {
     pub id: i64,
     pub kind: String,
-    pub case_id: String,
+    pub case_id: CaseId,
     pub at_ms: i64,
-    pub leg_id: Option<String>,
+    pub leg_id: Option<LegId>,
     pub actor: String,
     pub from_state: Option<String>,
     pub to_state: String,
@@ -245,9 +246,9 @@ pub(super) fn event_view(r: &sqlx::any::AnyRow) -> Result<EventView, StoreError>
     Ok(EventView {
         id: col(r, "id")?,
         kind: col(r, "kind")?,
-        case_id: col(r, "case_id")?,
+        case_id: parsed(r, "case_id")?,
         at_ms: col(r, "at")?,
-        leg_id: col(r, "leg_id")?,
+        leg_id: parsed_opt(r, "leg_id")?,
         actor: col(r, "actor")?,
         from_state: col(r, "from_state")?,
         to_state: col(r, "to_state")?,
@@ -257,10 +258,10 @@ pub(super) fn event_view(r: &sqlx::any::AnyRow) -> Result<EventView, StoreError>
 
 pub(super) fn case_row(r: &sqlx::any::AnyRow) -> Result<CaseRow, StoreError> {
     Ok(CaseRow {
-        id: col(r, "id")?,
+        id: parsed(r, "id")?,
         source: col(r, "source")?,
-        receipt_code: col(r, "receipt_code")?,
-        commune_code: col(r, "commune_code")?,
+        receipt_code: parsed(r, "receipt_code")?,
+        commune_code: parsed(r, "commune_code")?,
         status: columns::case_status(r, "status")?,
         received_at_ms: col(r, "received_at")?,
         content_sha256: col(r, "content_sha256")?,
@@ -281,8 +282,8 @@ pub(super) fn case_row(r: &sqlx::any::AnyRow) -> Result<CaseRow, StoreError> {
 
 pub(super) fn leg_view(r: &sqlx::any::AnyRow) -> Result<LegView, StoreError> {
     Ok(LegView {
-        id: col(r, "id")?,
-        case_id: col(r, "case_id")?,
+        id: parsed(r, "id")?,
+        case_id: parsed(r, "case_id")?,
         name: columns::leg_kind(r, "name")?,
         state: columns::leg_state(r, "state")?,
         office_code: col(r, "office_code")?,
@@ -319,8 +320,8 @@ impl Store {
         )
         .bind(&c.id)
         .bind(&c.source)
-        .bind(&c.receipt_code)
-        .bind(&c.commune_code)
+        .bind(c.receipt_code.as_str())
+        .bind(c.commune_code.as_str())
         .bind(CaseStatus::InProgress.as_str())
         .bind(c.received_at_ms)
         .bind(&c.content_sha256)
@@ -359,7 +360,7 @@ impl Store {
                 .bind(&a.file_name)
                 .bind(&a.media_type)
                 .bind(a.size as i64)
-                .bind(&a.sha256)
+                .bind(a.sha256.as_str())
                 .execute(&mut *tx)
                 .await?;
         }
@@ -482,7 +483,7 @@ impl Store {
                     file_name: col(r, "file_name")?,
                     media_type: col(r, "media_type")?,
                     size: col::<i64>(r, "size")? as u64,
-                    sha256: col(r, "sha256")?,
+                    sha256: parsed(r, "sha256")?,
                 })
             })
             .collect()

@@ -5,10 +5,11 @@
 //! only from the value the actor read) in the same transaction as the event it records, so two
 //! sweepers — in one process after a restart, or in several — can never both act.
 
+use super::columns::{self, col, parsed, parsed_opt};
+use crate::domain::{CaseId, LegId};
 use jiff::civil::Date;
-use sqlx::Row;
 
-use super::cases::{case_row, fact, parse_day, CaseRow, CASE_COLUMNS};
+use super::cases::{case_row, fact, CaseRow, CASE_COLUMNS};
 use super::{Store, StoreError};
 use crate::deadline::{ClockState, Due, Paused};
 use crate::domain::state::LegState;
@@ -16,9 +17,9 @@ use crate::domain::state::LegState;
 /// A clock whose state moved past the one last acted on.
 #[derive(Debug, Clone)]
 pub struct MovedClock {
-    pub case_id: String,
+    pub case_id: CaseId,
     /// `None` for the case's own clock.
-    pub leg_id: Option<String>,
+    pub leg_id: Option<LegId>,
     pub acted: ClockState,
     pub now: ClockState,
 }
@@ -26,7 +27,8 @@ pub struct MovedClock {
 /// An apology letter.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Apology {
-    pub case_id: String,
+    #[schema(value_type = String)]
+    pub case_id: CaseId,
     pub created_at_ms: i64,
     pub reason: String,
     #[schema(value_type = String, format = Date)]
@@ -43,12 +45,8 @@ pub struct Apology {
 /// A leg whose family supplement window ran out.
 #[derive(Debug, Clone)]
 pub struct ExpiredWindow {
-    pub case_id: String,
-    pub leg_id: String,
-}
-
-fn clock_of(s: &str) -> ClockState {
-    ClockState::parse(s).unwrap_or(ClockState::OnTrack)
+    pub case_id: CaseId,
+    pub leg_id: LegId,
 }
 
 impl Store {
@@ -75,21 +73,23 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.read)
         .await?;
-        let moved = |case_id: String, leg_id: Option<String>, r: &sqlx::any::AnyRow| {
-            let acted = clock_of(&r.get::<String, _>("clock_acted"));
-            let state = ClockState::at(now, r.get("at_risk_at"), r.get("due_at"));
-            (state > acted).then_some(MovedClock {
+        let moved = |case_id: CaseId, leg_id: Option<LegId>, r: &sqlx::any::AnyRow| {
+            let acted = columns::clock_state(r, "clock_acted")?;
+            let state = ClockState::at(now, col(r, "at_risk_at")?, col(r, "due_at")?);
+            Ok::<_, StoreError>((state > acted).then_some(MovedClock {
                 case_id,
                 leg_id,
                 acted,
                 now: state,
-            })
+            }))
         };
-        let mut out: Vec<MovedClock> = legs
-            .iter()
-            .filter_map(|r| moved(r.get("case_id"), Some(r.get("id")), r))
-            .collect();
-        out.extend(cases.iter().filter_map(|r| moved(r.get("id"), None, r)));
+        let mut out = Vec::new();
+        for r in &legs {
+            out.extend(moved(col(r, "case_id")?, Some(col(r, "id")?), r)?);
+        }
+        for r in &cases {
+            out.extend(moved(col(r, "id")?, None, r)?);
+        }
         Ok(out)
     }
 
@@ -171,7 +171,7 @@ impl Store {
         .bind(now)
         .fetch_one(&self.read)
         .await?;
-        Ok((row.get("at_risk"), row.get("overdue")))
+        Ok((col(&row, "at_risk")?, col(&row, "overdue")?))
     }
 
     /// Legs waiting on the family whose supplement window ended and was not yet reported.
@@ -182,13 +182,14 @@ impl Store {
         .bind(now)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| ExpiredWindow {
-                case_id: r.get("case_id"),
-                leg_id: r.get("id"),
+        rows.iter()
+            .map(|r| {
+                Ok(ExpiredWindow {
+                    case_id: col(r, "case_id")?,
+                    leg_id: col(r, "id")?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Records once that a supplement window ran out; true when this caller acted.
@@ -224,16 +225,19 @@ impl Store {
             .bind(case_id)
             .fetch_optional(&self.read)
             .await?;
-        Ok(row.map(|r| Apology {
-            case_id: r.get("case_id"),
-            created_at_ms: r.get("created_at"),
-            reason: r.get("reason"),
-            original_day: parse_day(r.get("original_day")).unwrap_or_default(),
-            proposed_day: parse_day(r.get("proposed_day")).unwrap_or_default(),
-            status: r.get("status"),
-            confirmed_day: parse_day(r.get("confirmed_day")),
-            confirmed_by: r.get("confirmed_by"),
-        }))
+        row.map(|r| {
+            Ok(Apology {
+                case_id: col(&r, "case_id")?,
+                created_at_ms: col(&r, "created_at")?,
+                reason: col(&r, "reason")?,
+                original_day: parsed(&r, "original_day")?,
+                proposed_day: parsed(&r, "proposed_day")?,
+                status: col(&r, "status")?,
+                confirmed_day: parsed_opt(&r, "confirmed_day")?,
+                confirmed_by: col(&r, "confirmed_by")?,
+            })
+        })
+        .transpose()
     }
 
     /// Apology letters waiting for an officer, oldest first.
@@ -296,7 +300,7 @@ impl Store {
     pub async fn resume_after_supplement(
         &self,
         case_id: &str,
-        legs: &[(String, Due)],
+        legs: &[(LegId, Due)],
         case_due: Due,
         actor: &str,
         note: &str,
@@ -387,12 +391,22 @@ impl Store {
         .bind(leg_id)
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.and_then(|r| {
-            Some(Paused {
-                leg_days_left: r.get::<Option<i64>, _>("leg_days_left")? as u32,
-                case_days_left: r.get::<Option<i64>, _>("case_days_left")? as u32,
-                window_ends_at: jiff::Timestamp::from_millisecond(r.get::<Option<i64>, _>("window_ends_at")?).ok()?,
-            })
+        let Some(r) = row else { return Ok(None) };
+        let (Some(leg), Some(case), Some(ends)) = (
+            col::<Option<i64>>(&r, "leg_days_left")?,
+            col::<Option<i64>>(&r, "case_days_left")?,
+            col::<Option<i64>>(&r, "window_ends_at")?,
+        ) else {
+            return Ok(None);
+        };
+        let corrupt = |column: &'static str, value: i64| StoreError::Corrupt {
+            column,
+            value: value.to_string(),
+        };
+        Ok(Some(Paused {
+            leg_days_left: u32::try_from(leg).map_err(|_| corrupt("leg_days_left", leg))?,
+            case_days_left: u32::try_from(case).map_err(|_| corrupt("case_days_left", case))?,
+            window_ends_at: jiff::Timestamp::from_millisecond(ends).map_err(|_| corrupt("window_ends_at", ends))?,
         }))
     }
 }

@@ -7,6 +7,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Decode, Row, Type};
 
 use super::StoreError;
+use crate::deadline::ClockState;
 use crate::domain::state::{CaseStatus, LegState};
 
 /// One column, of the type the caller names.
@@ -43,7 +44,25 @@ pub(super) fn case_status(row: &AnyRow, name: &'static str) -> Result<CaseStatus
     named(row, name, CaseStatus::parse)
 }
 
+/// A clock state last acted on, from its stable name.
+pub(super) fn clock_state(row: &AnyRow, name: &'static str) -> Result<ClockState, StoreError> {
+    named(row, name, ClockState::parse)
+}
+
 /// A leg's kind, from its stable name.
 pub(super) fn leg_kind(row: &AnyRow, name: &'static str) -> Result<LegKind, StoreError> {
     named(row, name, LegKind::parse)
+}
+
+/// A value type read from its text column through its own parser ([`std::str::FromStr`]), so a
+/// stored code or digest that does not fit is [`StoreError::Corrupt`], like an unknown state.
+pub(super) fn parsed<T: std::str::FromStr>(row: &AnyRow, name: &'static str) -> Result<T, StoreError> {
+    named(row, name, |s| s.parse().ok())
+}
+
+/// An optional value type, as [`parsed`].
+pub(super) fn parsed_opt<T: std::str::FromStr>(row: &AnyRow, name: &'static str) -> Result<Option<T>, StoreError> {
+    let text: Option<String> = col(row, name)?;
+    text.map(|t| t.parse().map_err(|_| StoreError::Corrupt { column: name, value: t }))
+        .transpose()
 }

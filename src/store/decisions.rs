@@ -2,6 +2,7 @@
 //! return leg when the agencies have spoken, and re-deriving the case status — each inside the
 //! transaction that changes the leg, so a crash never leaves a decided case without its return.
 
+use crate::domain::CaseId;
 use lienthong_contract::LegKind;
 use sqlx::{Any, Transaction};
 
@@ -15,7 +16,7 @@ use crate::domain::state::{case_status, return_outcome, CaseStatus, LegState};
 /// What a decision changed.
 #[derive(Debug, Clone)]
 pub struct DecisionApplied {
-    pub case_id: String,
+    pub case_id: CaseId,
     /// False when the same decision was already recorded (a repeated callback).
     pub changed: bool,
     pub case_status: CaseStatus,

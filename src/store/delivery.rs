@@ -4,6 +4,7 @@
 //! Every state change is a conditional update inside a transaction that also appends its event,
 //! so a stale worker (one whose leg was decided meanwhile) can never move a leg backwards.
 
+use crate::domain::CaseId;
 use lienthong_contract::{AttachmentMeta, CaseBundle, LegKind};
 use sqlx::{Any, Transaction};
 
@@ -60,7 +61,7 @@ impl Finish {
 }
 
 /// A leg's case, kind and state, read inside the transaction that will move it.
-async fn leg_state(tx: &mut Transaction<'_, Any>, leg_id: &str) -> Result<(String, LegKind, LegState), StoreError> {
+async fn leg_state(tx: &mut Transaction<'_, Any>, leg_id: &str) -> Result<(CaseId, LegKind, LegState), StoreError> {
     let row = sqlx::query("SELECT case_id, name, state FROM legs WHERE id = $1")
         .bind(leg_id)
         .fetch_optional(&mut **tx)
@@ -366,7 +367,7 @@ impl Store {
     }
 
     /// An operator puts a dead leg back in the queue with a fresh retry budget.
-    pub async fn resend(&self, leg_id: &str, actor: &str) -> Result<String, StoreError> {
+    pub async fn resend(&self, leg_id: &str, actor: &str) -> Result<CaseId, StoreError> {
         let now = self.now_ms();
         let mut tx = self.begin_leg(leg_id).await?;
         let (case_id, _, state) = leg_state(&mut tx, leg_id).await?;
@@ -393,7 +394,7 @@ impl Store {
     /// An operator resolves a dead leg by hand: the receiving office confirmed, by another
     /// channel, that it holds the dossier. The leg becomes `delivered` (the agency decides as
     /// usual) and the trail keeps who and why.
-    pub async fn resolve_by_hand(&self, leg_id: &str, actor: &str, reason: &str) -> Result<String, StoreError> {
+    pub async fn resolve_by_hand(&self, leg_id: &str, actor: &str, reason: &str) -> Result<CaseId, StoreError> {
         let now = self.now_ms();
         let mut tx = self.begin_leg(leg_id).await?;
         let (case_id, _, state) = leg_state(&mut tx, leg_id).await?;

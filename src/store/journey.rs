@@ -2,6 +2,7 @@
 //! case's trail (who, when, tracking number or receiver), checked by
 //! [`crate::domain::journey::check`] under the case's lock; the closing step sets `closed_at`.
 
+use crate::domain::CaseId;
 use lienthong_contract::{CaseBundle, LegKind};
 use serde::{Deserialize, Serialize};
 
@@ -277,7 +278,7 @@ impl Store {
     }
 
     /// The case a tracking number was recorded for.
-    pub async fn case_of_tracking(&self, number: &str) -> Result<Option<String>, StoreError> {
+    pub async fn case_of_tracking(&self, number: &str) -> Result<Option<CaseId>, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT case_id FROM tracking_numbers WHERE number = $1")
                 .bind(number)

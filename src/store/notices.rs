@@ -8,6 +8,7 @@ use super::cases::{event_view, EventView};
 use super::columns::col;
 use super::dialect::Dialect;
 use super::{Store, StoreError};
+use crate::domain::CaseId;
 
 /// Events read behind a cursor.
 #[derive(Debug, Clone)]
@@ -22,7 +23,7 @@ pub struct EventBatch {
 /// A message to queue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewNotice {
-    pub case_id: Option<String>,
+    pub case_id: Option<CaseId>,
     pub kind: String,
     pub channel: String,
     /// A phone number, or email addresses separated by commas.
@@ -38,7 +39,7 @@ pub struct Notice {
     pub id: i64,
     #[serde(skip)]
     #[schema(ignore)]
-    pub case_id: Option<String>,
+    pub case_id: Option<CaseId>,
     pub kind: String,
     pub channel: String,
     #[serde(skip)]

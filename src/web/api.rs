@@ -1,11 +1,12 @@
 //! Handlers of the agency API (docs/api.md).
 
+use crate::web::path_ids::{CasePath, LegPath};
 use lienthong_contract::LegKind;
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -64,7 +65,7 @@ async fn case_body(state: &AppState, row: &CaseRow) -> Result<CaseBody, ApiError
 pub fn may_read(caller: &Caller, row: &CaseRow) -> bool {
     match caller.kind {
         SystemKind::Admin => true,
-        SystemKind::Onestop => caller.communes.contains(&row.commune_code),
+        SystemKind::Onestop => caller.communes.contains(row.commune_code.as_str()),
         SystemKind::Police | SystemKind::Insurance | SystemKind::Sms | SystemKind::Postal => false,
     }
 }
@@ -127,7 +128,7 @@ pub async fn push_case(
 pub async fn get_case(
     State(state): State<AppState>,
     Extension(caller): Extension<Arc<Caller>>,
-    Path(id): Path<String>,
+    CasePath(id): CasePath,
 ) -> Result<Json<CaseBody>, ApiError> {
     let row = state.store.case(&id).await?.ok_or_else(ApiError::not_found)?;
     if !may_read(&caller, &row) {
@@ -260,7 +261,7 @@ pub(super) async fn check_signature(
 pub async fn decide(
     State(state): State<AppState>,
     Extension(caller): Extension<Arc<Caller>>,
-    Path(leg_id): Path<String>,
+    LegPath(leg_id): LegPath,
     uri: axum::http::Uri,
     headers: HeaderMap,
     raw: Bytes,
@@ -307,7 +308,7 @@ pub async fn decide(
 pub async fn resend(
     State(state): State<AppState>,
     Extension(caller): Extension<Arc<Caller>>,
-    Path(leg_id): Path<String>,
+    LegPath(leg_id): LegPath,
 ) -> Result<Json<ResendAnswer>, ApiError> {
     if caller.kind != SystemKind::Admin {
         return Err(ApiError::forbidden("Chỉ quản trị viên được gửi lại"));

@@ -6,10 +6,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::domain::FieldProblem;
+use crate::domain::{CaseId, FieldProblem, LegId};
 use crate::store::clocks::Apology;
 use crate::store::notices::Notice;
 use crate::store::{AttemptView, CaseRow, EventView, LegView};
+use lienthong_contract::{CommuneCode, ReceiptCode, Sha256};
 
 /// Formats a stored instant in Vietnam's civil time with its offset.
 pub fn local_time(ms: i64) -> String {
@@ -67,8 +68,10 @@ impl Deadline {
 /// The answer to a push: 201 for a new case, 200 for the same case pushed again.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PushAnswer {
-    pub case_id: String,
-    pub receipt_code: String,
+    #[schema(value_type = String)]
+    pub case_id: CaseId,
+    #[schema(value_type = String)]
+    pub receipt_code: ReceiptCode,
     pub status: String,
     #[schema(format = Date)]
     pub appointment_date: Option<String>,
@@ -89,7 +92,8 @@ pub struct AttemptBody {
 /// One leg: residence, insurance, or the return of the result to the commune.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LegBody {
-    pub leg_id: String,
+    #[schema(value_type = String)]
+    pub leg_id: LegId,
     pub name: String,
     pub state: String,
     pub office_code: String,
@@ -143,7 +147,8 @@ pub struct AttachmentBody {
     pub file_name: String,
     pub media_type: String,
     pub size: u64,
-    pub sha256: String,
+    #[schema(value_type = String)]
+    pub sha256: Sha256,
 }
 
 /// One event of the case's audit trail.
@@ -151,7 +156,8 @@ pub struct AttachmentBody {
 pub struct EventBody {
     pub at: String,
     pub kind: String,
-    pub leg_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub leg_id: Option<LegId>,
     /// `gateway`, `system:<id>`, `user:<login>`, or `check-back:<system id>` for a decision the
     /// gateway read back from that agency system because its callback never arrived.
     pub actor: String,
@@ -177,9 +183,12 @@ impl From<&EventView> for EventBody {
 /// A case with its legs, files, apology, messages and trail.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaseBody {
-    pub case_id: String,
-    pub receipt_code: String,
-    pub commune_code: String,
+    #[schema(value_type = String)]
+    pub case_id: CaseId,
+    #[schema(value_type = String)]
+    pub receipt_code: ReceiptCode,
+    #[schema(value_type = String)]
+    pub commune_code: CommuneCode,
     pub status: String,
     pub received_at: String,
     #[schema(format = Date)]
@@ -199,7 +208,8 @@ pub struct CaseBody {
 /// The answer to a supplement: the case with its new appointment and deadline.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SupplementAnswer {
-    pub case_id: String,
+    #[schema(value_type = String)]
+    pub case_id: CaseId,
     pub status: String,
     #[schema(format = Date)]
     pub appointment_date: Option<String>,
@@ -226,7 +236,8 @@ pub struct ConfirmBody {
 /// The answer to a confirmation.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConfirmAnswer {
-    pub case_id: String,
+    #[schema(value_type = String)]
+    pub case_id: CaseId,
     #[schema(format = Date)]
     pub appointment_date: String,
     /// False when the same date was confirmed before.
@@ -236,8 +247,10 @@ pub struct ConfirmAnswer {
 /// The answer to a decision callback.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DecisionAnswer {
-    pub case_id: String,
-    pub leg_id: String,
+    #[schema(value_type = String)]
+    pub case_id: CaseId,
+    #[schema(value_type = String)]
+    pub leg_id: LegId,
     pub state: String,
     pub case_status: String,
     /// False for a repeat of the decision already recorded.
@@ -247,8 +260,10 @@ pub struct DecisionAnswer {
 /// The answer to an operator's resend.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ResendAnswer {
-    pub case_id: String,
-    pub leg_id: String,
+    #[schema(value_type = String)]
+    pub case_id: CaseId,
+    #[schema(value_type = String)]
+    pub leg_id: LegId,
     pub state: String,
 }
 

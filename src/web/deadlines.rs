@@ -1,8 +1,9 @@
 //! Deadline endpoints: supplements, apology letters (JSON and a printable page) and reports.
 
+use crate::web::path_ids::CasePath;
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Json};
@@ -106,7 +107,7 @@ pub async fn record_supplement(state: &AppState, row: &CaseRow, actor: &str, not
 pub async fn supplement(
     State(state): State<AppState>,
     Extension(caller): Extension<Arc<Caller>>,
-    Path(id): Path<String>,
+    CasePath(id): CasePath,
     Json(body): Json<SupplementBody>,
 ) -> Result<Json<SupplementAnswer>, ApiError> {
     let row = commune_case(&state, &caller, &id).await?;
@@ -133,7 +134,7 @@ pub async fn supplement(
 pub async fn apology(
     State(state): State<AppState>,
     Extension(caller): Extension<Arc<Caller>>,
-    Path(id): Path<String>,
+    CasePath(id): CasePath,
 ) -> Result<Json<Apology>, ApiError> {
     commune_case(&state, &caller, &id).await?;
     let a = state.store.apology(&id).await?.ok_or_else(ApiError::not_found)?;
@@ -193,7 +194,7 @@ pub async fn confirm(
 pub async fn confirm_apology(
     State(state): State<AppState>,
     Extension(caller): Extension<Arc<Caller>>,
-    Path(id): Path<String>,
+    CasePath(id): CasePath,
     Json(body): Json<ConfirmBody>,
 ) -> Result<Json<ConfirmAnswer>, ApiError> {
     commune_case(&state, &caller, &id).await?;
@@ -225,7 +226,7 @@ fn esc(s: &str) -> String {
 pub async fn print_apology(
     State(state): State<AppState>,
     Extension(caller): Extension<Arc<Caller>>,
-    Path(id): Path<String>,
+    CasePath(id): CasePath,
 ) -> Result<Html<String>, ApiError> {
     let row = commune_case(&state, &caller, &id).await?;
     Ok(Html(apology_html(&state, &row).await?))
@@ -239,8 +240,8 @@ pub async fn apology_html(state: &AppState, row: &CaseRow) -> Result<String, Api
         .config
         .routes
         .communes
-        .get(&row.commune_code)
-        .map_or(row.commune_code.clone(), |c| c.name.clone());
+        .get(row.commune_code.as_str())
+        .map_or(row.commune_code.to_string(), |c| c.name.clone());
     let new_day = a.confirmed_day.unwrap_or(a.proposed_day);
     let status = if a.status == "confirmed" {
         String::new()

@@ -2,9 +2,10 @@
 //! their steps on a case, the postal partner reports its items by tracking number. Every call is
 //! signed like a decision.
 
+use crate::web::path_ids::CasePath;
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
 use bytes::Bytes;
@@ -25,7 +26,8 @@ use crate::store::journey::StepDetail;
 /// What recording a step did.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StepAnswer {
-    pub case_id: String,
+    #[schema(value_type = String)]
+    pub case_id: crate::domain::CaseId,
     pub step: String,
     /// False when the same step was recorded before (nothing changed).
     pub changed: bool,
@@ -87,7 +89,7 @@ fn path_of(uri: &axum::http::Uri) -> &str {
 pub async fn record(
     State(state): State<AppState>,
     Extension(caller): Extension<Arc<Caller>>,
-    Path(case_id): Path<String>,
+    CasePath(case_id): CasePath,
     uri: axum::http::Uri,
     headers: HeaderMap,
     raw: Bytes,

@@ -9,6 +9,7 @@ pub mod journey;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
+pub mod path_ids;
 pub mod public;
 pub mod push;
 pub mod sms_inbound;

@@ -158,7 +158,7 @@ pub async fn describe(state: &AppState, row: &CaseRow) -> Result<FamilyStatus, L
     let journey = super::pages::handover::facts(row, &bundle, &legs, &done);
     let apology = state.store.apology(&row.id).await?;
     let day_of = |ms: i64| jiff::Timestamp::from_millisecond(ms).ok().map(Calendar::local_day);
-    let commune = state.config.routes.communes.get(&row.commune_code);
+    let commune = state.config.routes.communes.get(row.commune_code.as_str());
     let facts = Facts {
         receipt_code: &row.receipt_code,
         status: row.status,

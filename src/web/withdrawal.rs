@@ -1,9 +1,10 @@
 //! `POST /api/v1/cases/{case_id}/withdraw`: the commune's one-stop system records that the
 //! family withdrew the dossier (docs/family.md); the agencies are told through their legs.
 
+use crate::web::path_ids::CasePath;
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +27,8 @@ pub struct WithdrawBody {
 /// The withdrawal recorded.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WithdrawAnswer {
-    pub case_id: String,
+    #[schema(value_type = String)]
+    pub case_id: crate::domain::CaseId,
     pub status: String,
     /// Agency legs that will be told.
     pub agencies_told: usize,
@@ -69,7 +71,7 @@ pub async fn record(state: &AppState, case_id: &str, reason: &str, actor: &str) 
 pub async fn withdraw(
     State(state): State<AppState>,
     Extension(caller): Extension<Arc<Caller>>,
-    Path(case_id): Path<String>,
+    CasePath(case_id): CasePath,
     Json(body): Json<WithdrawBody>,
 ) -> Result<Json<WithdrawAnswer>, ApiError> {
     let row = state.store.case(&case_id).await?.ok_or_else(ApiError::not_found)?;

@@ -33,7 +33,7 @@ pub struct Endpoint {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileHash {
     pub kind: String,
-    pub sha256: String,
+    pub sha256: crate::Sha256,
 }
 
 /// The receiver's account of a delivery: its own record id, every file it holds and, once it has

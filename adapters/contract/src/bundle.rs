@@ -7,12 +7,14 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::values::{CommuneCode, PersonalId, ReceiptCode, Sha256};
+
 /// One newborn case as pushed once by the commune.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseBundle {
-    pub receipt_code: String,
+    pub receipt_code: ReceiptCode,
     pub procedure: String,
-    pub commune_code: String,
+    pub commune_code: CommuneCode,
     pub received_at: Timestamp,
     pub child: Child,
     pub birth_registration: BirthRegistration,
@@ -52,8 +54,7 @@ pub struct PostalAddress {
     pub phone: String,
     /// Two-digit province code (since 1 July 2025: the 34 provinces and cities).
     pub province_code: String,
-    /// Five-digit commune code.
-    pub commune_code: String,
+    pub commune_code: CommuneCode,
     /// House number, street, hamlet or residential group.
     pub street: String,
 }
@@ -72,7 +73,7 @@ pub struct Child {
     pub full_name: String,
     pub sex: Sex,
     pub date_of_birth: Date,
-    pub personal_id: String,
+    pub personal_id: PersonalId,
 }
 
 /// The birth registration the commune made before pushing.
@@ -87,17 +88,17 @@ pub struct BirthRegistration {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Parent {
     pub full_name: String,
-    pub personal_id: Option<String>,
+    pub personal_id: Option<PersonalId>,
 }
 
 /// Where the child is registered for permanent residence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Residence {
     pub address: String,
-    pub commune_code: String,
+    pub commune_code: CommuneCode,
     /// True when the child joins an existing household (then the head is named).
     pub existing_household: bool,
-    pub household_head_personal_id: Option<String>,
+    pub household_head_personal_id: Option<PersonalId>,
     pub relationship_to_head: Option<String>,
 }
 
@@ -123,5 +124,5 @@ pub struct AttachmentMeta {
     pub file_name: String,
     pub media_type: String,
     pub size: u64,
-    pub sha256: String,
+    pub sha256: Sha256,
 }

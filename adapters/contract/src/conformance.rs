@@ -215,22 +215,23 @@ pub fn sample_case(key: &str) -> Sample {
                 file_name: format!("{kind}.pdf"),
                 media_type: "application/pdf".into(),
                 size: bytes.len() as u64,
-                sha256: hex::encode(Sha256::digest(&bytes)),
+                sha256: crate::Sha256::from_digest(Sha256::digest(&bytes).into()),
             };
             (meta, bytes)
         })
         .collect();
     let date = |s: &str| s.parse().expect("static date");
+    let code = |s: &str| crate::CommuneCode::parse(s).expect("static code");
     let bundle = CaseBundle {
-        receipt_code: format!("CONF-{key}"),
+        receipt_code: crate::ReceiptCode::parse(&format!("CONF-{key}")).expect("a conformance key fits a receipt code"),
         procedure: "birth-residence-insurance".into(),
-        commune_code: "22609".into(),
+        commune_code: code("22609"),
         received_at: "2026-11-20T02:15:00Z".parse().expect("static instant"),
         child: Child {
             full_name: "Nguyễn Ngọc Ánh".into(),
             sex: Sex::Female,
             date_of_birth: date("2026-11-10"),
-            personal_id: "056326001234".into(),
+            personal_id: crate::PersonalId::parse("056326001234").expect("static id"),
         },
         birth_registration: BirthRegistration {
             number: "125".into(),
@@ -244,7 +245,7 @@ pub fn sample_case(key: &str) -> Sample {
         father: None,
         residence: Residence {
             address: "Thôn Đồng Trăng, Khánh Vĩnh".into(),
-            commune_code: "22609".into(),
+            commune_code: code("22609"),
             existing_household: false,
             household_head_personal_id: None,
             relationship_to_head: None,
@@ -261,7 +262,7 @@ pub fn sample_case(key: &str) -> Sample {
             recipient: "Trần Thị Hồng".into(),
             phone: "0905123456".into(),
             province_code: "56".into(),
-            commune_code: "22609".into(),
+            commune_code: code("22609"),
             street: "Thôn Đồng Trăng".into(),
         }),
         attachments: files.iter().map(|(m, _)| m.clone()).collect(),
@@ -287,8 +288,9 @@ pub fn sample_result(key: &str) -> Sample {
         message: Message::Result(Box::new(crate::message::CaseResult {
             idempotency_key: key.to_string(),
             case_id: format!("case-{key}"),
-            receipt_code: format!("CONF-{key}"),
-            commune_code: "22609".into(),
+            receipt_code: crate::ReceiptCode::parse(&format!("CONF-{key}"))
+                .expect("a conformance key fits a receipt code"),
+            commune_code: crate::CommuneCode::parse("22609").expect("static code"),
             outcome: "completed".into(),
             residence: outcome("completed"),
             insurance: outcome("completed"),

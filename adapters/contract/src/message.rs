@@ -63,8 +63,8 @@ pub struct LegOutcome {
 pub struct CaseResult {
     pub idempotency_key: String,
     pub case_id: String,
-    pub receipt_code: String,
-    pub commune_code: String,
+    pub receipt_code: crate::ReceiptCode,
+    pub commune_code: crate::CommuneCode,
     /// `completed` when both agencies completed, `rejected` when one rejected.
     pub outcome: String,
     pub residence: LegOutcome,

@@ -96,7 +96,7 @@ pub struct Record {
     pub case_id: String,
     pub leg_id: String,
     pub declared: Vec<AttachmentMeta>,
-    pub files: BTreeMap<String, String>,
+    pub files: BTreeMap<String, crate::Sha256>,
     pub envelope_posts: u32,
     pub file_puts: u32,
     /// The envelope as the simulator understood it, for tests to inspect.
@@ -361,7 +361,7 @@ impl SimState {
     }
 
     /// Stores a received file's hash (corrupted if a fault says so). False when the key is unknown.
-    pub fn store_file(&self, key: &str, kind: &str, sha256: String, alone: bool) -> bool {
+    pub fn store_file(&self, key: &str, kind: &str, sha256: crate::Sha256, alone: bool) -> bool {
         let mut inner = self.lock();
         let corrupt = if inner.faults.corrupt_next > 0 {
             inner.faults.corrupt_next -= 1;
@@ -376,7 +376,7 @@ impl SimState {
             rec.file_puts += 1;
         }
         let held = if corrupt {
-            hex::encode(Sha256::digest(format!("corrupted:{sha256}")))
+            crate::Sha256::from_digest(Sha256::digest(format!("corrupted:{sha256}")).into())
         } else {
             sha256
         };
@@ -546,7 +546,7 @@ async fn put_faults(State(s): State<Arc<SimState>>, Json(f): Json<Faults>) -> St
 /// One multipart request read by a simulator: the envelope text and the files' hashes.
 pub struct Received {
     pub envelope: String,
-    pub files: Vec<(String, String)>,
+    pub files: Vec<(String, crate::Sha256)>,
 }
 
 /// Reads an envelope part and file parts, hashing files as they stream and keeping no bytes.
@@ -564,14 +564,14 @@ pub async fn read_multipart(mut mp: Multipart) -> Result<Received, Response> {
         while let Some(chunk) = field.chunk().await.map_err(|e| bad(e.to_string()))? {
             h.update(&chunk);
         }
-        files.push((name, hex::encode(h.finalize())));
+        files.push((name, crate::Sha256::from_digest(h.finalize().into())));
     }
     let envelope = envelope.ok_or_else(|| bad("missing envelope part".into()))?;
     Ok(Received { envelope, files })
 }
 
 /// Hashes a request body streamed by a file re-send.
-pub async fn hash_body(body: axum::body::Body) -> Result<String, Response> {
+pub async fn hash_body(body: axum::body::Body) -> Result<crate::Sha256, Response> {
     use futures_util::StreamExt;
     let mut stream = body.into_data_stream();
     let mut h = Sha256::new();
@@ -579,7 +579,7 @@ pub async fn hash_body(body: axum::body::Body) -> Result<String, Response> {
         let chunk = chunk.map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()).into_response())?;
         h.update(&chunk);
     }
-    Ok(hex::encode(h.finalize()))
+    Ok(crate::Sha256::from_digest(h.finalize().into()))
 }
 
 /// Waits out a late-answer fault.

@@ -1,7 +1,7 @@
 //! The police system's registration message.
 
 use lienthong_contract::bundle::{BirthRegistration, Child, Residence};
-use lienthong_contract::{AttachmentMeta, CaseEnvelope};
+use lienthong_contract::{AttachmentMeta, CaseEnvelope, CommuneCode, PersonalId, ReceiptCode};
 use serde::{Deserialize, Serialize};
 
 /// A permanent-residence registration request for a newborn.
@@ -19,11 +19,11 @@ pub struct Registration {
 /// Where the request comes from and where it goes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dossier {
-    pub receipt_code: String,
+    pub receipt_code: ReceiptCode,
     pub case_id: String,
     pub leg_id: String,
     pub office_code: String,
-    pub commune_code: String,
+    pub commune_code: CommuneCode,
     pub received_at: jiff::Timestamp,
 }
 
@@ -32,7 +32,7 @@ pub struct Dossier {
 pub struct ParentEntry {
     pub role: String,
     pub full_name: String,
-    pub personal_id: Option<String>,
+    pub personal_id: Option<PersonalId>,
 }
 
 impl Registration {

@@ -7,7 +7,7 @@
 use jiff::civil::Date;
 use jiff::ToSpan;
 use lienthong_contract::bundle::Sex;
-use lienthong_contract::CaseBundle;
+use lienthong_contract::{CaseBundle, CommuneCode, PersonalId};
 use serde::{Deserialize, Serialize};
 
 /// Beneficiary group code of a child under 6.
@@ -23,7 +23,7 @@ pub struct Declaration {
     #[serde(rename = "GioiTinh")]
     pub sex: String,
     #[serde(rename = "SoDinhDanh")]
-    pub personal_id: String,
+    pub personal_id: PersonalId,
     #[serde(rename = "DoiTuong")]
     pub group: String,
     #[serde(rename = "MucHuong")]
@@ -33,7 +33,7 @@ pub struct Declaration {
     #[serde(rename = "DiaChi")]
     pub address: String,
     #[serde(rename = "MaXaCuTru")]
-    pub residence_commune_code: String,
+    pub residence_commune_code: CommuneCode,
     #[serde(rename = "SoDangKyKhaiSinh")]
     pub birth_registration_number: String,
     #[serde(rename = "NgayDangKyKhaiSinh")]
@@ -54,7 +54,7 @@ pub struct Guardian {
     #[serde(rename = "HoTen")]
     pub full_name: String,
     #[serde(rename = "SoDinhDanh", skip_serializing_if = "Option::is_none", default)]
-    pub personal_id: Option<String>,
+    pub personal_id: Option<PersonalId>,
 }
 
 /// The last day of a child-under-6 card: the day before the child turns 72 months.

@@ -1,6 +1,8 @@
 //! The insurance office's XML messages.
 
-use lienthong_contract::{AttachmentMeta, CaseEnvelope, FileHash, InsuranceDecision, Receipt};
+use lienthong_contract::{
+    AttachmentMeta, CaseEnvelope, CommuneCode, FileHash, InsuranceDecision, Receipt, ReceiptCode, Sha256,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::declaration::Declaration;
@@ -23,7 +25,7 @@ pub struct CardRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dossier {
     #[serde(rename = "MaHoSoMotCua")]
-    pub receipt_code: String,
+    pub receipt_code: ReceiptCode,
     #[serde(rename = "MaHoSoLienThong")]
     pub case_id: String,
     #[serde(rename = "MaChang")]
@@ -31,7 +33,7 @@ pub struct Dossier {
     #[serde(rename = "MaCoQuanBHXH")]
     pub office_code: String,
     #[serde(rename = "MaXa")]
-    pub commune_code: String,
+    pub commune_code: CommuneCode,
     #[serde(rename = "ThoiDiemTiepNhan")]
     pub received_at: jiff::Timestamp,
     /// Where the card goes: absent when the family collects it at the commune.
@@ -49,7 +51,7 @@ pub struct PostalDelivery {
     #[serde(rename = "@MaTinh")]
     pub province_code: String,
     #[serde(rename = "@MaXa")]
-    pub commune_code: String,
+    pub commune_code: CommuneCode,
     #[serde(rename = "@DiaChi")]
     pub street: String,
 }
@@ -73,7 +75,7 @@ pub struct FileEntry {
     #[serde(rename = "@KichThuoc")]
     pub size: u64,
     #[serde(rename = "@Sha256")]
-    pub sha256: String,
+    pub sha256: Sha256,
 }
 
 /// The office's receipt: its record id and the hash of every file it holds.
@@ -182,7 +184,7 @@ pub struct HeldFile {
     #[serde(rename = "@LoaiTep")]
     pub kind: String,
     #[serde(rename = "@Sha256")]
-    pub sha256: String,
+    pub sha256: Sha256,
 }
 
 impl From<&AttachmentMeta> for FileEntry {

@@ -2,8 +2,9 @@
 //! queue depth and delivery rate, cancellation with a reason, and the audit trail by case code.
 //! Every action is recorded in the audit trail with the user.
 
+use crate::web::path_ids::LegPath;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -219,7 +220,7 @@ pub struct CsrfOnly {
 pub async fn resend(
     State(state): State<AppState>,
     signed: Signed,
-    Path(leg_id): Path<String>,
+    LegPath(leg_id): LegPath,
     Form(f): Form<CsrfOnly>,
 ) -> Response {
     if let Err(r) = signed.require(&[Role::Admin]).and_then(|_| signed.check_csrf(&f.csrf)) {
@@ -251,7 +252,7 @@ pub struct ResolveForm {
 pub async fn resolve(
     State(state): State<AppState>,
     signed: Signed,
-    Path(leg_id): Path<String>,
+    LegPath(leg_id): LegPath,
     Form(f): Form<ResolveForm>,
 ) -> Response {
     if let Err(r) = signed.require(&[Role::Admin]).and_then(|_| signed.check_csrf(&f.csrf)) {

@@ -3,11 +3,12 @@
 //! decisions go through the same logic as the systems' callback API.
 
 use crate::domain::state::LegState;
+use crate::web::path_ids::LegPath;
 use lienthong_contract::LegKind;
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -169,7 +170,7 @@ async fn leg_page(state: &AppState, signed: &Signed, leg: &LegView, error: Optio
             }
             .into(),
         ),
-        ("Số định danh".into(), b.child.personal_id.clone()),
+        ("Số định danh".into(), b.child.personal_id.to_string()),
         (
             "Số đăng ký khai sinh".into(),
             format!("{} (quyển {})", b.birth_registration.number, b.birth_registration.book),
@@ -206,7 +207,7 @@ async fn leg_page(state: &AppState, signed: &Signed, leg: &LegView, error: Optio
     } else {
         data.push(("Địa chỉ thường trú".into(), b.residence.address.clone()));
         if let Some(head) = &b.residence.household_head_personal_id {
-            data.push(("Chủ hộ".into(), head.clone()));
+            data.push(("Chủ hộ".into(), head.to_string()));
         }
         if let Some(rel) = &b.residence.relationship_to_head {
             data.push(("Quan hệ với chủ hộ".into(), rel.clone()));
@@ -257,11 +258,11 @@ async fn leg_page(state: &AppState, signed: &Signed, leg: &LegView, error: Optio
     render(&LegPage {
         nav: Nav::of(signed),
         heading,
-        code: row.receipt_code.clone(),
+        code: row.receipt_code.to_string(),
         state: labels::leg_state(leg.state),
         due: leg.due_at_ms.map(labels::when).unwrap_or_default(),
         data,
-        case_id: row.id.clone(),
+        case_id: row.id.to_string(),
         files: b
             .attachments
             .iter()
@@ -269,7 +270,7 @@ async fn leg_page(state: &AppState, signed: &Signed, leg: &LegView, error: Optio
             .collect(),
         open: leg.state == LegState::Delivered,
         error,
-        leg_id: leg.id.clone(),
+        leg_id: leg.id.to_string(),
         csrf: signed.csrf.clone(),
         complete_label,
         complete_fields,
@@ -277,7 +278,7 @@ async fn leg_page(state: &AppState, signed: &Signed, leg: &LegView, error: Optio
 }
 
 /// `GET /legs/{leg_id}`.
-pub async fn leg(State(state): State<AppState>, signed: Signed, Path(id): Path<String>) -> Response {
+pub async fn leg(State(state): State<AppState>, signed: Signed, LegPath(id): LegPath) -> Response {
     match own_leg(&state, &signed, &id).await {
         Ok(leg) => leg_page(&state, &signed, &leg, None).await,
         Err(r) => r,
@@ -288,7 +289,7 @@ pub async fn leg(State(state): State<AppState>, signed: Signed, Path(id): Path<S
 pub async fn decide(
     State(state): State<AppState>,
     signed: Signed,
-    Path(id): Path<String>,
+    LegPath(id): LegPath,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     if let Err(r) = signed.require(&[Role::InsuranceStaff, Role::PoliceStaff]) {

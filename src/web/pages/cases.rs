@@ -1,6 +1,8 @@
 //! The case list, a case's page with its timeline, the printable receipt and attachment views.
 
 use crate::domain::state::{CaseStatus, LegState};
+use crate::domain::CaseId;
+use crate::web::path_ids::CasePath;
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -68,8 +70,8 @@ fn commune_name(state: &AppState, code: &str) -> String {
 fn row(state: &AppState, c: &CaseRow, now: i64) -> Row {
     let (clock, clock_class) = labels::clock(c.clock(now));
     Row {
-        id: c.id.clone(),
-        code: c.receipt_code.clone(),
+        id: c.id.to_string(),
+        code: c.receipt_code.to_string(),
         commune: commune_name(state, &c.commune_code),
         received: labels::when(c.received_at_ms),
         appointment: labels::day(c.appointment_day),
@@ -226,8 +228,8 @@ struct ReceiptPage {
 fn view(state: &AppState, row: &CaseRow, bundle: &CaseBundle, has_apology: bool) -> CaseView {
     let (clock, clock_class) = labels::clock(row.clock(state.store.now_ms()));
     CaseView {
-        id: row.id.clone(),
-        code: row.receipt_code.clone(),
+        id: row.id.to_string(),
+        code: row.receipt_code.to_string(),
         commune: commune_name(state, &row.commune_code),
         child: bundle.child.full_name.clone(),
         applicant: bundle.applicant.full_name.clone(),
@@ -337,7 +339,7 @@ fn result_text(kind: LegKind, r: &serde_json::Value) -> String {
 }
 
 /// `GET /cases/{id}`.
-pub async fn detail(State(state): State<AppState>, signed: Signed, Path(id): Path<String>) -> Response {
+pub async fn detail(State(state): State<AppState>, signed: Signed, CasePath(id): CasePath) -> Response {
     let (row, bundle) = match visible_case(&state, &signed, &id).await {
         Ok(v) => v,
         Err(r) => return r,
@@ -388,7 +390,7 @@ pub async fn detail(State(state): State<AppState>, signed: Signed, Path(id): Pat
                     .clone()
                     .or_else(|| l.result.as_ref().map(|r| result_text(l.name, r)))
                     .unwrap_or_default(),
-                checks: checks_text(checks.iter().filter(|c| c.leg_id == l.id)),
+                checks: checks_text(checks.iter().filter(|c| c.leg_id == l.id.as_str())),
             }
         })
         .collect();
@@ -413,7 +415,7 @@ pub async fn detail(State(state): State<AppState>, signed: Signed, Path(id): Pat
 }
 
 /// `GET /cases/{id}/receipt`: the printable receipt with the appointment date.
-pub async fn receipt(State(state): State<AppState>, signed: Signed, Path(id): Path<String>) -> Response {
+pub async fn receipt(State(state): State<AppState>, signed: Signed, CasePath(id): CasePath) -> Response {
     match visible_case(&state, &signed, &id).await {
         Ok((row, bundle)) => {
             let lookup_url = crate::family::link::lookup_url(&state.config.gateway.public_url(), &row.receipt_code)
@@ -426,7 +428,7 @@ pub async fn receipt(State(state): State<AppState>, signed: Signed, Path(id): Pa
                     .config
                     .routes
                     .communes
-                    .get(&row.commune_code)
+                    .get(row.commune_code.as_str())
                     .and_then(|c| c.hotline.clone()),
                 c: view(&state, &row, &bundle, false),
             })
@@ -437,6 +439,9 @@ pub async fn receipt(State(state): State<AppState>, signed: Signed, Path(id): Pa
 
 /// `GET /files/{case_id}/{kind}`: an attachment, shown inline.
 pub async fn file(State(state): State<AppState>, signed: Signed, Path((id, kind)): Path<(String, String)>) -> Response {
+    let Ok(id) = CaseId::parse(&id) else {
+        return page_error(404, "Không có tệp này.");
+    };
     let (_, bundle) = match visible_case(&state, &signed, &id).await {
         Ok(v) => v,
         Err(r) => return r,
@@ -462,7 +467,7 @@ pub async fn file(State(state): State<AppState>, signed: Signed, Path((id, kind)
 }
 
 /// `GET /cases/{id}/apology`: the printable apology letter.
-pub async fn apology(State(state): State<AppState>, signed: Signed, Path(id): Path<String>) -> Response {
+pub async fn apology(State(state): State<AppState>, signed: Signed, CasePath(id): CasePath) -> Response {
     let (row, _) = match visible_case(&state, &signed, &id).await {
         Ok(v) => v,
         Err(r) => return r,
@@ -513,7 +518,7 @@ fn action_error(e: crate::web::error::ApiError) -> Response {
 pub async fn confirm_apology(
     State(state): State<AppState>,
     signed: Signed,
-    Path(id): Path<String>,
+    CasePath(id): CasePath,
     axum::Form(f): axum::Form<ActionForm>,
 ) -> Response {
     if let Err(r) = commune_action(&state, &signed, &id, &f.csrf).await {
@@ -529,7 +534,7 @@ pub async fn confirm_apology(
 pub async fn supplement(
     State(state): State<AppState>,
     signed: Signed,
-    Path(id): Path<String>,
+    CasePath(id): CasePath,
     axum::Form(f): axum::Form<ActionForm>,
 ) -> Response {
     let row = match commune_action(&state, &signed, &id, &f.csrf).await {
@@ -559,7 +564,7 @@ struct RefusalLetter {
 }
 
 /// `GET /cases/{id}/refusal`: the printable written answer of a refused case.
-pub async fn refusal(State(state): State<AppState>, signed: Signed, Path(id): Path<String>) -> Response {
+pub async fn refusal(State(state): State<AppState>, signed: Signed, CasePath(id): CasePath) -> Response {
     let (row, bundle) = match visible_case(&state, &signed, &id).await {
         Ok(v) => v,
         Err(r) => return r,
@@ -593,13 +598,13 @@ pub async fn refusal(State(state): State<AppState>, signed: Signed, Path(id): Pa
         })
         .collect();
     let today = crate::deadline::Calendar::local_day(state.store.clock().now());
-    let commune = routes.communes.get(&row.commune_code);
+    let commune = routes.communes.get(row.commune_code.as_str());
     render(&RefusalLetter {
         commune: commune_name(&state, &row.commune_code),
         place_date: format!("ngày {} tháng {} năm {}", today.day(), today.month(), today.year()),
         applicant: bundle.applicant.full_name.clone(),
         child: bundle.child.full_name.clone(),
-        code: row.receipt_code.clone(),
+        code: row.receipt_code.to_string(),
         received: labels::when(row.received_at_ms),
         lines,
         hotline: commune.and_then(|c| c.hotline.clone()),
@@ -618,7 +623,7 @@ pub struct WithdrawForm {
 pub async fn withdraw(
     State(state): State<AppState>,
     signed: Signed,
-    Path(id): Path<String>,
+    CasePath(id): CasePath,
     Form(form): Form<WithdrawForm>,
 ) -> Response {
     if let Err(r) = commune_action(&state, &signed, &id, &form.csrf).await {

@@ -2,6 +2,7 @@
 //! comment, once), complaints filed from the same page and answered by the commune by a due
 //! date on the working-day calendar, and ratings officers record from paper or the counter.
 
+use crate::web::path_ids::CasePath;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -68,7 +69,7 @@ async fn resolve(state: &AppState, client: &str, token: &str) -> Result<(LinkRat
             .case(&case_id)
             .await
             .map_err(failed)?
-            .map(|c| c.receipt_code),
+            .map(|c| c.receipt_code.to_string()),
         None => None,
     };
     Ok((link, code))
@@ -246,7 +247,7 @@ pub async fn list(State(state): State<AppState>, signed: Signed) -> Response {
                 .await
                 .ok()
                 .flatten()
-                .map(|r| r.receipt_code)
+                .map(|r| r.receipt_code.to_string())
                 .unwrap_or_default(),
             None => String::new(),
         };
@@ -334,7 +335,7 @@ pub struct OfficerRating {
 pub async fn record(
     State(state): State<AppState>,
     signed: Signed,
-    Path(id): Path<String>,
+    CasePath(id): CasePath,
     Form(form): Form<OfficerRating>,
 ) -> Response {
     if let Err(r) = cases::commune_action(&state, &signed, &id, &form.csrf).await {

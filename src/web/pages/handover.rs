@@ -3,7 +3,8 @@
 //! insurance inbox lists the cards to send. Every form goes through [`crate::journey`], as the
 //! API does.
 
-use axum::extract::{Path, State};
+use crate::web::path_ids::{CasePath, LegPath};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use lienthong_contract::{CaseBundle, LegKind};
@@ -149,7 +150,7 @@ async fn record_from(state: &AppState, signed: &Signed, case_id: &str, form: &St
 pub async fn commune_step(
     State(state): State<AppState>,
     signed: Signed,
-    Path(id): Path<String>,
+    CasePath(id): CasePath,
     Form(form): Form<StepForm>,
 ) -> Response {
     if let Err(r) = cases::commune_action(&state, &signed, &id, &form.csrf).await {
@@ -168,7 +169,7 @@ pub async fn commune_step(
 pub async fn card_sent(
     State(state): State<AppState>,
     signed: Signed,
-    Path(leg_id): Path<String>,
+    LegPath(leg_id): LegPath,
     Form(form): Form<StepForm>,
 ) -> Response {
     if let Err(r) = signed.require(&[Role::InsuranceStaff]) {

@@ -38,7 +38,7 @@ pub fn delivery(d: &lienthong_contract::bundle::ResultDelivery, commune: impl Fn
         ResultDelivery::AtCommune => "Tại bộ phận một cửa UBND xã".into(),
         ResultDelivery::ByPost(a) => {
             let name = commune(&a.commune_code);
-            let place = if name == a.commune_code {
+            let place = if name == a.commune_code.as_str() {
                 format!("xã mã {name}")
             } else {
                 format!("{name} ({})", a.commune_code)
