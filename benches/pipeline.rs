@@ -101,24 +101,11 @@ async fn peak_rss_streaming_20_mib(dir: &Path) -> (u64, u64) {
     let port = listener().await.local_addr().unwrap().port();
     let url = format!("http://127.0.0.1:{port}");
     let opts = Opts::default();
-    let (police, insurance, onestop) = simulators(&url, &opts).await;
+    let agencies = simulators(&url, &opts).await;
     let cfg = dir.join("rss");
     std::fs::create_dir_all(&cfg).unwrap();
-    write_config(
-        &cfg,
-        &format!("127.0.0.1:{port}"),
-        &police.url(),
-        &insurance.url(),
-        &onestop.url(),
-        None,
-        &opts,
-    );
-    let exe = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/lienthong");
-    let mut child = std::process::Command::new(&exe)
-        .args(["--config", cfg.to_str().unwrap(), "serve"])
-        .env("LIENTHONG_LOG", "warn")
-        .spawn()
-        .unwrap_or_else(|e| panic!("run `cargo build --release` first ({}): {e}", exe.display()));
+    GatewayConfig::new(format!("127.0.0.1:{port}"), &agencies, &opts).write(&cfg);
+    let mut child = serve_process(&cfg, None, &[]);
     let http = reqwest::Client::new();
     while http.get(format!("{url}/healthz")).send().await.is_err() {
         tokio::time::sleep(Duration::from_millis(50)).await;

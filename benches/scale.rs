@@ -13,8 +13,7 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -80,17 +79,6 @@ async fn wait_delivered(http: &reqwest::Client, url: &str, ids: &[String]) {
     }
 }
 
-fn serve(dir: &Path, shared_files: Option<&Path>) -> Child {
-    let exe = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/lienthong");
-    Command::new(&exe)
-        .args(["--config", dir.to_str().unwrap(), "serve"])
-        .env("LIENTHONG_LOG", "warn")
-        .envs(shared_files.map(|d| ("LIENTHONG_ATTACHMENT_DIR", d.as_os_str())))
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("run `cargo build --release` first ({}): {e}", exe.display()))
-}
-
 /// End-to-end cases per second with `n` gateway processes on one database, sharing one bucket
 /// (`s3`) or one local directory (as on a shared file system).
 async fn end_to_end(n: usize, s3: Option<&str>, files: &[PushFile]) -> f64 {
@@ -115,21 +103,17 @@ async fn end_to_end(n: usize, s3: Option<&str>, files: &[PushFile]) -> f64 {
         onestop_a_extra: UNLIMITED.into(),
         ..Opts::default()
     };
-    let (police, insurance, onestop) = simulators(&urls[0], &opts).await;
+    let agencies = simulators(&urls[0], &opts).await;
     let mut dirs = Vec::new();
     let mut children = Vec::new();
     for port in &ports {
         let dir = tempfile::tempdir().unwrap();
-        write_config(
+        GatewayConfig::new(format!("127.0.0.1:{port}"), &agencies, &opts).write(dir.path());
+        children.push(serve_process(
             dir.path(),
-            &format!("127.0.0.1:{port}"),
-            &police.url(),
-            &insurance.url(),
-            &onestop.url(),
             None,
-            &opts,
-        );
-        children.push(serve(dir.path(), Some(shared.path())));
+            &[("LIENTHONG_ATTACHMENT_DIR", shared.path().as_os_str())],
+        ));
         dirs.push(dir);
     }
     let http = reqwest::Client::new();

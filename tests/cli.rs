@@ -21,15 +21,7 @@ fn check_config(dir: &std::path::Path) -> (i32, String, String) {
 /// A valid configuration directory whose endpoints nobody answers.
 fn test_config() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    write_config(
-        dir.path(),
-        "127.0.0.1:1",
-        "http://127.0.0.1:2",
-        "http://127.0.0.1:3",
-        "http://127.0.0.1:4",
-        None,
-        &Opts::default(),
-    );
+    GatewayConfig::unreachable("127.0.0.1:1", &Opts::default()).write(dir.path());
     dir
 }
 

@@ -10,7 +10,7 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,22 +19,6 @@ use common::*;
 use lienthong_contract::sim::{Faults, SimHandle};
 
 const CASES: usize = 200;
-
-fn start_gateway(dir: &std::path::Path, log: &str) -> Child {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join(log))
-        .unwrap();
-    let bin = std::env::var("LTTEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_lienthong").to_string());
-    Command::new(bin)
-        .args(["--config", dir.to_str().unwrap(), "serve"])
-        .env("LIENTHONG_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap()
-}
 
 fn one_per_case(sim: &SimHandle, ids: &HashSet<String>, what: &str) {
     let mut per_case: HashMap<String, usize> = HashMap::new();
@@ -66,19 +50,16 @@ impl Crashable {
     async fn start(opts: &Opts) -> Crashable {
         let port = listener().await.local_addr().unwrap().port();
         let url = format!("http://127.0.0.1:{port}");
-        let (police, insurance, onestop) = simulators(&url, opts).await;
+        let agencies = simulators(&url, opts).await;
         let dir = tempfile::tempdir().unwrap();
-        write_config(
-            dir.path(),
-            &format!("127.0.0.1:{port}"),
-            &police.url(),
-            &insurance.url(),
-            &onestop.url(),
-            None,
-            opts,
-        );
+        GatewayConfig::new(format!("127.0.0.1:{port}"), &agencies, opts).write(dir.path());
+        let Agencies {
+            police,
+            insurance,
+            onestop,
+        } = agencies;
         let http = reqwest::Client::new();
-        let child = start_gateway(dir.path(), "gateway-1.log");
+        let child = serve_process(dir.path(), Some(&dir.path().join("gateway-1.log")), &[]);
         wait_healthy(&http, &url).await;
         Crashable {
             url,
@@ -97,7 +78,8 @@ impl Crashable {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
         self.starts += 1;
-        self.child = start_gateway(self.dir.path(), &format!("gateway-{}.log", self.starts));
+        let log = self.dir.path().join(format!("gateway-{}.log", self.starts));
+        self.child = serve_process(self.dir.path(), Some(&log), &[]);
         wait_healthy(&self.http, &self.url).await;
     }
 

@@ -110,15 +110,7 @@ fn multipart_intake_never_fails_with_a_server_error() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let router = rt.block_on(async {
-        write_config(
-            dir.path(),
-            "127.0.0.1:0",
-            "http://127.0.0.1:9",
-            "http://127.0.0.1:9",
-            "http://127.0.0.1:9",
-            None,
-            &Opts::default(),
-        );
+        GatewayConfig::unreachable("127.0.0.1:0", &Opts::default()).write(dir.path());
         let config = Config::load_with_env(dir.path(), std::iter::empty()).unwrap();
         let app = App::with_listener(config, listener().await, lienthong::clock::Clock::system())
             .await

@@ -217,20 +217,21 @@ async fn ten_thousand_cases_move_from_sqlite_to_postgres_and_s3_verified() {
         Some(endpoint) => Some((endpoint.clone(), create_bucket(&endpoint).await)),
         None => None,
     };
-    write_config(
-        new_dir.path(),
-        "127.0.0.1:1",
-        &old.police.url(),
-        &old.insurance.url(),
-        &old.onestop.url(),
-        None,
-        &Opts {
-            gateway_extra: key,
-            store_url: Some(pg.url.clone()),
-            s3,
-            ..Opts::default()
-        },
-    );
+    let opts = Opts {
+        gateway_extra: key,
+        store_url: Some(pg.url.clone()),
+        s3,
+        ..Opts::default()
+    };
+    GatewayConfig {
+        listen: "127.0.0.1:1".into(),
+        police: old.police.url(),
+        insurance: old.insurance.url(),
+        onestop: old.onestop.url(),
+        notify: None,
+        opts: &opts,
+    }
+    .write(new_dir.path());
     let from = format!("sqlite://{}", db.display());
     let files = old.dir.path().join("attachments");
     let (code, stdout, stderr) = migrate(new_dir.path(), &from, &pg.url, &files);

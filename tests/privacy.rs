@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -55,7 +54,7 @@ async fn a_full_run_logs_no_personal_data_at_any_level() {
         max_attempts: 50,
         ..Opts::default()
     };
-    let (police, insurance, onestop) = simulators(&url, &opts).await;
+    let agencies = simulators(&url, &opts).await;
     let mails: Mails = Arc::default();
     let sms_faults = Faults {
         fail_next: 2,
@@ -70,25 +69,11 @@ async fn a_full_run_logs_no_personal_data_at_any_level() {
         sms_url: sms.url(),
         smtp: smtp_addr,
     };
-    write_config(
-        dir.path(),
-        &format!("127.0.0.1:{port}"),
-        &police.url(),
-        &insurance.url(),
-        &onestop.url(),
-        Some(&targets),
-        &opts,
-    );
+    GatewayConfig::new(format!("127.0.0.1:{port}"), &agencies, &opts)
+        .notify(targets)
+        .write(dir.path());
     let log_path = dir.path().join("gateway.log");
-    let log = std::fs::File::create(&log_path).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lienthong"))
-        .args(["--config", dir.path().to_str().unwrap(), "serve"])
-        .env("LIENTHONG_LOG", "trace")
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = serve_process(dir.path(), Some(&log_path), &[("LIENTHONG_LOG", "trace".as_ref())]);
     let http = reqwest::Client::new();
     wait_healthy(&http, &url).await;
 

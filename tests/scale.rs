@@ -64,16 +64,8 @@ struct Instance {
 impl Instance {
     fn start(&mut self) {
         self.starts += 1;
-        let log = std::fs::File::create(self.dir.join(format!("gateway-{}.log", self.starts))).unwrap();
-        self.child = Some(
-            Command::new(env!("CARGO_BIN_EXE_lienthong"))
-                .args(["--config", self.dir.to_str().unwrap(), "serve"])
-                .env("LIENTHONG_LOG", "warn")
-                .stdout(log.try_clone().unwrap())
-                .stderr(log)
-                .spawn()
-                .unwrap(),
-        );
+        let log = self.dir.join(format!("gateway-{}.log", self.starts));
+        self.child = Some(serve_process(&self.dir, Some(&log), &[]));
     }
 
     fn kill(&mut self) {
@@ -138,20 +130,12 @@ async fn cluster(store_url: &str, police: Faults, insurance: Faults) -> Cluster 
         gateway_extra: format!("attachment_key = \"{}\"", "7a".repeat(32)),
         ..Opts::default()
     };
-    let (police, insurance, onestop) = simulators(&front, &opts).await;
+    let agencies = simulators(&front, &opts).await;
     let mut dirs = Vec::new();
     let mut instances = Vec::new();
     for port in ports {
         let dir = tempfile::tempdir().unwrap();
-        write_config(
-            dir.path(),
-            &format!("127.0.0.1:{port}"),
-            &police.url(),
-            &insurance.url(),
-            &onestop.url(),
-            None,
-            &opts,
-        );
+        GatewayConfig::new(format!("127.0.0.1:{port}"), &agencies, &opts).write(dir.path());
         let mut i = Instance {
             dir: dir.path().to_path_buf(),
             url: format!("http://127.0.0.1:{port}"),
@@ -162,6 +146,11 @@ async fn cluster(store_url: &str, police: Faults, insurance: Faults) -> Cluster 
         instances.push(i);
         dirs.push(dir);
     }
+    let Agencies {
+        police,
+        insurance,
+        onestop,
+    } = agencies;
     let http = reqwest::Client::new();
     for i in &instances {
         wait_healthy(&http, &i.url).await;

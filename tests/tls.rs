@@ -59,6 +59,11 @@ async fn agencies_need_our_certificate_and_deliveries_never_go_in_clear() {
     let insurance = lienthong_social_insurance::sim::spawn(https(&insurance_server), quick(), 2, None);
     let onestop = lienthong_onestop::sim::spawn(listener().await, Faults::default(), 3, RESULT_SECRET.as_bytes());
     assert!(police.url().starts_with("https://") && insurance.url().starts_with("https://"));
+    let agencies = Agencies {
+        police,
+        insurance,
+        onestop,
+    };
 
     let cfg = tempfile::tempdir().unwrap();
     let opts = Opts {
@@ -66,15 +71,12 @@ async fn agencies_need_our_certificate_and_deliveries_never_go_in_clear() {
         ..Opts::default()
     };
     let listen = gw_listener.local_addr().unwrap().to_string();
-    write_config(
-        cfg.path(),
-        &listen,
-        &police.url(),
-        &insurance.url(),
-        &onestop.url(),
-        None,
-        &opts,
-    );
+    GatewayConfig::new(listen.clone(), &agencies, &opts).write(cfg.path());
+    let Agencies {
+        police,
+        insurance,
+        onestop: _onestop,
+    } = agencies;
     let path = |p: &std::path::Path| p.display().to_string();
     let mut gateway_toml = std::fs::read_to_string(cfg.path().join("gateway.toml"))
         .unwrap()
