@@ -52,6 +52,11 @@ impl ClockState {
             ClockState::OnTrack
         }
     }
+
+    /// The state of a clock that may not be running (finished, paused) or may have no deadline.
+    pub fn of(runs: bool, now_ms: i64, at_risk_ms: Option<i64>, due_ms: Option<i64>) -> Option<ClockState> {
+        runs.then_some(ClockState::at(now_ms, at_risk_ms?, due_ms?))
+    }
 }
 
 /// A deadline as stored: the last working day, the instant it ends and when it turns at risk.

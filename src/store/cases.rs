@@ -1,11 +1,10 @@
 //! Cases: the one-transaction intake write, lookups, and the views the API reads.
 
 use lienthong_contract::{AttachmentMeta, CommuneCode, LegKind, ReceiptCode};
-use sqlx::{Any, Transaction};
 
 use super::columns::{self, col, parsed, parsed_opt};
+use super::trail::event;
 use super::{Store, StoreError};
-use crate::audit::{link_hash, Link, GENESIS};
 use crate::deadline::{ClockState, Due, Plan, Regime};
 use crate::domain::state::{CaseStatus, LegState};
 use crate::domain::{CaseId, LegId};
@@ -74,10 +73,7 @@ pub struct CaseRow {
 impl CaseRow {
     /// The clock state now; `None` for a finished case or one without a deadline.
     pub fn clock(&self, now_ms: i64) -> Option<ClockState> {
-        if !self.status.clock_runs() {
-            return None;
-        }
-        Some(ClockState::at(now_ms, self.at_risk_at_ms?, self.due_at_ms?))
+        ClockState::of(self.status.clock_runs(), now_ms, self.at_risk_at_ms, self.due_at_ms)
     }
 }
 
@@ -103,10 +99,7 @@ pub struct LegView {
 impl LegView {
     /// The clock state now; `None` when the leg's clock is not running (decided, paused, return).
     pub fn clock(&self, now_ms: i64) -> Option<ClockState> {
-        if !self.state.clock_runs() {
-            return None;
-        }
-        Some(ClockState::at(now_ms, self.at_risk_at_ms?, self.due_at_ms?))
+        ClockState::of(self.state.clock_runs(), now_ms, self.at_risk_at_ms, self.due_at_ms)
     }
 }
 
@@ -154,92 +147,6 @@ pub struct EventView {
 /// Parses a stored ISO day.
 pub(super) fn parse_day(s: Option<String>) -> Option<Date> {
     s.and_then(|d| d.parse().ok())
-}
-
-/// Appends one event to a case's chain: its `prev_hash` is the hash of the case's last event
-/// (read in the same transaction, behind the single writer on SQLite and the case row lock of
-/// `Store::begin_case` on PostgreSQL) and its `hash` covers both.
-async fn append(tx: &mut Transaction<'_, Any>, link: Link) -> Result<(), sqlx::Error> {
-    let prev: Option<String> =
-        sqlx::query_scalar("SELECT hash FROM events WHERE case_id = $1 AND hash IS NOT NULL ORDER BY id DESC LIMIT 1")
-            .bind(&link.case_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    let prev = prev.unwrap_or_else(|| GENESIS.to_string());
-    let hash = link_hash(&prev, &link);
-    sqlx::query(
-        "INSERT INTO events (case_id, leg_id, at, actor, kind, from_state, to_state, reason, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(&link.case_id)
-    .bind(&link.leg_id)
-    .bind(link.at)
-    .bind(&link.actor)
-    .bind(&link.kind)
-    .bind(&link.from)
-    .bind(&link.to)
-    .bind(&link.reason)
-    .bind(prev)
-    .bind(hash)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// Appends one non-state fact (a clock transition, an apology, a supplement) to the trail.
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn fact(
-    tx: &mut Transaction<'_, Any>,
-    case_id: &str,
-    leg_id: Option<&str>,
-    at: i64,
-    actor: &str,
-    kind: &str,
-    to: &str,
-    reason: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    append(
-        tx,
-        Link {
-            case_id: case_id.into(),
-            leg_id: leg_id.map(Into::into),
-            at,
-            actor: actor.into(),
-            kind: kind.into(),
-            from: None,
-            to: to.into(),
-            reason: reason.map(Into::into),
-        },
-    )
-    .await
-}
-
-/// Appends one state change to the trail.
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn event(
-    tx: &mut Transaction<'_, Any>,
-    case_id: &str,
-    leg_id: Option<&str>,
-    at: i64,
-    actor: &str,
-    from: Option<&str>,
-    to: &str,
-    reason: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    append(
-        tx,
-        Link {
-            case_id: case_id.into(),
-            leg_id: leg_id.map(Into::into),
-            at,
-            actor: actor.into(),
-            kind: "state".into(),
-            from: from.map(Into::into),
-            to: to.into(),
-            reason: reason.map(Into::into),
-        },
-    )
-    .await
 }
 
 pub(super) fn event_view(r: &sqlx::any::AnyRow) -> Result<EventView, StoreError> {
@@ -527,7 +434,7 @@ impl Store {
             .map(|r| {
                 Ok(crate::audit::Stored {
                     id: col(r, "id")?,
-                    link: Link {
+                    link: crate::audit::Link {
                         case_id: col(r, "case_id")?,
                         leg_id: col(r, "leg_id")?,
                         at: col(r, "at")?,

@@ -3,8 +3,8 @@
 
 use lienthong_contract::LegKind;
 
-use super::cases::fact;
 use super::columns::{self, col};
+use super::trail::fact;
 use super::{Store, StoreError};
 
 /// A delivered leg whose decision is due to be checked back.

@@ -9,7 +9,8 @@ use super::columns::{self, col, parsed, parsed_opt};
 use crate::domain::{CaseId, LegId};
 use jiff::civil::Date;
 
-use super::cases::{case_row, fact, CaseRow, CASE_COLUMNS};
+use super::cases::{case_row, CaseRow, CASE_COLUMNS};
+use super::trail::fact;
 use super::{Store, StoreError};
 use crate::deadline::{ClockState, Due, Paused};
 use crate::domain::state::LegState;

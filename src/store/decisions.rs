@@ -6,9 +6,10 @@ use crate::domain::CaseId;
 use lienthong_contract::LegKind;
 use sqlx::{Any, Transaction};
 
-use super::cases::{event, leg_view};
+use super::cases::leg_view;
 use super::columns::{self, col};
 use super::delivery::{close_delivery, move_leg};
+use super::trail::event;
 use super::{Store, StoreError};
 use crate::deadline::Paused;
 use crate::domain::state::{case_status, return_outcome, CaseStatus, LegState};

@@ -8,9 +8,9 @@ use crate::domain::CaseId;
 use lienthong_contract::{AttachmentMeta, CaseBundle, LegKind};
 use sqlx::{Any, Transaction};
 
-use super::cases::event;
 use super::columns::{self, col};
 use super::decisions::refresh_case_status;
+use super::trail::event;
 use super::{Store, StoreError};
 use crate::domain::state::{can_move, AttemptOutcome, LegState};
 
@@ -368,24 +368,9 @@ impl Store {
 
     /// An operator puts a dead leg back in the queue with a fresh retry budget.
     pub async fn resend(&self, leg_id: &str, actor: &str) -> Result<CaseId, StoreError> {
-        let now = self.now_ms();
-        let mut tx = self.begin_leg(leg_id).await?;
-        let (case_id, _, state) = leg_state(&mut tx, leg_id).await?;
-        if state != LegState::Dead
-            || !move_leg(
-                &mut tx,
-                &case_id,
-                leg_id,
-                state,
-                LegState::Queued,
-                now,
-                actor,
-                Some("resend by operator"),
-            )
-            .await?
-        {
-            return Err(StoreError::InvalidState(state.as_str().into()));
-        }
+        let (mut tx, case_id, now) = self
+            .move_dead_leg(leg_id, LegState::Queued, actor, "resend by operator")
+            .await?;
         requeue_delivery(&mut tx, leg_id, now).await?;
         tx.commit().await?;
         Ok(case_id)
@@ -395,25 +380,8 @@ impl Store {
     /// channel, that it holds the dossier. The leg becomes `delivered` (the agency decides as
     /// usual) and the trail keeps who and why.
     pub async fn resolve_by_hand(&self, leg_id: &str, actor: &str, reason: &str) -> Result<CaseId, StoreError> {
-        let now = self.now_ms();
-        let mut tx = self.begin_leg(leg_id).await?;
-        let (case_id, _, state) = leg_state(&mut tx, leg_id).await?;
         let why = format!("resolved by hand: {reason}");
-        if state != LegState::Dead
-            || !move_leg(
-                &mut tx,
-                &case_id,
-                leg_id,
-                state,
-                LegState::Delivered,
-                now,
-                actor,
-                Some(&why),
-            )
-            .await?
-        {
-            return Err(StoreError::InvalidState(state.as_str().into()));
-        }
+        let (mut tx, case_id, now) = self.move_dead_leg(leg_id, LegState::Delivered, actor, &why).await?;
         sqlx::query("UPDATE legs SET delivered_at = COALESCE(delivered_at, $1), last_error = NULL WHERE id = $2")
             .bind(now)
             .bind(leg_id)
@@ -422,5 +390,23 @@ impl Store {
         close_delivery(&mut tx, leg_id, now).await?;
         tx.commit().await?;
         Ok(case_id)
+    }
+
+    /// Moves a dead leg to `to` by an operator's hand, in a transaction the caller finishes;
+    /// [`StoreError::InvalidState`] when the leg is not dead.
+    async fn move_dead_leg(
+        &self,
+        leg_id: &str,
+        to: LegState,
+        actor: &str,
+        why: &str,
+    ) -> Result<(Transaction<'static, Any>, CaseId, i64), StoreError> {
+        let now = self.now_ms();
+        let mut tx = self.begin_leg(leg_id).await?;
+        let (case_id, _, state) = leg_state(&mut tx, leg_id).await?;
+        if state != LegState::Dead || !move_leg(&mut tx, &case_id, leg_id, state, to, now, actor, Some(why)).await? {
+            return Err(StoreError::InvalidState(state.as_str().into()));
+        }
+        Ok((tx, case_id, now))
     }
 }

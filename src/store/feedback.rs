@@ -234,7 +234,7 @@ impl Store {
         .rows_affected()
             == 1;
         if let (true, Some(case_id)) = (done, &c.case_id) {
-            super::cases::fact(
+            super::trail::fact(
                 &mut tx,
                 case_id,
                 None,

@@ -6,8 +6,8 @@ use crate::domain::CaseId;
 use lienthong_contract::{CaseBundle, LegKind};
 use serde::{Deserialize, Serialize};
 
-use super::cases::fact;
 use super::columns::{self, col};
+use super::trail::fact;
 use super::{Store, StoreError};
 use crate::domain::journey::{self, Facts, Refusal, Step};
 use crate::domain::state::LegState;

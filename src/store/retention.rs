@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::cases::fact;
+use super::trail::fact;
 use super::{Store, StoreError};
 
 /// Attachments of one finished case whose bytes are due for purging.

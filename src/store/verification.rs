@@ -2,7 +2,7 @@
 //! leg and its case take the longer budget and the appointment moves; the trail records it and
 //! the notifier tells the family.
 
-use super::cases::fact;
+use super::trail::fact;
 use super::{Store, StoreError};
 use crate::deadline::Due;
 

@@ -209,32 +209,23 @@ impl Store {
     pub async fn cancel_case(&self, case_id: &str, actor: &str, reason: &str) -> Result<(), StoreError> {
         let now = self.now_ms();
         let mut tx = self.begin_case(case_id).await?;
-        let status = stop_running_case(&mut tx, case_id, CaseStatus::Cancelled, now).await?;
-        super::cases::event(
-            &mut tx,
-            case_id,
-            None,
-            now,
-            actor,
-            Some(status.as_str()),
-            CaseStatus::Cancelled.as_str(),
-            Some(reason),
-        )
-        .await?;
+        stop_running_case(&mut tx, case_id, CaseStatus::Cancelled, now, actor, reason).await?;
         tx.commit().await?;
         Ok(())
     }
 }
 
-/// Ends a running case as `to` (cancelled, withdrawn): its status changes and its pending and
-/// dead deliveries stop, in the caller's transaction. Returns the status it had;
-/// [`StoreError::InvalidState`] when it was not running.
+/// Ends a running case as `to` (cancelled, withdrawn) by `actor` for `reason`: its status
+/// changes with its event on the trail and its pending and dead deliveries stop, in the caller's
+/// transaction. [`StoreError::InvalidState`] when it was not running.
 pub(super) async fn stop_running_case(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     case_id: &str,
     to: CaseStatus,
     now: i64,
-) -> Result<CaseStatus, StoreError> {
+    actor: &str,
+    reason: &str,
+) -> Result<(), StoreError> {
     let status: Option<String> = sqlx::query_scalar("SELECT status FROM cases WHERE id = $1")
         .bind(case_id)
         .fetch_optional(&mut **tx)
@@ -257,5 +248,16 @@ pub(super) async fn stop_running_case(
     .bind(case_id)
     .execute(&mut **tx)
     .await?;
-    Ok(status)
+    super::trail::event(
+        tx,
+        case_id,
+        None,
+        now,
+        actor,
+        Some(status.as_str()),
+        to.as_str(),
+        Some(reason),
+    )
+    .await?;
+    Ok(())
 }

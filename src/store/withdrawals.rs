@@ -28,7 +28,7 @@ impl Store {
     pub async fn withdraw_case(&self, case_id: &str, reason: &str, actor: &str) -> Result<usize, StoreError> {
         let now = self.now_ms();
         let mut tx = self.begin_case(case_id).await?;
-        let status = super::views::stop_running_case(&mut tx, case_id, CaseStatus::Withdrawn, now).await?;
+        super::views::stop_running_case(&mut tx, case_id, CaseStatus::Withdrawn, now, actor, reason).await?;
         // Every agency leg not decided may hold the dossier (or be about to: a delivery in
         // flight); a receiver that never got it answers "no such envelope", which is done too.
         let open: Vec<String> = sqlx::query_scalar(
@@ -54,17 +54,6 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        super::cases::event(
-            &mut tx,
-            case_id,
-            None,
-            now,
-            actor,
-            Some(status.as_str()),
-            CaseStatus::Withdrawn.as_str(),
-            Some(reason),
-        )
-        .await?;
         tx.commit().await?;
         Ok(open.len())
     }
@@ -127,7 +116,7 @@ impl Store {
         .bind(leg_id)
         .execute(&mut *tx)
         .await?;
-        super::cases::fact(
+        super::trail::fact(
             &mut tx,
             &case_id,
             Some(leg_id),

@@ -203,11 +203,40 @@ pub fn stream_body(body: ByteStream) -> reqwest::Body {
 }
 
 /// A multipart part that streams a file, named by the caller.
-pub fn file_part(file: FileBody) -> Result<reqwest::multipart::Part, AdapterError> {
+fn file_part(file: FileBody) -> Result<reqwest::multipart::Part, AdapterError> {
     reqwest::multipart::Part::stream_with_length(stream_body(file.body), file.meta.size)
         .file_name(file.meta.file_name.clone())
         .mime_str(&file.meta.media_type)
         .map_err(|e| AdapterError::Permanent(format!("bad media type: {e}")))
+}
+
+/// `POST`s an envelope (its text in the receiver's format, of `media_type`) and its files, each
+/// streamed as a part named by its kind, under an idempotency key; returns the receipt's text.
+pub async fn post_envelope(
+    ep: &Endpoint,
+    url: String,
+    key: &str,
+    (envelope, media_type): (String, &'static str),
+    files: Vec<FileBody>,
+) -> Result<String, AdapterError> {
+    let envelope = reqwest::multipart::Part::text(envelope)
+        .mime_str(media_type)
+        .map_err(|e| AdapterError::Permanent(format!("bad media type: {e}")))?;
+    let mut form = reqwest::multipart::Form::new().part("envelope", envelope);
+    for f in files {
+        let kind = f.meta.kind.clone();
+        form = form.part(kind, file_part(f)?);
+    }
+    let resp = ep
+        .http
+        .post(url)
+        .timeout(ep.timeout)
+        .header("idempotency-key", key)
+        .multipart(form)
+        .send()
+        .await
+        .map_err(AdapterError::from_reqwest)?;
+    read_body(resp).await
 }
 
 /// `PUT`s one file alone to `url` under an idempotency key; returns the receipt's text.

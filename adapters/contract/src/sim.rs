@@ -674,6 +674,43 @@ struct WireState {
     format: WireFormat,
 }
 
+/// What distinguishes one agency's simulator from another: its record prefix, its routes, its
+/// wire format and how its staff decide.
+pub struct AgencySpec {
+    /// Prefix of the record ids it assigns (`CA-…`, `BHXH-…`).
+    pub record_prefix: &'static str,
+    /// The collection envelopes are posted to; files and withdrawals hang under each record.
+    pub collection: &'static str,
+    pub file_segment: &'static str,
+    pub withdrawal_segment: &'static str,
+    pub format: WireFormat,
+    pub decide: fn(&Record, Outcome, &mut fastrand::Rng) -> serde_json::Value,
+}
+
+/// Starts an agency simulator on `listener`; decisions are reported to the gateway when a link
+/// is given, and always show in the records' status.
+pub fn spawn_agency(
+    listener: impl Into<SimListener>,
+    faults: Faults,
+    seed: u64,
+    gateway: Option<GatewayLink>,
+    spec: AgencySpec,
+) -> SimHandle {
+    let decider = Some(Decider {
+        link: gateway,
+        build: Box::new(spec.decide),
+    });
+    let state: Arc<SimState> = SimState::new(spec.record_prefix, faults, seed, decider);
+    let router = wire_routes(
+        spec.collection,
+        spec.file_segment,
+        spec.withdrawal_segment,
+        spec.format,
+        Arc::clone(&state),
+    );
+    spawn(listener, router, state)
+}
+
 /// The envelope/file/receipt/withdrawal routes of a case-receiving simulator:
 /// `POST {collection}`, `GET {collection}/{key}`, `PUT {collection}/{key}/{file_segment}/{kind}`,
 /// `POST {collection}/{key}/{withdrawal_segment}`.

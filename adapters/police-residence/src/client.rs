@@ -1,9 +1,8 @@
 //! The gateway's client for the police residence system.
 
 use async_trait::async_trait;
-use lienthong_contract::adapter::{file_part, get_text, post_withdrawal, put_file, read_body};
+use lienthong_contract::adapter::{get_text, post_envelope, post_withdrawal, put_file};
 use lienthong_contract::{Adapter, AdapterError, Endpoint, FileBody, Message, Receipt};
-use reqwest::multipart::{Form, Part};
 
 use crate::wire::Registration;
 
@@ -33,26 +32,8 @@ impl Adapter for PoliceResidenceAdapter {
         };
         let reg = Registration::from_envelope(env);
         let json = serde_json::to_string(&reg).map_err(|e| AdapterError::Permanent(e.to_string()))?;
-        let mut form = Form::new().part(
-            "envelope",
-            Part::text(json)
-                .mime_str("application/json")
-                .expect("static media type"),
-        );
-        for f in files {
-            let kind = f.meta.kind.clone();
-            form = form.part(kind, file_part(f)?);
-        }
-        let resp = ep
-            .http
-            .post(url(ep, ""))
-            .timeout(ep.timeout)
-            .header("idempotency-key", &env.idempotency_key)
-            .multipart(form)
-            .send()
-            .await
-            .map_err(AdapterError::from_reqwest)?;
-        parse_receipt(&read_body(resp).await?)
+        let envelope = (json, "application/json");
+        parse_receipt(&post_envelope(ep, url(ep, ""), &env.idempotency_key, envelope, files).await?)
     }
 
     async fn send_file(&self, ep: &Endpoint, key: &str, file: FileBody) -> Result<Receipt, AdapterError> {

@@ -1,12 +1,10 @@
 //! A simulator of the police residence system: real HTTP, faults from [`Faults`], decisions
 //! reported to the gateway with the police system's token.
 
-use std::sync::Arc;
-
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use lienthong_contract::sim::{
-    self, Decider, Faults, GatewayLink, Outcome, ParsedEnvelope, Record, SimHandle, SimState, WireFormat,
+    self, AgencySpec, Faults, GatewayLink, Outcome, ParsedEnvelope, Record, SimHandle, WireFormat,
 };
 use lienthong_contract::Receipt;
 
@@ -54,21 +52,16 @@ pub fn spawn(
     seed: u64,
     gateway: Option<GatewayLink>,
 ) -> SimHandle {
-    let decider = Some(Decider {
-        link: gateway,
-        build: Box::new(decide),
-    });
-    let state: Arc<SimState> = SimState::new("CA", faults, seed, decider);
-    let format = WireFormat {
-        parse_envelope: parse,
-        render_receipt: render,
+    let spec = AgencySpec {
+        record_prefix: "CA",
+        collection: "/api/residence/registrations",
+        file_segment: "files",
+        withdrawal_segment: "withdrawal",
+        format: WireFormat {
+            parse_envelope: parse,
+            render_receipt: render,
+        },
+        decide,
     };
-    let router = sim::wire_routes(
-        "/api/residence/registrations",
-        "files",
-        "withdrawal",
-        format,
-        Arc::clone(&state),
-    );
-    sim::spawn(listener, router, state)
+    sim::spawn_agency(listener, faults, seed, gateway, spec)
 }

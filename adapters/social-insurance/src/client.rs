@@ -1,9 +1,8 @@
 //! The gateway's client for the social-insurance office.
 
 use async_trait::async_trait;
-use lienthong_contract::adapter::{file_part, get_text, post_withdrawal, put_file, read_body};
+use lienthong_contract::adapter::{get_text, post_envelope, post_withdrawal, put_file};
 use lienthong_contract::{Adapter, AdapterError, Endpoint, FileBody, Message, Receipt};
-use reqwest::multipart::{Form, Part};
 
 use crate::wire::{from_xml, to_xml, CardRequest, XmlReceipt};
 
@@ -33,24 +32,8 @@ impl Adapter for SocialInsuranceAdapter {
             return Err(AdapterError::Permanent("the insurance system only takes cases".into()));
         };
         let xml = to_xml(&CardRequest::from_envelope(env)).map_err(|e| AdapterError::Permanent(e.to_string()))?;
-        let mut form = Form::new().part(
-            "envelope",
-            Part::text(xml).mime_str("application/xml").expect("static media type"),
-        );
-        for f in files {
-            let kind = f.meta.kind.clone();
-            form = form.part(kind, file_part(f)?);
-        }
-        let resp = ep
-            .http
-            .post(url(ep, ""))
-            .timeout(ep.timeout)
-            .header("idempotency-key", &env.idempotency_key)
-            .multipart(form)
-            .send()
-            .await
-            .map_err(AdapterError::from_reqwest)?;
-        parse_receipt(&read_body(resp).await?)
+        let envelope = (xml, "application/xml");
+        parse_receipt(&post_envelope(ep, url(ep, ""), &env.idempotency_key, envelope, files).await?)
     }
 
     async fn send_file(&self, ep: &Endpoint, key: &str, file: FileBody) -> Result<Receipt, AdapterError> {

@@ -1,11 +1,9 @@
 //! A simulator of the social-insurance card system: real HTTP and XML, faults from [`Faults`],
 //! decisions (card issued, rejected, supplement) reported to the gateway with its own token.
 
-use std::sync::Arc;
-
 use axum::response::{IntoResponse, Response};
 use lienthong_contract::sim::{
-    self, Decider, Faults, GatewayLink, Outcome, ParsedEnvelope, Record, SimHandle, SimState, WireFormat,
+    self, AgencySpec, Faults, GatewayLink, Outcome, ParsedEnvelope, Record, SimHandle, WireFormat,
 };
 use lienthong_contract::{AttachmentMeta, Receipt};
 
@@ -67,15 +65,16 @@ pub fn spawn(
     seed: u64,
     gateway: Option<GatewayLink>,
 ) -> SimHandle {
-    let decider = Some(Decider {
-        link: gateway,
-        build: Box::new(decide),
-    });
-    let state: Arc<SimState> = SimState::new("BHXH", faults, seed, decider);
-    let format = WireFormat {
-        parse_envelope: parse,
-        render_receipt: render,
+    let spec = AgencySpec {
+        record_prefix: "BHXH",
+        collection: "/bhxh/the-bhyt/ho-so",
+        file_segment: "tep",
+        withdrawal_segment: "rut-ho-so",
+        format: WireFormat {
+            parse_envelope: parse,
+            render_receipt: render,
+        },
+        decide,
     };
-    let router = sim::wire_routes("/bhxh/the-bhyt/ho-so", "tep", "rut-ho-so", format, Arc::clone(&state));
-    sim::spawn(listener, router, state)
+    sim::spawn_agency(listener, faults, seed, gateway, spec)
 }
