@@ -53,11 +53,7 @@ impl Crashable {
         let agencies = simulators(&url, opts).await;
         let dir = tempfile::tempdir().unwrap();
         GatewayConfig::new(format!("127.0.0.1:{port}"), &agencies, opts).write(dir.path());
-        let Agencies {
-            police,
-            insurance,
-            onestop,
-        } = agencies;
+        let (police, insurance, onestop) = agencies.into_parts();
         let http = reqwest::Client::new();
         let child = serve_process(dir.path(), Some(&dir.path().join("gateway-1.log")), &[]);
         wait_healthy(&http, &url).await;

@@ -42,12 +42,7 @@ async fn replies_to(stack: &Stack, phone: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tracuu_answers_the_registered_phone_only() {
-    let stack = spawn_stack(Opts {
-        police: quick(),
-        insurance: quick(),
-        ..Opts::default()
-    })
-    .await;
+    let stack = spawn_stack(Opts::agencies(quick(), quick())).await;
     let id = stack.push_new("SMS-0001").await;
     stack.wait_status(&id, "completed", 30).await;
 

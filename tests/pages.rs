@@ -8,12 +8,7 @@ use lienthong::accounts::Role;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_refuse_with_the_apis_status_and_code() {
-    let stack = spawn_stack(Opts {
-        police: quick(),
-        insurance: quick(),
-        ..Opts::default()
-    })
-    .await;
+    let stack = spawn_stack(Opts::agencies(quick(), quick())).await;
     let id = stack.push_new("PAGE-0001").await;
     let case = stack.wait_status(&id, "completed", 20).await;
     let leg_id = leg(&case, "residence")["leg_id"].as_str().unwrap().to_string();
@@ -64,12 +59,7 @@ async fn a_refused_case_has_a_written_answer_and_the_family_is_told() {
     let mut police = quick();
     police.decide.completed = 0;
     police.decide.rejected = 1;
-    let stack = spawn_stack(Opts {
-        police,
-        insurance: quick(),
-        ..Opts::default()
-    })
-    .await;
+    let stack = spawn_stack(Opts::agencies(police, quick())).await;
     let refused = stack.push_new("REFUSE-0001").await;
     let case = stack.wait_status(&refused, "rejected", 30).await;
     let reason = leg(&case, "residence")["result"]["reason"]

@@ -9,12 +9,7 @@ use lienthong_contract::sim::Faults;
 
 #[tokio::test]
 async fn a_valid_case_goes_all_the_way_and_the_result_returns_signed() {
-    let s = spawn_stack(Opts {
-        police: quick(),
-        insurance: quick(),
-        ..Opts::default()
-    })
-    .await;
+    let s = spawn_stack(Opts::agencies(quick(), quick())).await;
     let (m, files) = case_with_code("HAPPY-1");
     let a = s.push(ONESTOP_A, &m, &files).await;
     assert_eq!(a.status, 201, "{}", a.body);
@@ -107,12 +102,7 @@ async fn dropped_files_are_resent_alone_and_the_receiver_holds_one_registration(
         drop_files_next: 1,
         ..quick()
     };
-    let s = spawn_stack(Opts {
-        police,
-        insurance: quick(),
-        ..Opts::default()
-    })
-    .await;
+    let s = spawn_stack(Opts::agencies(police, quick())).await;
     let (m, files) = case_with_code("DROP-1");
     let id = s.push(ONESTOP_A, &m, &files).await.body["case_id"]
         .as_str()
@@ -143,12 +133,7 @@ async fn a_corrupted_file_is_resent_until_its_hash_matches() {
         corrupt_next: 1,
         ..quick()
     };
-    let s = spawn_stack(Opts {
-        police: quick(),
-        insurance,
-        ..Opts::default()
-    })
-    .await;
+    let s = spawn_stack(Opts::agencies(quick(), insurance)).await;
     let id = s.push_new("CORRUPT-1").await;
     s.wait_status(&id, "completed", 20).await;
     let rec = s
@@ -168,12 +153,7 @@ async fn three_outages_then_success_takes_four_attempts() {
         fail_next: 3,
         ..quick()
     };
-    let s = spawn_stack(Opts {
-        police,
-        insurance: quick(),
-        ..Opts::default()
-    })
-    .await;
+    let s = spawn_stack(Opts::agencies(police, quick())).await;
     let id = s.push_new("RETRY-1").await;
     let c = s.wait_status(&id, "completed", 20).await;
     assert_eq!(leg(&c, "residence")["attempts"], 4);
@@ -277,12 +257,7 @@ async fn one_rejection_returns_the_case_as_rejected() {
     let mut police = quick();
     police.decide.completed = 0;
     police.decide.rejected = 1;
-    let s = spawn_stack(Opts {
-        police,
-        insurance: quick(),
-        ..Opts::default()
-    })
-    .await;
+    let s = spawn_stack(Opts::agencies(police, quick())).await;
     let id = s.push_new("REJECT-1").await;
     let c = s.wait_status(&id, "rejected", 20).await;
     assert_eq!(leg(&c, "residence")["state"], "rejected");
@@ -295,12 +270,7 @@ async fn one_rejection_returns_the_case_as_rejected() {
 async fn decisions_are_scoped_validated_and_idempotent() {
     let mut no_decision = Faults::default();
     no_decision.decide.completed = 0;
-    let s = spawn_stack(Opts {
-        police: no_decision.clone(),
-        insurance: no_decision,
-        ..Opts::default()
-    })
-    .await;
+    let s = spawn_stack(Opts::agencies(no_decision.clone(), no_decision)).await;
     let id = s.push_new("DECIDE-1").await;
     let c = wait_leg(&s, &id, "insurance", "delivered", 20).await;
     let ins = leg(&c, "insurance")["leg_id"].as_str().unwrap().to_string();
@@ -401,12 +371,7 @@ async fn attachments_sealed_at_rest_reach_the_receivers_intact() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn results_by_post_travel_with_the_card_request_and_show_on_the_receipt() {
-    let s = spawn_stack(Opts {
-        police: quick(),
-        insurance: quick(),
-        ..Opts::default()
-    })
-    .await;
+    let s = spawn_stack(Opts::agencies(quick(), quick())).await;
     let (mut m, files) = fixture("02-khanh-binh-no-father");
     assert_eq!(m["result_delivery"]["method"], "by_post", "the fixture asks for post");
     m["commune_code"] = "22609".into();

@@ -146,11 +146,7 @@ async fn cluster(store_url: &str, police: Faults, insurance: Faults) -> Cluster 
         instances.push(i);
         dirs.push(dir);
     }
-    let Agencies {
-        police,
-        insurance,
-        onestop,
-    } = agencies;
+    let (police, insurance, onestop) = agencies.into_parts();
     let http = reqwest::Client::new();
     for i in &instances {
         wait_healthy(&http, &i.url).await;

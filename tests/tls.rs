@@ -72,11 +72,7 @@ async fn agencies_need_our_certificate_and_deliveries_never_go_in_clear() {
     };
     let listen = gw_listener.local_addr().unwrap().to_string();
     GatewayConfig::new(listen.clone(), &agencies, &opts).write(cfg.path());
-    let Agencies {
-        police,
-        insurance,
-        onestop: _onestop,
-    } = agencies;
+    let (police, insurance, _onestop) = agencies.into_parts();
     let path = |p: &std::path::Path| p.display().to_string();
     let mut gateway_toml = std::fs::read_to_string(cfg.path().join("gateway.toml"))
         .unwrap()

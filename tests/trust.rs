@@ -108,12 +108,7 @@ async fn replayed_and_late_decisions_are_refused_and_change_nothing() {
         },
         ..Faults::default()
     };
-    let mut stack = spawn_stack(Opts {
-        police: silent.clone(),
-        insurance: silent,
-        ..Opts::default()
-    })
-    .await;
+    let mut stack = spawn_stack(Opts::agencies(silent.clone(), silent)).await;
     let id = stack.push_new("REPLAY-1").await;
     let case = wait_leg(&stack, &id, "insurance", "delivered", 20).await;
     let leg_id = leg(&case, "insurance")["leg_id"].as_str().unwrap().to_string();

@@ -8,12 +8,7 @@ use serde_json::{json, Value};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_withdrawn_case_reaches_each_agency_once_through_faults() {
-    let stack = spawn_stack(Opts {
-        police: undecided(),
-        insurance: undecided(),
-        ..Opts::default()
-    })
-    .await;
+    let stack = spawn_stack(Opts::agencies(undecided(), undecided())).await;
     let id = stack.push_new("RUT-0001").await;
     wait_leg(&stack, &id, "residence", "delivered", 30).await;
     wait_leg(&stack, &id, "insurance", "delivered", 30).await;

@@ -48,23 +48,28 @@ pub(super) async fn fact(
     to: &str,
     reason: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    append(
-        tx,
-        Link {
-            case_id: case_id.into(),
-            leg_id: leg_id.map(Into::into),
-            at,
-            actor: actor.into(),
-            kind: kind.into(),
-            from: None,
-            to: to.into(),
-            reason: reason.map(Into::into),
-        },
-    )
-    .await
+    let link = Link {
+        kind: kind.into(),
+        ..fact_link(case_id, leg_id, at, actor, to, reason)
+    };
+    append(tx, link).await
 }
 
-/// Appends one state change to the trail.
+/// The fields every link has; the caller names its kind and, for a state change, its origin.
+fn fact_link(case_id: &str, leg_id: Option<&str>, at: i64, actor: &str, to: &str, reason: Option<&str>) -> Link {
+    Link {
+        case_id: case_id.into(),
+        leg_id: leg_id.map(Into::into),
+        at,
+        actor: actor.into(),
+        kind: String::new(),
+        from: None,
+        to: to.into(),
+        reason: reason.map(Into::into),
+    }
+}
+
+/// Appends one state change to the trail: a fact of kind `state` that names where it came from.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn event(
     tx: &mut Transaction<'_, Any>,
@@ -76,18 +81,10 @@ pub(super) async fn event(
     to: &str,
     reason: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    append(
-        tx,
-        Link {
-            case_id: case_id.into(),
-            leg_id: leg_id.map(Into::into),
-            at,
-            actor: actor.into(),
-            kind: "state".into(),
-            from: from.map(Into::into),
-            to: to.into(),
-            reason: reason.map(Into::into),
-        },
-    )
-    .await
+    let link = Link {
+        kind: "state".into(),
+        from: from.map(Into::into),
+        ..fact_link(case_id, leg_id, at, actor, to, reason)
+    };
+    append(tx, link).await
 }

@@ -1,5 +1,6 @@
 //! Handlers of the agency API (docs/api.md).
 
+use crate::web::bodies::SigningHeaders;
 use crate::web::path_ids::{CasePath, LegPath};
 use lienthong_contract::LegKind;
 use std::sync::Arc;
@@ -244,9 +245,7 @@ pub(super) async fn check_signature(
     post, path = "/api/v1/legs/{leg_id}/decision", tag = "legs",
     params(
         ("leg_id" = String, Path, description = "The leg id, also the idempotency key of the delivery"),
-        ("x-lienthong-timestamp" = i64, Header, description = "Signing time, Unix seconds (at most 5 minutes away)"),
-        ("x-lienthong-nonce" = String, Header, description = "A random value, new for every request"),
-        ("x-lienthong-signature" = String, Header, description = "v1=<hex HMAC-SHA256 over v1, method, path and query, timestamp, nonce and body>"),
+        SigningHeaders,
     ),
     request_body(content = Object, description = "Residence: {outcome: completed, registration_number, registered_on}; insurance: {outcome: completed, social_insurance_number, card_valid_from, card_valid_to, health_facility_code}; either: {outcome: rejected | needs_supplement, reason}"),
     responses(

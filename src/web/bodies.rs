@@ -65,6 +65,22 @@ impl Deadline {
     }
 }
 
+/// The headers of a signed request (see `lienthong_contract::signature`), documented once for
+/// every signed operation.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct SigningHeaders {
+    /// Signing time, Unix seconds (at most 5 minutes away).
+    #[serde(rename = "x-lienthong-timestamp")]
+    pub timestamp: i64,
+    /// A random value, new for every request.
+    #[serde(rename = "x-lienthong-nonce")]
+    pub nonce: String,
+    /// `v1=<hex HMAC-SHA256 over v1, method, path and query, timestamp, nonce and body>`.
+    #[serde(rename = "x-lienthong-signature")]
+    pub signature: String,
+}
+
 /// The answer to a push: 201 for a new case, 200 for the same case pushed again.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PushAnswer {

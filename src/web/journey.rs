@@ -2,6 +2,7 @@
 //! their steps on a case, the postal partner reports its items by tracking number. Every call is
 //! signed like a decision.
 
+use crate::web::bodies::SigningHeaders;
 use crate::web::path_ids::CasePath;
 use std::sync::Arc;
 
@@ -73,9 +74,7 @@ fn path_of(uri: &axum::http::Uri) -> &str {
     post, path = "/api/v1/cases/{case_id}/journey", tag = "journey",
     params(
         ("case_id" = String, Path, description = "The case"),
-        ("x-lienthong-timestamp" = i64, Header, description = "Signing time, Unix seconds (at most 5 minutes away)"),
-        ("x-lienthong-nonce" = String, Header, description = "A random value, new for every request"),
-        ("x-lienthong-signature" = String, Header, description = "v1=<hex HMAC-SHA256 over v1, method, path and query, timestamp, nonce and body>"),
+        SigningHeaders,
     ),
     request_body(content = StepBody, description = "The step: card_sent and posted need tracking_number; handed_over needs received_by and id_checked = true"),
     responses(
@@ -124,9 +123,7 @@ pub async fn record(
 #[utoipa::path(
     post, path = "/api/v1/postal/events", tag = "journey",
     params(
-        ("x-lienthong-timestamp" = i64, Header, description = "Signing time, Unix seconds (at most 5 minutes away)"),
-        ("x-lienthong-nonce" = String, Header, description = "A random value, new for every request"),
-        ("x-lienthong-signature" = String, Header, description = "v1=<hex HMAC-SHA256 over v1, method, path and query, timestamp, nonce and body>"),
+        SigningHeaders,
     ),
     request_body(content = PostalEvent, description = "The item's tracking number and what happened to it"),
     responses(

@@ -3,6 +3,7 @@
 //! to the phone the case was registered with; any other number, an unknown code and an unknown
 //! command get replies that reveal nothing about any case.
 
+use crate::web::bodies::SigningHeaders;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -51,9 +52,7 @@ const HELP: &str = "Để tra cứu hồ sơ khai sinh - thường trú - BHYT, 
 #[utoipa::path(
     post, path = "/api/v1/sms/inbound", tag = "sms",
     params(
-        ("x-lienthong-timestamp" = i64, Header, description = "Signing time, Unix seconds (at most 5 minutes away)"),
-        ("x-lienthong-nonce" = String, Header, description = "A random value, new for every request"),
-        ("x-lienthong-signature" = String, Header, description = "v1=<hex HMAC-SHA256 over v1, method, path and query, timestamp, nonce and body>"),
+        SigningHeaders,
     ),
     request_body(content = InboundSms, description = "One message a family sent to the gateway's number"),
     responses(

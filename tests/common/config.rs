@@ -3,8 +3,7 @@
 use std::path::Path;
 
 use super::{
-    digest, repo, s3_table, Agencies, Opts, ADMIN, INSURANCE, INSURANCE_SECRET, ONESTOP_A, ONESTOP_B, POLICE,
-    POLICE_SECRET, POSTAL, POSTAL_SECRET, RESULT_SECRET, SMS, SMS_SECRET,
+    digest, repo, s3_table, secret_of, Agencies, Opts, ADMIN, INSURANCE, ONESTOP_A, ONESTOP_B, POLICE, POSTAL, SMS,
 };
 
 /// Where the gateway sends messages in tests.
@@ -67,6 +66,16 @@ impl<'a> GatewayConfig<'a> {
     }
 }
 
+/// One `[[systems]]` table: the kind is the id's first word, the secret the token's own.
+fn system(id: &str, token: &str, scope: &str, extra: &str) -> String {
+    let kind = id.split('-').next().unwrap_or(id);
+    let secret = secret_of(token).map_or(String::new(), |s| format!("signing_secret = \"{s}\"\n"));
+    format!(
+        "[[systems]]\nid = \"{id}\"\nkind = \"{kind}\"\ntoken_sha256 = [\"{}\"]\n{secret}{scope}\n{extra}\n\n",
+        digest(token)
+    )
+}
+
 fn write_config(dir: &Path, c: &GatewayConfig<'_>) {
     let GatewayConfig {
         listen,
@@ -119,63 +128,21 @@ poll_interval_ms = 50
 [deadlines]
 sweep_interval_ms = 50
 {notify}
-[[systems]]
-id = "onestop-a"
-kind = "onestop"
-token_sha256 = ["{d_onestop_a}"]
-signing_secret = "{RESULT_SECRET}"
-communes = ["22609"]
-{a_extra}
-
-[[systems]]
-id = "onestop-b"
-kind = "onestop"
-token_sha256 = ["{d_onestop_b}"]
-signing_secret = "{RESULT_SECRET}"
-communes = ["22612"]
-{b_extra}
-
-[[systems]]
-id = "police"
-kind = "police"
-token_sha256 = ["{d_police}"]
-signing_secret = "{POLICE_SECRET}"
-offices = ["CA-568"]
-{agency_extra}
-
-[[systems]]
-id = "insurance"
-kind = "insurance"
-token_sha256 = ["{d_insurance}"]
-signing_secret = "{INSURANCE_SECRET}"
-offices = ["BHXH-5608"]
-{agency_extra}
-
-[[systems]]
-id = "admin"
-kind = "admin"
-token_sha256 = ["{d_admin}"]
-{admin_extra}
-
-[[systems]]
-id = "postal"
-kind = "postal"
-token_sha256 = ["{d_postal}"]
-signing_secret = "{POSTAL_SECRET}"
+{systems}
 {sms_system}
 "#,
         att = att.display(),
         s3 = opts.s3.as_ref().map_or(String::new(), |(e, b)| s3_table(e, b)),
-        a_extra = opts.onestop_a_extra,
-        b_extra = opts.onestop_b_extra,
-        admin_extra = opts.admin_extra,
+        systems = [
+            system("onestop-a", ONESTOP_A, "communes = [\"22609\"]", &opts.onestop_a_extra),
+            system("onestop-b", ONESTOP_B, "communes = [\"22612\"]", &opts.onestop_b_extra),
+            system("police", POLICE, "offices = [\"CA-568\"]", &opts.agency_extra),
+            system("insurance", INSURANCE, "offices = [\"BHXH-5608\"]", &opts.agency_extra),
+            system("admin", ADMIN, "", &opts.admin_extra),
+            system("postal", POSTAL, "", ""),
+        ]
+        .concat(),
         gateway_extra = opts.gateway_extra,
-        d_onestop_a = digest(ONESTOP_A),
-        d_onestop_b = digest(ONESTOP_B),
-        d_police = digest(POLICE),
-        d_insurance = digest(INSURANCE),
-        d_admin = digest(ADMIN),
-        d_postal = digest(POSTAL),
         timeout = opts.request_timeout_ms,
         lease = opts.lease_ms,
         attempts = opts.max_attempts,
@@ -183,17 +150,13 @@ signing_secret = "{POSTAL_SECRET}"
         breaker_open = opts.breaker_open_ms,
         check_after = opts.check_back_after_ms,
         check_max = opts.check_back_after_ms * 8,
-        agency_extra = opts.agency_extra,
         notify = notify.map_or(String::new(), |n| format!(
             "\n[notify]\nadmin_emails = [\"{ADMIN_EMAIL}\"]\n\n[notify.retry]\nmin_delay_ms = 50\nmax_delay_ms = 300\nfactor = 2.0\nmax_attempts = 1000\nmax_age_minutes = 600\n\n\
              [notify.email]\nhost = \"{}\"\nport = {}\ntls = \"none\"\nfrom = \"Liên thông thử <lienthong@lienthong.test>\"\n\n\
              [notify.sms]\nurl = \"{}/sms\"\nunaccented = {}\n",
             n.smtp.ip(), n.smtp.port(), n.sms_url, opts.sms_unaccented
         )),
-        sms_system = notify.map_or(String::new(), |_| format!(
-            "[[systems]]\nid = \"sms\"\nkind = \"sms\"\ntoken_sha256 = [\"{}\"]\nsigning_secret = \"{SMS_SECRET}\"\n",
-            digest(SMS)
-        )),
+        sms_system = notify.map_or(String::new(), |_| system("sms", SMS, "", "")),
     );
     let commune = |code: &str, system: &str| {
         format!(

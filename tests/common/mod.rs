@@ -100,6 +100,17 @@ pub struct Opts {
     pub regime: Option<&'static str>,
 }
 
+impl Opts {
+    /// The defaults, with the police and insurance simulators behaving as given.
+    pub fn agencies(police: Faults, insurance: Faults) -> Opts {
+        Opts {
+            police,
+            insurance,
+            ..Opts::default()
+        }
+    }
+}
+
 impl Default for Opts {
     fn default() -> Self {
         Opts {

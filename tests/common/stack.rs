@@ -24,6 +24,13 @@ pub struct Agencies {
     pub onestop: SimHandle,
 }
 
+impl Agencies {
+    /// The police, insurance and one-stop simulators, in that order.
+    pub fn into_parts(self) -> (SimHandle, SimHandle, SimHandle) {
+        (self.police, self.insurance, self.onestop)
+    }
+}
+
 pub struct Stack {
     pub gateway: Option<Running>,
     pub url: String,
@@ -117,11 +124,7 @@ pub async fn spawn_stack(mut opts: Opts) -> Stack {
     GatewayConfig::new(addr.to_string(), &agencies, &opts)
         .notify(targets)
         .write(dir.path());
-    let Agencies {
-        police,
-        insurance,
-        onestop,
-    } = agencies;
+    let (police, insurance, onestop) = agencies.into_parts();
     let config = Config::load_with_env(dir.path(), std::iter::empty()).unwrap();
     let gateway = App::with_listener(config, gw_listener, opts.clock.clone())
         .await

@@ -44,24 +44,20 @@ pub fn decide(rec: &Record, outcome: Outcome, rng: &mut fastrand::Rng) -> serde_
     }
 }
 
-/// Starts the simulator on `listener`; decisions are reported to the gateway when a link is given,
-/// and always show in the records' status.
-pub fn spawn(
-    listener: impl Into<sim::SimListener>,
-    faults: Faults,
-    seed: u64,
-    gateway: Option<GatewayLink>,
-) -> SimHandle {
-    let spec = AgencySpec {
-        record_prefix: "CA",
-        collection: "/api/residence/registrations",
-        file_segment: "files",
-        withdrawal_segment: "withdrawal",
-        format: WireFormat {
-            parse_envelope: parse,
-            render_receipt: render,
-        },
-        decide,
-    };
-    sim::spawn_agency(listener, faults, seed, gateway, spec)
+/// How this system's simulator differs from the other agency's.
+pub const SPEC: AgencySpec = AgencySpec {
+    record_prefix: "CA",
+    collection: "/api/residence/registrations",
+    file_segment: "files",
+    withdrawal_segment: "withdrawal",
+    format: WireFormat {
+        parse_envelope: parse,
+        render_receipt: render,
+    },
+    decide,
+};
+
+/// Starts the simulator; decisions are reported to the gateway when a link is given.
+pub fn spawn(listener: impl Into<sim::SimListener>, faults: Faults, seed: u64, link: Option<GatewayLink>) -> SimHandle {
+    sim::spawn_agency(listener, faults, seed, link, SPEC)
 }

@@ -226,10 +226,22 @@ pub async fn resend(
     if let Err(r) = signed.require(&[Role::Admin]).and_then(|_| signed.check_csrf(&f.csrf)) {
         return r;
     }
-    match state.store.resend(&leg_id, &signed.user.actor()).await {
+    let moved = state.store.resend(&leg_id, &signed.user.actor()).await;
+    if moved.is_ok() {
+        state.wake.notify_one();
+    }
+    after_dead_leg_moved(moved, &leg_id, "dead leg re-queued from the dashboard")
+}
+
+/// The dashboard again once an operator moved a dead leg; 409 when it was no longer dead.
+fn after_dead_leg_moved(
+    moved: Result<crate::domain::CaseId, crate::store::StoreError>,
+    leg_id: &crate::domain::LegId,
+    what: &'static str,
+) -> Response {
+    match moved {
         Ok(case_id) => {
-            tracing::info!(case_id = %case_id, leg_id = %leg_id, "dead leg re-queued from the dashboard");
-            state.wake.notify_one();
+            tracing::info!(case_id = %case_id, leg_id = %leg_id, "{what}");
             Redirect::to("/admin").into_response()
         }
         Err(crate::store::StoreError::InvalidState(_)) => PageError::new(
@@ -261,23 +273,11 @@ pub async fn resolve(
     if f.reason.trim().is_empty() {
         return page_error(422, "Cần ghi lý do xử lý thủ công.");
     }
-    match state
+    let moved = state
         .store
         .resolve_by_hand(&leg_id, &signed.user.actor(), f.reason.trim())
-        .await
-    {
-        Ok(case_id) => {
-            tracing::info!(case_id = %case_id, leg_id = %leg_id, "dead leg resolved by hand");
-            Redirect::to("/admin").into_response()
-        }
-        Err(crate::store::StoreError::InvalidState(_)) => PageError::new(
-            StatusCode::CONFLICT,
-            "invalid_state",
-            "Chuyển này không ở trạng thái thất bại.",
-        )
-        .into_response(),
-        Err(e) => failed(e),
-    }
+        .await;
+    after_dead_leg_moved(moved, &leg_id, "dead leg resolved by hand")
 }
 
 #[derive(Deserialize)]
