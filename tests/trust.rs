@@ -270,16 +270,17 @@ async fn finished_cases_lose_their_file_bytes_after_the_retention_period_but_kee
     assert_eq!(stored_files(&stack), files, "bytes another running case needs are kept");
     assert_eq!(retention_events(&stack.get_case(&running).await), 0);
 
-    // Once that case ends and its own period passes, the bytes go; hashes and trail stay.
-    stack.police.state.set_faults(quick());
-    let leg_id = leg(&stack.get_case(&running).await, "residence")["leg_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let _ = stack
-        .post_json(ADMIN, &format!("/api/v1/legs/{leg_id}/resend"), &json!({}))
+    // Once that case ends (here the family withdraws it: a withdrawn case is finished too) and
+    // its own period passes, the bytes go; hashes and trail stay.
+    let (status, body) = stack
+        .post_json(
+            ONESTOP_A,
+            &format!("/api/v1/cases/{running}/withdraw"),
+            &json!({"reason": "Gia đình rút hồ sơ"}),
+        )
         .await;
-    stack.wait_status(&running, "completed", 30).await;
+    assert_eq!(status, 200, "{body}");
+    stack.wait_status(&running, "withdrawn", 30).await;
     clock.set(clock.now() + jiff::SignedDuration::from_hours(31 * 24));
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
     while stored_files(&stack) > 0 {

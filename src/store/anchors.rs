@@ -3,7 +3,7 @@
 //! number of gateway instances may write them.
 
 use jiff::civil::Date;
-use sqlx::Row;
+use super::columns::col;
 
 use super::{Store, StoreError};
 use crate::audit::{anchor_hash, Anchor};
@@ -27,14 +27,15 @@ impl Store {
         let rows = sqlx::query("SELECT day, last_event_id, heads_sha256 FROM audit_anchors ORDER BY day")
             .fetch_all(&self.read)
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Anchor {
-                day: r.get("day"),
-                last_event_id: r.get("last_event_id"),
-                heads_sha256: r.get("heads_sha256"),
+        rows.iter()
+            .map(|r| {
+                Ok(Anchor {
+                    day: col(r, "day")?,
+                    last_event_id: col(r, "last_event_id")?,
+                    heads_sha256: col(r, "heads_sha256")?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Anchors every finished day (before `today`) not anchored yet; returns how many were written.

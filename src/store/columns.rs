@@ -18,7 +18,8 @@ where
     Ok(row.try_get(name)?)
 }
 
-fn named<T>(row: &AnyRow, name: &'static str, parse: impl Fn(&str) -> Option<T>) -> Result<T, StoreError> {
+/// A column parsed from its text by `parse`; text it refuses is [`StoreError::Corrupt`].
+pub(super) fn named<T>(row: &AnyRow, name: &'static str, parse: impl Fn(&str) -> Option<T>) -> Result<T, StoreError> {
     let text: String = col(row, name)?;
     parse(&text).ok_or(StoreError::Corrupt {
         column: name,

@@ -2,7 +2,7 @@
 
 use password_hash::rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
+use super::columns::col;
 
 use super::{Store, StoreError};
 
@@ -86,16 +86,17 @@ impl Store {
         let rows = sqlx::query("SELECT * FROM api_tokens ORDER BY created_at DESC, id")
             .fetch_all(&self.read)
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| TokenRow {
-                id: r.get("id"),
-                system_id: r.get("system_id"),
-                label: r.get("label"),
-                created_at: r.get("created_at"),
-                revoked_at: r.get("revoked_at"),
+        rows.iter()
+            .map(|r| {
+                Ok(TokenRow {
+                    id: col(r, "id")?,
+                    system_id: col(r, "system_id")?,
+                    label: col(r, "label")?,
+                    created_at: col(r, "created_at")?,
+                    revoked_at: col(r, "revoked_at")?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// The token id and system of an active token digest. Read on every request, so a revoked
@@ -105,7 +106,7 @@ impl Store {
             .bind(sha256_hex)
             .fetch_optional(&self.read)
             .await?;
-        Ok(row.map(|r| (r.get("id"), r.get("system_id"))))
+        row.map(|r| Ok((col(&r, "id")?, col(&r, "system_id")?))).transpose()
     }
 
     /// Remembers a signature; false when it was seen before (a replay). Signatures older than

@@ -1,21 +1,29 @@
 //! Retention of attachment bytes: which finished cases' files may go, and the record that they
 //! went (in the case's audit chain, so an inspector sees when and why).
 
-use sqlx::Row;
-
+use super::columns::{col, parsed};
 use super::trail::fact;
+use crate::domain::state::CaseStatus;
+use crate::domain::CaseId;
+use lienthong_contract::Sha256;
 use super::{Store, StoreError};
 
 /// Attachments of one finished case whose bytes are due for purging.
 #[derive(Debug, Clone)]
 pub struct Expired {
-    pub case_id: String,
-    pub sha256: Vec<String>,
+    pub case_id: CaseId,
+    pub sha256: Vec<Sha256>,
 }
 
-/// Finished and unchanged since the instant bound at placeholder `$n`.
+/// Finished (every status whose clock no longer runs: completed, rejected, cancelled, withdrawn)
+/// and unchanged since the instant bound at placeholder `$n`.
 fn finished(n: u8) -> String {
-    format!("c.status IN ('completed', 'rejected', 'cancelled') AND c.updated_at < ${n}")
+    let done: Vec<String> = CaseStatus::ALL
+        .into_iter()
+        .filter(|s| !s.clock_runs())
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    format!("c.status IN ({}) AND c.updated_at < ${n}", done.join(", "))
 }
 
 impl Store {
@@ -32,13 +40,24 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Expired {
-                case_id: r.get("case_id"),
-                sha256: r.get::<String, _>("hashes").split(',').map(str::to_string).collect(),
+        rows.iter()
+            .map(|r| {
+                let hashes: String = col(r, "hashes")?;
+                let sha256 = hashes
+                    .split(',')
+                    .map(|h| {
+                        Sha256::parse(h).map_err(|_| StoreError::Corrupt {
+                            column: "attachments.sha256",
+                            value: h.to_string(),
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+                Ok(Expired {
+                    case_id: parsed(r, "case_id")?,
+                    sha256,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Whether some case that is NOT expired as of `before` still needs these bytes (the same

@@ -1,7 +1,6 @@
 //! Users and their sessions.
 
-use sqlx::Row;
-
+use super::columns::{col, named};
 use super::{Store, StoreError};
 use crate::accounts::{Role, User};
 
@@ -14,13 +13,13 @@ pub struct NewUser<'a> {
     pub scopes: &'a [String],
 }
 
-fn user(r: &sqlx::any::AnyRow) -> Option<User> {
-    Some(User {
-        id: r.get("id"),
-        login: r.get("login"),
-        display_name: r.get("display_name"),
-        role: Role::parse(&r.get::<String, _>("role"))?,
-        scopes: serde_json::from_str(&r.get::<String, _>("scopes")).unwrap_or_default(),
+fn user(r: &sqlx::any::AnyRow) -> Result<User, StoreError> {
+    Ok(User {
+        id: col(r, "id")?,
+        login: col(r, "login")?,
+        display_name: col(r, "display_name")?,
+        role: named(r, "role", Role::parse)?,
+        scopes: named(r, "scopes", |s| serde_json::from_str(s).ok())?,
     })
 }
 
@@ -53,7 +52,7 @@ impl Store {
             .bind(login)
             .fetch_optional(&self.read)
             .await?;
-        Ok(row.and_then(|r| Some((user(&r)?, r.get("password_hash")))))
+        row.map(|r| Ok((user(&r)?, col(&r, "password_hash")?))).transpose()
     }
 
     /// Opens a session: the cookie token is stored only as its SHA-256.
@@ -92,7 +91,7 @@ impl Store {
         .bind(self.now_ms())
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.and_then(|r| Some((user(&r)?, r.get("csrf")))))
+        row.map(|r| Ok((user(&r)?, col(&r, "csrf")?))).transpose()
     }
 
     /// Ends a session.
