@@ -10,6 +10,7 @@ use lienthong_contract::{Adapter, LegKind};
 use tokio::sync::watch;
 
 use super::Deliverer;
+use crate::domain::state::AttemptOutcome;
 use crate::store::withdrawals::WithdrawalJob;
 use crate::store::StoreError;
 
@@ -48,7 +49,8 @@ impl Deliverer {
         let leg = job.kind.as_str();
         match adapter.withdraw(&ep, &job.leg_id, &job.reason).await {
             Ok(()) => {
-                metrics::counter!("lienthong_withdrawals_total", "leg" => leg, "outcome" => "delivered").increment(1);
+                let outcome = AttemptOutcome::Delivered.as_str();
+                metrics::counter!("lienthong_withdrawals_total", "leg" => leg, "outcome" => outcome).increment(1);
                 tracing::info!(case_id = %job.case_id, leg, "withdrawal delivered");
                 self.store.withdrawal_done(&job.leg_id).await
             }
@@ -58,7 +60,12 @@ impl Deliverer {
                 let retry = e.is_transient() && !self.policy.exhausted(attempts, age);
                 let retry_at =
                     retry.then(|| self.store.now_ms() + self.policy.delay_after(attempts).as_millis() as i64);
-                let outcome = if retry { "retry" } else { "dead" };
+                let outcome = if retry {
+                    AttemptOutcome::Retry
+                } else {
+                    AttemptOutcome::Dead
+                }
+                .as_str();
                 metrics::counter!("lienthong_withdrawals_total", "leg" => leg, "outcome" => outcome).increment(1);
                 tracing::warn!(case_id = %job.case_id, leg, attempts, error = %e, outcome, "withdrawal not delivered");
                 self.store

@@ -47,6 +47,16 @@ impl Step {
         }
     }
 
+    /// The step a postal partner's report names: `delivered` or `returned` (its own words for
+    /// what happened to the item, docs/family.md).
+    pub fn from_postal_outcome(outcome: &str) -> Option<Step> {
+        match outcome {
+            "delivered" => Some(Step::PostDelivered),
+            "returned" => Some(Step::PostReturned),
+            _ => None,
+        }
+    }
+
     /// A stored name read back.
     pub fn parse(s: &str) -> Option<Step> {
         Step::ALL.into_iter().find(|st| st.as_str() == s)

@@ -2,8 +2,8 @@
 //! of that day's last event is stored. Idempotent (one row per day, insert-if-absent), so any
 //! number of gateway instances may write them.
 
-use jiff::civil::Date;
 use super::columns::col;
+use jiff::civil::Date;
 
 use super::{Store, StoreError};
 use crate::audit::{anchor_hash, Anchor};

@@ -1,8 +1,8 @@
 //! Agency tokens (digests only) and the replay store of signed callbacks.
 
+use super::columns::col;
 use password_hash::rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
-use super::columns::col;
 
 use super::{Store, StoreError};
 

@@ -3,10 +3,10 @@
 
 use super::columns::{col, parsed};
 use super::trail::fact;
+use super::{Store, StoreError};
 use crate::domain::state::CaseStatus;
 use crate::domain::CaseId;
 use lienthong_contract::Sha256;
-use super::{Store, StoreError};
 
 /// Attachments of one finished case whose bytes are due for purging.
 #[derive(Debug, Clone)]

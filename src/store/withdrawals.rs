@@ -6,7 +6,8 @@ use lienthong_contract::LegKind;
 
 use super::columns::{self, col};
 use super::{Store, StoreError};
-use crate::domain::state::{CaseStatus, LegState};
+use crate::domain::state::{AttemptOutcome, CaseStatus, LegState};
+use crate::domain::CaseId;
 
 /// A withdrawal to tell an agency.
 #[derive(Debug, Clone)]
@@ -104,7 +105,7 @@ impl Store {
     /// The agency was told.
     pub async fn withdrawal_done(&self, leg_id: &str) -> Result<(), StoreError> {
         let now = self.now_ms();
-        let case_id: String = sqlx::query_scalar("SELECT case_id FROM withdrawals WHERE leg_id = $1")
+        let case_id: CaseId = sqlx::query_scalar("SELECT case_id FROM withdrawals WHERE leg_id = $1")
             .bind(leg_id)
             .fetch_one(&self.write)
             .await?;
@@ -123,7 +124,7 @@ impl Store {
             now,
             "gateway",
             "withdrawal",
-            "delivered",
+            AttemptOutcome::Delivered.as_str(),
             None,
         )
         .await?;
@@ -134,10 +135,10 @@ impl Store {
     /// A failed attempt: retried at `retry_at`, or dead for an operator when `None`.
     pub async fn withdrawal_failed(&self, leg_id: &str, error: &str, retry_at: Option<i64>) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE withdrawals SET status = $1, due_at = COALESCE($2, due_at), lease_until = NULL, last_error = $3
-             WHERE leg_id = $4",
+            "UPDATE withdrawals SET status = CASE WHEN $1 IS NULL THEN 'dead' ELSE 'pending' END,
+                    due_at = COALESCE($1, due_at), lease_until = NULL, last_error = $2
+             WHERE leg_id = $3",
         )
-        .bind(if retry_at.is_some() { "pending" } else { "dead" })
         .bind(retry_at)
         .bind(error)
         .bind(leg_id)

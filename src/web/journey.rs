@@ -146,16 +146,12 @@ pub async fn postal_event(
     }
     check_signature(&state, &caller, "POST", path_of(&uri), &headers, &raw).await?;
     let event: PostalEvent = json(&raw)?;
-    let step = match event.outcome.as_str() {
-        "delivered" => Step::PostDelivered,
-        "returned" => Step::PostReturned,
-        _ => {
-            return Err(ApiError::invalid(vec![FieldProblem::invalid(
-                "outcome",
-                "Trạng thái chỉ được là 'delivered' hoặc 'returned'",
-            )]))
-        }
-    };
+    let step = Step::from_postal_outcome(&event.outcome).ok_or_else(|| {
+        ApiError::invalid(vec![FieldProblem::invalid(
+            "outcome",
+            "Trạng thái chỉ được là 'delivered' hoặc 'returned'",
+        )])
+    })?;
     let case_id = state
         .store
         .case_of_tracking(event.tracking_number.trim())
