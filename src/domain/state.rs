@@ -89,6 +89,45 @@ pub fn can_move(from: LegState, to: LegState) -> bool {
     )
 }
 
+/// What one check-back found (docs/reconciliation.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckOutcome {
+    /// The agency holds the record and has not decided yet.
+    Pending,
+    /// The agency had decided; its decision is now recorded.
+    Recovered,
+    /// The agency did not answer (time-out, 5xx, refused connection).
+    Unreachable,
+    /// The agency answered something the gateway cannot apply: an invalid decision, one that
+    /// conflicts with what is recorded, no such record.
+    Refused,
+}
+
+impl CheckOutcome {
+    /// Every outcome, for parsing.
+    pub const ALL: [CheckOutcome; 4] = [
+        CheckOutcome::Pending,
+        CheckOutcome::Recovered,
+        CheckOutcome::Unreachable,
+        CheckOutcome::Refused,
+    ];
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Option<Self> {
+        CheckOutcome::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+
+    /// The stable name in the store and the metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckOutcome::Pending => "pending",
+            CheckOutcome::Recovered => "recovered",
+            CheckOutcome::Unreachable => "unreachable",
+            CheckOutcome::Refused => "refused",
+        }
+    }
+}
+
 /// How one delivery attempt ended: the attempt log and the metrics name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttemptOutcome {

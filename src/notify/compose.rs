@@ -178,7 +178,11 @@ impl Composer<'_> {
             }
             ("state", _, None) if e.case_status() == Some(CaseStatus::Rejected) => {
                 let why = self.rejection_reason(&case).await?;
-                ("rejected", To::Family, templates::rejected(&family, &why))
+                (
+                    CaseStatus::Rejected.as_str(),
+                    To::Family,
+                    templates::rejected(&family, &why),
+                )
             }
             ("clock", state, _) => {
                 let overdue = ClockState::parse(state) == Some(ClockState::Overdue);

@@ -3,15 +3,18 @@
 
 use lienthong_contract::LegKind;
 
-use super::columns::{self, col};
+use super::columns::{self, col, named, parsed};
 use super::trail::fact;
 use super::{Store, StoreError};
+pub use crate::domain::state::CheckOutcome;
+use crate::domain::{CaseId, LegId};
+use lienthong_contract::ReceiptCode;
 
 /// A delivered leg whose decision is due to be checked back.
 #[derive(Debug, Clone)]
 pub struct CheckDue {
-    pub leg_id: String,
-    pub case_id: String,
+    pub leg_id: LegId,
+    pub case_id: CaseId,
     pub kind: LegKind,
     pub office_code: String,
     pub endpoint: String,
@@ -20,56 +23,30 @@ pub struct CheckDue {
     /// The due time as read, which the claim compares against.
     seen_due_at: Option<i64>,
     /// What the previous check found.
-    pub last_outcome: Option<String>,
-}
-
-/// What one check found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CheckOutcome {
-    /// The agency holds the record and has not decided yet.
-    Pending,
-    /// The agency had decided; its decision is now recorded.
-    Recovered,
-    /// The agency did not answer (time-out, 5xx, refused connection).
-    Unreachable,
-    /// The agency answered something the gateway cannot apply: an invalid decision, one that
-    /// conflicts with what is recorded, no such record.
-    Refused,
-}
-
-impl CheckOutcome {
-    /// The stable name in the store and the metrics.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckOutcome::Pending => "pending",
-            CheckOutcome::Recovered => "recovered",
-            CheckOutcome::Unreachable => "unreachable",
-            CheckOutcome::Refused => "refused",
-        }
-    }
+    pub last_outcome: Option<CheckOutcome>,
 }
 
 /// A delivered leg past its check-back time without a decision, for the dashboard.
 #[derive(Debug, Clone)]
 pub struct UndecidedLeg {
-    pub leg_id: String,
-    pub case_id: String,
-    pub receipt_code: String,
+    pub leg_id: LegId,
+    pub case_id: CaseId,
+    pub receipt_code: ReceiptCode,
     pub name: LegKind,
     pub office_code: String,
     pub delivered_at_ms: i64,
     pub checks: i64,
     pub checked_at_ms: Option<i64>,
-    pub outcome: Option<String>,
+    pub outcome: Option<CheckOutcome>,
     pub detail: Option<String>,
 }
 
 /// One check as the case page lists it.
 #[derive(Debug, Clone)]
 pub struct CheckView {
-    pub leg_id: String,
+    pub leg_id: LegId,
     pub at_ms: i64,
-    pub outcome: String,
+    pub outcome: CheckOutcome,
     pub detail: Option<String>,
 }
 
@@ -104,7 +81,7 @@ impl Store {
                     endpoint: col(r, "endpoint")?,
                     checks: col::<i64>(r, "check_count")?.max(0) as u32,
                     seen_due_at: col(r, "check_due_at")?,
-                    last_outcome: col(r, "check_outcome")?,
+                    last_outcome: columns::check_outcome_opt(r, "check_outcome")?,
                 })
             })
             .collect()
@@ -165,7 +142,7 @@ impl Store {
             .bind(detail)
             .execute(&mut *tx)
             .await?;
-        if due.last_outcome.as_deref() != Some(outcome.as_str()) {
+        if due.last_outcome != Some(outcome) {
             fact(
                 &mut tx,
                 &due.case_id,
@@ -221,13 +198,13 @@ impl Store {
                 Ok(UndecidedLeg {
                     leg_id: col(r, "id")?,
                     case_id: col(r, "case_id")?,
-                    receipt_code: col(r, "receipt_code")?,
+                    receipt_code: parsed(r, "receipt_code")?,
                     name: columns::leg_kind(r, "name")?,
                     office_code: col(r, "office_code")?,
                     delivered_at_ms: col(r, "waiting_from")?,
                     checks: col(r, "check_count")?,
                     checked_at_ms: col(r, "checked_at")?,
-                    outcome: col(r, "check_outcome")?,
+                    outcome: columns::check_outcome_opt(r, "check_outcome")?,
                     detail: col(r, "check_detail")?,
                 })
             })
@@ -258,7 +235,7 @@ impl Store {
                 Ok(CheckView {
                     leg_id: col(r, "leg_id")?,
                     at_ms: col(r, "at")?,
-                    outcome: col(r, "outcome")?,
+                    outcome: named(r, "outcome", CheckOutcome::parse)?,
                     detail: col(r, "detail")?,
                 })
             })

@@ -8,7 +8,7 @@ use sqlx::{Any, Decode, Row, Type};
 
 use super::StoreError;
 use crate::deadline::ClockState;
-use crate::domain::state::{CaseStatus, LegState};
+use crate::domain::state::{CaseStatus, CheckOutcome, LegState};
 
 /// One column, of the type the caller names.
 pub(super) fn col<'r, T>(row: &'r AnyRow, name: &'static str) -> Result<T, StoreError>
@@ -65,5 +65,12 @@ pub(super) fn parsed<T: std::str::FromStr>(row: &AnyRow, name: &'static str) -> 
 pub(super) fn parsed_opt<T: std::str::FromStr>(row: &AnyRow, name: &'static str) -> Result<Option<T>, StoreError> {
     let text: Option<String> = col(row, name)?;
     text.map(|t| t.parse().map_err(|_| StoreError::Corrupt { column: name, value: t }))
+        .transpose()
+}
+
+/// What a leg's last check-back found, if it was checked.
+pub(super) fn check_outcome_opt(row: &AnyRow, name: &'static str) -> Result<Option<CheckOutcome>, StoreError> {
+    let text: Option<String> = col(row, name)?;
+    text.map(|t| CheckOutcome::parse(&t).ok_or(StoreError::Corrupt { column: name, value: t }))
         .transpose()
 }

@@ -188,11 +188,10 @@ impl Store {
 
     /// Records a failed send: retried at `retry_at`, or given up when `None`.
     pub async fn notice_failed(&self, id: i64, error: &str, retry_at: Option<i64>) -> Result<(), StoreError> {
-        let status = if retry_at.is_some() { "pending" } else { "failed" };
         sqlx::query(
-            "UPDATE notifications SET status = $1, due_at = COALESCE($2, due_at), lease_until = NULL, last_error = $3 WHERE id = $4",
+            "UPDATE notifications SET status = CASE WHEN $1 IS NULL THEN 'failed' ELSE 'pending' END,
+                    due_at = COALESCE($1, due_at), lease_until = NULL, last_error = $2 WHERE id = $3",
         )
-        .bind(status)
         .bind(retry_at)
         .bind(error)
         .bind(id)

@@ -174,14 +174,14 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
         undecided: undecided
             .iter()
             .map(|u| UndecidedLine {
-                case_id: u.case_id.clone(),
-                code: u.receipt_code.clone(),
+                case_id: u.case_id.to_string(),
+                code: u.receipt_code.to_string(),
                 leg: labels::leg_name(u.name),
                 office: name_of(&u.office_code),
                 waiting_since: labels::when(u.delivered_at_ms),
                 checks: u.checks,
                 checked_at: u.checked_at_ms.map(labels::when).unwrap_or_default(),
-                finding: labels::check_outcome(u.outcome.as_deref().unwrap_or_default()),
+                finding: labels::check_outcome(u.outcome),
                 detail: u.detail.clone().unwrap_or_default(),
             })
             .collect(),
@@ -196,8 +196,8 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
         uncollected: uncollected
             .iter()
             .map(|u| UncollectedLine {
-                case_id: u.case_id.clone(),
-                code: u.receipt_code.clone(),
+                case_id: u.case_id.to_string(),
+                code: u.receipt_code.to_string(),
                 commune: name_of(&u.commune_code),
                 since: labels::when(u.result_at_ms),
                 reminded: u.reminded,

@@ -1,6 +1,6 @@
 //! The case list, a case's page with its timeline, the printable receipt and attachment views.
 
-use crate::domain::state::{CaseStatus, LegState};
+use crate::domain::state::{CaseStatus, CheckOutcome, LegState};
 use crate::domain::CaseId;
 use crate::web::path_ids::CasePath;
 use askama::Template;
@@ -269,7 +269,7 @@ fn event_text(kind: &str, leg: Option<LegKind>, to: &str, reason: Option<&str>) 
         ("check_back", l) => format!(
             "{}: tra soát với hệ thống cơ quan — {}",
             l.map_or("Chặng", labels::leg_name),
-            labels::check_outcome(to)
+            labels::check_outcome(CheckOutcome::parse(to))
         ),
         _ => to.to_string(),
     };
@@ -291,7 +291,7 @@ fn checks_text<'a>(checks: impl Iterator<Item = &'a crate::store::check_back::Ch
         Some(c) => format!(
             "{n} lần, gần nhất {}: {}",
             labels::when(c.at_ms),
-            labels::check_outcome(&c.outcome)
+            labels::check_outcome(Some(c.outcome))
         ),
         None => String::new(),
     }

@@ -3,7 +3,7 @@
 use lienthong_contract::LegKind;
 
 use crate::deadline::ClockState;
-use crate::domain::state::{CaseStatus, LegState};
+use crate::domain::state::{CaseStatus, CheckOutcome, LegState};
 
 /// A case status.
 pub fn status(s: CaseStatus) -> &'static str {
@@ -79,13 +79,13 @@ pub fn actor(a: &str) -> String {
 }
 
 /// What a check-back found.
-pub fn check_outcome(s: &str) -> &'static str {
-    match s {
-        "pending" => "Cơ quan chưa có quyết định",
-        "recovered" => "Đã lấy được quyết định qua tra soát",
-        "unreachable" => "Không liên lạc được hệ thống cơ quan",
-        "refused" => "Kết quả tra soát không áp dụng được",
-        _ => "Chưa tra soát",
+pub fn check_outcome(outcome: Option<CheckOutcome>) -> &'static str {
+    match outcome {
+        Some(CheckOutcome::Pending) => "Cơ quan chưa có quyết định",
+        Some(CheckOutcome::Recovered) => "Đã lấy được quyết định qua tra soát",
+        Some(CheckOutcome::Unreachable) => "Không liên lạc được hệ thống cơ quan",
+        Some(CheckOutcome::Refused) => "Kết quả tra soát không áp dụng được",
+        None => "Chưa tra soát",
     }
 }
 
