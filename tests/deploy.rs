@@ -84,10 +84,11 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn the_configuration_compose_mounts_is_valid() {
-    // What the gateway containers see: the image's /etc/lienthong with compose's two files over it.
+    // What the gateway containers see: the image's /etc/lienthong with compose's gateway.toml and
+    // routes override over it.
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("config"), dir.path());
-    for f in ["gateway.toml", "routes.toml"] {
+    for f in ["gateway.toml", "routes.override.toml"] {
         std::fs::copy(repo().join("deploy/compose").join(f), dir.path().join(f)).unwrap();
     }
     let out = Command::new(env!("CARGO_BIN_EXE_lienthong"))
@@ -102,4 +103,22 @@ fn the_configuration_compose_mounts_is_valid() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    // The override changed what it names and kept the rest of the image's routes.
+    let env = [
+        ("LIENTHONG_S3__ACCESS_KEY_ID", "lienthong"),
+        ("LIENTHONG_S3__SECRET_ACCESS_KEY", "demo-minio-secret-0001"),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()));
+    let config = lienthong::config::Config::load_with_env(dir.path(), env.into_iter()).unwrap();
+    let base = lienthong::config::Config::load_with_env(&repo().join("config"), std::iter::empty()).unwrap();
+    assert_eq!(
+        config.routes.police_offices["CA-568"].endpoint,
+        "http://police-sim:7101"
+    );
+    assert_eq!(
+        config.routes.communes["22609"].onestop_result_url,
+        "http://onestop-sim:7103/onestop/results"
+    );
+    assert_eq!(config.routes.communes["22609"].name, base.routes.communes["22609"].name);
+    assert_eq!(config.routes.communes.len(), base.routes.communes.len());
 }

@@ -9,6 +9,7 @@
 pub(crate) mod calendar_files;
 mod check;
 mod env;
+mod overlay;
 mod problem;
 mod schema;
 
@@ -52,8 +53,12 @@ impl Config {
             apply_env(&mut t, env);
             typed::<GatewayConfig>(t, "gateway.toml", &mut problems)
         });
-        let routes = read_toml(dir, "routes.toml", &mut problems)
-            .and_then(|t| typed::<RoutesConfig>(t, "routes.toml", &mut problems));
+        let routes = read_toml(dir, "routes.toml", &mut problems).and_then(|mut t| {
+            if dir.join(overlay::ROUTES_OVERRIDE).exists() {
+                overlay::merge(&mut t, read_toml(dir, overlay::ROUTES_OVERRIDE, &mut problems)?);
+            }
+            typed::<RoutesConfig>(t, "routes.toml", &mut problems)
+        });
         let provinces = read_toml(dir, "provinces.toml", &mut problems)
             .and_then(|t| typed::<ProvincesFile>(t, "provinces.toml", &mut problems));
         let defaults = DeadlinesConfig::default();
