@@ -75,6 +75,11 @@ pub struct User {
 }
 
 impl User {
+    /// Whether a commune or office code is one of the user's scopes.
+    pub fn in_scope(&self, code: &str) -> bool {
+        self.scopes.iter().any(|s| s == code)
+    }
+
     /// The actor recorded in the audit trail.
     pub fn actor(&self) -> String {
         format!("user:{}", self.login)

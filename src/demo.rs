@@ -229,9 +229,9 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
         .context("the demo config needs an admin system")?;
     let systems: Vec<String> = config.gateway.systems.iter().map(|s| s.id.clone()).collect();
     let onestop_token = demo_token(&onestop.id);
-    let police_office = route.police_office.clone();
-    let insurance_office = route.insurance_office.clone();
-    let communes: Vec<String> = config.routes.communes.keys().cloned().collect();
+    let police_office = route.police_office.to_string();
+    let insurance_office = route.insurance_office.to_string();
+    let communes: Vec<String> = config.routes.communes.keys().map(ToString::to_string).collect();
     let app = App::build(config).await?.spawn();
     for id in &systems {
         app.store.seed_token(id, &token_digest(&demo_token(id)), "demo").await?;

@@ -1,6 +1,6 @@
 //! Where a commune's legs go, from `routes.toml`.
 
-use lienthong_contract::LegKind;
+use lienthong_contract::{LegKind, OfficeCode};
 
 use crate::config::Config;
 
@@ -8,7 +8,7 @@ use crate::config::Config;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Destination {
     pub kind: LegKind,
-    pub office_code: String,
+    pub office_code: OfficeCode,
     pub endpoint: String,
 }
 
@@ -31,7 +31,8 @@ pub fn destinations(config: &Config, commune_code: &str) -> Option<[Destination;
         },
         Destination {
             kind: LegKind::Return,
-            office_code: c.onestop_system.clone(),
+            // The commune's one-stop system receives the return leg; config checks its id fits.
+            office_code: OfficeCode::parse(&c.onestop_system).ok()?,
             endpoint: c.onestop_result_url.clone(),
         },
     ])

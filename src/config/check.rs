@@ -181,6 +181,13 @@ pub(super) fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<St
                 "every system but admin needs a signing_secret of at least 16 characters",
             );
         }
+        if lienthong_contract::OfficeCode::parse(&s.id).is_err() {
+            p.push(
+                GW,
+                key("id"),
+                "a system id is 1-32 characters: A-Z, a-z, 0-9, '.', '-', '_' (a one-stop system's id names the return leg's office)",
+            );
+        }
         match s.kind {
             SystemKind::Onestop => {
                 for c in &s.communes {

@@ -5,6 +5,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use lienthong_contract::{CommuneCode, OfficeCode};
 use serde::Deserialize;
 
 /// A token or key that never prints.
@@ -435,9 +436,9 @@ pub struct SystemConfig {
     #[serde(default)]
     pub token_sha256: Vec<String>,
     #[serde(default)]
-    pub communes: Vec<String>,
+    pub communes: Vec<CommuneCode>,
     #[serde(default)]
-    pub offices: Vec<String>,
+    pub offices: Vec<OfficeCode>,
     /// HMAC-SHA256 key shared with the system: signs the results sent to a one-stop system and
     /// checks the decisions a police or insurance system sends (see `lienthong_contract::signature`).
     pub signing_secret: Option<Secret>,
@@ -482,11 +483,11 @@ impl SystemConfig {
 #[serde(deny_unknown_fields)]
 pub struct RoutesConfig {
     #[serde(default)]
-    pub police_offices: BTreeMap<String, OfficeConfig>,
+    pub police_offices: BTreeMap<OfficeCode, OfficeConfig>,
     #[serde(default)]
-    pub insurance_offices: BTreeMap<String, OfficeConfig>,
+    pub insurance_offices: BTreeMap<OfficeCode, OfficeConfig>,
     #[serde(default)]
-    pub communes: BTreeMap<String, CommuneRoute>,
+    pub communes: BTreeMap<CommuneCode, CommuneRoute>,
 }
 
 /// A receiving office.
@@ -508,8 +509,8 @@ pub struct OfficeConfig {
 #[serde(deny_unknown_fields)]
 pub struct CommuneRoute {
     pub name: String,
-    pub police_office: String,
-    pub insurance_office: String,
+    pub police_office: OfficeCode,
+    pub insurance_office: OfficeCode,
     pub onestop_system: String,
     pub onestop_result_url: String,
     /// The commune officers warned about the commune's cases and asked to confirm apologies.

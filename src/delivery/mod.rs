@@ -313,12 +313,16 @@ impl Deliverer {
             LegKind::Residence => &self.adapters.police,
             LegKind::Insurance => &self.adapters.insurance,
             LegKind::Return => {
-                let adapter = self.adapters.onestop.get(&job.office_code).ok_or_else(|| Failure {
-                    error: format!("no one-stop system '{}' configured", job.office_code),
-                    transient: false,
-                    endpoint_failed: false,
-                    files_resent: 0,
-                })?;
+                let adapter = self
+                    .adapters
+                    .onestop
+                    .get(job.office_code.as_str())
+                    .ok_or_else(|| Failure {
+                        error: format!("no one-stop system '{}' configured", job.office_code),
+                        transient: false,
+                        endpoint_failed: false,
+                        files_resent: 0,
+                    })?;
                 let msg = Message::Result(Box::new(combined_result(job)));
                 adapter
                     .submit(&ep, &msg, Vec::new())

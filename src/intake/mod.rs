@@ -11,7 +11,7 @@ use crate::domain::{CaseId, LegId};
 use std::collections::{HashMap, HashSet};
 
 use bytes::Bytes;
-use lienthong_contract::{CaseBundle, LegKind};
+use lienthong_contract::{CaseBundle, CommuneCode, LegKind};
 use serde_json::Value;
 
 use crate::blobs::{magic_matches, Blobs, TempBlob};
@@ -128,7 +128,7 @@ fn check_files(manifest: &Value, files: &HashMap<String, TempBlob>) -> Vec<Field
 pub struct Pusher {
     pub source: String,
     pub actor: String,
-    pub communes: HashSet<String>,
+    pub communes: HashSet<CommuneCode>,
 }
 
 impl Intake<'_> {

@@ -52,8 +52,8 @@ impl Composer<'_> {
         } else {
             &self.config.routes.insurance_offices
         };
-        offices.get(&leg.office_code).map_or_else(
-            || (leg.office_code.clone(), Vec::new()),
+        offices.get(leg.office_code.as_str()).map_or_else(
+            || (leg.office_code.to_string(), Vec::new()),
             |o| (o.name.clone(), o.emails.clone()),
         )
     }

@@ -1,6 +1,6 @@
 //! Cases: the one-transaction intake write, lookups, and the views the API reads.
 
-use lienthong_contract::{AttachmentMeta, CommuneCode, LegKind, ReceiptCode};
+use lienthong_contract::{AttachmentMeta, CommuneCode, LegKind, OfficeCode, ReceiptCode};
 
 use super::columns::{self, col, parsed, parsed_opt};
 use super::trail::event;
@@ -14,7 +14,7 @@ use jiff::civil::Date;
 pub struct NewLeg {
     pub id: LegId,
     pub kind: LegKind,
-    pub office_code: String,
+    pub office_code: OfficeCode,
     pub endpoint: String,
     /// The leg's own deadline; the return leg runs on the case's.
     pub due: Option<Due>,
@@ -84,7 +84,7 @@ pub struct LegView {
     pub case_id: CaseId,
     pub name: LegKind,
     pub state: LegState,
-    pub office_code: String,
+    pub office_code: OfficeCode,
     pub attempts: i64,
     pub last_error: Option<String>,
     pub delivered_at_ms: Option<i64>,
@@ -193,7 +193,7 @@ pub(super) fn leg_view(r: &sqlx::any::AnyRow) -> Result<LegView, StoreError> {
         case_id: parsed(r, "case_id")?,
         name: columns::leg_kind(r, "name")?,
         state: columns::leg_state(r, "state")?,
-        office_code: col(r, "office_code")?,
+        office_code: parsed(r, "office_code")?,
         attempts: col(r, "attempts")?,
         last_error: col(r, "last_error")?,
         delivered_at_ms: col(r, "delivered_at")?,
@@ -285,7 +285,7 @@ impl Store {
             .bind(&c.id)
             .bind(leg.kind.as_str())
             .bind(state.as_str())
-            .bind(&leg.office_code)
+            .bind(leg.office_code.as_str())
             .bind(&leg.endpoint)
             .bind(now)
             .bind(leg.due.map(|d| d.day.to_string()))

@@ -5,7 +5,7 @@
 //! so a stale worker (one whose leg was decided meanwhile) can never move a leg backwards.
 
 use crate::domain::CaseId;
-use lienthong_contract::{AttachmentMeta, CaseBundle, LegKind};
+use lienthong_contract::{AttachmentMeta, CaseBundle, LegKind, OfficeCode};
 use sqlx::{Any, Transaction};
 
 use super::columns::{self, col};
@@ -21,7 +21,7 @@ pub struct DeliveryJob {
     pub case_id: String,
     pub kind: LegKind,
     pub state: LegState,
-    pub office_code: String,
+    pub office_code: OfficeCode,
     pub endpoint: String,
     pub envelope_accepted: bool,
     pub policy_attempts: u32,
@@ -219,7 +219,7 @@ impl Store {
             case_id,
             kind,
             state,
-            office_code: col(&row, "office_code")?,
+            office_code: columns::parsed(&row, "office_code")?,
             endpoint: col(&row, "endpoint")?,
             envelope_accepted: col::<i64>(&row, "envelope_accepted")? != 0,
             policy_attempts: col::<i64>(&row, "policy_attempts")?.max(0) as u32,

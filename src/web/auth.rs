@@ -28,8 +28,8 @@ use crate::store::Store;
 pub struct Caller {
     pub system_id: String,
     pub kind: SystemKind,
-    pub communes: HashSet<String>,
-    pub offices: HashSet<String>,
+    pub communes: HashSet<lienthong_contract::CommuneCode>,
+    pub offices: HashSet<lienthong_contract::OfficeCode>,
     /// The key its signed callbacks are checked with.
     pub signing_secret: Option<Secret>,
     rate_per_minute: u32,

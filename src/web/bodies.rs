@@ -132,7 +132,7 @@ impl LegBody {
             leg_id: l.id.clone(),
             name: l.name.as_str().to_string(),
             state: l.state.as_str().to_string(),
-            office_code: l.office_code.clone(),
+            office_code: l.office_code.to_string(),
             attempts: l.attempts,
             delivered_at: l.delivered_at_ms.map(local_time),
             completed_at: l.completed_at_ms.map(local_time),

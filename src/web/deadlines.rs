@@ -352,9 +352,9 @@ pub async fn reports(
     let communes: Option<Vec<String>> = match caller.kind {
         SystemKind::Admin => q.commune.clone().map(|c| vec![c]),
         SystemKind::Onestop => Some(match &q.commune {
-            Some(c) if caller.communes.contains(c) => vec![c.clone()],
+            Some(c) if caller.communes.contains(c.as_str()) => vec![c.clone()],
             Some(_) => return Err(ApiError::forbidden("Mã truy cập này không được xem báo cáo của xã đó")),
-            None => caller.communes.iter().cloned().collect(),
+            None => caller.communes.iter().map(ToString::to_string).collect(),
         }),
         _ => return Err(ApiError::forbidden("Mã truy cập này không được xem báo cáo")),
     };

@@ -272,7 +272,7 @@ pub fn sample_case(key: &str) -> Sample {
         case_id: format!("case-{key}"),
         leg_id: key.to_string(),
         leg: crate::message::LegKind::Residence,
-        office_code: "CA-568".into(),
+        office_code: crate::OfficeCode::parse("CA-568").expect("static code"),
         bundle,
     }));
     Sample { message, files }

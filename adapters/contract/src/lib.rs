@@ -26,7 +26,7 @@ pub use adapter::{Adapter, AdapterError, ByteStream, Endpoint, FileBody, FileHas
 pub use bundle::{AttachmentMeta, CaseBundle};
 pub use decision::{InsuranceDecision, ResidenceDecision};
 pub use message::{CaseEnvelope, CaseResult, LegKind, LegOutcome, Message};
-pub use values::{CommuneCode, PersonalId, ReceiptCode, Sha256, ValueError};
+pub use values::{CommuneCode, OfficeCode, PersonalId, ReceiptCode, Sha256, ValueError};
 
 /// Vietnam's civil time: UTC+07:00 all year (no daylight saving), so no time-zone database is
 /// needed to turn instants into the dates officers and families read.

@@ -47,7 +47,7 @@ pub struct CaseEnvelope {
     pub case_id: String,
     pub leg_id: String,
     pub leg: LegKind,
-    pub office_code: String,
+    pub office_code: crate::OfficeCode,
     pub bundle: CaseBundle,
 }
 

@@ -71,6 +71,12 @@ macro_rules! text_value {
             }
         }
 
+        impl ::std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
                 &self.0
@@ -115,6 +121,15 @@ crate::text_value!(
     "commune_code",
     "Mã xã gồm đúng 5 chữ số",
     |s| digits(s, 5)
+);
+
+crate::text_value!(
+    /// A receiving office's code in the routes (a commune police office, a social-insurance
+    /// office): what its system's token is scoped to and what every leg names.
+    OfficeCode,
+    "office_code",
+    "Mã cơ quan gồm 1-32 ký tự: A-Z, a-z, 0-9, '.', '-', '_'",
+    |s| !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b".-_".contains(&b))
 );
 
 crate::text_value!(

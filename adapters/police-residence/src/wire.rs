@@ -1,7 +1,7 @@
 //! The police system's registration message.
 
 use lienthong_contract::bundle::{BirthRegistration, Child, Residence};
-use lienthong_contract::{AttachmentMeta, CaseEnvelope, CommuneCode, PersonalId, ReceiptCode};
+use lienthong_contract::{AttachmentMeta, CaseEnvelope, CommuneCode, OfficeCode, PersonalId, ReceiptCode};
 use serde::{Deserialize, Serialize};
 
 /// A permanent-residence registration request for a newborn.
@@ -22,7 +22,7 @@ pub struct Dossier {
     pub receipt_code: ReceiptCode,
     pub case_id: String,
     pub leg_id: String,
-    pub office_code: String,
+    pub office_code: OfficeCode,
     pub commune_code: CommuneCode,
     pub received_at: jiff::Timestamp,
 }

@@ -1,7 +1,7 @@
 //! The insurance office's XML messages.
 
 use lienthong_contract::{
-    AttachmentMeta, CaseEnvelope, CommuneCode, FileHash, InsuranceDecision, Receipt, ReceiptCode, Sha256,
+    AttachmentMeta, CaseEnvelope, CommuneCode, FileHash, InsuranceDecision, OfficeCode, Receipt, ReceiptCode, Sha256,
 };
 use serde::{Deserialize, Serialize};
 
@@ -31,7 +31,7 @@ pub struct Dossier {
     #[serde(rename = "MaChang")]
     pub leg_id: String,
     #[serde(rename = "MaCoQuanBHXH")]
-    pub office_code: String,
+    pub office_code: OfficeCode,
     #[serde(rename = "MaXa")]
     pub commune_code: CommuneCode,
     #[serde(rename = "ThoiDiemTiepNhan")]

@@ -77,8 +77,8 @@ pub async fn inbox(State(state): State<AppState>, signed: Signed) -> Response {
                     .config
                     .routes
                     .communes
-                    .get(&r.commune_code)
-                    .map_or_else(|| r.commune_code.clone(), |c| c.name.clone()),
+                    .get(r.commune_code.as_str())
+                    .map_or_else(|| r.commune_code.to_string(), |c| c.name.clone()),
                 delivered: r.delivered_at_ms.map(labels::when).unwrap_or_default(),
                 due: r.due_at_ms.map(labels::when).unwrap_or_default(),
                 clock,
@@ -102,8 +102,8 @@ pub async fn inbox(State(state): State<AppState>, signed: Signed) -> Response {
                         .config
                         .routes
                         .communes
-                        .get(&commune)
-                        .map_or(commune, |c| c.name.clone()),
+                        .get(commune.as_str())
+                        .map_or(commune.to_string(), |c| c.name.clone()),
                     issued: completed.map(labels::when).unwrap_or_default(),
                 })
                 .collect(),
@@ -146,7 +146,7 @@ async fn own_leg(state: &AppState, signed: &Signed, leg_id: &str) -> Result<LegV
         Ok(None) => return Err(page_error(404, "Không có hồ sơ này.")),
         Err(e) => return Err(failed(e)),
     };
-    if signed.user.role.decides() != Some(leg.name) || !signed.user.scopes.contains(&leg.office_code) {
+    if signed.user.role.decides() != Some(leg.name) || !signed.user.in_scope(&leg.office_code) {
         return Err(page_error(403, "Tài khoản này không được giải quyết hồ sơ đó."));
     }
     Ok(leg)

@@ -137,7 +137,7 @@ pub async fn visible_case(state: &AppState, signed: &Signed, id: &str) -> Result
         Some(leg) => match state.store.legs(id).await {
             Ok(legs) => legs
                 .iter()
-                .any(|l| l.name == leg && signed.user.scopes.contains(&l.office_code)),
+                .any(|l| l.name == leg && signed.user.in_scope(&l.office_code)),
             Err(e) => return Err(failed(e)),
         },
         None => false,
@@ -375,13 +375,19 @@ pub async fn detail(State(state): State<AppState>, signed: Signed, CasePath(id):
         .iter()
         .map(|l| {
             let office = match l.name {
-                LegKind::Residence => routes.police_offices.get(&l.office_code).map(|o| o.name.clone()),
-                LegKind::Insurance => routes.insurance_offices.get(&l.office_code).map(|o| o.name.clone()),
+                LegKind::Residence => routes
+                    .police_offices
+                    .get(l.office_code.as_str())
+                    .map(|o| o.name.clone()),
+                LegKind::Insurance => routes
+                    .insurance_offices
+                    .get(l.office_code.as_str())
+                    .map(|o| o.name.clone()),
                 LegKind::Return => Some(commune_name(&state, &row.commune_code)),
             };
             LegLine {
                 name: labels::leg_name(l.name),
-                office: office.unwrap_or_else(|| l.office_code.clone()),
+                office: office.unwrap_or_else(|| l.office_code.to_string()),
                 state: labels::leg_state(l.state),
                 attempts: l.attempts,
                 due: l.due_day.map_or_else(|| "—".into(), |d| labels::day(Some(d))),
@@ -582,10 +588,10 @@ pub async fn refusal(State(state): State<AppState>, signed: Signed, CasePath(id)
         .filter(|l| l.name != LegKind::Return)
         .map(|l| {
             let office = match l.name {
-                LegKind::Residence => routes.police_offices.get(&l.office_code),
-                _ => routes.insurance_offices.get(&l.office_code),
+                LegKind::Residence => routes.police_offices.get(l.office_code.as_str()),
+                _ => routes.insurance_offices.get(l.office_code.as_str()),
             }
-            .map_or_else(|| l.office_code.clone(), |o| o.name.clone());
+            .map_or_else(|| l.office_code.to_string(), |o| o.name.clone());
             let text = match (l.state, &l.result) {
                 (LegState::Rejected | LegState::Completed, Some(r)) => result_text(l.name, r),
                 (state, _) => labels::leg_state(state).to_string(),

@@ -262,7 +262,7 @@ pub async fn list(State(state): State<AppState>, signed: Signed) -> Response {
                 .config
                 .routes
                 .communes
-                .get(&c.commune_code)
+                .get(c.commune_code.as_str())
                 .map_or(c.commune_code.clone(), |r| r.name.clone()),
             case_id: c.case_id,
             code,

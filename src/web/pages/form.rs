@@ -178,7 +178,7 @@ fn groups(
                         .config
                         .routes
                         .communes
-                        .get(c)
+                        .get(c.as_str())
                         .map_or(c.as_str(), |r| r.name.as_str());
                     (c.clone(), format!("{n} ({c})"))
                 })
@@ -348,19 +348,16 @@ pub async fn submit(State(state): State<AppState>, signed: Signed, mut mp: Multi
         .collect();
     let Some(route) = values
         .get("commune_code")
-        .and_then(|c| state.config.routes.communes.get(c))
-        .filter(|_| {
-            values
-                .get("commune_code")
-                .is_some_and(|c| signed.user.scopes.contains(c))
-        })
+        .and_then(|c| state.config.routes.communes.get(c.as_str()))
+        .filter(|_| values.get("commune_code").is_some_and(|c| signed.user.in_scope(c)))
     else {
         return page_error(403, "Tài khoản này không được tiếp nhận hồ sơ của xã đó.");
     };
     let pusher = Pusher {
         source: route.onestop_system.clone(),
         actor: signed.user.actor(),
-        communes: signed.user.scopes.iter().cloned().collect(),
+        // An officer's scopes are commune codes (`accounts::check_new_user` checked them).
+        communes: signed.user.scopes.iter().filter_map(|c| c.parse().ok()).collect(),
     };
     let now = state.store.clock().now().to_string();
     let refs: Vec<(String, String, String, &TempBlob)> = files

@@ -179,7 +179,7 @@ pub async fn card_sent(
         return r;
     }
     let leg = match state.store.leg(&leg_id).await {
-        Ok(Some(l)) if l.name == LegKind::Insurance && signed.user.scopes.contains(&l.office_code) => l,
+        Ok(Some(l)) if l.name == LegKind::Insurance && signed.user.in_scope(&l.office_code) => l,
         Ok(_) => return page_error(404, "Không có hồ sơ này trong hộp của cơ quan."),
         Err(e) => return failed(e),
     };
