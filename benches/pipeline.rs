@@ -19,8 +19,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::*;
-use lienthong_contract::sim::Faults;
 use lienthong_onestop::push::{push_case, PushFile};
+use lienthong_simulators::sim::Faults;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::ConnectOptions;
 

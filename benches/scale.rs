@@ -17,8 +17,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::*;
-use lienthong_contract::sim::Faults;
 use lienthong_onestop::push::{push_case, PushFile};
+use lienthong_simulators::sim::Faults;
 
 const CASES: usize = 200;
 

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use lienthong_contract::notify_sim::{spawn_sms, Mails, SmtpSink};
-use lienthong_contract::sim::{DecideMix, Faults, GatewayLink, SimHandle};
 use lienthong_onestop::push::{describe_files, push_case, PushFile};
+use lienthong_simulators::notify_sim::{spawn_sms, Mails, SmtpSink};
+use lienthong_simulators::sim::{DecideMix, Faults, GatewayLink, SimHandle};
 
 use crate::accounts::{hash_password, Role};
 use crate::config::{Config, SystemKind};
@@ -166,7 +166,7 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
         after_ms,
     };
     let sims: Vec<SimHandle> = vec![
-        lienthong_police_residence::sim::spawn(
+        lienthong_simulators::police::spawn(
             bind(police_url).await?,
             Faults {
                 drop_files_rate: 0.3,
@@ -177,7 +177,7 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
             7,
             Some(link_of(&config, SystemKind::Police, &gateway_url)?),
         ),
-        lienthong_social_insurance::sim::spawn(
+        lienthong_simulators::insurance::spawn(
             bind(insurance_url).await?,
             Faults {
                 fail_next: 2,
@@ -187,7 +187,7 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
             11,
             Some(link_of(&config, SystemKind::Insurance, &gateway_url)?),
         ),
-        lienthong_onestop::sim::spawn(
+        lienthong_simulators::onestop::spawn(
             bind(&route.onestop_result_url).await?,
             Faults::default(),
             13,
@@ -204,7 +204,7 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
     };
     // The postal partner's simulator, when the configuration has a postal system.
     let postal = match link_of(&config, SystemKind::Postal, &gateway_url) {
-        Ok(link) => Some(lienthong_contract::postal_sim::spawn_postal(
+        Ok(link) => Some(lienthong_simulators::postal_sim::spawn_postal(
             bind(POSTAL_SIM).await?,
             link,
         )),

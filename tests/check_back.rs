@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::*;
 use lienthong::accounts::Role;
-use lienthong_contract::sim::Faults;
+use lienthong_simulators::sim::Faults;
 use serde_json::{json, Value};
 
 /// Quick decisions, the first N of them made but never reported.

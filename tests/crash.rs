@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use lienthong_contract::sim::{Faults, SimHandle};
+use lienthong_simulators::sim::{Faults, SimHandle};
 
 const CASES: usize = 200;
 

@@ -176,7 +176,7 @@ async fn an_undecided_leg_warns_once_per_transition_and_the_family_gets_the_apol
     assert!(print.contains("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ") && print.contains("BẢN NHÁP"));
     assert!(print.contains("07/12/2026") && print.contains("02/12/2026"));
     let late_sms =
-        |s: &Vec<lienthong_contract::notify_sim::Sms>| s.iter().filter(|m| m.text.contains("xin lỗi")).count();
+        |s: &Vec<lienthong_simulators::notify_sim::Sms>| s.iter().filter(|m| m.text.contains("xin lỗi")).count();
     assert_eq!(
         late_sms(&stack.sms()),
         0,

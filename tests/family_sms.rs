@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use lienthong_contract::notify_sim::Inbound;
+use lienthong_simulators::notify_sim::Inbound;
 use serde_json::{json, Value};
 
 /// A family texts the SMS simulator's number; the answer is the simulator's (the gateway's).

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use lienthong_contract::signature;
-use lienthong_contract::sim::Faults;
+use lienthong_simulators::sim::Faults;
 
 #[tokio::test]
 async fn a_valid_case_goes_all_the_way_and_the_result_returns_signed() {

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use lienthong_contract::notify_sim::{spawn_sms, Mails, SmtpSink};
-use lienthong_contract::sim::{DecideMix, Faults};
+use lienthong_simulators::notify_sim::{spawn_sms, Mails, SmtpSink};
+use lienthong_simulators::sim::{DecideMix, Faults};
 use serde_json::Value;
 use unicode_normalization::UnicodeNormalization;
 

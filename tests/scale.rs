@@ -24,7 +24,7 @@ use common::*;
 use lienthong::clock::Clock;
 use lienthong::config::Config;
 use lienthong::App;
-use lienthong_contract::sim::{Faults, SimHandle};
+use lienthong_simulators::sim::{Faults, SimHandle};
 use tokio::net::TcpStream;
 
 /// A TCP proxy in front of the instances (what nginx or HAProxy is in production): each

@@ -12,8 +12,8 @@ use common::pki::Ca;
 use common::*;
 use lienthong::config::Config;
 use lienthong::App;
-use lienthong_contract::sim::{Faults, GatewayLink, SimListener};
 use lienthong_contract::tls;
+use lienthong_simulators::sim::{Faults, GatewayLink, SimListener};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn agencies_need_our_certificate_and_deliveries_never_go_in_clear() {
@@ -45,7 +45,7 @@ async fn agencies_need_our_certificate_and_deliveries_never_go_in_clear() {
         listener: bound(),
         tls: Some(tls::server_config_requiring(&police_server.cert, &police_server.key, &ours.pem).unwrap()),
     };
-    let police = lienthong_police_residence::sim::spawn(
+    let police = lienthong_simulators::police::spawn(
         police_listener,
         quick(),
         1,
@@ -56,8 +56,9 @@ async fn agencies_need_our_certificate_and_deliveries_never_go_in_clear() {
             client: Some(tls::client(Some(&ours.pem), Some((&police_client.cert, &police_client.key))).unwrap()),
         }),
     );
-    let insurance = lienthong_social_insurance::sim::spawn(https(&insurance_server), quick(), 2, None);
-    let onestop = lienthong_onestop::sim::spawn(listener().await, Faults::default(), 3, RESULT_SECRET.as_bytes());
+    let insurance = lienthong_simulators::insurance::spawn(https(&insurance_server), quick(), 2, None);
+    let onestop =
+        lienthong_simulators::onestop::spawn(listener().await, Faults::default(), 3, RESULT_SECRET.as_bytes());
     assert!(police.url().starts_with("https://") && insurance.url().starts_with("https://"));
     let agencies = Agencies {
         police,

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use common::*;
 use lienthong_contract::signature;
-use lienthong_contract::sim::Faults;
+use lienthong_simulators::sim::Faults;
 use serde_json::{json, Value};
 
 fn lienthong(stack: &Stack, args: &[&str]) -> (i32, String, String) {
@@ -102,7 +102,7 @@ async fn a_token_is_rotated_with_overlap_and_refused_at_once_after_revoke() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replayed_and_late_decisions_are_refused_and_change_nothing() {
     let silent = Faults {
-        decide: lienthong_contract::sim::DecideMix {
+        decide: lienthong_simulators::sim::DecideMix {
             completed: 0,
             ..Default::default()
         },

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use lienthong::clock::Clock;
-use lienthong_contract::sim::Faults;
+use lienthong_simulators::sim::Faults;
 
 fn vn(s: &str) -> jiff::Timestamp {
     format!("{s}+07:00").parse().unwrap()

@@ -12,7 +12,7 @@ use common::*;
 use fantoccini::{Client, ClientBuilder, Locator};
 use lienthong::accounts::{hash_password, Role};
 use lienthong::store::users::NewUser;
-use lienthong_contract::sim::Faults;
+use lienthong_simulators::sim::Faults;
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "mat-khau-thu-nghiem-1";

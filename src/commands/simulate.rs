@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use lienthong_contract::sim::{Faults, GatewayLink, SimListener};
 use lienthong_contract::tls;
+use lienthong_simulators::sim::{Faults, GatewayLink, SimListener};
 
 /// Which system to simulate.
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -85,13 +85,13 @@ pub async fn run(o: Options) -> anyhow::Result<ExitCode> {
         _ => anyhow::bail!("--gateway-url needs --token and --secret (decisions are signed)"),
     };
     let handle = match o.system {
-        System::Police => lienthong_police_residence::sim::spawn(listener, faults, o.seed, gateway),
-        System::Insurance => lienthong_social_insurance::sim::spawn(listener, faults, o.seed, gateway),
+        System::Police => lienthong_simulators::police::spawn(listener, faults, o.seed, gateway),
+        System::Insurance => lienthong_simulators::insurance::spawn(listener, faults, o.seed, gateway),
         System::Onestop => {
             let secret = o
                 .secret
                 .ok_or_else(|| anyhow::anyhow!("--secret is required for the one-stop simulator"))?;
-            lienthong_onestop::sim::spawn(listener, faults, o.seed, secret.as_bytes())
+            lienthong_simulators::onestop::spawn(listener, faults, o.seed, secret.as_bytes())
         }
     };
     println!("simulator listening on {}", handle.url());

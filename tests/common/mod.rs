@@ -28,7 +28,7 @@ pub use stack::*;
 use std::path::PathBuf;
 
 use lienthong::clock::Clock;
-use lienthong_contract::sim::Faults;
+use lienthong_simulators::sim::Faults;
 
 pub const ONESTOP_A: &str = "test-onestop-token-commune-a-0001";
 pub const ONESTOP_B: &str = "test-onestop-token-commune-b-0001";

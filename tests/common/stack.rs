@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex};
 use lienthong::clock::Clock;
 use lienthong::config::Config;
 use lienthong::{App, Running};
-use lienthong_contract::notify_sim::{spawn_sms, Mail, Mails, Sms, SmtpSink};
-use lienthong_contract::sim::{Faults, GatewayLink, SimHandle};
 use lienthong_onestop::push::{push_case, PushAnswer, PushFile};
+use lienthong_simulators::notify_sim::{spawn_sms, Mail, Mails, Sms, SmtpSink};
+use lienthong_simulators::sim::{Faults, GatewayLink, SimHandle};
 use serde_json::Value;
 
 use super::{
@@ -57,7 +57,7 @@ pub async fn listener() -> tokio::net::TcpListener {
 
 /// Starts the three simulators reporting to `gateway_url`.
 pub async fn simulators(gateway_url: &str, opts: &Opts) -> Agencies {
-    let police = lienthong_police_residence::sim::spawn(
+    let police = lienthong_simulators::police::spawn(
         listener().await,
         opts.police.clone(),
         1,
@@ -68,7 +68,7 @@ pub async fn simulators(gateway_url: &str, opts: &Opts) -> Agencies {
             client: None,
         }),
     );
-    let insurance = lienthong_social_insurance::sim::spawn(
+    let insurance = lienthong_simulators::insurance::spawn(
         listener().await,
         opts.insurance.clone(),
         2,
@@ -79,7 +79,8 @@ pub async fn simulators(gateway_url: &str, opts: &Opts) -> Agencies {
             client: None,
         }),
     );
-    let onestop = lienthong_onestop::sim::spawn(listener().await, opts.onestop.clone(), 3, RESULT_SECRET.as_bytes());
+    let onestop =
+        lienthong_simulators::onestop::spawn(listener().await, opts.onestop.clone(), 3, RESULT_SECRET.as_bytes());
     Agencies {
         police,
         insurance,
@@ -102,7 +103,7 @@ pub async fn spawn_stack(mut opts: Opts) -> Stack {
     let url = format!("http://{addr}");
     let agencies = simulators(&url, &opts).await;
     let mails: Mails = Arc::default();
-    let inbound = lienthong_contract::sim::GatewayLink {
+    let inbound = lienthong_simulators::sim::GatewayLink {
         url: url.clone(),
         token: SMS.into(),
         secret: SMS_SECRET.into(),
@@ -130,9 +131,9 @@ pub async fn spawn_stack(mut opts: Opts) -> Stack {
         .await
         .unwrap()
         .spawn();
-    let postal = lienthong_contract::postal_sim::spawn_postal(
+    let postal = lienthong_simulators::postal_sim::spawn_postal(
         listener().await,
-        lienthong_contract::sim::GatewayLink {
+        lienthong_simulators::sim::GatewayLink {
             url: url.clone(),
             token: POSTAL.into(),
             secret: POSTAL_SECRET.into(),

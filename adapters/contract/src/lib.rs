@@ -7,18 +7,16 @@
 //! the receiver holds, and re-send missing files alone. Every call carries an idempotency key that
 //! the receiver honours, so a retry never creates a second registration or card.
 //!
-//! [`sim`] is the shared core of the simulators (fault injection, records, decisions) and
-//! [`conformance`] is the kit every adapter passes against its simulator.
+//! [`values`] are the checked codes and ids every system shares, [`signature`] and [`tls`] how
+//! systems authenticate each other, [`samples`] canonical messages to test wire formats with. The
+//! simulators and the conformance kit live in their own crate, `lienthong-simulators`.
 
 pub mod adapter;
 pub mod bundle;
-pub mod conformance;
 pub mod decision;
 pub mod message;
-pub mod notify_sim;
-pub mod postal_sim;
+pub mod samples;
 pub mod signature;
-pub mod sim;
 pub mod tls;
 pub mod values;
 

@@ -18,7 +18,9 @@ use hyper_util::rt::TokioIo;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
-use rustls::{RootCertStore, ServerConfig};
+use rustls::RootCertStore;
+/// The server configuration [`serve`] takes, re-exported so users need no rustls of their own.
+pub use rustls::ServerConfig;
 use tower::ServiceExt;
 
 /// Set on every request of a TLS connection: the SHA-256 (hex) of the client's certificate when

@@ -1,5 +1,5 @@
 //! The police permanent-residence registration system: its JSON wire format, the gateway's
-//! client for it, and a simulator of it.
+//! client for it (its simulator is in `lienthong-simulators`).
 //!
 //! Wire protocol (JSON over HTTP, `Idempotency-Key` header on every write):
 //! - `POST /api/residence/registrations` — multipart: part `envelope` ([`wire::Registration`]) and
@@ -9,7 +9,6 @@
 //!   decision callback) once the system has made one: the status the gateway checks back.
 
 pub mod client;
-pub mod sim;
 pub mod wire;
 
 pub use client::PoliceResidenceAdapter;

@@ -1,6 +1,6 @@
 //! The social-insurance office's health-insurance card system: its XML wire format, the
 //! declaration the gateway generates from the bundle (so the family fills no form), the gateway's
-//! client, and a simulator.
+//! client (its simulator is in `lienthong-simulators`).
 //!
 //! Wire protocol (XML over HTTP, `Idempotency-Key` header on every write):
 //! - `POST /bhxh/the-bhyt/ho-so` — multipart: part `envelope` ([`wire::CardRequest`]) and one part
@@ -11,7 +11,6 @@
 
 pub mod client;
 pub mod declaration;
-pub mod sim;
 pub mod wire;
 
 pub use client::SocialInsuranceAdapter;

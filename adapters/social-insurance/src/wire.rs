@@ -309,7 +309,7 @@ mod tests {
 
     #[test]
     fn a_postal_address_travels_with_the_card_request_and_reads_back() {
-        let Message::Case(env) = lienthong_contract::conformance::sample_case("POST-1").message else {
+        let Message::Case(env) = lienthong_contract::samples::sample_case("POST-1").message else {
             panic!("the sample is a case");
         };
         let request = CardRequest::from_envelope(&env);

@@ -1,14 +1,12 @@
 //! A simulator of the social-insurance card system: real HTTP and XML, faults from [`Faults`],
 //! decisions (card issued, rejected, supplement) reported to the gateway with its own token.
 
+use crate::sim::{self, AgencySpec, Faults, GatewayLink, Outcome, ParsedEnvelope, Record, SimHandle, WireFormat};
 use axum::response::{IntoResponse, Response};
-use lienthong_contract::sim::{
-    self, AgencySpec, Faults, GatewayLink, Outcome, ParsedEnvelope, Record, SimHandle, WireFormat,
-};
 use lienthong_contract::{AttachmentMeta, Receipt};
 
-use crate::declaration::card_valid_to;
-use crate::wire::{from_xml, to_xml, CardRequest, XmlReceipt};
+use lienthong_social_insurance::declaration::card_valid_to;
+use lienthong_social_insurance::wire::{from_xml, to_xml, CardRequest, XmlReceipt};
 
 fn parse(text: &str) -> Result<ParsedEnvelope, String> {
     let req: CardRequest = from_xml(text).map_err(|e| format!("bad card request: {e}"))?;

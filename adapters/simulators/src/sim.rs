@@ -24,8 +24,8 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::adapter::{FileHash, Receipt};
-use crate::bundle::AttachmentMeta;
+use lienthong_contract::adapter::{FileHash, Receipt};
+use lienthong_contract::bundle::AttachmentMeta;
 
 /// Faults to inject; all off by default.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -96,7 +96,7 @@ pub struct Record {
     pub case_id: String,
     pub leg_id: String,
     pub declared: Vec<AttachmentMeta>,
-    pub files: BTreeMap<String, crate::Sha256>,
+    pub files: BTreeMap<String, lienthong_contract::Sha256>,
     pub envelope_posts: u32,
     pub file_puts: u32,
     /// The envelope as the simulator understood it, for tests to inspect.
@@ -143,7 +143,7 @@ pub struct GatewayLink {
     pub url: String,
     /// The agency system's bearer token.
     pub token: String,
-    /// The agency system's `signing_secret` (every decision is signed, see [`crate::signature`]).
+    /// The agency system's `signing_secret` (every decision is signed, see [`lienthong_contract::signature`]).
     pub secret: String,
     /// A client with the gateway's CA and the agency's certificate (HTTPS, mutual TLS);
     /// none for the shared plain client.
@@ -224,7 +224,7 @@ impl SimState {
                 throttled: 0,
             }),
             decider,
-            client: crate::adapter::http_client(),
+            client: lienthong_contract::adapter::http_client(),
         })
     }
 
@@ -361,7 +361,7 @@ impl SimState {
     }
 
     /// Stores a received file's hash (corrupted if a fault says so). False when the key is unknown.
-    pub fn store_file(&self, key: &str, kind: &str, sha256: crate::Sha256, alone: bool) -> bool {
+    pub fn store_file(&self, key: &str, kind: &str, sha256: lienthong_contract::Sha256, alone: bool) -> bool {
         let mut inner = self.lock();
         let corrupt = if inner.faults.corrupt_next > 0 {
             inner.faults.corrupt_next -= 1;
@@ -376,7 +376,7 @@ impl SimState {
             rec.file_puts += 1;
         }
         let held = if corrupt {
-            crate::Sha256::from_digest(Sha256::digest(format!("corrupted:{sha256}")).into())
+            lienthong_contract::Sha256::from_digest(Sha256::digest(format!("corrupted:{sha256}")).into())
         } else {
             sha256
         };
@@ -484,7 +484,9 @@ impl SimState {
                 .bearer_auth(&link.token)
                 .timeout(Duration::from_secs(10))
                 .header("content-type", "application/json");
-            for (name, value) in crate::signature::headers(link.secret.as_bytes(), "POST", url.path(), &body) {
+            for (name, value) in
+                lienthong_contract::signature::headers(link.secret.as_bytes(), "POST", url.path(), &body)
+            {
                 req = req.header(name, value);
             }
             let sent = req.body(body.clone()).send().await;
@@ -546,7 +548,7 @@ async fn put_faults(State(s): State<Arc<SimState>>, Json(f): Json<Faults>) -> St
 /// One multipart request read by a simulator: the envelope text and the files' hashes.
 pub struct Received {
     pub envelope: String,
-    pub files: Vec<(String, crate::Sha256)>,
+    pub files: Vec<(String, lienthong_contract::Sha256)>,
 }
 
 /// Reads an envelope part and file parts, hashing files as they stream and keeping no bytes.
@@ -564,14 +566,14 @@ pub async fn read_multipart(mut mp: Multipart) -> Result<Received, Response> {
         while let Some(chunk) = field.chunk().await.map_err(|e| bad(e.to_string()))? {
             h.update(&chunk);
         }
-        files.push((name, crate::Sha256::from_digest(h.finalize().into())));
+        files.push((name, lienthong_contract::Sha256::from_digest(h.finalize().into())));
     }
     let envelope = envelope.ok_or_else(|| bad("missing envelope part".into()))?;
     Ok(Received { envelope, files })
 }
 
 /// Hashes a request body streamed by a file re-send.
-pub async fn hash_body(body: axum::body::Body) -> Result<crate::Sha256, Response> {
+pub async fn hash_body(body: axum::body::Body) -> Result<lienthong_contract::Sha256, Response> {
     use futures_util::StreamExt;
     let mut stream = body.into_data_stream();
     let mut h = Sha256::new();
@@ -579,7 +581,7 @@ pub async fn hash_body(body: axum::body::Body) -> Result<crate::Sha256, Response
         let chunk = chunk.map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()).into_response())?;
         h.update(&chunk);
     }
-    Ok(crate::Sha256::from_digest(h.finalize().into()))
+    Ok(lienthong_contract::Sha256::from_digest(h.finalize().into()))
 }
 
 /// Waits out a late-answer fault.
@@ -609,7 +611,7 @@ impl SimHandle {
 /// Where a simulator listens: a bound socket, and a TLS configuration when it serves HTTPS.
 pub struct SimListener {
     pub listener: tokio::net::TcpListener,
-    pub tls: Option<Arc<rustls::ServerConfig>>,
+    pub tls: Option<Arc<lienthong_contract::tls::ServerConfig>>,
 }
 
 impl From<tokio::net::TcpListener> for SimListener {
@@ -635,7 +637,7 @@ pub fn spawn(listener: impl Into<SimListener>, router: Router, state: Arc<SimSta
     let https = tls.is_some();
     let task = tokio::spawn(async move {
         match tls {
-            Some(tls) => crate::tls::serve(listener, app, tls, std::future::pending()).await,
+            Some(tls) => lienthong_contract::tls::serve(listener, app, tls, std::future::pending()).await,
             None => {
                 if let Err(e) = axum::serve(listener, app).await {
                     tracing::error!(error = %e, "simulator stopped");

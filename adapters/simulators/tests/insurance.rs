@@ -1,11 +1,13 @@
 //! The insurance adapter passes the conformance kit against its simulator over real HTTP, and its
 //! XML carries the declaration generated from the bundle.
 
-use lienthong_contract::conformance::{check, sample_case};
-use lienthong_contract::sim::Faults;
+use lienthong_contract::samples::sample_case;
 use lienthong_contract::Message;
+use lienthong_simulators::conformance::check;
+use lienthong_simulators::insurance as sim;
+use lienthong_simulators::sim::Faults;
 use lienthong_social_insurance::wire::{from_xml, to_xml, CardRequest};
-use lienthong_social_insurance::{sim, SocialInsuranceAdapter};
+use lienthong_social_insurance::SocialInsuranceAdapter;
 
 #[tokio::test]
 async fn insurance_adapter_conforms() {

@@ -1,8 +1,10 @@
 //! The police adapter passes the conformance kit against its simulator over real HTTP.
 
-use lienthong_contract::conformance::{check, sample_case};
-use lienthong_contract::sim::Faults;
-use lienthong_police_residence::{sim, PoliceResidenceAdapter};
+use lienthong_contract::samples::sample_case;
+use lienthong_police_residence::PoliceResidenceAdapter;
+use lienthong_simulators::conformance::check;
+use lienthong_simulators::police as sim;
+use lienthong_simulators::sim::Faults;
 
 #[tokio::test]
 async fn police_adapter_conforms() {

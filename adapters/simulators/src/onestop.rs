@@ -4,13 +4,13 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
+use crate::sim::{self, answer, Faults, SimHandle, SimState};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use lienthong_contract::sim::{self, answer, Faults, SimHandle, SimState};
 use lienthong_contract::CaseResult;
 
 use lienthong_contract::signature;

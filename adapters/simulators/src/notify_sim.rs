@@ -69,7 +69,7 @@ async fn receive_inbound(State(s): State<SmsState>, Json(m): Json<Inbound>) -> R
         .post(url.clone())
         .bearer_auth(&link.token)
         .header("content-type", "application/json");
-    for (name, value) in crate::signature::headers(link.secret.as_bytes(), "POST", url.path(), &body) {
+    for (name, value) in lienthong_contract::signature::headers(link.secret.as_bytes(), "POST", url.path(), &body) {
         req = req.header(name, value);
     }
     match req.body(body).send().await {

@@ -1,8 +1,10 @@
 //! The one-stop adapter passes the conformance kit against its simulator, signing every result.
 
-use lienthong_contract::conformance::{check, sample_result};
-use lienthong_contract::sim::Faults;
-use lienthong_onestop::{sim, OnestopAdapter};
+use lienthong_contract::samples::sample_result;
+use lienthong_onestop::OnestopAdapter;
+use lienthong_simulators::conformance::check;
+use lienthong_simulators::onestop as sim;
+use lienthong_simulators::sim::Faults;
 
 #[tokio::test]
 async fn onestop_adapter_conforms() {

@@ -1,14 +1,12 @@
 //! A simulator of the police residence system: real HTTP, faults from [`Faults`], decisions
 //! reported to the gateway with the police system's token.
 
+use crate::sim::{self, AgencySpec, Faults, GatewayLink, Outcome, ParsedEnvelope, Record, SimHandle, WireFormat};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use lienthong_contract::sim::{
-    self, AgencySpec, Faults, GatewayLink, Outcome, ParsedEnvelope, Record, SimHandle, WireFormat,
-};
 use lienthong_contract::Receipt;
 
-use crate::wire::Registration;
+use lienthong_police_residence::wire::Registration;
 
 fn parse(text: &str) -> Result<ParsedEnvelope, String> {
     let reg: Registration = serde_json::from_str(text).map_err(|e| format!("bad registration: {e}"))?;

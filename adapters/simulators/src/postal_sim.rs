@@ -68,7 +68,8 @@ async fn send(s: &PostalState, item: &ItemReport) -> (StatusCode, String) {
             .bearer_auth(&s.link.token)
             .timeout(Duration::from_secs(10))
             .header("content-type", "application/json");
-        for (name, value) in crate::signature::headers(s.link.secret.as_bytes(), "POST", url.path(), &body) {
+        for (name, value) in lienthong_contract::signature::headers(s.link.secret.as_bytes(), "POST", url.path(), &body)
+        {
             req = req.header(name, value);
         }
         let answer = match req.body(body.clone()).send().await {
