@@ -56,13 +56,7 @@ async fn a_lost_decision_is_checked_back_once_and_a_late_callback_changes_nothin
     let case = stack.wait_status(&id, "completed", 30).await;
 
     // The police system decided, its callback was lost; the gateway read the decision back.
-    let record = stack
-        .police
-        .state
-        .records()
-        .into_iter()
-        .find(|r| r.case_id == id)
-        .unwrap();
+    let record = stack.police.state.record_of(&id).unwrap();
     assert!(!record.decision_delivered, "the callback was dropped by the fault");
     assert!(record.status_queries >= 1, "{record:?}");
     let completed = moves_to(&case, "residence", "completed");

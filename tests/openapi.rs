@@ -8,7 +8,6 @@ mod common;
 use std::process::Command;
 
 use common::*;
-use serde_json::Value;
 
 const OPERATIONS: [(&str, &str); 15] = [
     ("post", "/api/v1/cases"),
@@ -38,15 +37,7 @@ async fn the_contract_is_published_and_the_gateway_keeps_it() {
         ..Opts::default()
     })
     .await;
-    let doc: Value = stack
-        .http
-        .get(format!("{}/api/v1/openapi.json", stack.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = get_public_json(&stack.http, &format!("{}/api/v1/openapi.json", stack.url)).await;
     assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     for (method, path) in OPERATIONS {

@@ -30,19 +30,13 @@ async fn a_valid_case_goes_all_the_way_and_the_result_returns_signed() {
 
     // Each receiver holds one record with every file, confirmed by hash.
     for sim in [&s.police, &s.insurance] {
-        let recs: Vec<_> = sim.state.records().into_iter().filter(|r| r.case_id == id).collect();
+        let recs: Vec<_> = sim.state.records_of(&id);
         assert_eq!(recs.len(), 1);
         assert_eq!(recs[0].files.len(), files.len());
         assert_eq!(recs[0].envelope_posts, 1);
     }
     // The insurance office got a generated declaration: the family filled no form.
-    let rec = s
-        .insurance
-        .state
-        .records()
-        .into_iter()
-        .find(|r| r.case_id == id)
-        .unwrap();
+    let rec = s.insurance.state.record_of(&id).unwrap();
     let decl = &rec.envelope["ToKhai"];
     assert_eq!(decl["HoTen"], "Nguyễn Ngọc Ánh");
     assert_eq!(decl["DoiTuong"], "TE");
@@ -114,13 +108,7 @@ async fn dropped_files_are_resent_alone_and_the_receiver_holds_one_registration(
         1,
         "re-sending files needs no new attempt"
     );
-    let recs: Vec<_> = s
-        .police
-        .state
-        .records()
-        .into_iter()
-        .filter(|r| r.case_id == id)
-        .collect();
+    let recs: Vec<_> = s.police.state.records_of(&id);
     assert_eq!(recs.len(), 1, "exactly one registration");
     assert_eq!(recs[0].envelope_posts, 1, "the envelope was not sent again");
     assert_eq!(recs[0].file_puts as usize, files.len(), "each file re-sent alone once");
@@ -136,13 +124,7 @@ async fn a_corrupted_file_is_resent_until_its_hash_matches() {
     let s = spawn_stack(Opts::agencies(quick(), insurance)).await;
     let id = s.push_new("CORRUPT-1").await;
     s.wait_status(&id, "completed", 20).await;
-    let rec = s
-        .insurance
-        .state
-        .records()
-        .into_iter()
-        .find(|r| r.case_id == id)
-        .unwrap();
+    let rec = s.insurance.state.record_of(&id).unwrap();
     assert_eq!(rec.envelope_posts, 1);
     assert_eq!(rec.file_puts, 1, "only the corrupted file went again");
 }
@@ -198,13 +180,7 @@ async fn a_time_out_is_retried_without_a_second_record() {
     .await;
     let id = s.push_new("TIMEOUT-1").await;
     s.wait_status(&id, "completed", 20).await;
-    let recs: Vec<_> = s
-        .insurance
-        .state
-        .records()
-        .into_iter()
-        .filter(|r| r.case_id == id)
-        .collect();
+    let recs: Vec<_> = s.insurance.state.records_of(&id);
     assert_eq!(recs.len(), 1, "the idempotency key kept it to one card request");
 }
 
@@ -262,7 +238,7 @@ async fn one_rejection_returns_the_case_as_rejected() {
     let c = s.wait_status(&id, "rejected", 20).await;
     assert_eq!(leg(&c, "residence")["state"], "rejected");
     assert!(leg(&c, "residence")["result"]["reason"].is_string());
-    let r = s.onestop.state.records().into_iter().find(|r| r.case_id == id).unwrap();
+    let r = s.onestop.state.record_of(&id).unwrap();
     assert_eq!(r.envelope["outcome"], "rejected");
 }
 
@@ -339,7 +315,7 @@ async fn attachments_sealed_at_rest_reach_the_receivers_intact() {
         .map(|a| (a["kind"].as_str().unwrap().into(), a["sha256"].as_str().unwrap().into()))
         .collect();
     for sim in [&s.police, &s.insurance] {
-        let rec = sim.state.records().into_iter().find(|r| r.case_id == id).unwrap();
+        let rec = sim.state.record_of(&id).unwrap();
         let held: std::collections::BTreeMap<String, String> =
             rec.files.into_iter().map(|(k, v)| (k, v.to_string())).collect();
         assert_eq!(held, declared);
@@ -380,13 +356,7 @@ async fn results_by_post_travel_with_the_card_request_and_show_on_the_receipt() 
     let id = pushed.body["case_id"].as_str().unwrap().to_string();
     s.wait_status(&id, "completed", 30).await;
 
-    let rec = s
-        .insurance
-        .state
-        .records()
-        .into_iter()
-        .find(|r| r.case_id == id)
-        .unwrap();
+    let rec = s.insurance.state.record_of(&id).unwrap();
     let post = &rec.envelope["ThongTinHoSo"]["NhanKetQuaQuaBuuChinh"];
     assert_eq!(post["@NguoiNhan"], "Pi Năng Thị Lan", "{}", rec.envelope);
     assert_eq!(post["@DiaChi"], "Thôn Suối Cá");

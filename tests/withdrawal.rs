@@ -52,22 +52,17 @@ async fn a_withdrawn_case_reaches_each_agency_once_through_faults() {
     assert_eq!(delivered(&case), 2, "{case}");
     assert_eq!(case["status"], "withdrawn");
     for sim in [&stack.police, &stack.insurance] {
-        let rec = sim.state.records().into_iter().find(|r| r.case_id == id).unwrap();
+        let rec = sim.state.record_of(&id).unwrap();
         assert_eq!(rec.withdrawals, 1, "each agency is told exactly once");
     }
 
     let (status, _) = stack.post_json(ONESTOP_A, &path, &json!({"reason": "Lần nữa"})).await;
     assert_eq!(status, 409, "a withdrawn case cannot be withdrawn again");
-    let answer: Value = stack
-        .http
-        .get(format!("{}/api/public/v1/status", stack.url))
-        .query(&[("receipt_code", "RUT-0001"), ("phone_last4", "3456")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let url = format!(
+        "{}/api/public/v1/status?receipt_code=RUT-0001&phone_last4=3456",
+        stack.url
+    );
+    let answer = get_public_json(&stack.http, &url).await;
     assert_eq!(answer["status"], "withdrawn", "{answer}");
     let report: Value = stack
         .get_json(ADMIN, "/api/v1/reports?from=2026-01-01&to=2027-12-31")
@@ -101,13 +96,7 @@ async fn a_withdrawal_an_agency_keeps_refusing_is_dead_lettered_for_the_operator
     let admin = sign_in(&stack, "quantri.rut", lienthong::accounts::Role::Admin, &[]).await;
     let dead = wait_for_text(&stack, &admin, "id=\"withdrawals-dead\">1<").await;
     assert!(dead.contains("thông báo rút hồ sơ không gửi được"), "{dead}");
-    let rec = stack
-        .insurance
-        .state
-        .records()
-        .into_iter()
-        .find(|r| r.case_id == id)
-        .unwrap();
+    let rec = stack.insurance.state.record_of(&id).unwrap();
     assert_eq!(rec.withdrawals, 1, "the other agency was told regardless");
 }
 

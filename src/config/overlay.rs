@@ -22,25 +22,15 @@ mod tests {
 
     #[test]
     fn tables_merge_and_values_replace() {
-        let mut base: toml::Table = r#"
-            [police_offices."CA-1"]
-            name = "Công an xã"
-            endpoint = "http://127.0.0.1:7101"
-            emails = ["a@x.vn"]
-            [communes."22609"]
-            name = "Xã A"
-        "#
-        .parse()
-        .unwrap();
-        let overlay: toml::Table = r#"
-            [police_offices."CA-1"]
-            endpoint = "http://police-sim:7101"
-            emails = ["b@x.vn"]
-            [communes."22612"]
-            name = "Xã B"
-        "#
-        .parse()
-        .unwrap();
+        let table = |text: &str| text.parse::<toml::Table>().unwrap();
+        let mut base = table(
+            r#"police_offices."CA-1" = { name = "Công an xã", endpoint = "http://127.0.0.1:7101", emails = ["a@x.vn"] }
+               communes."22609" = { name = "Xã A" }"#,
+        );
+        let overlay = table(
+            r#"police_offices."CA-1" = { endpoint = "http://police-sim:7101", emails = ["b@x.vn"] }
+               communes."22612" = { name = "Xã B" }"#,
+        );
         merge(&mut base, overlay);
         let ca = &base["police_offices"]["CA-1"];
         assert_eq!(ca["name"].as_str(), Some("Công an xã"), "kept");

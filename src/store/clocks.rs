@@ -54,26 +54,22 @@ impl Store {
     /// Running clocks of legs and cases whose state at `now` is past the one acted on. Only
     /// clocks with a pending transition match, so the limit never hides one behind acted ones.
     pub async fn moved_clocks(&self, now: i64, limit: i64) -> Result<Vec<MovedClock>, StoreError> {
-        let legs = sqlx::query(
-            "SELECT id, case_id, clock_acted, at_risk_at, due_at FROM legs
-             WHERE state IN ('queued', 'delivering', 'delivered', 'dead') AND name != 'return'
-               AND ((clock_acted = 'on_track' AND at_risk_at <= $1) OR (clock_acted = 'at_risk' AND due_at < $1))
-             ORDER BY at_risk_at LIMIT $2",
-        )
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.read)
+        // Rows of `table` whose running clock passed the transition it last acted on.
+        let past = |table: &str, columns: &str, running: &str| {
+            format!(
+                "SELECT {columns}, clock_acted, at_risk_at, due_at FROM {table} WHERE {running}
+                   AND ((clock_acted = 'on_track' AND at_risk_at <= $1) OR (clock_acted = 'at_risk' AND due_at < $1))
+                 ORDER BY at_risk_at LIMIT $2"
+            )
+        };
+        let fetch = |sql: String| async move { sqlx::query(&sql).bind(now).bind(limit).fetch_all(&self.read).await };
+        let legs = fetch(past(
+            "legs",
+            "id, case_id",
+            "state IN ('queued', 'delivering', 'delivered', 'dead') AND name != 'return'",
+        ))
         .await?;
-        let cases = sqlx::query(
-            "SELECT id, clock_acted, at_risk_at, due_at FROM cases
-             WHERE status = 'in_progress'
-               AND ((clock_acted = 'on_track' AND at_risk_at <= $1) OR (clock_acted = 'at_risk' AND due_at < $1))
-             ORDER BY at_risk_at LIMIT $2",
-        )
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.read)
-        .await?;
+        let cases = fetch(past("cases", "id", "status = 'in_progress'")).await?;
         let moved = |case_id: CaseId, leg_id: Option<LegId>, r: &sqlx::any::AnyRow| {
             let acted = columns::clock_state(r, "clock_acted")?;
             let state = ClockState::at(now, col(r, "at_risk_at")?, col(r, "due_at")?);

@@ -65,10 +65,7 @@ impl Store {
         .bind(self.now_ms())
         .execute(&self.write)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Duplicate);
-        }
-        Ok(id)
+        super::inserted(done, id)
     }
 
     /// Revokes a token by id; false when no active token has that id.

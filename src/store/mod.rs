@@ -69,6 +69,15 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// The id of a row just inserted with `ON CONFLICT DO NOTHING`, or [`StoreError::Duplicate`] when
+/// the conflict kept it out.
+fn inserted(done: sqlx::any::AnyQueryResult, id: String) -> Result<String, StoreError> {
+    match done.rows_affected() {
+        0 => Err(StoreError::Duplicate),
+        _ => Ok(id),
+    }
+}
+
 /// The store's connection pools, its dialect and the clock its timestamps come from.
 #[derive(Clone)]
 pub struct Store {

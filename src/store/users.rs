@@ -40,10 +40,7 @@ impl Store {
         .bind(self.now_ms())
         .execute(&self.write)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Duplicate);
-        }
-        Ok(id)
+        super::inserted(done, id)
     }
 
     /// An enabled user and their password hash, by login.

@@ -14,14 +14,22 @@ pub async fn get_case(http: &reqwest::Client, url: &str, id: &str) -> Value {
 /// behaviour the README asks of every client), so a slow machine makes a polling test slower,
 /// never red; any other failure panics with the status and the body.
 pub async fn get_ok_json(http: &reqwest::Client, url: &str, token: &str) -> Value {
+    get_json(http, url, Some(token)).await
+}
+
+/// [`get_ok_json`] without a token: the public look-up and the API description.
+pub async fn get_public_json(http: &reqwest::Client, url: &str) -> Value {
+    get_json(http, url, None).await
+}
+
+async fn get_json(http: &reqwest::Client, url: &str, token: Option<&str>) -> Value {
     let give_up = tokio::time::Instant::now() + Duration::from_secs(120);
     loop {
-        let r = http
-            .get(url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        let mut request = http.get(url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let r = request.send().await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
         let status = r.status();
         if status == reqwest::StatusCode::TOO_MANY_REQUESTS && tokio::time::Instant::now() < give_up {
             let wait = r

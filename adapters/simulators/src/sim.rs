@@ -407,6 +407,16 @@ impl SimState {
         v
     }
 
+    /// The records of one case (normally one: the idempotency key keeps repeats to it).
+    pub fn records_of(&self, case_id: &str) -> Vec<Record> {
+        self.records().into_iter().filter(|r| r.case_id == case_id).collect()
+    }
+
+    /// The record of one case, if the system holds one.
+    pub fn record_of(&self, case_id: &str) -> Option<Record> {
+        self.records().into_iter().find(|r| r.case_id == case_id)
+    }
+
     /// Replaces the fault switches.
     pub fn set_faults(&self, faults: Faults) {
         self.lock().faults = faults;
