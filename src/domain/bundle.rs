@@ -179,7 +179,7 @@ impl Walker<'_> {
         })
     }
 
-    fn attachments(&mut self, root: &Map<String, Value>) -> Vec<AttachmentMeta> {
+    fn attachments(&mut self, root: &Map<String, Value>) -> Vec<Declared> {
         let Some(v) = root.get("attachments") else {
             self.bad("attachments", MISSING);
             return Vec::new();
@@ -198,6 +198,7 @@ impl Walker<'_> {
             };
             self.only(a, &prefix, &["kind", "file_name", "media_type", "size", "sha256"]);
             let kind = self.text(a, &prefix, "kind", true);
+            let named = kind.clone();
             if let Some(k) = &kind {
                 if !KINDS.contains(&k.as_str()) {
                     self.bad(
@@ -250,16 +251,18 @@ impl Walker<'_> {
                 "SHA-256 phải gồm 64 ký tự thập lục phân",
                 |s| Sha256::parse(&s.to_ascii_lowercase()),
             );
-            if let (Some(kind), Some(file_name), Some(media_type), Some(size), Some(sha256)) =
-                (kind, file_name, media_type, size, sha256)
-            {
-                out.push(AttachmentMeta {
+            let meta = match (kind, file_name, media_type, size, sha256) {
+                (Some(kind), Some(file_name), Some(media_type), Some(size), Some(sha256)) => Some(AttachmentMeta {
                     kind,
                     file_name,
                     media_type,
                     size,
                     sha256,
-                });
+                }),
+                _ => None,
+            };
+            if let Some(kind) = named {
+                out.push(Declared { index: i, kind, meta });
             }
         }
         for required in REQUIRED_KINDS {
@@ -603,16 +606,41 @@ impl Walker<'_> {
     }
 }
 
+/// One entry of a manifest's attachment list that names its kind: where it stands in the list
+/// (for the problems' paths) and, when every field of it is well formed, its typed description.
+/// Intake checks the received files against these, never against the raw JSON again.
+#[derive(Debug, Clone)]
+pub struct Declared {
+    pub index: usize,
+    pub kind: String,
+    pub meta: Option<AttachmentMeta>,
+}
+
+/// What parsing a manifest gives: the bundle or every problem, and the attachments it declares
+/// either way (so the received files are checked in the same answer as the manifest).
+pub struct Parsed {
+    pub bundle: Result<CaseBundle, Vec<FieldProblem>>,
+    pub declared: Vec<Declared>,
+}
+
 /// Parses an untrusted manifest into a bundle, or lists every problem at once.
+pub fn parse(manifest: &Value, rules: &Rules<'_>) -> Result<CaseBundle, Vec<FieldProblem>> {
+    parse_declared(manifest, rules).bundle
+}
+
+/// [`parse`], also handing back the declared attachments.
 ///
 /// Text is NFC-normalised first, so the same case in NFD and NFC is the same case. Each section
 /// is parsed on its own into its built part or its problems (docs/case-bundle.md); the bundle is
 /// assembled only from built parts, and only when no section had a problem.
-pub fn parse(manifest: &Value, rules: &Rules<'_>) -> Result<CaseBundle, Vec<FieldProblem>> {
+pub fn parse_declared(manifest: &Value, rules: &Rules<'_>) -> Parsed {
     let mut manifest = manifest.clone();
     nfc_json(&mut manifest);
     let Some(root) = manifest.as_object() else {
-        return Err(vec![FieldProblem::invalid("", NOT_OBJECT)]);
+        return Parsed {
+            bundle: Err(vec![FieldProblem::invalid("", NOT_OBJECT)]),
+            declared: Vec::new(),
+        };
     };
     let mut w = Walker {
         rules,
@@ -647,14 +675,18 @@ pub fn parse(manifest: &Value, rules: &Rules<'_>) -> Result<CaseBundle, Vec<Fiel
             insurance: insurance?,
             applicant: applicant?,
             result_delivery: result_delivery?,
-            attachments,
+            attachments: attachments.iter().filter_map(|d| d.meta.clone()).collect(),
         })
     })();
-    match built {
+    let bundle = match built {
         Some(bundle) if w.problems.is_empty() => Ok(bundle),
         // A section that could not be built always recorded why; this guards the promise.
         None if w.problems.is_empty() => Err(vec![FieldProblem::invalid("", "Hồ sơ không đầy đủ")]),
         _ => Err(w.problems),
+    };
+    Parsed {
+        bundle,
+        declared: attachments,
     }
 }
 

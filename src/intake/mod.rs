@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::blobs::{magic_matches, Blobs, TempBlob};
 use crate::config::Config;
-use crate::domain::bundle::{content_hash, parse, Rules};
+use crate::domain::bundle::{content_hash, parse_declared, Declared, Rules};
 use crate::domain::text::nfc_json;
 use crate::domain::FieldProblem;
 use crate::routing::destinations;
@@ -64,55 +64,51 @@ pub struct Intake<'a> {
     pub blobs: &'a Blobs,
 }
 
-/// Checks every declared attachment of the raw manifest against the parts that arrived.
-fn check_files(manifest: &Value, files: &HashMap<String, TempBlob>) -> Vec<FieldProblem> {
+/// Checks the attachments the manifest declares against the parts that arrived: each declared
+/// file came, with the declared size, SHA-256 and kind of content, and nothing came undeclared.
+/// An entry the parser could not read whole is only checked for its file's presence (its own
+/// problems are already listed).
+fn check_files(declared: &[Declared], files: &HashMap<String, TempBlob>) -> Vec<FieldProblem> {
     let mut problems = Vec::new();
-    let declared = manifest
-        .get("attachments")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    for (i, a) in declared.iter().enumerate() {
-        let Some(kind) = a.get("kind").and_then(Value::as_str) else {
-            continue;
+    for d in declared {
+        let at = |field: &str| match field {
+            "" => format!("attachments[{}]", d.index),
+            f => format!("attachments[{}].{f}", d.index),
         };
-        let Some(blob) = files.get(kind) else {
+        let Some(blob) = files.get(&d.kind) else {
             problems.push(FieldProblem::invalid(
-                format!("attachments[{i}]"),
-                format!("Không nhận được tệp '{kind}' đã khai báo"),
+                at(""),
+                format!("Không nhận được tệp '{}' đã khai báo", d.kind),
             ));
             continue;
         };
-        if let Some(size) = a.get("size").and_then(Value::as_u64) {
-            if size != blob.size {
-                problems.push(FieldProblem::invalid(
-                    format!("attachments[{i}].size"),
-                    format!("Kích thước khai báo {size} byte, tệp nhận được {} byte", blob.size),
-                ));
-            }
+        let Some(meta) = &d.meta else { continue };
+        if meta.size != blob.size {
+            problems.push(FieldProblem::invalid(
+                at("size"),
+                format!(
+                    "Kích thước khai báo {} byte, tệp nhận được {} byte",
+                    meta.size, blob.size
+                ),
+            ));
         }
-        if let Some(sha) = a.get("sha256").and_then(Value::as_str) {
-            if !sha.eq_ignore_ascii_case(&blob.sha256) {
-                problems.push(FieldProblem::invalid(
-                    format!("attachments[{i}].sha256"),
-                    "SHA-256 khai báo không khớp với tệp nhận được",
-                ));
-            }
+        if meta.sha256 != blob.sha256.as_str() {
+            problems.push(FieldProblem::invalid(
+                at("sha256"),
+                "SHA-256 khai báo không khớp với tệp nhận được",
+            ));
         }
-        if let Some(mt) = a.get("media_type").and_then(Value::as_str) {
-            if crate::domain::bundle::MEDIA_TYPES.contains(&mt) && !magic_matches(mt, &blob.head) {
-                problems.push(FieldProblem::invalid(
-                    format!("attachments[{i}].media_type"),
-                    format!("Nội dung tệp không phải {mt}"),
-                ));
-            }
+        if crate::domain::bundle::MEDIA_TYPES.contains(&meta.media_type.as_str())
+            && !magic_matches(&meta.media_type, &blob.head)
+        {
+            problems.push(FieldProblem::invalid(
+                at("media_type"),
+                format!("Nội dung tệp không phải {}", meta.media_type),
+            ));
         }
     }
     for name in files.keys() {
-        if !declared
-            .iter()
-            .any(|a| a.get("kind").and_then(Value::as_str) == Some(name))
-        {
+        if !declared.iter().any(|d| &d.kind == name) {
             problems.push(FieldProblem::invalid(
                 name.clone(),
                 "Tệp gửi kèm nhưng không được khai báo trong manifest",
@@ -179,15 +175,15 @@ impl Intake<'_> {
                 is_province: &is_province,
                 is_routed_commune: &is_routed,
             };
-            parse(&raw, &rules)
+            parse_declared(&raw, &rules)
         };
-        let mut found = match &parsed {
+        let mut found = match &parsed.bundle {
             Ok(_) => Vec::new(),
             Err(p) => p.clone(),
         };
-        found.extend(check_files(&raw, &files));
+        found.extend(check_files(&parsed.declared, &files));
         found.append(&mut problems);
-        let bundle = match parsed {
+        let bundle = match parsed.bundle {
             Ok(b) if found.is_empty() => b,
             _ => return Err(IntakeError::Invalid(found)),
         };
