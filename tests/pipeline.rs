@@ -204,9 +204,13 @@ async fn a_receiver_that_always_fails_leaves_a_dead_leg_that_resend_revives() {
     // The simulator answers 503 before reading the body, so an attempt may also end with a
     // broken pipe while the files are still being written: both are transient failures.
     assert!(res["last_error"].is_string(), "{res}");
+    // Which of the two it is depends on timing (a loaded machine saw three broken pipes), so
+    // the log is checked for what does not: every attempt failed as transient, the last is dead.
     let log = res["attempt_log"].as_array().unwrap();
+    let outcomes: Vec<&str> = log.iter().map(|a| a["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["retry", "retry", "dead"], "{res}");
     assert!(
-        log.iter().any(|a| a["error"].as_str().unwrap_or("").contains("503")),
+        log.iter().all(|a| a["error"].as_str().unwrap_or("").starts_with("transient: ")),
         "{res}"
     );
     assert_eq!(c["status"], "in_progress");
