@@ -19,7 +19,7 @@ use crate::store::dialect::{Dialect, Placeholders};
 use crate::store::Store;
 
 /// Tables in the order their foreign keys need, each with its key (for paging).
-const TABLES: [(&str, &str); 19] = [
+const TABLES: [(&str, &str); 21] = [
     ("cases", "id"),
     ("attachments", "case_id, kind"),
     ("legs", "id"),
@@ -32,6 +32,8 @@ const TABLES: [(&str, &str); 19] = [
     ("ratings", "case_id"),
     ("complaints", "id"),
     ("withdrawals", "leg_id"),
+    ("supplements", "leg_id, number"),
+    ("supplement_files", "leg_id, number, kind"),
     ("notifications", "id"),
     ("cursors", "name"),
     ("users", "id"),

@@ -338,8 +338,14 @@ impl Deliverer {
                 .await
                 .map_err(|e| Failure::from_adapter(e, 0))?
         } else {
-            let mut files = Vec::with_capacity(job.attachments.len());
-            for m in &job.attachments {
+            // The first post carries every file; a post after a supplement only that
+            // supplement's, and the receipt below shows whether anything else is missing.
+            let fresh = match job.supplements.last() {
+                Some(s) => &s.files,
+                None => &job.attachments,
+            };
+            let mut files = Vec::with_capacity(fresh.len());
+            for m in fresh {
                 files.push(self.open(m, 0).await?);
             }
             let msg = Message::Case(Box::new(CaseEnvelope {
@@ -349,6 +355,7 @@ impl Deliverer {
                 leg: job.kind,
                 office_code: job.office_code.clone(),
                 bundle: job.bundle.clone(),
+                supplements: job.supplements.clone(),
             }));
             let r = adapter
                 .submit(&ep, &msg, files)

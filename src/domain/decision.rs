@@ -40,7 +40,14 @@ pub fn parse(kind: LegKind, body: &Value) -> Result<Decision, Vec<FieldProblem>>
                     (LegState::Completed, "residence registered".to_string())
                 }
                 ResidenceDecision::Rejected { reason } => (LegState::Rejected, reason.clone()),
-                ResidenceDecision::NeedsSupplement { missing } => (LegState::NeedsSupplement, missing.join("; ")),
+                ResidenceDecision::NeedsSupplement { missing, kinds } => {
+                    problems.extend(super::supplement::check_request(missing, kinds));
+                    let asked = super::supplement::Asked {
+                        missing: missing.clone(),
+                        kinds: kinds.clone(),
+                    };
+                    (LegState::NeedsSupplement, asked.texts().join("; "))
+                }
             };
             (to, reason, serde_json::to_value(&d))
         }
@@ -83,7 +90,14 @@ pub fn parse(kind: LegKind, body: &Value) -> Result<Decision, Vec<FieldProblem>>
                     (LegState::Completed, "health-insurance card issued".to_string())
                 }
                 InsuranceDecision::Rejected { reason } => (LegState::Rejected, reason.clone()),
-                InsuranceDecision::NeedsSupplement { missing } => (LegState::NeedsSupplement, missing.join("; ")),
+                InsuranceDecision::NeedsSupplement { missing, kinds } => {
+                    problems.extend(super::supplement::check_request(missing, kinds));
+                    let asked = super::supplement::Asked {
+                        missing: missing.clone(),
+                        kinds: kinds.clone(),
+                    };
+                    (LegState::NeedsSupplement, asked.texts().join("; "))
+                }
             };
             (to, reason, serde_json::to_value(&d))
         }
@@ -97,9 +111,6 @@ pub fn parse(kind: LegKind, body: &Value) -> Result<Decision, Vec<FieldProblem>>
     match to {
         LegState::Rejected if reason.trim().is_empty() => {
             problems.push(FieldProblem::invalid("reason", "Cần nêu lý do từ chối"))
-        }
-        LegState::NeedsSupplement if reason.trim().is_empty() => {
-            problems.push(FieldProblem::invalid("missing", "Cần liệt kê giấy tờ phải bổ sung"))
         }
         _ => {}
     }

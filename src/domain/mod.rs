@@ -11,6 +11,7 @@ pub mod journey;
 pub mod personal_id;
 pub mod problems;
 pub mod state;
+pub mod supplement;
 pub mod text;
 
 pub use ids::{CaseId, LegId};

@@ -3,6 +3,7 @@
 //! results are. It never carries a name, a personal id, an address or a card number: the
 //! answer goes to whoever knows a receipt code and four digits.
 
+use crate::domain::supplement::Asked;
 use jiff::civil::Date;
 use lienthong_contract::{InsuranceDecision, LegKind, ResidenceDecision};
 use serde::Serialize;
@@ -217,12 +218,12 @@ fn decision_words(leg: &LegFacts<'_>) -> (Vec<String>, Option<String>) {
     };
     match leg.kind {
         LegKind::Insurance => match serde_json::from_value(result.clone()) {
-            Ok(InsuranceDecision::NeedsSupplement { missing }) => (missing, None),
+            Ok(InsuranceDecision::NeedsSupplement { missing, kinds }) => (Asked { missing, kinds }.texts(), None),
             Ok(InsuranceDecision::Rejected { reason }) => (Vec::new(), Some(reason)),
             _ => (Vec::new(), None),
         },
         _ => match serde_json::from_value(result.clone()) {
-            Ok(ResidenceDecision::NeedsSupplement { missing }) => (missing, None),
+            Ok(ResidenceDecision::NeedsSupplement { missing, kinds }) => (Asked { missing, kinds }.texts(), None),
             Ok(ResidenceDecision::Rejected { reason }) => (Vec::new(), Some(reason)),
             _ => (Vec::new(), None),
         },

@@ -67,13 +67,14 @@ pub struct Intake<'a> {
 /// Checks the attachments the manifest declares against the parts that arrived: each declared
 /// file came, with the declared size, SHA-256 and kind of content, and nothing came undeclared.
 /// An entry the parser could not read whole is only checked for its file's presence (its own
-/// problems are already listed).
-fn check_files(declared: &[Declared], files: &HashMap<String, TempBlob>) -> Vec<FieldProblem> {
+/// problems are already listed). `list` names the declaring JSON array in the problems' paths;
+/// supplements check their files with the same rules.
+pub fn check_files(list: &str, declared: &[Declared], files: &HashMap<String, TempBlob>) -> Vec<FieldProblem> {
     let mut problems = Vec::new();
     for d in declared {
         let at = |field: &str| match field {
-            "" => format!("attachments[{}]", d.index),
-            f => format!("attachments[{}].{f}", d.index),
+            "" => format!("{list}[{}]", d.index),
+            f => format!("{list}[{}].{f}", d.index),
         };
         let Some(blob) = files.get(&d.kind) else {
             problems.push(FieldProblem::invalid(
@@ -111,7 +112,7 @@ fn check_files(declared: &[Declared], files: &HashMap<String, TempBlob>) -> Vec<
         if !declared.iter().any(|d| &d.kind == name) {
             problems.push(FieldProblem::invalid(
                 name.clone(),
-                "Tệp gửi kèm nhưng không được khai báo trong manifest",
+                "Tệp gửi kèm nhưng không được khai báo",
             ));
         }
     }
@@ -181,7 +182,7 @@ impl Intake<'_> {
             Ok(_) => Vec::new(),
             Err(p) => p.clone(),
         };
-        found.extend(check_files(&parsed.declared, &files));
+        found.extend(check_files("attachments", &parsed.declared, &files));
         found.append(&mut problems);
         let bundle = match parsed.bundle {
             Ok(b) if found.is_empty() => b,

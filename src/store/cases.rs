@@ -383,17 +383,7 @@ impl Store {
         .bind(case_id)
         .fetch_all(&self.read)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AttachmentMeta {
-                    kind: col(r, "kind")?,
-                    file_name: col(r, "file_name")?,
-                    media_type: col(r, "media_type")?,
-                    size: col::<i64>(r, "size")? as u64,
-                    sha256: parsed(r, "sha256")?,
-                })
-            })
-            .collect()
+        rows.iter().map(super::columns::attachment_meta).collect()
     }
 
     /// The attempts of a leg, oldest first.
@@ -453,8 +443,11 @@ impl Store {
 
     /// True when some stored attachment still points at this blob.
     pub async fn blob_in_use(&self, sha256: &str) -> Result<bool, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments WHERE sha256 = $1")
-            .bind(sha256)
+        let n: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM attachments WHERE sha256 = $1)
+                  + (SELECT COUNT(*) FROM supplement_files WHERE sha256 = $1)",
+        )
+        .bind(sha256)
             .fetch_one(&self.read)
             .await?;
         Ok(n > 0)

@@ -8,6 +8,7 @@
 use super::columns::{self, col, parsed, parsed_opt};
 use crate::domain::{CaseId, LegId};
 use jiff::civil::Date;
+use lienthong_contract::AttachmentMeta;
 
 use super::cases::{case_row, CaseRow, CASE_COLUMNS};
 use super::trail::fact;
@@ -297,14 +298,14 @@ impl Store {
     pub async fn resume_after_supplement(
         &self,
         case_id: &str,
-        legs: &[(LegId, Due)],
+        legs: &[(LegId, Due, Vec<AttachmentMeta>)],
         case_due: Due,
         actor: &str,
         note: &str,
     ) -> Result<CaseRow, StoreError> {
         let now = self.now_ms();
         let mut tx = self.begin_case(case_id).await?;
-        for (leg_id, due) in legs {
+        for (leg_id, due, files) in legs {
             let moved = super::delivery::move_leg(
                 &mut tx,
                 case_id,
@@ -330,6 +331,7 @@ impl Store {
                 // Back to the agency through the outbox: the envelope is posted again under the
                 // same leg id (the agency's record, now to be examined again), and the leg is
                 // delivered again once every file is confirmed.
+                super::supplements::append(&mut tx, case_id, leg_id, now, actor, note, files).await?;
                 super::delivery::requeue_delivery(&mut tx, leg_id, now).await?;
                 sqlx::query("UPDATE deliveries SET envelope_accepted = 0 WHERE leg_id = $1")
                     .bind(leg_id)

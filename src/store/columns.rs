@@ -2,7 +2,7 @@
 //! (SQLite and PostgreSQL differ in what they hand back), or a stored state name this gateway
 //! never writes, is a [`StoreError`], never a panic.
 
-use lienthong_contract::LegKind;
+use lienthong_contract::{AttachmentMeta, LegKind};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Decode, Row, Type};
 
@@ -73,4 +73,25 @@ pub(super) fn check_outcome_opt(row: &AnyRow, name: &'static str) -> Result<Opti
     let text: Option<String> = col(row, name)?;
     text.map(|t| CheckOutcome::parse(&t).ok_or(StoreError::Corrupt { column: name, value: t }))
         .transpose()
+}
+
+/// A stored file's description (`kind, file_name, media_type, size, sha256`), as attachments and
+/// supplement files share it.
+pub(super) fn attachment_meta(r: &AnyRow) -> Result<AttachmentMeta, StoreError> {
+    Ok(AttachmentMeta {
+        kind: col(r, "kind")?,
+        file_name: col(r, "file_name")?,
+        media_type: col(r, "media_type")?,
+        size: col::<i64>(r, "size")? as u64,
+        sha256: parsed(r, "sha256")?,
+    })
+}
+
+/// An instant stored as milliseconds since the epoch.
+pub(super) fn instant(r: &AnyRow, name: &'static str) -> Result<jiff::Timestamp, StoreError> {
+    let ms: i64 = col(r, name)?;
+    jiff::Timestamp::from_millisecond(ms).map_err(|_| StoreError::Corrupt {
+        column: name,
+        value: ms.to_string(),
+    })
 }

@@ -5,7 +5,8 @@
 //! so a stale worker (one whose leg was decided meanwhile) can never move a leg backwards.
 
 use crate::domain::CaseId;
-use lienthong_contract::{AttachmentMeta, CaseBundle, LegKind, OfficeCode};
+use lienthong_contract::message::overlay;
+use lienthong_contract::{AttachmentMeta, CaseBundle, LegKind, OfficeCode, Supplement};
 use sqlx::{Any, Transaction};
 
 use super::columns::{self, col};
@@ -28,7 +29,11 @@ pub struct DeliveryJob {
     pub policy_started_at_ms: Option<i64>,
     pub case_created_at_ms: i64,
     pub bundle: CaseBundle,
+    /// The files the receiver must hold: the case's attachments with the leg's supplement files
+    /// laid over them ([`lienthong_contract::message::overlay`]).
     pub attachments: Vec<AttachmentMeta>,
+    /// What the family brought for this leg's agency, oldest first.
+    pub supplements: Vec<Supplement>,
     /// For the return leg: the agency legs' final states and results.
     pub agency_legs: Vec<super::LegView>,
 }
@@ -213,9 +218,15 @@ impl Store {
         } else {
             Vec::new()
         };
+        let supplements = if kind == LegKind::Return {
+            Vec::new()
+        } else {
+            self.supplements(leg_id).await?
+        };
         Ok(DeliveryJob {
             leg_id: leg_id.to_string(),
-            attachments: self.attachments(&case_id).await?,
+            attachments: overlay(&self.attachments(&case_id).await?, &supplements),
+            supplements,
             case_id,
             kind,
             state,

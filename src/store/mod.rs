@@ -26,6 +26,7 @@ pub mod journey;
 pub mod notices;
 pub mod reports;
 pub mod retention;
+pub mod supplements;
 mod trail;
 pub mod users;
 mod verification;

@@ -1,4 +1,4 @@
-//! Retention of attachment bytes: which finished cases' files may go, and the record that they
+//! Retention of attachment bytes (a case's attachments and supplement files): which finished cases' files may go, and the record that they
 //! went (in the case's audit chain, so an inspector sees when and why).
 
 use super::columns::{col, parsed};
@@ -15,6 +15,10 @@ pub struct Expired {
     pub sha256: Vec<Sha256>,
 }
 
+/// Every stored file whose bytes are kept: the attachments and the supplement files.
+const FILES: &str = "SELECT case_id, sha256 FROM attachments WHERE purged_at IS NULL
+     UNION ALL SELECT case_id, sha256 FROM supplement_files WHERE purged_at IS NULL";
+
 /// Finished (every status whose clock no longer runs: completed, rejected, cancelled, withdrawn)
 /// and unchanged since the instant bound at placeholder `$n`.
 fn finished(n: u8) -> String {
@@ -30,8 +34,8 @@ impl Store {
     /// Up to `limit` finished cases, unchanged since `before` (ms), that still hold attachment bytes.
     pub async fn expired_attachments(&self, before: i64, limit: i64) -> Result<Vec<Expired>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT a.case_id, {} AS hashes FROM attachments a JOIN cases c ON c.id = a.case_id
-             WHERE a.purged_at IS NULL AND {}
+            "SELECT a.case_id, {} AS hashes FROM ({FILES}) a JOIN cases c ON c.id = a.case_id
+             WHERE {}
              GROUP BY a.case_id LIMIT $2",
             self.dialect.comma_list("a.sha256"),
             finished(1)
@@ -64,8 +68,8 @@ impl Store {
     /// file pushed in another case shares its content address).
     pub async fn bytes_still_needed(&self, sha256: &str, before: i64) -> Result<bool, StoreError> {
         let needed: i64 = sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM attachments a JOIN cases c ON c.id = a.case_id
-             WHERE a.sha256 = $1 AND a.purged_at IS NULL AND NOT ({})",
+            "SELECT COUNT(*) FROM ({FILES}) a JOIN cases c ON c.id = a.case_id
+             WHERE a.sha256 = $1 AND NOT ({})",
             finished(2)
         ))
         .bind(sha256)
@@ -79,12 +83,18 @@ impl Store {
     pub async fn mark_purged(&self, case_id: &str, days: u32) -> Result<bool, StoreError> {
         let now = self.now_ms();
         let mut tx = self.begin_case(case_id).await?;
-        let done = sqlx::query("UPDATE attachments SET purged_at = $1 WHERE case_id = $2 AND purged_at IS NULL")
+        let mut done = 0;
+        for table in ["attachments", "supplement_files"] {
+            done += sqlx::query(&format!(
+                "UPDATE {table} SET purged_at = $1 WHERE case_id = $2 AND purged_at IS NULL"
+            ))
             .bind(now)
             .bind(case_id)
             .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
+            .await?
+            .rows_affected();
+        }
+        if done == 0 {
             return Ok(false);
         }
         let reason = format!("retention: attachment bytes purged {days} days after the case ended; hashes kept");

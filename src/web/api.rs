@@ -100,7 +100,7 @@ pub async fn push_case(
     if caller.kind != SystemKind::Onestop {
         return Err(ApiError::forbidden("Chỉ hệ thống một cửa của xã được gửi hồ sơ"));
     }
-    let received = super::push::read(&state, mp).await?;
+    let received = super::push::read(&state, mp, "manifest").await?;
     let accepted = super::push::intake(&state)
         .push(&super::push::pusher(&caller), received)
         .await?;

@@ -240,6 +240,15 @@ pub struct SupplementBody {
     pub note: String,
 }
 
+/// Multipart body of `POST /api/v1/cases/{id}/supplement` when an agency asked for kinds of
+/// papers (docs/supplements.md): this part, then one file part per described file, named by its
+/// `kind`; each file is checked like an attachment at intake.
+#[derive(Debug, ToSchema)]
+pub struct SupplementParts {
+    /// JSON: `{"note": "…", "files": [{"kind", "file_name", "media_type", "size", "sha256"}]}`.
+    pub supplement: String,
+}
+
 /// Body of `POST /api/v1/cases/{id}/apology/confirm`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -1,10 +1,11 @@
-//! Deadline endpoints: supplements, apology letters (JSON and a printable page) and reports.
+//! Deadline endpoints: apology letters (JSON and a printable page) and reports (supplements are
+//! in [`super::supplement`]).
 
 use crate::web::path_ids::CasePath;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Json};
 use jiff::civil::Date;
@@ -14,111 +15,24 @@ use serde::Deserialize;
 use super::api::may_read;
 use super::auth::Caller;
 use super::bodies::{
-    CalendarWarnings, ConfirmAnswer, ConfirmBody, Deadline, DeadlinesOverview, ErrorBody, SupplementAnswer,
-    SupplementBody,
+    CalendarWarnings, ConfirmAnswer, ConfirmBody, DeadlinesOverview, ErrorBody,
 };
 use super::error::ApiError;
 use super::AppState;
 use crate::config::SystemKind;
-use crate::deadline::{resume, Calendar, Due};
-use crate::domain::state::LegState;
+use crate::deadline::Calendar;
 use crate::domain::FieldProblem;
 use crate::notify::templates::vn_date;
 use crate::store::clocks::Apology;
-use crate::store::{CaseRow, LegView};
+use crate::store::CaseRow;
 
 /// A case the caller may act on as the commune (its one-stop system) or an operator.
-async fn commune_case(state: &AppState, caller: &Caller, id: &str) -> Result<CaseRow, ApiError> {
+pub(super) async fn commune_case(state: &AppState, caller: &Caller, id: &str) -> Result<CaseRow, ApiError> {
     let row = state.store.case(id).await?.ok_or_else(ApiError::not_found)?;
     if !matches!(caller.kind, SystemKind::Onestop | SystemKind::Admin) || !may_read(caller, &row) {
         return Err(ApiError::forbidden("Mã truy cập này không được thao tác trên hồ sơ đó"));
     }
     Ok(row)
-}
-
-/// The family brought what was missing: every leg waiting on it resumes its clock as the case's
-/// regime says and goes back to its agency; the one path of the API and the officer's page.
-pub async fn record_supplement(state: &AppState, row: &CaseRow, actor: &str, note: &str) -> Result<CaseRow, ApiError> {
-    if note.trim().is_empty() {
-        return Err(ApiError::invalid(vec![FieldProblem::invalid(
-            "note",
-            "Cần ghi rõ giấy tờ gia đình đã bổ sung",
-        )]));
-    }
-    let waiting: Vec<LegView> = state
-        .store
-        .legs(&row.id)
-        .await?
-        .into_iter()
-        .filter(|l| l.state == LegState::NeedsSupplement)
-        .collect();
-    let (Some(regime), Some(old_case_due)) = (&row.regime, row.due_day) else {
-        return Err(ApiError::internal("case without a deadline"));
-    };
-    if waiting.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "invalid_state",
-            "Hồ sơ không có chặng nào đang chờ bổ sung",
-        ));
-    }
-    let cal = &state.config.calendar;
-    let now = state.store.clock().now();
-    let mut legs = Vec::new();
-    let mut case_due: Option<Due> = None;
-    for l in &waiting {
-        let (Some(budget), Some(paused)) = (regime.leg(l.name), state.store.paused_days(&l.id).await?) else {
-            continue;
-        };
-        let (leg_due, due) = resume(cal, regime, budget, false, &paused, now, old_case_due);
-        legs.push((l.id.clone(), leg_due));
-        case_due = Some(match case_due {
-            Some(c) if c.day >= due.day => c,
-            _ => due,
-        });
-    }
-    let case_due = case_due.unwrap_or_else(|| Due::on(cal, old_case_due, regime.warning_margin_days));
-    let row = state
-        .store
-        .resume_after_supplement(&row.id, &legs, case_due, actor, note.trim())
-        .await?;
-    tracing::info!(case_id = %row.id, legs = legs.len(), "supplement received");
-    state.wake.notify_one();
-    Ok(row)
-}
-
-/// `POST /api/v1/cases/{case_id}/supplement`: the family brought what was missing. Every leg
-/// waiting on it goes back to its agency with its clock resumed as the case's regime says, and
-/// the family gets the new appointment date.
-#[utoipa::path(
-    post, path = "/api/v1/cases/{case_id}/supplement", tag = "deadlines",
-    params(("case_id" = String, Path, description = "The case")),
-    request_body(content = SupplementBody, content_type = "application/json"),
-    responses(
-        (status = 200, description = "Legs back to their agencies, new appointment", body = SupplementAnswer),
-        (status = 404, description = "No such case or leg", body = ErrorBody),
-        (status = 409, description = "Conflicts with what is stored (other content under the same receipt code, a leg in another state, another decision)", body = ErrorBody),
-        (status = 413, description = "The body is over the limit of the file or of the token", body = ErrorBody),
-        (status = 415, description = "Wrong content type", body = ErrorBody),
-        (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody)
-    ),
-    security(("bearer" = []))
-)]
-pub async fn supplement(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Arc<Caller>>,
-    CasePath(id): CasePath,
-    Json(body): Json<SupplementBody>,
-) -> Result<Json<SupplementAnswer>, ApiError> {
-    let row = commune_case(&state, &caller, &id).await?;
-    let row = record_supplement(&state, &row, &caller.actor(), &body.note).await?;
-    let deadline = Deadline::of(&row, state.store.now_ms());
-    Ok(Json(SupplementAnswer {
-        case_id: row.id,
-        status: row.status.as_str().to_string(),
-        appointment_date: row.appointment_day.map(|d| d.to_string()),
-        deadline,
-    }))
 }
 
 /// `GET /api/v1/cases/{case_id}/apology`.

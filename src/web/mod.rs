@@ -13,6 +13,7 @@ pub mod path_ids;
 pub mod public;
 pub mod push;
 pub mod sms_inbound;
+pub mod supplement;
 pub mod withdrawal;
 
 use std::sync::Arc;
@@ -57,7 +58,7 @@ pub fn router(state: AppState) -> Router {
     let agency_api = Router::new()
         .route("/api/v1/cases", post(api::push_case).get(api::find_cases))
         .route("/api/v1/cases/{case_id}", get(api::get_case))
-        .route("/api/v1/cases/{case_id}/supplement", post(deadlines::supplement))
+        .route("/api/v1/cases/{case_id}/supplement", post(supplement::supplement))
         .route("/api/v1/cases/{case_id}/apology", get(deadlines::apology))
         .route(
             "/api/v1/cases/{case_id}/apology/confirm",

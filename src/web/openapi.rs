@@ -11,9 +11,9 @@ use utoipa::{Modify, OpenApi};
 use super::bodies::{
     AttachmentBody, AttemptBody, CalendarWarnings, CaseBody, ConfirmAnswer, ConfirmBody, Deadline, DeadlinesOverview,
     DecisionAnswer, ErrorBody, ErrorDetail, EventBody, LegBody, PushAnswer, ResendAnswer, SupplementAnswer,
-    SupplementBody,
+    SupplementBody, SupplementParts,
 };
-use super::{api, deadlines};
+use super::{api, deadlines, supplement};
 
 struct BearerToken;
 
@@ -103,7 +103,7 @@ impl Modify for CommonErrors {
         api::push_case,
         api::find_cases,
         api::get_case,
-        deadlines::supplement,
+        supplement::supplement,
         deadlines::apology,
         deadlines::confirm_apology,
         deadlines::print_apology,
@@ -119,7 +119,7 @@ impl Modify for CommonErrors {
     ),
     components(schemas(
         ErrorBody, ErrorDetail, Deadline, PushAnswer, CaseBody, LegBody, AttemptBody, AttachmentBody, EventBody,
-        SupplementBody, SupplementAnswer, ConfirmBody, ConfirmAnswer, DecisionAnswer, ResendAnswer,
+        SupplementBody, SupplementParts, SupplementAnswer, ConfirmBody, ConfirmAnswer, DecisionAnswer, ResendAnswer,
         DeadlinesOverview, CalendarWarnings, crate::report::Report, crate::store::clocks::Apology,
         crate::store::notices::Notice, crate::domain::FieldProblem,
         crate::family::status::FamilyStatus, crate::family::status::Step,

@@ -37,8 +37,9 @@ fn multipart_error(e: axum::extract::multipart::MultipartError, limit: u64) -> A
     }
 }
 
-/// Reads the manifest part and streams every other part to a temporary blob.
-pub async fn read(state: &AppState, mut mp: Multipart) -> Result<Received, ApiError> {
+/// Reads the JSON part named `json_part` (the manifest of a push, the description of a
+/// supplement) and streams every other part to a temporary blob.
+pub async fn read(state: &AppState, mut mp: Multipart, json_part: &str) -> Result<Received, ApiError> {
     let limit = state.config.gateway.attachment_max_bytes;
     let mut received = Received {
         files: HashMap::new(),
@@ -46,7 +47,7 @@ pub async fn read(state: &AppState, mut mp: Multipart) -> Result<Received, ApiEr
     };
     while let Some(field) = mp.next_field().await.map_err(|e| multipart_error(e, limit))? {
         let name = field.name().unwrap_or_default().to_string();
-        if name == "manifest" {
+        if name == json_part {
             let text = state
                 .blobs
                 .read_small(field, MANIFEST_LIMIT)

@@ -17,7 +17,13 @@ pub enum ResidenceDecision {
         reason: String,
     },
     NeedsSupplement {
+        /// The missing papers in the agency's words.
+        #[serde(default)]
         missing: Vec<String>,
+        /// The same as attachment kinds, so the commune uploads a file against each
+        /// (docs/supplements.md); at least one of the two lists is given.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        kinds: Vec<String>,
     },
 }
 
@@ -39,6 +45,12 @@ pub enum InsuranceDecision {
         reason: String,
     },
     NeedsSupplement {
+        /// The missing papers in the agency's words.
+        #[serde(default)]
         missing: Vec<String>,
+        /// The same as attachment kinds, so the commune uploads a file against each
+        /// (docs/supplements.md); at least one of the two lists is given.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        kinds: Vec<String>,
     },
 }

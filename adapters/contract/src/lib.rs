@@ -23,7 +23,7 @@ pub mod values;
 pub use adapter::{Adapter, AdapterError, ByteStream, Endpoint, FileBody, FileHash, Receipt};
 pub use bundle::{AttachmentMeta, CaseBundle};
 pub use decision::{InsuranceDecision, ResidenceDecision};
-pub use message::{CaseEnvelope, CaseResult, LegKind, LegOutcome, Message};
+pub use message::{CaseEnvelope, CaseResult, LegKind, LegOutcome, Message, Supplement};
 pub use values::{CommuneCode, OfficeCode, PersonalId, ReceiptCode, Sha256, ValueError};
 
 /// Vietnam's civil time: UTC+07:00 all year (no daylight saving), so no time-zone database is

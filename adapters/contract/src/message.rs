@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bundle::CaseBundle;
+use crate::bundle::{AttachmentMeta, CaseBundle};
 
 /// The three legs of a case: two agencies, then the combined result back to the commune.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -49,6 +49,42 @@ pub struct CaseEnvelope {
     pub leg: LegKind,
     pub office_code: crate::OfficeCode,
     pub bundle: CaseBundle,
+    /// What the family brought when this agency asked for more, oldest first; left out of the
+    /// JSON until there is one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supplements: Vec<Supplement>,
+}
+
+impl CaseEnvelope {
+    /// The files the agency should hold now: the case's attachments, each replaced by the
+    /// latest supplement file of its kind, then the supplement kinds the case did not have.
+    pub fn documents(&self) -> Vec<AttachmentMeta> {
+        overlay(&self.bundle.attachments, &self.supplements)
+    }
+}
+
+/// The attachments with every supplement's files laid over them by kind, in order.
+pub fn overlay(attachments: &[AttachmentMeta], supplements: &[Supplement]) -> Vec<AttachmentMeta> {
+    let mut docs = attachments.to_vec();
+    for file in supplements.iter().flat_map(|s| &s.files) {
+        match docs.iter_mut().find(|d| d.kind == file.kind) {
+            Some(d) => *d = file.clone(),
+            None => docs.push(file.clone()),
+        }
+    }
+    docs
+}
+
+/// One supplement the family brought for an agency's request: the officer's note and the files
+/// uploaded against the kinds the agency asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Supplement {
+    /// 1 for the first supplement of this leg, then 2, ….
+    pub number: u32,
+    pub note: String,
+    pub received_at: jiff::Timestamp,
+    #[serde(default)]
+    pub files: Vec<AttachmentMeta>,
 }
 
 /// The final word of one agency leg, as carried in the combined result.

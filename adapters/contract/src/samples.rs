@@ -95,6 +95,7 @@ pub fn sample_case(key: &str) -> Sample {
         leg: crate::message::LegKind::Residence,
         office_code: crate::OfficeCode::parse("CA-568").expect("static code"),
         bundle,
+        supplements: Vec::new(),
     }));
     Sample { message, files }
 }

@@ -1,7 +1,9 @@
 //! The police system's registration message.
 
 use lienthong_contract::bundle::{BirthRegistration, Child, Residence};
-use lienthong_contract::{AttachmentMeta, CaseEnvelope, CommuneCode, OfficeCode, PersonalId, ReceiptCode};
+use lienthong_contract::{
+    AttachmentMeta, CaseEnvelope, CommuneCode, OfficeCode, PersonalId, ReceiptCode, Supplement,
+};
 use serde::{Deserialize, Serialize};
 
 /// A permanent-residence registration request for a newborn.
@@ -14,6 +16,10 @@ pub struct Registration {
     pub parents: Vec<ParentEntry>,
     pub residence: Residence,
     pub documents: Vec<AttachmentMeta>,
+    /// What the family brought for this office's requests, oldest first (their files are also
+    /// in `documents`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supplements: Vec<Supplement>,
 }
 
 /// Where the request comes from and where it goes.
@@ -63,7 +69,8 @@ impl Registration {
             birth_registration: b.birth_registration.clone(),
             parents,
             residence: b.residence.clone(),
-            documents: b.attachments.clone(),
+            documents: env.documents(),
+            supplements: env.supplements.clone(),
         }
     }
 }

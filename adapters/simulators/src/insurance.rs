@@ -51,6 +51,7 @@ pub fn decide(rec: &Record, outcome: Outcome, rng: &mut fastrand::Rng) -> serde_
         Outcome::NeedsSupplement => serde_json::json!({
             "outcome": "needs_supplement",
             "missing": ["Trích lục khai sinh bản rõ nét"],
+            "kinds": ["birth-registration-extract"],
         }),
     }
 }

@@ -38,6 +38,7 @@ pub fn decide(rec: &Record, outcome: Outcome, rng: &mut fastrand::Rng) -> serde_
         Outcome::NeedsSupplement => serde_json::json!({
             "outcome": "needs_supplement",
             "missing": ["Giấy tờ chứng minh chỗ ở hợp pháp"],
+            "kinds": ["residence-proof"],
         }),
     }
 }

@@ -334,11 +334,11 @@ impl SimState {
             record_id: format!("{prefix}-{id:06}"),
             case_id: case_id.to_string(),
             leg_id: leg_id.to_string(),
-            declared,
+            declared: declared.clone(),
             files: BTreeMap::new(),
             envelope_posts: 0,
             file_puts: 0,
-            envelope,
+            envelope: envelope.clone(),
             decision: None,
             decision_delivered: false,
             status_queries: 0,
@@ -353,9 +353,12 @@ impl SimState {
             .as_ref()
             .is_some_and(|d| d["outcome"] == "needs_supplement")
         {
-            // The dossier came back after the family's supplement: examined again from scratch.
+            // The dossier came back after the family's supplement: examined again from scratch,
+            // once it holds the files the envelope now lists (the supplement's among them).
             rec.decision = None;
             rec.decision_delivered = false;
+            rec.declared = declared;
+            rec.envelope = envelope;
         }
         drop_files
     }

@@ -19,6 +19,20 @@ pub struct CardRequest {
     pub declaration: Declaration,
     #[serde(rename = "DanhSachTep")]
     pub files: FileList,
+    /// What the family brought for the office's requests, oldest first.
+    #[serde(rename = "BoSung", default, skip_serializing_if = "Vec::is_empty")]
+    pub supplements: Vec<SupplementNote>,
+}
+
+/// One supplement: its number and the commune officer's note (its files are in the file list).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SupplementNote {
+    #[serde(rename = "@Lan")]
+    pub number: u32,
+    #[serde(rename = "@ThoiDiem")]
+    pub received_at: jiff::Timestamp,
+    #[serde(rename = "@GhiChu")]
+    pub note: String,
 }
 
 /// Identifiers of the dossier across systems.
@@ -111,6 +125,9 @@ pub struct XmlDecision {
     pub reason: Option<String>,
     #[serde(rename = "GiayToCanBoSung", default)]
     pub missing: Vec<String>,
+    /// The missing papers as attachment kinds, for the commune to upload against.
+    #[serde(rename = "LoaiTepCanBoSung", default)]
+    pub kinds: Vec<String>,
 }
 
 impl From<&InsuranceDecision> for XmlDecision {
@@ -124,6 +141,7 @@ impl From<&InsuranceDecision> for XmlDecision {
             electronic_card_issued_on: None,
             reason: None,
             missing: Vec::new(),
+            kinds: Vec::new(),
         };
         match d {
             InsuranceDecision::Completed {
@@ -144,9 +162,10 @@ impl From<&InsuranceDecision> for XmlDecision {
                 x.outcome = "rejected".into();
                 x.reason = Some(reason.clone());
             }
-            InsuranceDecision::NeedsSupplement { missing } => {
+            InsuranceDecision::NeedsSupplement { missing, kinds } => {
                 x.outcome = "needs_supplement".into();
                 x.missing = missing.clone();
+                x.kinds = kinds.clone();
             }
         }
         x
@@ -172,6 +191,7 @@ impl TryFrom<&XmlDecision> for InsuranceDecision {
             }),
             "needs_supplement" => Ok(InsuranceDecision::NeedsSupplement {
                 missing: x.missing.clone(),
+                kinds: x.kinds.clone(),
             }),
             other => Err(format!("KetQua has an unknown TrangThai '{other}'")),
         }
@@ -285,8 +305,17 @@ impl CardRequest {
             },
             declaration: Declaration::from_bundle(b),
             files: FileList {
-                items: b.attachments.iter().map(FileEntry::from).collect(),
+                items: env.documents().iter().map(FileEntry::from).collect(),
             },
+            supplements: env
+                .supplements
+                .iter()
+                .map(|s| SupplementNote {
+                    number: s.number,
+                    received_at: s.received_at,
+                    note: s.note.clone(),
+                })
+                .collect(),
         }
     }
 }

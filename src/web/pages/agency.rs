@@ -5,7 +5,9 @@
 use crate::domain::state::LegState;
 use crate::web::path_ids::LegPath;
 use lienthong_contract::LegKind;
-use std::collections::HashMap;
+use lienthong_contract::message::overlay;
+
+use crate::domain::supplement::{kind_label, SUPPLEMENT_KINDS};
 
 use askama::Template;
 use axum::extract::State;
@@ -131,7 +133,10 @@ struct LegPage {
     due: String,
     data: Vec<(String, String)>,
     case_id: String,
+    /// Each file the agency holds: its SHA-256 (the link) and its label.
     files: Vec<(String, String)>,
+    /// The kinds of papers a supplement request can ask for as files.
+    kinds: Vec<(&'static str, &'static str)>,
     open: bool,
     error: Option<String>,
     leg_id: String,
@@ -255,6 +260,24 @@ async fn leg_page(state: &AppState, signed: &Signed, leg: &LegView, error: Optio
             ],
         )
     };
+    // What the agency holds: the attachments, each replaced by a later supplement of its kind.
+    let supplements = match state.store.supplements(&leg.id).await {
+        Ok(s) => s,
+        Err(e) => return failed(e),
+    };
+    let files = overlay(&b.attachments, &supplements)
+        .into_iter()
+        .map(|a| {
+            let round = supplements
+                .iter()
+                .rev()
+                .find(|s| s.files.iter().any(|f| f.sha256 == a.sha256 && f.kind == a.kind))
+                .map(|s| format!(", bổ sung lần {}", s.number))
+                .unwrap_or_default();
+            let label = format!("{}: {} ({}{round})", kind_label(&a.kind), a.file_name, a.kind);
+            (a.sha256.to_string(), label)
+        })
+        .collect();
     render(&LegPage {
         nav: Nav::of(signed),
         heading,
@@ -263,11 +286,8 @@ async fn leg_page(state: &AppState, signed: &Signed, leg: &LegView, error: Optio
         due: leg.due_at_ms.map(labels::when).unwrap_or_default(),
         data,
         case_id: row.id.to_string(),
-        files: b
-            .attachments
-            .iter()
-            .map(|a| (a.kind.clone(), format!("{} ({})", a.file_name, a.kind)))
-            .collect(),
+        files,
+        kinds: SUPPLEMENT_KINDS.iter().map(|k| (*k, kind_label(k))).collect(),
         open: leg.state == LegState::Delivered,
         error,
         leg_id: leg.id.to_string(),
@@ -290,12 +310,13 @@ pub async fn decide(
     State(state): State<AppState>,
     signed: Signed,
     LegPath(id): LegPath,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     if let Err(r) = signed.require(&[Role::InsuranceStaff, Role::PoliceStaff]) {
         return r;
     }
-    if let Err(r) = signed.check_csrf(form.get("csrf").map_or("", String::as_str)) {
+    let csrf = form.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str());
+    if let Err(r) = signed.check_csrf(csrf) {
         return r;
     }
     let leg = match own_leg(&state, &signed, &id).await {
@@ -314,6 +335,12 @@ pub async fn decide(
                     .map(Value::from)
                     .collect();
                 body.insert(k.clone(), Value::Array(items));
+            }
+            // One checkbox per kind of paper the family must bring as a file.
+            "kinds" => {
+                if let Value::Array(kinds) = body.entry("kinds").or_insert_with(|| Value::Array(Vec::new())) {
+                    kinds.push(Value::from(v.as_str()));
+                }
             }
             _ => {
                 body.insert(k.clone(), Value::from(v.trim()));

@@ -1,5 +1,6 @@
 //! The case list, a case's page with its timeline, the printable receipt and attachment views.
 
+use crate::domain::supplement::{kind_label, Asked};
 use crate::domain::state::{CaseStatus, CheckOutcome, LegState};
 use crate::domain::CaseId;
 use crate::web::path_ids::CasePath;
@@ -9,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use lienthong_contract::CaseBundle;
+use lienthong_contract::{CaseBundle, Sha256};
 use lienthong_contract::LegKind;
 use serde::Deserialize;
 
@@ -20,6 +21,7 @@ use super::{failed, page_error, render, Nav};
 use crate::accounts::Role;
 use crate::deadline::ClockState;
 use crate::store::views::CaseFilter;
+use crate::store::supplements::SuppliedFile;
 use crate::store::CaseRow;
 use crate::web::AppState;
 
@@ -179,6 +181,8 @@ pub struct Actions {
     pub apology_draft: Option<String>,
     /// Legs wait on the family.
     pub needs_supplement: bool,
+    /// The kinds of papers the waiting agencies asked for as files (kind, label): one upload each.
+    pub supplement_kinds: Vec<(String, &'static str)>,
     /// The case still runs: the family may withdraw it.
     pub can_withdraw: bool,
 }
@@ -208,6 +212,7 @@ struct CasePage {
     nav: Option<Nav>,
     c: CaseView,
     actions: Option<Actions>,
+    documents: Vec<DocLine>,
     legs: Vec<LegLine>,
     events: Vec<EventLine>,
     /// After the result: where it is and the commune's next steps.
@@ -254,6 +259,11 @@ fn event_text(kind: &str, leg: Option<LegKind>, to: &str, reason: Option<&str>) 
         ("apology", _) if to == "drafted" => "Lập phiếu xin lỗi, chờ xác nhận ngày hẹn mới".into(),
         ("apology", _) => "Xác nhận ngày hẹn mới, đã báo gia đình".into(),
         ("supplement", _) if to == "received" => "Gia đình đã bổ sung hồ sơ".into(),
+        ("supplement", l) if to == "file" => format!(
+            "Tệp bổ sung gửi {}: {}",
+            l.map_or("", labels::leg_name),
+            reason.unwrap_or_default()
+        ),
         ("supplement", _) => "Hết thời hạn bổ sung".into(),
         // These carry a date or the step's details, not words: said here, in full.
         ("verification", _) => {
@@ -301,7 +311,9 @@ fn checks_text<'a>(checks: impl Iterator<Item = &'a crate::store::check_back::Ch
 fn result_text(kind: LegKind, r: &serde_json::Value) -> String {
     use lienthong_contract::{InsuranceDecision as Card, ResidenceDecision as Residence};
     let refused = |reason: &str| format!("Từ chối: {reason}");
-    let missing = |items: &[String]| format!("Cần bổ sung: {}", items.join("; "));
+    let missing = |missing: Vec<String>, kinds: Vec<String>| {
+        format!("Cần bổ sung: {}", Asked { missing, kinds }.texts().join("; "))
+    };
     match kind {
         LegKind::Residence => match serde_json::from_value::<Residence>(r.clone()) {
             Ok(Residence::Completed {
@@ -312,7 +324,7 @@ fn result_text(kind: LegKind, r: &serde_json::Value) -> String {
                 labels::day(Some(registered_on))
             ),
             Ok(Residence::Rejected { reason }) => refused(&reason),
-            Ok(Residence::NeedsSupplement { missing: items }) => missing(&items),
+            Ok(Residence::NeedsSupplement { missing: m, kinds }) => missing(m, kinds),
             Err(_) => String::new(),
         },
         LegKind::Insurance => match serde_json::from_value::<Card>(r.clone()) {
@@ -331,11 +343,53 @@ fn result_text(kind: LegKind, r: &serde_json::Value) -> String {
                     .unwrap_or_default(),
             ),
             Ok(Card::Rejected { reason }) => refused(&reason),
-            Ok(Card::NeedsSupplement { missing: items }) => missing(&items),
+            Ok(Card::NeedsSupplement { missing: m, kinds }) => missing(m, kinds),
             Err(_) => String::new(),
         },
         LegKind::Return => String::new(),
     }
+}
+
+/// The kinds of papers the legs waiting on the family asked for, each once.
+fn asked_kinds(legs: &[crate::store::LegView]) -> Vec<(String, &'static str)> {
+    let mut kinds: Vec<(String, &'static str)> = Vec::new();
+    for l in legs.iter().filter(|l| l.state == LegState::NeedsSupplement) {
+        for k in Asked::of(l.name, l.result.as_ref()).kinds {
+            if !kinds.iter().any(|(have, _)| *have == k) {
+                let label = kind_label(&k);
+                kinds.push((k, label));
+            }
+        }
+    }
+    kinds
+}
+
+/// A file of the case as the page lists it, with what a printout is checked by.
+pub struct DocLine {
+    pub label: String,
+    pub sha256: String,
+    pub received: String,
+}
+
+/// The case's files: the attachments it arrived with, then every supplement file.
+fn documents(row: &CaseRow, bundle: &CaseBundle, supplied: &[SuppliedFile]) -> Vec<DocLine> {
+    let first = bundle.attachments.iter().map(|a| DocLine {
+        label: format!("{}: {}", kind_label(&a.kind), a.file_name),
+        sha256: a.sha256.to_string(),
+        received: labels::when(row.created_at_ms),
+    });
+    let later = supplied.iter().map(|f| DocLine {
+        label: format!(
+            "{}: {} (bổ sung lần {} cho {})",
+            kind_label(&f.meta.kind),
+            f.meta.file_name,
+            f.number,
+            labels::leg_name(f.leg)
+        ),
+        sha256: f.meta.sha256.to_string(),
+        received: labels::when(f.received_at_ms),
+    });
+    first.chain(later).collect()
 }
 
 /// `GET /cases/{id}`.
@@ -344,12 +398,13 @@ pub async fn detail(State(state): State<AppState>, signed: Signed, CasePath(id):
         Ok(v) => v,
         Err(r) => return r,
     };
-    let (legs, events, apology, checks, steps) = match tokio::try_join!(
+    let (legs, events, apology, checks, steps, supplied) = match tokio::try_join!(
         state.store.legs(&id),
         state.store.events(&id),
         state.store.apology(&id),
         state.store.case_checks(&id),
-        state.store.journey(&id)
+        state.store.journey(&id),
+        state.store.supplied_files(&id)
     ) {
         Ok(v) => v,
         Err(e) => return failed(e),
@@ -371,6 +426,7 @@ pub async fn detail(State(state): State<AppState>, signed: Signed, CasePath(id):
             actor: labels::actor(&e.actor),
         })
         .collect();
+    let supplement_kinds = asked_kinds(&legs);
     let legs = legs
         .iter()
         .map(|l| {
@@ -408,12 +464,14 @@ pub async fn detail(State(state): State<AppState>, signed: Signed, CasePath(id):
             .filter(|a| a.status == "draft")
             .map(|a| a.proposed_day.to_string()),
         needs_supplement: row.status == CaseStatus::NeedsSupplement,
+        supplement_kinds,
         can_withdraw: row.status.clock_runs(),
     });
     render(&CasePage {
         nav: Nav::of(&signed),
         actions,
         c: view(&state, &row, &bundle, apology.is_some()),
+        documents: documents(&row, &bundle, &supplied),
         legs,
         events,
         journey,
@@ -443,8 +501,9 @@ pub async fn receipt(State(state): State<AppState>, signed: Signed, CasePath(id)
     }
 }
 
-/// `GET /files/{case_id}/{kind}`: an attachment, shown inline.
-pub async fn file(State(state): State<AppState>, signed: Signed, Path((id, kind)): Path<(String, String)>) -> Response {
+/// `GET /files/{case_id}/{key}`: a file of the case, shown inline. `key` is an attachment's kind
+/// or the SHA-256 of any of the case's files (attachments and supplements alike).
+pub async fn file(State(state): State<AppState>, signed: Signed, Path((id, key)): Path<(String, String)>) -> Response {
     let Ok(id) = CaseId::parse(&id) else {
         return page_error(404, "Không có tệp này.");
     };
@@ -452,7 +511,19 @@ pub async fn file(State(state): State<AppState>, signed: Signed, Path((id, kind)
         Ok(v) => v,
         Err(r) => return r,
     };
-    let Some(meta) = bundle.attachments.iter().find(|a| a.kind == kind) else {
+    let supplied = match key.parse::<Sha256>() {
+        Ok(_) => match state.store.supplied_files(&id).await {
+            Ok(files) => files.into_iter().map(|f| f.meta).collect(),
+            Err(e) => return failed(e),
+        },
+        Err(_) => Vec::new(),
+    };
+    let found = bundle
+        .attachments
+        .iter()
+        .chain(&supplied)
+        .find(|a| a.kind == key || a.sha256.eq_ignore_ascii_case(&key));
+    let Some(meta) = found else {
         return page_error(404, "Không có tệp này.");
     };
     match state.blobs.open_stream(&meta.sha256).await {
@@ -491,8 +562,6 @@ pub struct ActionForm {
     csrf: String,
     #[serde(default)]
     appointment_date: Option<jiff::civil::Date>,
-    #[serde(default)]
-    note: String,
 }
 
 pub(super) async fn commune_action(
@@ -536,18 +605,48 @@ pub async fn confirm_apology(
     }
 }
 
-/// `POST /cases/{id}/supplement`: the family brought what was missing.
+/// `POST /cases/{id}/supplement`: the family brought what was missing; the officer uploads a file
+/// for each kind of paper the agencies asked for.
 pub async fn supplement(
     State(state): State<AppState>,
     signed: Signed,
     CasePath(id): CasePath,
-    axum::Form(f): axum::Form<ActionForm>,
+    mut mp: axum::extract::Multipart,
 ) -> Response {
-    let row = match commune_action(&state, &signed, &id, &f.csrf).await {
+    let limit = state.config.gateway.attachment_max_bytes;
+    let mut values = std::collections::HashMap::new();
+    let mut uploads = Vec::new();
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return page_error(400, &format!("Không đọc được dữ liệu gửi lên: {}", e.body_text())),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        match field.file_name().map(str::to_string) {
+            Some(file_name) => {
+                let media = field.content_type().unwrap_or("application/octet-stream").to_string();
+                match state.blobs.write_temp(field, limit).await {
+                    Ok(blob) if blob.size > 0 => uploads.push((name, file_name, media, blob)),
+                    Ok(_) => {}
+                    Err(e) => return page_error(413, &format!("Tệp '{}' không nhận được: {e}", kind_label(&name))),
+                }
+            }
+            None => match field.text().await {
+                Ok(text) => {
+                    values.insert(name, text);
+                }
+                Err(e) => return page_error(400, &format!("Không đọc được dữ liệu gửi lên: {}", e.body_text())),
+            },
+        }
+    }
+    let csrf = values.remove("csrf").unwrap_or_default();
+    let row = match commune_action(&state, &signed, &id, &csrf).await {
         Ok(r) => r,
         Err(r) => return r,
     };
-    match crate::web::deadlines::record_supplement(&state, &row, &signed.user.actor(), &f.note).await {
+    let brought = crate::web::supplement::from_form(values.remove("note").unwrap_or_default(), uploads);
+    match crate::web::supplement::record(&state, &row, &signed.user.actor(), brought).await {
         Ok(_) => axum::response::Redirect::to(&format!("/cases/{id}")).into_response(),
         Err(e) => action_error(e),
     }

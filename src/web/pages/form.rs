@@ -19,6 +19,7 @@ use crate::accounts::Role;
 use crate::blobs::TempBlob;
 use crate::domain::bundle::{KINDS, PROCEDURE, REQUIRED_KINDS};
 use crate::domain::FieldProblem;
+use crate::domain::supplement::kind_label;
 use crate::intake::Pusher;
 use crate::web::error::ApiError;
 use crate::web::AppState;
@@ -142,16 +143,6 @@ const TEXT: &[(&str, &[Spec])] = &[
 
 /// The form's date fields, typed and shown as dd/mm/yyyy.
 const DATES: [&str; 2] = ["child.date_of_birth", "birth_registration.registered_on"];
-
-fn kind_label(kind: &str) -> &'static str {
-    match kind {
-        "birth-registration-extract" => "Trích lục khai sinh",
-        "birth-certificate-medical" => "Giấy chứng sinh",
-        "residence-declaration" => "Tờ khai thay đổi thông tin cư trú (CT01)",
-        "insurance-declaration" => "Tờ khai tham gia BHYT (TK1-TS)",
-        _ => "Giấy tờ khác",
-    }
-}
 
 fn groups(
     state: &AppState,
