@@ -41,18 +41,10 @@ pub fn describe_files(manifest: &mut serde_json::Value, files: &[PushFile]) -> s
     Ok(())
 }
 
-/// Pushes a case: the manifest part first, then one part per file named by its kind.
-pub async fn push_case(
-    http: &reqwest::Client,
-    gateway_url: &str,
-    token: &str,
-    manifest: &serde_json::Value,
-    files: &[PushFile],
-) -> Result<PushAnswer, reqwest::Error> {
-    let mut form = Form::new().part(
-        "manifest",
-        Part::text(manifest.to_string()).mime_str("application/json")?,
-    );
+/// The multipart form of a push or a supplement: the JSON part, then one part per file named by
+/// its kind.
+async fn form(json_part: &'static str, json: &serde_json::Value, files: &[PushFile]) -> Result<Form, reqwest::Error> {
+    let mut form = Form::new().part(json_part, Part::text(json.to_string()).mime_str("application/json")?);
     for f in files {
         let bytes = tokio::fs::read(&f.path).await.unwrap_or_default();
         let name = f
@@ -65,13 +57,52 @@ pub async fn push_case(
             Part::bytes(bytes).file_name(name).mime_str(&f.media_type)?,
         );
     }
-    let resp = http
-        .post(format!("{}/api/v1/cases", gateway_url.trim_end_matches('/')))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await?;
+    Ok(form)
+}
+
+async fn post_form(http: &reqwest::Client, url: String, token: &str, form: Form) -> Result<PushAnswer, reqwest::Error> {
+    let resp = http.post(url).bearer_auth(token).multipart(form).send().await?;
     let status = resp.status().as_u16();
     let body = resp.json().await.unwrap_or(serde_json::Value::Null);
     Ok(PushAnswer { status, body })
+}
+
+/// Records a supplement with the files the agencies asked for: the `supplement` part
+/// (`{note, files}`, each file described as a manifest's attachment, filled from the files),
+/// then one part per file named by its kind.
+pub async fn push_supplement(
+    http: &reqwest::Client,
+    gateway_url: &str,
+    token: &str,
+    case_id: &str,
+    note: &str,
+    files: &[PushFile],
+) -> Result<PushAnswer, reqwest::Error> {
+    let mut described = serde_json::json!({"note": note, "attachments": files
+        .iter()
+        .map(|f| serde_json::json!({
+            "kind": f.kind,
+            "file_name": f.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            "media_type": f.media_type,
+        }))
+        .collect::<Vec<_>>()});
+    // Described exactly as a manifest's attachments are; a file that cannot be read is sent
+    // undescribed, for the gateway to refuse.
+    let _ = describe_files(&mut described, files);
+    let list = described["attachments"].take();
+    let json = serde_json::json!({"note": note, "files": list});
+    let url = format!("{}/api/v1/cases/{case_id}/supplement", gateway_url.trim_end_matches('/'));
+    post_form(http, url, token, form("supplement", &json, files).await?).await
+}
+
+/// Pushes a case: the manifest part first, then one part per file named by its kind.
+pub async fn push_case(
+    http: &reqwest::Client,
+    gateway_url: &str,
+    token: &str,
+    manifest: &serde_json::Value,
+    files: &[PushFile],
+) -> Result<PushAnswer, reqwest::Error> {
+    let url = format!("{}/api/v1/cases", gateway_url.trim_end_matches('/'));
+    post_form(http, url, token, form("manifest", manifest, files).await?).await
 }

@@ -348,17 +348,20 @@ impl SimState {
         rec.envelope_posts += 1;
         if rec.envelope_posts == 1 {
             inner.next_id += 1;
-        } else if rec
-            .decision
-            .as_ref()
-            .is_some_and(|d| d["outcome"] == "needs_supplement")
-        {
-            // The dossier came back after the family's supplement: examined again from scratch,
-            // once it holds the files the envelope now lists (the supplement's among them).
-            rec.decision = None;
-            rec.decision_delivered = false;
+        } else {
+            // The latest post is the dossier as it stands (after a supplement, with the files the
+            // family brought); a repeated post changes nothing.
             rec.declared = declared;
             rec.envelope = envelope;
+            if rec
+                .decision
+                .as_ref()
+                .is_some_and(|d| d["outcome"] == "needs_supplement")
+            {
+                // Back after the family's supplement: examined again from scratch.
+                rec.decision = None;
+                rec.decision_delivered = false;
+            }
         }
         drop_files
     }
