@@ -14,6 +14,7 @@ use lienthong::accounts::{hash_password, Role};
 use lienthong::store::users::NewUser;
 use lienthong_simulators::sim::Faults;
 use serde_json::{json, Value};
+use sha2::Digest;
 
 const PASSWORD: &str = "mat-khau-thu-nghiem-1";
 
@@ -533,21 +534,34 @@ async fn officers_record_a_supplement_and_confirm_an_apology_from_the_case_page(
     sign_in(&c, &base, "bhxh").await;
     click(&c, Locator::LinkText("WEB-SUP-1")).await;
     wait_text(&c, "Yêu cầu bổ sung").await;
-    type_into(&c, Locator::Id("s-missing"), "Tờ khai TK1-TS có chữ ký").await;
+    type_into(&c, Locator::Id("s-missing"), "Bản chính có dấu của bệnh viện").await;
+    click(&c, Locator::Id("k-birth-certificate-medical")).await;
     click(&c, Locator::Css("form:has(#s-missing) button")).await;
-    stack.wait_status(&id, "needs_supplement", 10).await;
+    let case = stack.wait_status(&id, "needs_supplement", 10).await;
+    assert_eq!(leg(&case, "insurance")["result"]["kinds"], json!(["birth-certificate-medical"]));
     sign_out(&c).await;
 
-    // The family comes back; the officer records it on the case page.
+    // The family comes back with the paper; the officer scans it and uploads it on the case page.
     clock.set(vn("2026-11-26T09:00:00"));
+    let scan = stack.dir.path().join("giay-chung-sinh-ban-chinh.pdf");
+    let mut bytes = b"%PDF-1.4\n".to_vec();
+    bytes.extend((0..40_000u32).map(|i| (i % 251) as u8));
+    std::fs::write(&scan, &bytes).unwrap();
+    let scan_sha = hex::encode(sha2::Sha256::digest(&bytes));
     sign_in(&c, &base, "canbo.a").await;
     c.goto(&format!("{base}/cases/{id}")).await.unwrap();
     wait_text(&c, "Gia đình đã nộp giấy tờ bổ sung").await;
-    type_into(&c, Locator::Id("note"), "Đã nộp tờ khai có chữ ký").await;
+    type_into(&c, Locator::Id("note"), "Đã nộp giấy chứng sinh bản chính").await;
+    type_into(&c, Locator::Id("sf-birth-certificate-medical"), scan.to_str().unwrap()).await;
     click(&c, Locator::Css("form[action$='/supplement'] button")).await;
     let case = wait_leg(&stack, &id, "insurance", "delivered", 10).await;
     assert_eq!(case["status"], "in_progress");
     assert!(case["events"].to_string().contains("user:canbo.a"));
+    let rec = stack.insurance.state.record_of(&id).unwrap();
+    assert_eq!(rec.files["birth-certificate-medical"].to_string(), scan_sha, "the agency holds the scan");
+    c.goto(&format!("{base}/cases/{id}")).await.unwrap();
+    wait_text(&c, "bổ sung lần 1").await;
+    wait_text(&c, &scan_sha).await;
 
     // Nobody decides; the case goes overdue and the officer confirms a new date.
     let due = case["deadline"]["due_date"].as_str().unwrap().to_string();
