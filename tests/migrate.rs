@@ -46,7 +46,7 @@ fn grown_id(id: &str, round: usize) -> String {
 }
 
 /// Every table the move copies; the first eight are the ones the test grows.
-const ALL: [&str; 19] = [
+const ALL: [&str; 21] = [
     "cases",
     "attachments",
     "legs",
@@ -60,6 +60,8 @@ const ALL: [&str; 19] = [
     "ratings",
     "complaints",
     "withdrawals",
+    "supplements",
+    "supplement_files",
     "cursors",
     "users",
     "sessions",
@@ -119,8 +121,9 @@ async fn grow(db: &std::path::Path) -> i64 {
     }
 }
 
-/// Fills the results' journey tables (tracking numbers, ratings, complaints, withdrawals) from
-/// the grown cases, so the move copies and verifies them too.
+/// Fills the results' journey tables (tracking numbers, ratings, complaints, withdrawals) and
+/// supplements with their files (the bytes of an attachment already stored) from the grown
+/// cases, so the move copies and verifies them too.
 async fn last_mile(db: &std::path::Path) {
     let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
         .await
@@ -130,6 +133,8 @@ async fn last_mile(db: &std::path::Path) {
         "INSERT INTO ratings (case_id, token, issued_at, used_at, score, channel) SELECT id, 't' || id, created_at, created_at, 5, 'link' FROM cases LIMIT 500",
         "INSERT INTO complaints (case_id, commune_code, body, filed_at, due_at) SELECT id, commune_code, 'Chờ lâu', created_at, created_at + 864000000 FROM cases LIMIT 300",
         "INSERT INTO withdrawals (leg_id, case_id, reason, status, due_at, created_at) SELECT l.id, l.case_id, 'Rút hồ sơ', 'done', c.created_at, c.created_at FROM legs l JOIN cases c ON c.id = l.case_id WHERE l.name = 'residence' LIMIT 200",
+        "INSERT INTO supplements (leg_id, number, case_id, note, actor, received_at) SELECT l.id, 1, l.case_id, 'Đã nộp bản rõ nét', 'user:canbo', c.created_at FROM legs l JOIN cases c ON c.id = l.case_id WHERE l.name = 'insurance' LIMIT 300",
+        "INSERT INTO supplement_files (leg_id, number, kind, case_id, file_name, media_type, size, sha256) SELECT s.leg_id, 1, 'birth-registration-extract', s.case_id, 'ban-ro-net.pdf', a.media_type, a.size, a.sha256 FROM supplements s JOIN attachments a ON a.case_id = s.case_id AND a.kind = 'birth-registration-extract'",
     ] {
         sqlx::query(sql).execute(&mut conn).await.unwrap();
     }

@@ -210,7 +210,8 @@ async fn a_receiver_that_always_fails_leaves_a_dead_leg_that_resend_revives() {
     let outcomes: Vec<&str> = log.iter().map(|a| a["outcome"].as_str().unwrap()).collect();
     assert_eq!(outcomes, ["retry", "retry", "dead"], "{res}");
     assert!(
-        log.iter().all(|a| a["error"].as_str().unwrap_or("").starts_with("transient: ")),
+        log.iter()
+            .all(|a| a["error"].as_str().unwrap_or("").starts_with("transient: ")),
         "{res}"
     );
     assert_eq!(c["status"], "in_progress");

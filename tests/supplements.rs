@@ -32,7 +32,9 @@ fn pdf(dir: &std::path::Path, kind: &str, seed: u64, size: usize) -> (PushFile, 
 }
 
 async fn supplement(stack: &Stack, token: &str, id: &str, note: &str, files: &[PushFile]) -> (u16, Value) {
-    let a = push_supplement(&stack.http, &stack.url, token, id, note, files).await.unwrap();
+    let a = push_supplement(&stack.http, &stack.url, token, id, note, files)
+        .await
+        .unwrap();
     (a.status, a.body)
 }
 
@@ -74,7 +76,10 @@ async fn an_asked_file_reaches_the_agency_once_through_outages_and_dropped_files
         .await;
     assert_eq!(status, 200, "{body}");
     let case = stack.wait_status(&id, "needs_supplement", 10).await;
-    assert_eq!(leg(&case, "insurance")["result"]["kinds"], json!(["birth-registration-extract"]));
+    assert_eq!(
+        leg(&case, "insurance")["result"]["kinds"],
+        json!(["birth-registration-extract"])
+    );
     let sms = wait_for("the supplement SMS", 10, || {
         stack.sms().into_iter().find(|s| s.text.contains("cần bổ sung"))
     })
@@ -89,19 +94,35 @@ async fn an_asked_file_reaches_the_agency_once_through_outages_and_dropped_files
     // Refused whole, nothing stored: a note without the asked file, a file not asked for, a file
     // whose bytes are not what its description says, another commune's system.
     let (status, body) = stack
-        .post_json(ONESTOP_A, &format!("/api/v1/cases/{id}/supplement"), &json!({"note": "Đã nộp"}))
+        .post_json(
+            ONESTOP_A,
+            &format!("/api/v1/cases/{id}/supplement"),
+            &json!({"note": "Đã nộp"}),
+        )
         .await;
     assert_eq!((status, paths(&body)), (422, vec!["files".to_string()]), "{body}");
     let (status, body) = supplement(&stack, ONESTOP_A, &id, "Đã nộp", &[extract_copy(&extract), proof]).await;
-    assert_eq!((status, paths(&body)), (422, vec!["files[1].kind".to_string()]), "{body}");
+    assert_eq!(
+        (status, paths(&body)),
+        (422, vec!["files[1].kind".to_string()]),
+        "{body}"
+    );
     let (bad, _) = pdf(dir.path(), "birth-registration-extract", 9, 50_000);
     let tampered = supplement_tampered(&stack, &id, &bad).await;
-    assert_eq!((tampered.0, paths(&tampered.1)), (422, vec!["files[0].sha256".to_string()]), "{}", tampered.1);
+    assert_eq!(
+        (tampered.0, paths(&tampered.1)),
+        (422, vec!["files[0].sha256".to_string()]),
+        "{}",
+        tampered.1
+    );
     let (status, body) = supplement(&stack, ONESTOP_B, &id, "Đã nộp", std::slice::from_ref(&extract)).await;
     assert_eq!(status, 403, "{body}");
     let case = stack.get_case(&id).await;
     assert_eq!(case["status"], "needs_supplement");
-    assert!(!case["events"].to_string().contains("sha256:"), "no supplement was stored");
+    assert!(
+        !case["events"].to_string().contains("sha256:"),
+        "no supplement was stored"
+    );
     assert_eq!(stack.insurance.state.record_of(&id).unwrap().envelope_posts, 1);
 
     // The office is down twice, then takes the envelope but drops its file.
@@ -111,15 +132,30 @@ async fn an_asked_file_reaches_the_agency_once_through_outages_and_dropped_files
     stack.insurance.state.set_faults(faults);
     let (status, body) = supplement(&stack, ONESTOP_A, &id, "Đã nộp bản trích lục rõ nét", &[extract]).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["appointment_date"], "2026-12-07", "5 working days were left on the case");
+    assert_eq!(
+        body["appointment_date"], "2026-12-07",
+        "5 working days were left on the case"
+    );
     let case = stack.wait_status(&id, "completed", 20).await;
 
     let rec = stack.insurance.state.record_of(&id).unwrap();
-    assert_eq!(rec.files["birth-registration-extract"].to_string(), new_sha, "the new file replaced {old_sha}");
+    assert_eq!(
+        rec.files["birth-registration-extract"].to_string(),
+        new_sha,
+        "the new file replaced {old_sha}"
+    );
     assert_eq!(rec.file_puts, 1, "the dropped file was sent again alone, once");
     assert_eq!(rec.envelope_posts, 2, "one envelope after the supplement");
-    assert_eq!(rec.envelope["BoSung"][0]["@GhiChu"], "Đã nộp bản trích lục rõ nét", "{}", rec.envelope);
-    let others: Vec<&String> = rec.files.keys().filter(|k| *k != "birth-registration-extract").collect();
+    assert_eq!(
+        rec.envelope["BoSung"][0]["@GhiChu"], "Đã nộp bản trích lục rõ nét",
+        "{}",
+        rec.envelope
+    );
+    let others: Vec<&String> = rec
+        .files
+        .keys()
+        .filter(|k| *k != "birth-registration-extract")
+        .collect();
     assert_eq!(others.len(), 2, "the other attachments are still held: {others:?}");
     let ins = leg(&case, "insurance");
     let outcomes: Vec<&str> = ins["attempt_log"]
@@ -134,7 +170,9 @@ async fn an_asked_file_reaches_the_agency_once_through_outages_and_dropped_files
     assert_eq!(police.envelope_posts, 1);
     assert!(!police.files.values().any(|s| s.to_string() == new_sha));
     // The trail names the file by its hash.
-    assert!(case["events"].to_string().contains(&format!("birth-registration-extract sha256:{new_sha}")));
+    assert!(case["events"]
+        .to_string()
+        .contains(&format!("birth-registration-extract sha256:{new_sha}")));
 }
 
 /// A second handle on a file to push, for a request that sends the same file again.
@@ -156,11 +194,16 @@ async fn supplement_tampered(stack: &Stack, id: &str, file: &PushFile) -> (u16, 
     let form = reqwest::multipart::Form::new()
         .part(
             "supplement",
-            reqwest::multipart::Part::text(described.to_string()).mime_str("application/json").unwrap(),
+            reqwest::multipart::Part::text(described.to_string())
+                .mime_str("application/json")
+                .unwrap(),
         )
         .part(
             file.kind.clone(),
-            reqwest::multipart::Part::bytes(bytes).file_name("x.pdf").mime_str("application/pdf").unwrap(),
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name("x.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
         );
     let r = stack
         .http
@@ -188,7 +231,11 @@ async fn a_case_not_waiting_and_a_kind_nobody_can_ask_for_are_refused() {
     let (status, body) = stack
         .post_json(INSURANCE, &format!("/api/v1/legs/{leg_id}/decision"), &ask)
         .await;
-    assert_eq!((status, paths(&body)), (422, vec!["kinds[0]".to_string(), "kinds[2]".to_string()]), "{body}");
+    assert_eq!(
+        (status, paths(&body)),
+        (422, vec!["kinds[0]".to_string(), "kinds[2]".to_string()]),
+        "{body}"
+    );
     let ask = json!({"outcome": "needs_supplement"});
     let (status, body) = stack
         .post_json(INSURANCE, &format!("/api/v1/legs/{leg_id}/decision"), &ask)

@@ -538,7 +538,10 @@ async fn officers_record_a_supplement_and_confirm_an_apology_from_the_case_page(
     click(&c, Locator::Id("k-birth-certificate-medical")).await;
     click(&c, Locator::Css("form:has(#s-missing) button")).await;
     let case = stack.wait_status(&id, "needs_supplement", 10).await;
-    assert_eq!(leg(&case, "insurance")["result"]["kinds"], json!(["birth-certificate-medical"]));
+    assert_eq!(
+        leg(&case, "insurance")["result"]["kinds"],
+        json!(["birth-certificate-medical"])
+    );
     sign_out(&c).await;
 
     // The family comes back with the paper; the officer scans it and uploads it on the case page.
@@ -558,7 +561,11 @@ async fn officers_record_a_supplement_and_confirm_an_apology_from_the_case_page(
     assert_eq!(case["status"], "in_progress");
     assert!(case["events"].to_string().contains("user:canbo.a"));
     let rec = stack.insurance.state.record_of(&id).unwrap();
-    assert_eq!(rec.files["birth-certificate-medical"].to_string(), scan_sha, "the agency holds the scan");
+    assert_eq!(
+        rec.files["birth-certificate-medical"].to_string(),
+        scan_sha,
+        "the agency holds the scan"
+    );
     c.goto(&format!("{base}/cases/{id}")).await.unwrap();
     wait_text(&c, "bổ sung lần 1").await;
     wait_text(&c, &scan_sha).await;

@@ -13,14 +13,7 @@ use super::LegId;
 
 /// The kinds an agency may ask for: a case's attachment kinds, and the proof of lawful residence
 /// the police most often ask for (a family renting or living with relatives).
-pub const SUPPLEMENT_KINDS: [&str; 6] = [
-    KINDS[0],
-    KINDS[1],
-    KINDS[2],
-    KINDS[3],
-    "residence-proof",
-    KINDS[4],
-];
+pub const SUPPLEMENT_KINDS: [&str; 6] = [KINDS[0], KINDS[1], KINDS[2], KINDS[3], "residence-proof", KINDS[4]];
 
 /// What an officer or a family reads for an attachment kind.
 pub fn kind_label(kind: &str) -> &'static str {
@@ -86,7 +79,10 @@ pub fn check_request(missing: &[String], kinds: &[String]) -> Vec<FieldProblem> 
         if !SUPPLEMENT_KINDS.contains(&k.as_str()) {
             problems.push(FieldProblem::invalid(
                 format!("kinds[{i}]"),
-                format!("Loại giấy tờ '{k}' không có; dùng một trong: {}", SUPPLEMENT_KINDS.join(", ")),
+                format!(
+                    "Loại giấy tờ '{k}' không có; dùng một trong: {}",
+                    SUPPLEMENT_KINDS.join(", ")
+                ),
             ));
         } else if !seen.insert(k) {
             problems.push(FieldProblem::invalid(format!("kinds[{i}]"), "Loại giấy tờ bị lặp"));
@@ -105,13 +101,22 @@ pub struct Waiting {
 /// Which files go to which waiting leg: each leg gets the files of the kinds it asked for. A
 /// file of a kind no waiting leg asked for, a kind asked for with no file, or two files of one
 /// kind are problems, all listed; paths name the file's position in `files`.
-pub fn route(waiting: &[Waiting], files: &[AttachmentMeta]) -> Result<Vec<(LegId, Vec<AttachmentMeta>)>, Vec<FieldProblem>> {
+pub fn route(
+    waiting: &[Waiting],
+    files: &[AttachmentMeta],
+) -> Result<Vec<(LegId, Vec<AttachmentMeta>)>, Vec<FieldProblem>> {
     let mut problems = Vec::new();
-    let asked: BTreeSet<&str> = waiting.iter().flat_map(|w| w.kinds.iter().map(String::as_str)).collect();
+    let asked: BTreeSet<&str> = waiting
+        .iter()
+        .flat_map(|w| w.kinds.iter().map(String::as_str))
+        .collect();
     let mut seen = BTreeSet::new();
     for (i, f) in files.iter().enumerate() {
         if !seen.insert(f.kind.as_str()) {
-            problems.push(FieldProblem::invalid(format!("files[{i}].kind"), "Tệp cùng loại gửi hai lần"));
+            problems.push(FieldProblem::invalid(
+                format!("files[{i}].kind"),
+                "Tệp cùng loại gửi hai lần",
+            ));
         } else if !asked.contains(f.kind.as_str()) {
             problems.push(FieldProblem::invalid(
                 format!("files[{i}].kind"),
@@ -227,7 +232,8 @@ mod tests {
 
     #[test]
     fn the_request_reads_back_in_words_from_a_stored_decision() {
-        let stored = serde_json::json!({"outcome": "needs_supplement", "missing": ["Bản rõ nét"], "kinds": ["residence-proof"]});
+        let stored =
+            serde_json::json!({"outcome": "needs_supplement", "missing": ["Bản rõ nét"], "kinds": ["residence-proof"]});
         let asked = Asked::of(LegKind::Residence, Some(&stored));
         assert_eq!(asked.kinds, ["residence-proof"]);
         assert_eq!(asked.texts(), ["Bản rõ nét", "Giấy tờ chứng minh chỗ ở hợp pháp"]);

@@ -448,8 +448,8 @@ impl Store {
                   + (SELECT COUNT(*) FROM supplement_files WHERE sha256 = $1)",
         )
         .bind(sha256)
-            .fetch_one(&self.read)
-            .await?;
+        .fetch_one(&self.read)
+        .await?;
         Ok(n > 0)
     }
 

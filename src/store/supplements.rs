@@ -91,7 +91,11 @@ impl Store {
                 number: number as u32,
                 note: col(r, "note")?,
                 received_at: super::columns::instant(r, "received_at")?,
-                files: files.iter().filter(|(n, _)| *n == number).map(|(_, m)| m.clone()).collect(),
+                files: files
+                    .iter()
+                    .filter(|(n, _)| *n == number)
+                    .map(|(_, m)| m.clone())
+                    .collect(),
             });
         }
         Ok(out)

@@ -14,9 +14,7 @@ use serde::Deserialize;
 
 use super::api::may_read;
 use super::auth::Caller;
-use super::bodies::{
-    CalendarWarnings, ConfirmAnswer, ConfirmBody, DeadlinesOverview, ErrorBody,
-};
+use super::bodies::{CalendarWarnings, ConfirmAnswer, ConfirmBody, DeadlinesOverview, ErrorBody};
 use super::error::ApiError;
 use super::AppState;
 use crate::config::SystemKind;

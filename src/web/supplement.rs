@@ -154,7 +154,10 @@ async fn read_multipart(state: &AppState, mp: Multipart) -> Result<Brought, ApiE
         return Err(ApiError::invalid(problems));
     };
     let described: Described = serde_json::from_slice(&text).map_err(|e| {
-        ApiError::invalid(vec![FieldProblem::invalid("supplement", format!("JSON không hợp lệ: {e}"))])
+        ApiError::invalid(vec![FieldProblem::invalid(
+            "supplement",
+            format!("JSON không hợp lệ: {e}"),
+        )])
     })?;
     let max = state.config.gateway.attachment_max_bytes;
     let mut declared = Vec::new();
@@ -168,7 +171,10 @@ async fn read_multipart(state: &AppState, mp: Multipart) -> Result<Brought, ApiE
                 whole.then_some(m)
             }
             Err(e) => {
-                problems.push(FieldProblem::invalid(format!("files[{index}]"), format!("Mô tả tệp không hợp lệ: {e}")));
+                problems.push(FieldProblem::invalid(
+                    format!("files[{index}]"),
+                    format!("Mô tả tệp không hợp lệ: {e}"),
+                ));
                 None
             }
         };
@@ -207,7 +213,10 @@ pub fn from_form(note: String, uploads: Vec<(String, String, String, TempBlob)>)
         if !own.is_empty() {
             problems.push(FieldProblem::invalid(kind, "Chỉ nhận tệp PDF, JPEG hoặc PNG"));
         } else if !magic_matches(&meta.media_type, &blob.head) {
-            problems.push(FieldProblem::invalid(kind, format!("Nội dung tệp không phải {}", meta.media_type)));
+            problems.push(FieldProblem::invalid(
+                kind,
+                format!("Nội dung tệp không phải {}", meta.media_type),
+            ));
         } else {
             files.push((meta, blob));
         }
@@ -251,9 +260,9 @@ pub async fn supplement(
         .unwrap_or_default()
         .to_ascii_lowercase();
     let brought = if content_type.starts_with("multipart/form-data") {
-        let mp = Multipart::from_request(request, &state).await.map_err(|e| {
-            ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text())
-        })?;
+        let mp = Multipart::from_request(request, &state)
+            .await
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
         read_multipart(&state, mp).await?
     } else {
         let Json(body) = Json::<SupplementBody>::from_request(request, &state)

@@ -91,7 +91,10 @@ pub async fn push_supplement(
     let _ = describe_files(&mut described, files);
     let list = described["attachments"].take();
     let json = serde_json::json!({"note": note, "files": list});
-    let url = format!("{}/api/v1/cases/{case_id}/supplement", gateway_url.trim_end_matches('/'));
+    let url = format!(
+        "{}/api/v1/cases/{case_id}/supplement",
+        gateway_url.trim_end_matches('/')
+    );
     post_form(http, url, token, form("supplement", &json, files).await?).await
 }
 

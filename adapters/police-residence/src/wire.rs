@@ -1,9 +1,7 @@
 //! The police system's registration message.
 
 use lienthong_contract::bundle::{BirthRegistration, Child, Residence};
-use lienthong_contract::{
-    AttachmentMeta, CaseEnvelope, CommuneCode, OfficeCode, PersonalId, ReceiptCode, Supplement,
-};
+use lienthong_contract::{AttachmentMeta, CaseEnvelope, CommuneCode, OfficeCode, PersonalId, ReceiptCode, Supplement};
 use serde::{Deserialize, Serialize};
 
 /// A permanent-residence registration request for a newborn.

@@ -4,8 +4,8 @@
 
 use crate::domain::state::LegState;
 use crate::web::path_ids::LegPath;
-use lienthong_contract::LegKind;
 use lienthong_contract::message::overlay;
+use lienthong_contract::LegKind;
 
 use crate::domain::supplement::{kind_label, SUPPLEMENT_KINDS};
 

@@ -1,7 +1,7 @@
 //! The case list, a case's page with its timeline, the printable receipt and attachment views.
 
-use crate::domain::supplement::{kind_label, Asked};
 use crate::domain::state::{CaseStatus, CheckOutcome, LegState};
+use crate::domain::supplement::{kind_label, Asked};
 use crate::domain::CaseId;
 use crate::web::path_ids::CasePath;
 use askama::Template;
@@ -10,8 +10,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use lienthong_contract::{CaseBundle, Sha256};
 use lienthong_contract::LegKind;
+use lienthong_contract::{CaseBundle, Sha256};
 use serde::Deserialize;
 
 use super::error::PageError;
@@ -20,8 +20,8 @@ use super::session::Signed;
 use super::{failed, page_error, render, Nav};
 use crate::accounts::Role;
 use crate::deadline::ClockState;
-use crate::store::views::CaseFilter;
 use crate::store::supplements::SuppliedFile;
+use crate::store::views::CaseFilter;
 use crate::store::CaseRow;
 use crate::web::AppState;
 
