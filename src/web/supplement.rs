@@ -195,7 +195,7 @@ async fn read_multipart(state: &AppState, mp: Multipart) -> Result<Brought, ApiE
 
 /// Files uploaded in a browser form, described from their own bytes: the officer declares
 /// nothing, so only the kind of content is checked against the type the browser sent.
-pub fn from_form(note: String, uploads: Vec<(String, String, String, TempBlob)>) -> Brought {
+pub fn from_form(note: String, uploads: Vec<crate::web::pages::form::Upload>) -> Brought {
     let mut problems = Vec::new();
     let mut files = Vec::new();
     for (kind, file_name, media_type, blob) in uploads {

@@ -611,35 +611,12 @@ pub async fn supplement(
     State(state): State<AppState>,
     signed: Signed,
     CasePath(id): CasePath,
-    mut mp: axum::extract::Multipart,
+    mp: axum::extract::Multipart,
 ) -> Response {
-    let limit = state.config.gateway.attachment_max_bytes;
-    let mut values = std::collections::HashMap::new();
-    let mut uploads = Vec::new();
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return page_error(400, &format!("Không đọc được dữ liệu gửi lên: {}", e.body_text())),
-        };
-        let name = field.name().unwrap_or_default().to_string();
-        match field.file_name().map(str::to_string) {
-            Some(file_name) => {
-                let media = field.content_type().unwrap_or("application/octet-stream").to_string();
-                match state.blobs.write_temp(field, limit).await {
-                    Ok(blob) if blob.size > 0 => uploads.push((name, file_name, media, blob)),
-                    Ok(_) => {}
-                    Err(e) => return page_error(413, &format!("Tệp '{}' không nhận được: {e}", kind_label(&name))),
-                }
-            }
-            None => match field.text().await {
-                Ok(text) => {
-                    values.insert(name, text);
-                }
-                Err(e) => return page_error(400, &format!("Không đọc được dữ liệu gửi lên: {}", e.body_text())),
-            },
-        }
-    }
+    let (mut values, uploads) = match super::form::read_upload_form(&state, mp).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     let csrf = values.remove("csrf").unwrap_or_default();
     let row = match commune_action(&state, &signed, &id, &csrf).await {
         Ok(r) => r,

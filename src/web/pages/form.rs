@@ -281,39 +281,55 @@ fn manifest(values: &HashMap<String, String>, files: &[(String, String, String, 
     Value::Object(root)
 }
 
-/// `POST /cases/new`: the form submitted.
-pub async fn submit(State(state): State<AppState>, signed: Signed, mut mp: Multipart) -> Response {
-    if let Err(r) = signed.require(&[Role::CommuneOfficer]) {
-        return r;
-    }
+/// A browser form's file (its input's name, the file's name, the type the browser sent, the bytes
+/// streamed to a temporary blob).
+pub type Upload = (String, String, String, TempBlob);
+
+/// Reads a browser form posted as multipart: its text fields, and each non-empty file streamed to
+/// a temporary blob (refused at the first byte past the attachment limit).
+pub(super) async fn read_upload_form(
+    state: &AppState,
+    mut mp: Multipart,
+) -> Result<(HashMap<String, String>, Vec<Upload>), Response> {
     let limit = state.config.gateway.attachment_max_bytes;
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        page_error(400, &format!("Không đọc được dữ liệu gửi lên: {}", e.body_text()))
+    };
     let mut values = HashMap::new();
-    let mut files: Vec<(String, String, String, TempBlob)> = Vec::new();
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return page_error(400, &format!("Không đọc được dữ liệu gửi lên: {}", e.body_text())),
-        };
+    let mut files = Vec::new();
+    while let Some(field) = mp.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or_default().to_string();
-        let file_name = field.file_name().map(str::to_string);
-        match file_name {
+        match field.file_name().map(str::to_string) {
             Some(file_name) => {
                 let media = field.content_type().unwrap_or("application/octet-stream").to_string();
                 match state.blobs.write_temp(field, limit).await {
                     Ok(blob) if blob.size > 0 && !file_name.is_empty() => files.push((name, file_name, media, blob)),
                     Ok(_) => {}
-                    Err(e) => return page_error(413, &format!("Tệp '{}' không nhận được: {e}", kind_label(&name))),
+                    Err(e) => {
+                        return Err(page_error(
+                            413,
+                            &format!("Tệp '{}' không nhận được: {e}", kind_label(&name)),
+                        ))
+                    }
                 }
             }
-            None => match field.text().await {
-                Ok(text) => {
-                    values.insert(name, text);
-                }
-                Err(e) => return page_error(400, &format!("Không đọc được dữ liệu gửi lên: {}", e.body_text())),
-            },
+            None => {
+                values.insert(name, field.text().await.map_err(unreadable)?);
+            }
         }
     }
+    Ok((values, files))
+}
+
+/// `POST /cases/new`: the form submitted.
+pub async fn submit(State(state): State<AppState>, signed: Signed, mp: Multipart) -> Response {
+    if let Err(r) = signed.require(&[Role::CommuneOfficer]) {
+        return r;
+    }
+    let (mut values, mut files) = match read_upload_form(&state, mp).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     if let Err(r) = signed.check_csrf(values.get("csrf").map_or("", String::as_str)) {
         return r;
     }
