@@ -5,10 +5,12 @@
 //! different one on a decided leg is refused) and, when it asks for a supplement, stops the
 //! clocks as the case's regime says.
 
+use lienthong_contract::AttachmentMeta;
 use serde_json::Value;
 
 use crate::deadline::{pause, Calendar, Paused};
 use crate::domain::decision::{self, Decision};
+use crate::domain::results;
 use crate::domain::state::LegState;
 use crate::domain::FieldProblem;
 use crate::store::{DecisionApplied, LegView, Store, StoreError};
@@ -31,22 +33,29 @@ pub struct Recorded {
     pub applied: DecisionApplied,
 }
 
-/// Validates `body` as a decision on `leg` and records it as `actor`'s.
+/// Validates `body` as a decision on `leg` and records it as `actor`'s, with the documents the
+/// agency issued with it (their bytes already checked and stored by the channel that brought
+/// them; docs/result-documents.md).
 pub async fn record(
     store: &Store,
     calendar: &Calendar,
     leg: &LegView,
     actor: &str,
     body: &Value,
+    documents: &[AttachmentMeta],
 ) -> Result<Recorded, DecisionError> {
     let Decision { to, result, reason } = decision::parse(leg.name, body).map_err(DecisionError::Invalid)?;
+    let problems = results::check_kinds(leg.name, to, documents);
+    if !problems.is_empty() {
+        return Err(DecisionError::Invalid(problems));
+    }
     let paused = if to == LegState::NeedsSupplement {
         pause_of(store, calendar, leg).await?
     } else {
         None
     };
     let applied = store
-        .record_decision(&leg.id, actor, to, &result, &reason, paused.as_ref())
+        .record_decision(&leg.id, actor, to, &result, &reason, paused.as_ref(), documents)
         .await?;
     if applied.changed {
         tracing::info!(case_id = %applied.case_id, leg = %leg.name, state = to.as_str(), actor, "decision recorded");

@@ -19,7 +19,7 @@ use crate::store::dialect::{Dialect, Placeholders};
 use crate::store::Store;
 
 /// Tables in the order their foreign keys need, each with its key (for paging).
-const TABLES: [(&str, &str); 21] = [
+const TABLES: [(&str, &str); 22] = [
     ("cases", "id"),
     ("attachments", "case_id, kind"),
     ("legs", "id"),
@@ -34,6 +34,7 @@ const TABLES: [(&str, &str); 21] = [
     ("withdrawals", "leg_id"),
     ("supplements", "leg_id, number"),
     ("supplement_files", "leg_id, number, kind"),
+    ("result_documents", "leg_id, kind"),
     ("notifications", "id"),
     ("cursors", "name"),
     ("users", "id"),

@@ -46,7 +46,7 @@ fn grown_id(id: &str, round: usize) -> String {
 }
 
 /// Every table the move copies; the first eight are the ones the test grows.
-const ALL: [&str; 21] = [
+const ALL: [&str; 22] = [
     "cases",
     "attachments",
     "legs",
@@ -62,6 +62,7 @@ const ALL: [&str; 21] = [
     "withdrawals",
     "supplements",
     "supplement_files",
+    "result_documents",
     "cursors",
     "users",
     "sessions",
@@ -121,9 +122,9 @@ async fn grow(db: &std::path::Path) -> i64 {
     }
 }
 
-/// Fills the results' journey tables (tracking numbers, ratings, complaints, withdrawals) and
-/// supplements with their files (the bytes of an attachment already stored) from the grown
-/// cases, so the move copies and verifies them too.
+/// Fills the results' journey tables (tracking numbers, ratings, complaints, withdrawals),
+/// supplements with their files and result documents (the bytes of an attachment already
+/// stored) from the grown cases, so the move copies and verifies them too.
 async fn last_mile(db: &std::path::Path) {
     let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
         .await
@@ -135,6 +136,7 @@ async fn last_mile(db: &std::path::Path) {
         "INSERT INTO withdrawals (leg_id, case_id, reason, status, due_at, created_at) SELECT l.id, l.case_id, 'Rút hồ sơ', 'done', c.created_at, c.created_at FROM legs l JOIN cases c ON c.id = l.case_id WHERE l.name = 'residence' LIMIT 200",
         "INSERT INTO supplements (leg_id, number, case_id, note, actor, received_at) SELECT l.id, 1, l.case_id, 'Đã nộp bản rõ nét', 'user:canbo', c.created_at FROM legs l JOIN cases c ON c.id = l.case_id WHERE l.name = 'insurance' LIMIT 300",
         "INSERT INTO supplement_files (leg_id, number, kind, case_id, file_name, media_type, size, sha256) SELECT s.leg_id, 1, 'birth-registration-extract', s.case_id, 'ban-ro-net.pdf', a.media_type, a.size, a.sha256 FROM supplements s JOIN attachments a ON a.case_id = s.case_id AND a.kind = 'birth-registration-extract'",
+        "INSERT INTO result_documents (leg_id, kind, case_id, file_name, media_type, size, sha256, received_at, actor) SELECT l.id, 'residence-confirmation', l.case_id, 'xac-nhan.pdf', a.media_type, a.size, a.sha256, c.created_at, 'system:police' FROM legs l JOIN cases c ON c.id = l.case_id JOIN attachments a ON a.case_id = l.case_id AND a.kind = 'residence-declaration' WHERE l.name = 'residence' LIMIT 300",
     ] {
         sqlx::query(sql).execute(&mut conn).await.unwrap();
     }

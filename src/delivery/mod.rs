@@ -312,24 +312,16 @@ impl Deliverer {
         let adapter: &Arc<dyn Adapter> = match job.kind {
             LegKind::Residence => &self.adapters.police,
             LegKind::Insurance => &self.adapters.insurance,
-            LegKind::Return => {
-                let adapter = self
-                    .adapters
-                    .onestop
-                    .get(job.office_code.as_str())
-                    .ok_or_else(|| Failure {
-                        error: format!("no one-stop system '{}' configured", job.office_code),
-                        transient: false,
-                        endpoint_failed: false,
-                        files_resent: 0,
-                    })?;
-                let msg = Message::Result(Box::new(combined_result(job)));
-                adapter
-                    .submit(&ep, &msg, Vec::new())
-                    .await
-                    .map_err(|e| Failure::from_adapter(e, 0))?;
-                return Ok((0, false));
-            }
+            LegKind::Return => self
+                .adapters
+                .onestop
+                .get(job.office_code.as_str())
+                .ok_or_else(|| Failure {
+                    error: format!("no one-stop system '{}' configured", job.office_code),
+                    transient: false,
+                    endpoint_failed: false,
+                    files_resent: 0,
+                })?,
         };
         let key = job.leg_id.as_str();
         let mut receipt = if job.envelope_accepted {
@@ -348,15 +340,18 @@ impl Deliverer {
             for m in fresh {
                 files.push(self.open(m, 0).await?);
             }
-            let msg = Message::Case(Box::new(CaseEnvelope {
-                idempotency_key: job.leg_id.clone(),
-                case_id: job.case_id.clone(),
-                leg_id: job.leg_id.clone(),
-                leg: job.kind,
-                office_code: job.office_code.clone(),
-                bundle: job.bundle.clone(),
-                supplements: job.supplements.clone(),
-            }));
+            let msg = match job.kind {
+                LegKind::Return => Message::Result(Box::new(combined_result(job))),
+                _ => Message::Case(Box::new(CaseEnvelope {
+                    idempotency_key: job.leg_id.clone(),
+                    case_id: job.case_id.clone(),
+                    leg_id: job.leg_id.clone(),
+                    leg: job.kind,
+                    office_code: job.office_code.clone(),
+                    bundle: job.bundle.clone(),
+                    supplements: job.supplements.clone(),
+                })),
+            };
             let r = adapter
                 .submit(&ep, &msg, files)
                 .await
@@ -399,7 +394,7 @@ impl Deliverer {
     }
 }
 
-/// The combined result the return leg carries to the commune.
+/// The combined result the return leg carries to the commune, with the agencies' documents.
 fn combined_result(job: &DeliveryJob) -> CaseResult {
     let leg = |kind: LegKind| job.agency_legs.iter().find(|l| l.name == kind);
     let state = |kind: LegKind| leg(kind).map_or(LegState::Waiting, |l| l.state);
@@ -417,5 +412,6 @@ fn combined_result(job: &DeliveryJob) -> CaseResult {
         outcome: outcome.as_str().to_string(),
         residence,
         insurance,
+        documents: job.attachments.clone(),
     }
 }

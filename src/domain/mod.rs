@@ -10,6 +10,7 @@ pub mod ids;
 pub mod journey;
 pub mod personal_id;
 pub mod problems;
+pub mod results;
 pub mod state;
 pub mod supplement;
 pub mod text;

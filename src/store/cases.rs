@@ -445,7 +445,8 @@ impl Store {
     pub async fn blob_in_use(&self, sha256: &str) -> Result<bool, StoreError> {
         let n: i64 = sqlx::query_scalar(
             "SELECT (SELECT COUNT(*) FROM attachments WHERE sha256 = $1)
-                  + (SELECT COUNT(*) FROM supplement_files WHERE sha256 = $1)",
+                  + (SELECT COUNT(*) FROM supplement_files WHERE sha256 = $1)
+                  + (SELECT COUNT(*) FROM result_documents WHERE sha256 = $1)",
         )
         .bind(sha256)
         .fetch_one(&self.read)

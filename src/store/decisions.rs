@@ -3,12 +3,13 @@
 //! transaction that changes the leg, so a crash never leaves a decided case without its return.
 
 use crate::domain::CaseId;
-use lienthong_contract::LegKind;
+use lienthong_contract::{AttachmentMeta, LegKind};
 use sqlx::{Any, Transaction};
 
 use super::cases::leg_view;
 use super::columns::{self, col};
 use super::delivery::{close_delivery, move_leg};
+use super::result_documents::attach;
 use super::trail::event;
 use super::{Store, StoreError};
 use crate::deadline::Paused;
@@ -155,6 +156,7 @@ impl Store {
         result: &serde_json::Value,
         reason: &str,
         pause: Option<&Paused>,
+        documents: &[AttachmentMeta],
     ) -> Result<DecisionApplied, StoreError> {
         let now = self.now_ms();
         let mut tx = self.begin_leg(leg_id).await?;
@@ -166,6 +168,16 @@ impl Store {
         let leg = leg_view(&row)?;
         let status = stored_status(&mut tx, &leg.case_id).await?;
         if leg.state == to && leg.result.as_ref() == Some(result) {
+            // The same decision again, perhaps now with its documents (the first came by
+            // check-back): they are kept while the result has not left for the commune.
+            let late = attach(&mut tx, &leg.case_id, leg_id, now, actor, documents).await?;
+            if late > 0 {
+                let returned = CaseLegs::read(&mut tx, &leg.case_id).await?.state(LegKind::Return);
+                if !matches!(returned, LegState::Waiting | LegState::Queued) {
+                    return Err(StoreError::Conflict("the result already left for the commune"));
+                }
+                tx.commit().await?;
+            }
             return Ok(DecisionApplied {
                 case_id: leg.case_id,
                 changed: false,
@@ -176,6 +188,7 @@ impl Store {
             return Err(StoreError::InvalidState(leg.state.as_str().to_string()));
         }
         move_leg(&mut tx, &leg.case_id, leg_id, leg.state, to, now, actor, Some(reason)).await?;
+        attach(&mut tx, &leg.case_id, leg_id, now, actor, documents).await?;
         if let (LegState::NeedsSupplement, Some(paused)) = (to, pause) {
             Store::pause_leg(&mut tx, leg_id, now, paused).await?;
         }

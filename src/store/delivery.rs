@@ -29,8 +29,9 @@ pub struct DeliveryJob {
     pub policy_started_at_ms: Option<i64>,
     pub case_created_at_ms: i64,
     pub bundle: CaseBundle,
-    /// The files the receiver must hold: the case's attachments with the leg's supplement files
-    /// laid over them ([`lienthong_contract::message::overlay`]).
+    /// The files the receiver must hold: for an agency, the case's attachments with the leg's
+    /// supplement files laid over them ([`lienthong_contract::message::overlay`]); for the
+    /// commune, the documents the agencies issued.
     pub attachments: Vec<AttachmentMeta>,
     /// What the family brought for this leg's agency, oldest first.
     pub supplements: Vec<Supplement>,
@@ -218,14 +219,16 @@ impl Store {
         } else {
             Vec::new()
         };
-        let supplements = if kind == LegKind::Return {
-            Vec::new()
+        let (attachments, supplements) = if kind == LegKind::Return {
+            let documents = self.result_documents(&case_id).await?;
+            (documents.into_iter().map(|d| d.meta).collect(), Vec::new())
         } else {
-            self.supplements(leg_id).await?
+            let supplements = self.supplements(leg_id).await?;
+            (overlay(&self.attachments(&case_id).await?, &supplements), supplements)
         };
         Ok(DeliveryJob {
             leg_id: leg_id.to_string(),
-            attachments: overlay(&self.attachments(&case_id).await?, &supplements),
+            attachments,
             supplements,
             case_id,
             kind,

@@ -25,6 +25,7 @@ pub mod feedback;
 pub mod journey;
 pub mod notices;
 pub mod reports;
+pub mod result_documents;
 pub mod retention;
 pub mod supplements;
 mod trail;
@@ -60,6 +61,9 @@ pub enum StoreError {
     NotFound,
     #[error("the leg is {0}, which does not allow this")]
     InvalidState(String),
+    /// What is stored already says otherwise (another document of the same kind).
+    #[error("{0}")]
+    Conflict(&'static str),
     #[error("unsupported store URL: use sqlite://PATH or postgres://USER@HOST/DATABASE")]
     UnsupportedUrl,
     #[error("the stored {column} '{value}' is not one this gateway writes")]

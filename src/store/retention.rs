@@ -1,4 +1,4 @@
-//! Retention of attachment bytes (a case's attachments and supplement files): which finished cases' files may go, and the record that they
+//! Retention of attachment bytes (a case's attachments, supplement files and result documents): which finished cases' files may go, and the record that they
 //! went (in the case's audit chain, so an inspector sees when and why).
 
 use super::columns::{col, parsed};
@@ -15,9 +15,10 @@ pub struct Expired {
     pub sha256: Vec<Sha256>,
 }
 
-/// Every stored file whose bytes are kept: the attachments and the supplement files.
+/// Every stored file whose bytes are kept: the attachments, supplement files and result documents.
 const FILES: &str = "SELECT case_id, sha256 FROM attachments WHERE purged_at IS NULL
-     UNION ALL SELECT case_id, sha256 FROM supplement_files WHERE purged_at IS NULL";
+     UNION ALL SELECT case_id, sha256 FROM supplement_files WHERE purged_at IS NULL
+     UNION ALL SELECT case_id, sha256 FROM result_documents WHERE purged_at IS NULL";
 
 /// Finished (every status whose clock no longer runs: completed, rejected, cancelled, withdrawn)
 /// and unchanged since the instant bound at placeholder `$n`.
@@ -84,7 +85,7 @@ impl Store {
         let now = self.now_ms();
         let mut tx = self.begin_case(case_id).await?;
         let mut done = 0;
-        for table in ["attachments", "supplement_files"] {
+        for table in ["attachments", "supplement_files", "result_documents"] {
             done += sqlx::query(&format!(
                 "UPDATE {table} SET purged_at = $1 WHERE case_id = $2 AND purged_at IS NULL"
             ))

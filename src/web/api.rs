@@ -16,13 +16,15 @@ use serde_json::Value;
 
 use super::auth::Caller;
 use super::bodies::{
-    local_time, AttachmentBody, CaseBody, Deadline, DecisionAnswer, ErrorBody, EventBody, LegBody, PushAnswer,
-    ResendAnswer,
+    local_time, AttachmentBody, CaseBody, Deadline, DecisionAnswer, DecisionParts, ErrorBody, EventBody, LegBody,
+    PushAnswer, ResendAnswer,
 };
 use super::error::ApiError;
 use super::AppState;
 use crate::config::SystemKind;
+use crate::blobs::TempBlob;
 use crate::domain::state::LegState;
+use lienthong_contract::AttachmentMeta;
 use crate::store::{CaseRow, LegView};
 
 async fn case_body(state: &AppState, row: &CaseRow) -> Result<CaseBody, ApiError> {
@@ -181,12 +183,64 @@ pub async fn apply_decision(
     leg: &LegView,
     actor: &str,
     body: Value,
+    documents: Vec<(AttachmentMeta, TempBlob)>,
 ) -> Result<crate::decisions::Recorded, ApiError> {
-    let recorded = crate::decisions::record(&state.store, &state.config.calendar, leg, actor, &body).await?;
+    let metas: Vec<AttachmentMeta> = documents.iter().map(|(m, _)| m.clone()).collect();
+    let fresh = super::push::keep(state, documents).await?;
+    let recorded = crate::decisions::record(&state.store, &state.config.calendar, leg, actor, &body, &metas).await;
+    let recorded = match recorded {
+        Ok(r) => r,
+        Err(e) => {
+            super::push::forget(state, fresh).await;
+            return Err(e.into());
+        }
+    };
     if recorded.applied.changed {
         state.wake.notify_one();
     }
     Ok(recorded)
+}
+
+/// A decision as it arrived: the signed JSON (a body of its own, or the `decision` part of a
+/// multipart request) and the documents' parts streamed to temporary blobs.
+struct Arrived {
+    signed: Bytes,
+    files: std::collections::HashMap<String, TempBlob>,
+    problems: Vec<crate::domain::FieldProblem>,
+}
+
+async fn read_decision(state: &AppState, request: axum::extract::Request) -> Result<Arrived, ApiError> {
+    use axum::extract::FromRequest;
+    let multipart = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !multipart {
+        let signed = Bytes::from_request(request, state)
+            .await
+            .map_err(|e| ApiError::new(e.status(), "bad_request", e.body_text()))?;
+        return Ok(Arrived {
+            signed,
+            files: Default::default(),
+            problems: Vec::new(),
+        });
+    }
+    let mp = Multipart::from_request(request, state)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
+    let mut received = super::push::read(state, mp, "decision").await?;
+    let signed = received.manifest.take().ok_or_else(|| {
+        ApiError::invalid(vec![crate::domain::FieldProblem::invalid(
+            "decision",
+            "Thiếu phần 'decision' (JSON của quyết định)",
+        )])
+    })?;
+    Ok(Arrived {
+        signed,
+        files: received.files,
+        problems: received.problems,
+    })
 }
 
 /// Checks a signed callback: its HMAC over method, path, timestamp and body, its age, and that
@@ -240,19 +294,30 @@ pub(super) async fn check_signature(
 }
 
 /// `POST /api/v1/legs/{leg_id}/decision`: the police or insurance system reports its decision,
-/// signed (see [`lienthong_contract::signature`]).
+/// signed (see [`lienthong_contract::signature`]). Residence: `{outcome: completed,
+/// registration_number, registered_on}`; insurance: `{outcome: completed,
+/// social_insurance_number, card_valid_from, card_valid_to, health_facility_code,
+/// electronic_card_issued_on?}`; either: `{outcome: rejected, reason}` or `{outcome:
+/// needs_supplement, missing?, kinds?}`; with the documents issued, as multipart.
 #[utoipa::path(
     post, path = "/api/v1/legs/{leg_id}/decision", tag = "legs",
     params(
         ("leg_id" = String, Path, description = "The leg id, also the idempotency key of the delivery"),
         SigningHeaders,
     ),
-    request_body(content = Object, description = "Residence: {outcome: completed, registration_number, registered_on}; insurance: {outcome: completed, social_insurance_number, card_valid_from, card_valid_to, health_facility_code}; either: {outcome: rejected | needs_supplement, reason}"),
+    request_body(content(
+        (Object = "application/json"),
+        (DecisionParts = "multipart/form-data")
+    )),
     responses(
         (status = 200, description = "Recorded (or the same decision again)", body = DecisionAnswer),
+        (status = 400, description = "Unreadable body", body = ErrorBody),
+        (status = 401, description = "Missing, stale, wrong or replayed signature", body = ErrorBody),
+        (status = 403, description = "Another agency's or office's leg", body = ErrorBody),
         (status = 404, description = "No such case or leg", body = ErrorBody),
         (status = 409, description = "Conflicts with what is stored (other content under the same receipt code, a leg in another state, another decision)", body = ErrorBody),
         (status = 413, description = "The body is over the limit of the file or of the token", body = ErrorBody),
+        (status = 415, description = "Wrong content type", body = ErrorBody),
         (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody)
     ),
     security(("bearer" = []))
@@ -263,17 +328,37 @@ pub async fn decide(
     LegPath(leg_id): LegPath,
     uri: axum::http::Uri,
     headers: HeaderMap,
-    raw: Bytes,
+    request: axum::extract::Request,
 ) -> Result<Json<DecisionAnswer>, ApiError> {
-    let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-    check_signature(&state, &caller, "POST", path, &headers, &raw).await?;
-    let body: Value = serde_json::from_slice(&raw).map_err(|e| {
+    let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str()).to_string();
+    let arrived = read_decision(&state, request).await?;
+    check_signature(&state, &caller, "POST", &path, &headers, &arrived.signed).await?;
+    let mut body: Value = serde_json::from_slice(&arrived.signed).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             "bad_request",
             format!("Thân yêu cầu không phải JSON hợp lệ: {e}"),
         )
     })?;
+    // The documents are described in the signed JSON, so the signature covers their hashes.
+    let described = match body.as_object_mut().and_then(|o| o.remove("documents")) {
+        None => Vec::new(),
+        Some(Value::Array(list)) => list,
+        Some(_) => {
+            return Err(ApiError::invalid(vec![crate::domain::FieldProblem::invalid(
+                "documents",
+                "Phải là một danh sách",
+            )]))
+        }
+    };
+    let max = state.config.gateway.attachment_max_bytes;
+    let (documents, mut problems) = super::push::take_described("documents", &described, arrived.files, |i, m| {
+        crate::domain::results::check_meta(i, m, max)
+    });
+    problems.extend(arrived.problems);
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
+    }
     let leg = state.store.leg(&leg_id).await?.ok_or_else(ApiError::not_found)?;
     let allowed = match caller.kind {
         SystemKind::Police => leg.name == LegKind::Residence,
@@ -283,7 +368,8 @@ pub async fn decide(
     if !allowed || !caller.offices.contains(&leg.office_code) {
         return Err(ApiError::forbidden("Mã truy cập này không được quyết định chặng đó"));
     }
-    let crate::decisions::Recorded { to, applied } = apply_decision(&state, &leg, &caller.actor(), body).await?;
+    let crate::decisions::Recorded { to, applied } =
+        apply_decision(&state, &leg, &caller.actor(), body, documents).await?;
     Ok(Json(DecisionAnswer {
         case_id: applied.case_id,
         leg_id,

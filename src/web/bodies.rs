@@ -249,6 +249,16 @@ pub struct SupplementParts {
     pub supplement: String,
 }
 
+/// Multipart body of `POST /api/v1/legs/{id}/decision` when the agency attaches the documents it
+/// issued (docs/result-documents.md): this part, signed as a JSON body is, then one file part per
+/// described document, named by its `kind`.
+#[derive(Debug, ToSchema)]
+pub struct DecisionParts {
+    /// JSON: the decision's fields and `"documents": [{"kind", "file_name", "media_type", "size",
+    /// "sha256"}]`.
+    pub decision: String,
+}
+
 /// Body of `POST /api/v1/cases/{id}/apology/confirm`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

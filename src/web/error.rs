@@ -113,6 +113,11 @@ impl From<StoreError> for ApiError {
                 format!("Không thực hiện được khi chặng đang ở trạng thái '{s}'"),
             ),
             StoreError::Duplicate => ApiError::new(StatusCode::CONFLICT, "conflict", "Hồ sơ đã tồn tại"),
+            StoreError::Conflict(_) => ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "Đã có văn bản cùng loại với nội dung khác; văn bản đã lưu không thay đổi",
+            ),
             other => ApiError::internal(other),
         }
     }

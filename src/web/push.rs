@@ -10,7 +10,9 @@ use axum::http::StatusCode;
 use super::auth::Caller;
 use super::error::ApiError;
 use super::AppState;
-use crate::blobs::BlobError;
+use crate::blobs::{BlobError, TempBlob};
+use crate::domain::bundle::Declared;
+use lienthong_contract::AttachmentMeta;
 use crate::domain::FieldProblem;
 use crate::intake::{self, Intake, IntakeError, Pusher, Received};
 
@@ -116,4 +118,99 @@ impl From<IntakeError> for ApiError {
             IntakeError::Internal(m) => ApiError::internal(m),
         }
     }
+}
+
+/// Files described in a JSON list (`list`: `files` of a supplement, `documents` of a decision)
+/// as a manifest describes attachments, matched with the parts that arrived: each entry read
+/// whole and checked by `check` (its position, its description), then its bytes checked like an
+/// attachment's at intake (size, SHA-256, magic number; nothing undeclared, nothing missing).
+/// Returns the described files with their bytes, and every problem.
+pub fn take_described(
+    list: &str,
+    raw: &[serde_json::Value],
+    mut files: HashMap<String, TempBlob>,
+    check: impl Fn(usize, &AttachmentMeta) -> Vec<FieldProblem>,
+) -> (Vec<(AttachmentMeta, TempBlob)>, Vec<FieldProblem>) {
+    let mut problems = Vec::new();
+    let mut declared = Vec::new();
+    for (index, entry) in raw.iter().enumerate() {
+        let kind = entry.get("kind").and_then(|k| k.as_str()).unwrap_or_default().to_string();
+        let meta = match serde_json::from_value::<AttachmentMeta>(entry.clone()) {
+            Ok(m) => {
+                let own = check(index, &m);
+                let whole = own.is_empty();
+                problems.extend(own);
+                whole.then_some(m)
+            }
+            Err(e) => {
+                problems.push(FieldProblem::invalid(
+                    format!("{list}[{index}]"),
+                    format!("Mô tả tệp không hợp lệ: {e}"),
+                ));
+                None
+            }
+        };
+        declared.push(Declared { index, kind, meta });
+    }
+    problems.extend(crate::intake::check_files(list, &declared, &files));
+    let taken = declared
+        .into_iter()
+        .filter_map(|d| Some((d.meta?, files.remove(&d.kind)?)))
+        .collect();
+    (taken, problems)
+}
+
+/// Moves checked files into the attachment store; returns the hashes no stored file used
+/// before, for [`forget`] if what they belong to cannot be stored.
+pub async fn keep(state: &AppState, files: Vec<(AttachmentMeta, TempBlob)>) -> Result<Vec<String>, ApiError> {
+    let mut fresh = Vec::new();
+    for (_, blob) in files {
+        let sha = blob.sha256.clone();
+        let already = state.store.blob_in_use(&sha).await?;
+        state.blobs.commit(blob).await.map_err(ApiError::internal)?;
+        if !already {
+            fresh.push(sha);
+        }
+    }
+    Ok(fresh)
+}
+
+/// Removes blobs [`keep`] stored for something that was then refused, unless a stored file
+/// uses them meanwhile.
+pub async fn forget(state: &AppState, fresh: Vec<String>) {
+    for sha in fresh {
+        if !state.store.blob_in_use(&sha).await.unwrap_or(true) {
+            let _ = state.blobs.remove(&sha).await;
+        }
+    }
+}
+
+/// Files uploaded in a browser form, described from their own bytes (the officer declares
+/// nothing): each checked by `check` (its position, its description) and its content against
+/// the type the browser sent. Returns the described files and, per refused file, a problem at
+/// its input's name.
+pub fn describe_uploads(
+    uploads: Vec<crate::web::pages::form::Upload>,
+    check: impl Fn(usize, &AttachmentMeta) -> Vec<FieldProblem>,
+) -> (Vec<(AttachmentMeta, TempBlob)>, Vec<FieldProblem>) {
+    let mut problems = Vec::new();
+    let mut files = Vec::new();
+    for (i, (kind, file_name, media_type, blob)) in uploads.into_iter().enumerate() {
+        let Ok(sha256) = blob.sha256.parse() else { continue };
+        let meta = AttachmentMeta {
+            kind: kind.clone(),
+            file_name,
+            media_type,
+            size: blob.size,
+            sha256,
+        };
+        if !check(i, &meta).is_empty() {
+            problems.push(FieldProblem::invalid(kind, "Chỉ nhận tệp PDF, JPEG hoặc PNG"));
+        } else if !crate::blobs::magic_matches(&meta.media_type, &blob.head) {
+            problems.push(FieldProblem::invalid(kind, format!("Nội dung tệp không phải {}", meta.media_type)));
+        } else {
+            files.push((meta, blob));
+        }
+    }
+    (files, problems)
 }

@@ -17,9 +17,8 @@ use super::bodies::{Deadline, ErrorBody, SupplementAnswer, SupplementBody, Suppl
 use super::error::ApiError;
 use super::path_ids::CasePath;
 use super::AppState;
-use crate::blobs::{magic_matches, TempBlob};
+use crate::blobs::TempBlob;
 use crate::deadline::{resume, Due};
-use crate::domain::bundle::Declared;
 use crate::domain::state::LegState;
 use crate::domain::supplement::{check_meta, route, Asked, Waiting};
 use crate::domain::FieldProblem;
@@ -82,7 +81,7 @@ pub async fn record(state: &AppState, row: &CaseRow, actor: &str, brought: Broug
             return Err(ApiError::invalid(problems));
         }
     };
-    let fresh = commit(state, files).await?;
+    let fresh = super::push::keep(state, files).await?;
     let cal = &state.config.calendar;
     let now = state.store.clock().now();
     let mut legs = Vec::new();
@@ -106,11 +105,7 @@ pub async fn record(state: &AppState, row: &CaseRow, actor: &str, brought: Broug
     let row = match stored {
         Ok(row) => row,
         Err(e) => {
-            for sha in fresh {
-                if !state.store.blob_in_use(&sha).await.unwrap_or(true) {
-                    let _ = state.blobs.remove(&sha).await;
-                }
-            }
+            super::push::forget(state, fresh).await;
             return Err(e.into());
         }
     };
@@ -118,21 +113,6 @@ pub async fn record(state: &AppState, row: &CaseRow, actor: &str, brought: Broug
     tracing::info!(case_id = %row.id, legs = legs.len(), files = sent, "supplement received");
     state.wake.notify_one();
     Ok(row)
-}
-
-/// Moves the files into the attachment store; returns the hashes no case held before, to remove
-/// again if the supplement cannot be stored.
-async fn commit(state: &AppState, files: Vec<(AttachmentMeta, TempBlob)>) -> Result<Vec<String>, ApiError> {
-    let mut fresh = Vec::new();
-    for (_, blob) in files {
-        let sha = blob.sha256.clone();
-        let already = state.store.blob_in_use(&sha).await?;
-        state.blobs.commit(blob).await.map_err(ApiError::internal)?;
-        if !already {
-            fresh.push(sha);
-        }
-    }
-    Ok(fresh)
 }
 
 /// The JSON part of a multipart supplement: the note and a description of each file part.
@@ -160,32 +140,10 @@ async fn read_multipart(state: &AppState, mp: Multipart) -> Result<Brought, ApiE
         )])
     })?;
     let max = state.config.gateway.attachment_max_bytes;
-    let mut declared = Vec::new();
-    for (index, raw) in described.files.iter().enumerate() {
-        let kind = raw.get("kind").and_then(|k| k.as_str()).unwrap_or_default().to_string();
-        let meta = match serde_json::from_value::<AttachmentMeta>(raw.clone()) {
-            Ok(m) => {
-                let own = check_meta(index, &m, max);
-                let whole = own.is_empty();
-                problems.extend(own);
-                whole.then_some(m)
-            }
-            Err(e) => {
-                problems.push(FieldProblem::invalid(
-                    format!("files[{index}]"),
-                    format!("Mô tả tệp không hợp lệ: {e}"),
-                ));
-                None
-            }
-        };
-        declared.push(Declared { index, kind, meta });
-    }
-    problems.extend(crate::intake::check_files("files", &declared, &received.files));
-    let mut blobs = received.files;
-    let files = declared
-        .into_iter()
-        .filter_map(|d| Some((d.meta?, blobs.remove(&d.kind)?)))
-        .collect();
+    let (files, mut found) = super::push::take_described("files", &described.files, received.files, |i, m| {
+        check_meta(i, m, max)
+    });
+    problems.append(&mut found);
     Ok(Brought {
         note: described.note,
         files,
@@ -193,34 +151,9 @@ async fn read_multipart(state: &AppState, mp: Multipart) -> Result<Brought, ApiE
     })
 }
 
-/// Files uploaded in a browser form, described from their own bytes: the officer declares
-/// nothing, so only the kind of content is checked against the type the browser sent.
+/// What the officer uploaded on the case page, described from the files' own bytes.
 pub fn from_form(note: String, uploads: Vec<crate::web::pages::form::Upload>) -> Brought {
-    let mut problems = Vec::new();
-    let mut files = Vec::new();
-    for (kind, file_name, media_type, blob) in uploads {
-        let meta = AttachmentMeta {
-            kind: kind.clone(),
-            file_name,
-            media_type,
-            size: blob.size,
-            sha256: match blob.sha256.parse() {
-                Ok(s) => s,
-                Err(_) => continue,
-            },
-        };
-        let own = check_meta(files.len(), &meta, u64::MAX);
-        if !own.is_empty() {
-            problems.push(FieldProblem::invalid(kind, "Chỉ nhận tệp PDF, JPEG hoặc PNG"));
-        } else if !magic_matches(&meta.media_type, &blob.head) {
-            problems.push(FieldProblem::invalid(
-                kind,
-                format!("Nội dung tệp không phải {}", meta.media_type),
-            ));
-        } else {
-            files.push((meta, blob));
-        }
-    }
+    let (files, problems) = super::push::describe_uploads(uploads, |i, m| check_meta(i, m, u64::MAX));
     Brought { note, files, problems }
 }
 

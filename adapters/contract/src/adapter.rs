@@ -211,13 +211,15 @@ fn file_part(file: FileBody) -> Result<reqwest::multipart::Part, AdapterError> {
 }
 
 /// `POST`s an envelope (its text in the receiver's format, of `media_type`) and its files, each
-/// streamed as a part named by its kind, under an idempotency key; returns the receipt's text.
+/// streamed as a part named by its kind, under an idempotency key, with any further `headers`
+/// (a signature); returns the receipt's text.
 pub async fn post_envelope(
     ep: &Endpoint,
     url: String,
     key: &str,
     (envelope, media_type): (String, &'static str),
     files: Vec<FileBody>,
+    headers: Vec<(&'static str, String)>,
 ) -> Result<String, AdapterError> {
     let envelope = reqwest::multipart::Part::text(envelope)
         .mime_str(media_type)
@@ -227,23 +229,28 @@ pub async fn post_envelope(
         let kind = f.meta.kind.clone();
         form = form.part(kind, file_part(f)?);
     }
-    let resp = ep
-        .http
-        .post(url)
-        .timeout(ep.timeout)
-        .header("idempotency-key", key)
-        .multipart(form)
-        .send()
-        .await
-        .map_err(AdapterError::from_reqwest)?;
+    let mut req = ep.http.post(url).timeout(ep.timeout).header("idempotency-key", key);
+    for (name, value) in headers {
+        req = req.header(name, value);
+    }
+    let resp = req.multipart(form).send().await.map_err(AdapterError::from_reqwest)?;
     read_body(resp).await
 }
 
-/// `PUT`s one file alone to `url` under an idempotency key; returns the receipt's text.
-pub async fn put_file(ep: &Endpoint, url: String, key: &str, file: FileBody) -> Result<String, AdapterError> {
-    let resp = ep
-        .http
-        .put(url)
+/// `PUT`s one file alone to `url` under an idempotency key, with any further `headers` (a
+/// signature); returns the receipt's text.
+pub async fn put_file(
+    ep: &Endpoint,
+    url: String,
+    key: &str,
+    file: FileBody,
+    headers: Vec<(&'static str, String)>,
+) -> Result<String, AdapterError> {
+    let mut req = ep.http.put(url);
+    for (name, value) in headers {
+        req = req.header(name, value);
+    }
+    let resp = req
         .timeout(ep.timeout)
         .header("idempotency-key", key)
         .header("content-type", &file.meta.media_type)

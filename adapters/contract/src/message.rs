@@ -105,6 +105,11 @@ pub struct CaseResult {
     pub outcome: String,
     pub residence: LegOutcome,
     pub insurance: LegOutcome,
+    /// The documents the agencies issued with their decisions (each kind names its agency), sent
+    /// as files with the result and proven by the one-stop system's receipt; left out of the JSON
+    /// when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<AttachmentMeta>,
 }
 
 /// Anything the gateway delivers.

@@ -23,23 +23,26 @@ pub fn file_body(meta: &AttachmentMeta, bytes: &Bytes) -> FileBody {
     }
 }
 
+/// A PDF of about 40 kB for `kind`, different for every key.
+fn pdf(kind: &str, key: &str) -> (AttachmentMeta, Bytes) {
+    use sha2::{Digest, Sha256};
+    let bytes = Bytes::from(format!("%PDF-1.4\n% {kind} {key}\n").repeat(2000));
+    let meta = AttachmentMeta {
+        kind: kind.to_string(),
+        file_name: format!("{kind}.pdf"),
+        media_type: "application/pdf".into(),
+        size: bytes.len() as u64,
+        sha256: crate::Sha256::from_digest(Sha256::digest(&bytes).into()),
+    };
+    (meta, bytes)
+}
+
 /// A small canonical case with two PDF attachments, for adapters' conformance runs.
 pub fn sample_case(key: &str) -> Sample {
     use crate::bundle::*;
-    use sha2::{Digest, Sha256};
     let files: Vec<(AttachmentMeta, Bytes)> = ["birth-registration-extract", "residence-declaration"]
         .into_iter()
-        .map(|kind| {
-            let bytes = Bytes::from(format!("%PDF-1.4\n% {kind} {key}\n").repeat(2000));
-            let meta = AttachmentMeta {
-                kind: kind.to_string(),
-                file_name: format!("{kind}.pdf"),
-                media_type: "application/pdf".into(),
-                size: bytes.len() as u64,
-                sha256: crate::Sha256::from_digest(Sha256::digest(&bytes).into()),
-            };
-            (meta, bytes)
-        })
+        .map(|kind| pdf(kind, key))
         .collect();
     let date = |s: &str| s.parse().expect("static date");
     let code = |s: &str| crate::CommuneCode::parse(s).expect("static code");
@@ -100,8 +103,10 @@ pub fn sample_case(key: &str) -> Sample {
     Sample { message, files }
 }
 
-/// A combined result with no files, for the one-stop adapter's conformance run.
+/// A combined result carrying the two documents the agencies issued, for the one-stop adapter's
+/// conformance run.
 pub fn sample_result(key: &str) -> Sample {
+    let files = vec![pdf("residence-confirmation", key), pdf("insurance-card", key)];
     let outcome = |state: &str| crate::message::LegOutcome {
         state: state.into(),
         result: None,
@@ -116,7 +121,8 @@ pub fn sample_result(key: &str) -> Sample {
             outcome: "completed".into(),
             residence: outcome("completed"),
             insurance: outcome("completed"),
+            documents: files.iter().map(|(m, _)| m.clone()).collect(),
         })),
-        files: Vec::new(),
+        files,
     }
 }

@@ -8,6 +8,11 @@
 //! accepted (it keeps those for twice the window), so a captured request can be neither replayed
 //! nor re-targeted at another path. A sender signs every attempt afresh; the nonce keeps two
 //! honest retries of the same body within one second apart.
+//!
+//! Files are never signed byte by byte, so neither side holds one in memory: a multipart request
+//! signs its JSON part, which describes each file by its SHA-256, and a file sent alone is signed
+//! over the 64 hex digits of its SHA-256 in place of the body ([`file_body`]); the receiver hashes
+//! what arrives and checks the signature over that.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -87,6 +92,11 @@ pub fn headers(secret: &[u8], method: &str, path: &str, body: &[u8]) -> [(&'stat
         (NONCE, nonce),
         (SIGNATURE, signature),
     ]
+}
+
+/// What stands for a file's bytes in a signature: its SHA-256 as lowercase hex.
+pub fn file_body(sha256: &str) -> Vec<u8> {
+    sha256.to_ascii_lowercase().into_bytes()
 }
 
 /// The signing headers as a receiver reads them.

@@ -33,12 +33,12 @@ impl Adapter for PoliceResidenceAdapter {
         let reg = Registration::from_envelope(env);
         let json = serde_json::to_string(&reg).map_err(|e| AdapterError::Permanent(e.to_string()))?;
         let envelope = (json, "application/json");
-        parse_receipt(&post_envelope(ep, url(ep, ""), &env.idempotency_key, envelope, files).await?)
+        parse_receipt(&post_envelope(ep, url(ep, ""), &env.idempotency_key, envelope, files, Vec::new()).await?)
     }
 
     async fn send_file(&self, ep: &Endpoint, key: &str, file: FileBody) -> Result<Receipt, AdapterError> {
         let url = url(ep, &format!("/{key}/files/{}", file.meta.kind));
-        parse_receipt(&put_file(ep, url, key, file).await?)
+        parse_receipt(&put_file(ep, url, key, file, Vec::new()).await?)
     }
 
     async fn receipt(&self, ep: &Endpoint, key: &str) -> Result<Receipt, AdapterError> {

@@ -33,12 +33,12 @@ impl Adapter for SocialInsuranceAdapter {
         };
         let xml = to_xml(&CardRequest::from_envelope(env)).map_err(|e| AdapterError::Permanent(e.to_string()))?;
         let envelope = (xml, "application/xml");
-        parse_receipt(&post_envelope(ep, url(ep, ""), &env.idempotency_key, envelope, files).await?)
+        parse_receipt(&post_envelope(ep, url(ep, ""), &env.idempotency_key, envelope, files, Vec::new()).await?)
     }
 
     async fn send_file(&self, ep: &Endpoint, key: &str, file: FileBody) -> Result<Receipt, AdapterError> {
         let url = url(ep, &format!("/{key}/tep/{}", file.meta.kind));
-        parse_receipt(&put_file(ep, url, key, file).await?)
+        parse_receipt(&put_file(ep, url, key, file, Vec::new()).await?)
     }
 
     async fn receipt(&self, ep: &Endpoint, key: &str) -> Result<Receipt, AdapterError> {

@@ -7,13 +7,13 @@ use crate::web::path_ids::LegPath;
 use lienthong_contract::message::overlay;
 use lienthong_contract::LegKind;
 
+use crate::domain::results::{kinds_for, result_label};
 use crate::domain::supplement::{kind_label, SUPPLEMENT_KINDS};
 
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde_json::{json, Value};
 
 use super::labels;
@@ -22,6 +22,7 @@ use super::{failed, page_error, render, Nav};
 use crate::accounts::Role;
 use crate::store::LegView;
 use crate::web::api::apply_decision;
+use crate::web::error::ApiError;
 use crate::web::AppState;
 
 /// One inbox row.
@@ -137,12 +138,22 @@ struct LegPage {
     files: Vec<(String, String)>,
     /// The kinds of papers a supplement request can ask for as files.
     kinds: Vec<(&'static str, &'static str)>,
+    /// The document the agency issues when it completes the leg, and its refusal letter
+    /// (kind, label): optional uploads on those forms.
+    issued: (&'static str, &'static str),
+    refusal: (&'static str, &'static str),
     open: bool,
     error: Option<String>,
     leg_id: String,
     csrf: String,
     complete_label: &'static str,
     complete_fields: Vec<(&'static str, &'static str, &'static str, String)>,
+}
+
+/// The document a decision of `leg` moving it `to` comes with (kind, label).
+fn document_of(leg: LegKind, to: LegState) -> (&'static str, &'static str) {
+    let kind = kinds_for(leg, to).first().copied().unwrap_or("other");
+    (kind, result_label(kind))
 }
 
 async fn own_leg(state: &AppState, signed: &Signed, leg_id: &str) -> Result<LegView, Response> {
@@ -288,6 +299,8 @@ async fn leg_page(state: &AppState, signed: &Signed, leg: &LegView, error: Optio
         case_id: row.id.to_string(),
         files,
         kinds: SUPPLEMENT_KINDS.iter().map(|k| (*k, kind_label(k))).collect(),
+        issued: document_of(leg.name, LegState::Completed),
+        refusal: document_of(leg.name, LegState::Rejected),
         open: leg.state == LegState::Delivered,
         error,
         leg_id: leg.id.to_string(),
@@ -310,11 +323,15 @@ pub async fn decide(
     State(state): State<AppState>,
     signed: Signed,
     LegPath(id): LegPath,
-    Form(form): Form<Vec<(String, String)>>,
+    mp: axum::extract::Multipart,
 ) -> Response {
     if let Err(r) = signed.require(&[Role::InsuranceStaff, Role::PoliceStaff]) {
         return r;
     }
+    let (form, uploads) = match super::form::read_upload_form(&state, mp).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     let csrf = form.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str());
     if let Err(r) = signed.check_csrf(csrf) {
         return r;
@@ -323,6 +340,7 @@ pub async fn decide(
         Ok(l) => l,
         Err(r) => return r,
     };
+    let (documents, problems) = crate::web::push::describe_uploads(uploads, |i, m| crate::domain::results::check_meta(i, m, u64::MAX));
     let mut body = serde_json::Map::new();
     for (k, v) in &form {
         match k.as_str() {
@@ -347,7 +365,12 @@ pub async fn decide(
             }
         }
     }
-    match apply_decision(&state, &leg, &signed.user.actor(), json!(body)).await {
+    let decided = if problems.is_empty() {
+        apply_decision(&state, &leg, &signed.user.actor(), json!(body), documents).await
+    } else {
+        Err(ApiError::invalid(problems))
+    };
+    match decided {
         Ok(_) => Redirect::to("/inbox").into_response(),
         Err(e) => {
             let detail: Vec<String> = e.fields.iter().map(|f| f.message.clone()).collect();

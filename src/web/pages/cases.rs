@@ -11,7 +11,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use lienthong_contract::LegKind;
-use lienthong_contract::{CaseBundle, Sha256};
+use lienthong_contract::{AttachmentMeta, CaseBundle, Sha256};
 use serde::Deserialize;
 
 use super::error::PageError;
@@ -20,6 +20,8 @@ use super::session::Signed;
 use super::{failed, page_error, render, Nav};
 use crate::accounts::Role;
 use crate::deadline::ClockState;
+use crate::domain::results::result_label;
+use crate::store::result_documents::ResultDocument;
 use crate::store::supplements::SuppliedFile;
 use crate::store::views::CaseFilter;
 use crate::store::CaseRow;
@@ -371,8 +373,9 @@ pub struct DocLine {
     pub received: String,
 }
 
-/// The case's files: the attachments it arrived with, then every supplement file.
-fn documents(row: &CaseRow, bundle: &CaseBundle, supplied: &[SuppliedFile]) -> Vec<DocLine> {
+/// The case's files: the attachments it arrived with, every supplement file, then the documents
+/// the agencies issued with their decisions.
+fn documents(row: &CaseRow, bundle: &CaseBundle, supplied: &[SuppliedFile], issued: &[ResultDocument]) -> Vec<DocLine> {
     let first = bundle.attachments.iter().map(|a| DocLine {
         label: format!("{}: {}", kind_label(&a.kind), a.file_name),
         sha256: a.sha256.to_string(),
@@ -389,7 +392,17 @@ fn documents(row: &CaseRow, bundle: &CaseBundle, supplied: &[SuppliedFile]) -> V
         sha256: f.meta.sha256.to_string(),
         received: labels::when(f.received_at_ms),
     });
-    first.chain(later).collect()
+    let results = issued.iter().map(|d| DocLine {
+        label: format!(
+            "Kết quả — {}: {} ({})",
+            result_label(&d.meta.kind),
+            d.meta.file_name,
+            labels::leg_name(d.leg)
+        ),
+        sha256: d.meta.sha256.to_string(),
+        received: labels::when(d.received_at_ms),
+    });
+    first.chain(later).chain(results).collect()
 }
 
 /// `GET /cases/{id}`.
@@ -398,13 +411,14 @@ pub async fn detail(State(state): State<AppState>, signed: Signed, CasePath(id):
         Ok(v) => v,
         Err(r) => return r,
     };
-    let (legs, events, apology, checks, steps, supplied) = match tokio::try_join!(
+    let (legs, events, apology, checks, steps, supplied, issued) = match tokio::try_join!(
         state.store.legs(&id),
         state.store.events(&id),
         state.store.apology(&id),
         state.store.case_checks(&id),
         state.store.journey(&id),
-        state.store.supplied_files(&id)
+        state.store.supplied_files(&id),
+        state.store.result_documents(&id)
     ) {
         Ok(v) => v,
         Err(e) => return failed(e),
@@ -471,7 +485,7 @@ pub async fn detail(State(state): State<AppState>, signed: Signed, CasePath(id):
         nav: Nav::of(&signed),
         actions,
         c: view(&state, &row, &bundle, apology.is_some()),
-        documents: documents(&row, &bundle, &supplied),
+        documents: documents(&row, &bundle, &supplied, &issued),
         legs,
         events,
         journey,
@@ -502,7 +516,7 @@ pub async fn receipt(State(state): State<AppState>, signed: Signed, CasePath(id)
 }
 
 /// `GET /files/{case_id}/{key}`: a file of the case, shown inline. `key` is an attachment's kind
-/// or the SHA-256 of any of the case's files (attachments and supplements alike).
+/// or the SHA-256 of any of the case's files (attachments, supplement files, result documents).
 pub async fn file(State(state): State<AppState>, signed: Signed, Path((id, key)): Path<(String, String)>) -> Response {
     let Ok(id) = CaseId::parse(&id) else {
         return page_error(404, "Không có tệp này.");
@@ -511,9 +525,13 @@ pub async fn file(State(state): State<AppState>, signed: Signed, Path((id, key))
         Ok(v) => v,
         Err(r) => return r,
     };
-    let supplied = match key.parse::<Sha256>() {
-        Ok(_) => match state.store.supplied_files(&id).await {
-            Ok(files) => files.into_iter().map(|f| f.meta).collect(),
+    let later: Vec<AttachmentMeta> = match key.parse::<Sha256>() {
+        Ok(_) => match tokio::try_join!(state.store.supplied_files(&id), state.store.result_documents(&id)) {
+            Ok((supplied, issued)) => supplied
+                .into_iter()
+                .map(|f| f.meta)
+                .chain(issued.into_iter().map(|d| d.meta))
+                .collect(),
             Err(e) => return failed(e),
         },
         Err(_) => Vec::new(),
@@ -521,7 +539,7 @@ pub async fn file(State(state): State<AppState>, signed: Signed, Path((id, key))
     let found = bundle
         .attachments
         .iter()
-        .chain(&supplied)
+        .chain(&later)
         .find(|a| a.kind == key || a.sha256.eq_ignore_ascii_case(&key));
     let Some(meta) = found else {
         return page_error(404, "Không có tệp này.");
@@ -613,10 +631,11 @@ pub async fn supplement(
     CasePath(id): CasePath,
     mp: axum::extract::Multipart,
 ) -> Response {
-    let (mut values, uploads) = match super::form::read_upload_form(&state, mp).await {
+    let (values, uploads) = match super::form::read_upload_form(&state, mp).await {
         Ok(v) => v,
         Err(r) => return r,
     };
+    let mut values: std::collections::HashMap<String, String> = values.into_iter().collect();
     let csrf = values.remove("csrf").unwrap_or_default();
     let row = match commune_action(&state, &signed, &id, &csrf).await {
         Ok(r) => r,

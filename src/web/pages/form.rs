@@ -285,17 +285,18 @@ fn manifest(values: &HashMap<String, String>, files: &[(String, String, String, 
 /// streamed to a temporary blob).
 pub type Upload = (String, String, String, TempBlob);
 
-/// Reads a browser form posted as multipart: its text fields, and each non-empty file streamed to
-/// a temporary blob (refused at the first byte past the attachment limit).
+/// Reads a browser form posted as multipart: its text fields in order (a checkbox group repeats
+/// its name), and each non-empty file streamed to a temporary blob (refused at the first byte
+/// past the attachment limit).
 pub(super) async fn read_upload_form(
     state: &AppState,
     mut mp: Multipart,
-) -> Result<(HashMap<String, String>, Vec<Upload>), Response> {
+) -> Result<(Vec<(String, String)>, Vec<Upload>), Response> {
     let limit = state.config.gateway.attachment_max_bytes;
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         page_error(400, &format!("Không đọc được dữ liệu gửi lên: {}", e.body_text()))
     };
-    let mut values = HashMap::new();
+    let mut values = Vec::new();
     let mut files = Vec::new();
     while let Some(field) = mp.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or_default().to_string();
@@ -313,9 +314,7 @@ pub(super) async fn read_upload_form(
                     }
                 }
             }
-            None => {
-                values.insert(name, field.text().await.map_err(unreadable)?);
-            }
+            None => values.push((name, field.text().await.map_err(unreadable)?)),
         }
     }
     Ok((values, files))
@@ -326,10 +325,11 @@ pub async fn submit(State(state): State<AppState>, signed: Signed, mp: Multipart
     if let Err(r) = signed.require(&[Role::CommuneOfficer]) {
         return r;
     }
-    let (mut values, mut files) = match read_upload_form(&state, mp).await {
+    let (values, mut files) = match read_upload_form(&state, mp).await {
         Ok(v) => v,
         Err(r) => return r,
     };
+    let mut values: HashMap<String, String> = values.into_iter().collect();
     if let Err(r) = signed.check_csrf(values.get("csrf").map_or("", String::as_str)) {
         return r;
     }
