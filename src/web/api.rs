@@ -16,8 +16,8 @@ use serde_json::Value;
 
 use super::auth::Caller;
 use super::bodies::{
-    local_time, AttachmentBody, CaseBody, Deadline, DecisionAnswer, DecisionParts, ErrorBody, EventBody, LegBody,
-    PushAnswer, ResendAnswer,
+    local_time, AttachmentBody, CaseBody, Deadline, DecisionAnswer, DecisionParts, ErrorBody, EventBody,
+    LaterFileBody, LegBody, PushAnswer, ResendAnswer,
 };
 use super::error::ApiError;
 use super::AppState;
@@ -58,6 +58,20 @@ async fn case_body(state: &AppState, row: &CaseRow) -> Result<CaseBody, ApiError
         closed_at: row.closed_at_ms.map(local_time),
         legs,
         attachments,
+        supplement_files: state
+            .store
+            .supplied_files(&row.id)
+            .await?
+            .into_iter()
+            .map(|f| LaterFileBody::of(f.leg, f.meta, f.received_at_ms))
+            .collect(),
+        documents: state
+            .store
+            .result_documents(&row.id)
+            .await?
+            .into_iter()
+            .map(|d| LaterFileBody::of(d.leg, d.meta, d.received_at_ms))
+            .collect(),
         apology: state.store.apology(&row.id).await?,
         notifications: state.store.notices(&row.id).await?,
         events: state.store.events(&row.id).await?.iter().map(EventBody::from).collect(),

@@ -167,6 +167,36 @@ pub struct AttachmentBody {
     pub sha256: Sha256,
 }
 
+/// A file that arrived after the case: one the family brought for a supplement, or one an
+/// agency issued with its decision.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LaterFileBody {
+    /// The leg it went to (a supplement) or came from (a result document).
+    pub leg: String,
+    pub kind: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub size: u64,
+    #[schema(value_type = String)]
+    pub sha256: Sha256,
+    pub received_at: String,
+}
+
+impl LaterFileBody {
+    /// The body of a stored file of `leg` received at `at_ms`.
+    pub fn of(leg: lienthong_contract::LegKind, meta: lienthong_contract::AttachmentMeta, at_ms: i64) -> Self {
+        LaterFileBody {
+            leg: leg.as_str().to_string(),
+            kind: meta.kind,
+            file_name: meta.file_name,
+            media_type: meta.media_type,
+            size: meta.size,
+            sha256: meta.sha256,
+            received_at: local_time(at_ms),
+        }
+    }
+}
+
 /// One event of the case's audit trail.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventBody {
@@ -216,6 +246,10 @@ pub struct CaseBody {
     pub closed_at: Option<String>,
     pub legs: Vec<LegBody>,
     pub attachments: Vec<AttachmentBody>,
+    /// Files the family brought for supplements (docs/supplements.md).
+    pub supplement_files: Vec<LaterFileBody>,
+    /// Documents the agencies issued with their decisions (docs/result-documents.md).
+    pub documents: Vec<LaterFileBody>,
     pub apology: Option<Apology>,
     pub notifications: Vec<Notice>,
     pub events: Vec<EventBody>,

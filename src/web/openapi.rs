@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi};
 use super::bodies::{
     AttachmentBody, AttemptBody, CalendarWarnings, CaseBody, ConfirmAnswer, ConfirmBody, Deadline, DeadlinesOverview,
     DecisionAnswer, ErrorBody, ErrorDetail, EventBody, LegBody, PushAnswer, ResendAnswer, SupplementAnswer,
-    SupplementBody, SupplementParts, DecisionParts,
+    SupplementBody, SupplementParts, DecisionParts, LaterFileBody,
 };
 use super::{api, deadlines, supplement};
 
@@ -119,7 +119,7 @@ impl Modify for CommonErrors {
     ),
     components(schemas(
         ErrorBody, ErrorDetail, Deadline, PushAnswer, CaseBody, LegBody, AttemptBody, AttachmentBody, EventBody,
-        SupplementBody, SupplementParts, DecisionParts, SupplementAnswer, ConfirmBody, ConfirmAnswer, DecisionAnswer, ResendAnswer,
+        SupplementBody, SupplementParts, DecisionParts, LaterFileBody, SupplementAnswer, ConfirmBody, ConfirmAnswer, DecisionAnswer, ResendAnswer,
         DeadlinesOverview, CalendarWarnings, crate::report::Report, crate::store::clocks::Apology,
         crate::store::notices::Notice, crate::domain::FieldProblem,
         crate::family::status::FamilyStatus, crate::family::status::Step,
