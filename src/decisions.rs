@@ -13,7 +13,7 @@ use crate::domain::decision::{self, Decision};
 use crate::domain::results;
 use crate::domain::state::LegState;
 use crate::domain::FieldProblem;
-use crate::store::{DecisionApplied, LegView, Store, StoreError};
+use crate::store::{DecisionApplied, LegView, NewDecision, Store, StoreError};
 
 /// Why a decision was not recorded.
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +55,17 @@ pub async fn record(
         None
     };
     let applied = store
-        .record_decision(&leg.id, actor, to, &result, &reason, paused.as_ref(), documents)
+        .record_decision(
+            &leg.id,
+            actor,
+            NewDecision {
+                to,
+                result: &result,
+                reason: &reason,
+                pause: paused.as_ref(),
+                documents,
+            },
+        )
         .await?;
     if applied.changed {
         tracing::info!(case_id = %applied.case_id, leg = %leg.name, state = to.as_str(), actor, "decision recorded");

@@ -60,9 +60,26 @@ pub struct LegFigures {
     pub first_attempt_percent: Option<f64>,
     pub resends: i64,
     pub files_resent: i64,
+    /// Legs the agency decided (completed or refused).
+    pub decided: u64,
+    /// Decided legs whose decision came with the documents issued: the results digitised.
+    pub decided_with_documents: u64,
+    /// `decided_with_documents` ÷ `decided`, in percent.
+    pub digitised_percent: Option<f64>,
+    /// Times the agency asked the family for a supplement.
+    pub supplements_asked: u64,
+    /// Supplements the family brought.
+    pub supplements_brought: u64,
+    /// Files brought with supplements, by kind of paper.
+    pub supplement_files_by_kind: BTreeMap<String, u64>,
+    /// Median working days from a request to the family's supplement (brought ones only).
+    pub median_supplement_wait_working_days: Option<f64>,
     #[serde(skip)]
     #[schema(ignore)]
     first: u64,
+    #[serde(skip)]
+    #[schema(ignore)]
+    waits: Vec<i64>,
 }
 
 /// A commune's figures.
@@ -125,7 +142,7 @@ impl Figures {
     fn add(&mut self, c: &ReportCase, cal: &Calendar, now_ms: i64) {
         self.received += 1;
         self.by_post += u64::from(c.by_post);
-        let day = |ms: i64| Calendar::local_day(Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH));
+        let day = local_day;
         match (c.finished_at_ms, c.closed_at_ms) {
             (Some(result), Some(closed)) => {
                 self.handed_over += 1;
@@ -177,6 +194,11 @@ impl Figures {
         self.to_family.sort_unstable();
         self.median_working_days_to_family = median(&self.to_family);
     }
+}
+
+/// The Vietnamese day of an instant in milliseconds.
+fn local_day(ms: i64) -> jiff::civil::Date {
+    Calendar::local_day(Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH))
 }
 
 /// The median of sorted values.
@@ -234,11 +256,26 @@ pub fn compute(
         f.first += (l.delivered && l.first_attempt_delivered) as u64;
         f.resends += l.resends;
         f.files_resent += l.files_resent;
+        f.decided += u64::from(l.decided);
+        f.decided_with_documents += u64::from(l.decided && l.documents > 0);
+        f.supplements_asked += l.asked_at_ms.len() as u64;
+        f.supplements_brought += l.supplied_at_ms.len() as u64;
+        for kind in &l.supplied_kinds {
+            *f.supplement_files_by_kind.entry(kind.clone()).or_default() += 1;
+        }
+        // The n-th supplement answers the n-th request.
+        for (asked, brought) in l.asked_at_ms.iter().zip(&l.supplied_at_ms) {
+            f.waits
+                .push(cal.working_days_between(local_day(*asked), local_day(*brought)));
+        }
     }
     let legs = by_leg
         .into_values()
         .map(|mut f| {
             f.first_attempt_percent = percent(f.first, f.delivered);
+            f.digitised_percent = percent(f.decided_with_documents, f.decided);
+            f.waits.sort_unstable();
+            f.median_supplement_wait_working_days = median(&f.waits);
             f
         })
         .collect();

@@ -1,5 +1,6 @@
 //! SIGKILL the gateway process in the middle of delivering 200 cases, restart it, and check that
-//! every case completes and every receiver holds exactly one record per case; then the same while
+//! every case completes, every receiver holds exactly one record per case and the commune holds
+//! every document the agencies issued, once and as issued; then the same while
 //! the agencies lose a third of their decision callbacks and the gateway answers most of the rest
 //! 429 (docs/reconciliation.md): every decision is applied once, by callback or by check-back.
 //!
@@ -123,13 +124,13 @@ impl Crashable {
     }
 
     /// Stops the gateway and checks that each receiver holds exactly one record per case.
-    fn stop_and_check_once(mut self, ids: &HashSet<String>) -> (SimHandle, SimHandle) {
+    fn stop_and_check_once(mut self, ids: &HashSet<String>) -> (SimHandle, SimHandle, SimHandle) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
         one_per_case(&self.police, ids, "the police system");
         one_per_case(&self.insurance, ids, "the insurance system");
         one_per_case(&self.onestop, ids, "the one-stop system");
-        (self.police, self.insurance)
+        (self.police, self.insurance, self.onestop)
     }
 }
 
@@ -163,8 +164,42 @@ async fn sigkill_mid_delivery_loses_and_duplicates_nothing() {
     }
     let ids = pusher.await.unwrap();
     assert_eq!(ids.len(), CASES, "every push got one case");
-    g.wait_completed(&ids, 180).await;
-    g.stop_and_check_once(&ids);
+    let cases = g.wait_completed(&ids, 180).await;
+    let (police, insurance, onestop) = g.stop_and_check_once(&ids);
+
+    // Every document each agency issued reached the commune, as issued, and is listed once.
+    for case in &cases {
+        let id = case["case_id"].as_str().unwrap();
+        let issued: HashMap<String, String> = [&police, &insurance]
+            .iter()
+            .filter_map(|s| s.state.record_of(id)?.issued)
+            .map(|(kind, sha)| (kind, sha.to_string()))
+            .collect();
+        assert_eq!(issued.len(), 2, "both agencies issued their document for {id}");
+        let held: HashMap<String, String> = onestop
+            .state
+            .record_of(id)
+            .unwrap()
+            .files
+            .into_iter()
+            .map(|(kind, sha)| (kind, sha.to_string()))
+            .collect();
+        assert_eq!(held, issued, "the one-stop holds what was issued for {id}");
+        let listed: Vec<(String, String)> = case["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["kind"].as_str().unwrap().to_string(),
+                    d["sha256"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let mut expected: Vec<(String, String)> = issued.into_iter().collect();
+        expected.sort();
+        assert_eq!(listed, expected, "each document once on case {id}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -207,7 +242,7 @@ async fn sigkills_with_lost_and_throttled_callbacks_lose_no_decision() {
     let ids = pusher.await.unwrap();
     assert_eq!(ids.len(), N, "every push got one case");
     let cases = g.wait_completed(&ids, 300).await;
-    let (police, insurance) = g.stop_and_check_once(&ids);
+    let (police, insurance, _) = g.stop_and_check_once(&ids);
 
     // Each decision applied once; every lost callback was made good by check-back.
     let mut by_check_back = 0;

@@ -48,7 +48,9 @@ async fn decide_with(
     let secret = secret_of(token).unwrap();
     let mut form = reqwest::multipart::Form::new().part(
         "decision",
-        reqwest::multipart::Part::text(text.clone()).mime_str("application/json").unwrap(),
+        reqwest::multipart::Part::text(text.clone())
+            .mime_str("application/json")
+            .unwrap(),
     );
     for (kind, bytes) in files {
         form = form.part(
@@ -108,8 +110,20 @@ async fn every_document_reaches_the_commune_once_through_dropped_and_corrupted_f
 
     // Refused whole, nothing stored: a document this decision does not issue, a document whose
     // bytes are not the described ones, a file nobody described.
-    let (status, body) = decide_with(&stack, POLICE, &police, residence_ok(), &[("insurance-card", card.clone())], None).await;
-    assert_eq!((status, paths(&body)), (422, vec!["documents[0].kind".to_string()]), "{body}");
+    let (status, body) = decide_with(
+        &stack,
+        POLICE,
+        &police,
+        residence_ok(),
+        &[("insurance-card", card.clone())],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, paths(&body)),
+        (422, vec!["documents[0].kind".to_string()]),
+        "{body}"
+    );
     let lie = json!([{"kind": "residence-confirmation", "file_name": "x.pdf", "media_type": "application/pdf",
                       "size": confirmation.len(), "sha256": sha(&card)}]);
     let (status, body) = decide_with(
@@ -121,7 +135,11 @@ async fn every_document_reaches_the_commune_once_through_dropped_and_corrupted_f
         Some(lie),
     )
     .await;
-    assert_eq!((status, paths(&body)), (422, vec!["documents[0].sha256".to_string()]), "{body}");
+    assert_eq!(
+        (status, paths(&body)),
+        (422, vec!["documents[0].sha256".to_string()]),
+        "{body}"
+    );
     let (status, body) = decide_with(
         &stack,
         POLICE,
@@ -131,9 +149,17 @@ async fn every_document_reaches_the_commune_once_through_dropped_and_corrupted_f
         Some(json!([])),
     )
     .await;
-    assert_eq!((status, paths(&body)), (422, vec!["residence-confirmation".to_string()]), "{body}");
+    assert_eq!(
+        (status, paths(&body)),
+        (422, vec!["residence-confirmation".to_string()]),
+        "{body}"
+    );
     let case = stack.get_case(&id).await;
-    assert_eq!(leg(&case, "residence")["state"], "delivered", "no decision was recorded");
+    assert_eq!(
+        leg(&case, "residence")["state"],
+        "delivered",
+        "no decision was recorded"
+    );
     assert_eq!(case["documents"], json!([]), "no document was stored");
 
     // Both agencies decide with their documents.
@@ -147,12 +173,36 @@ async fn every_document_reaches_the_commune_once_through_dropped_and_corrupted_f
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = decide_with(&stack, INSURANCE, &insurance, card_ok(), &[("insurance-card", card.clone())], None).await;
+    let (status, body) = decide_with(
+        &stack,
+        INSURANCE,
+        &insurance,
+        card_ok(),
+        &[("insurance-card", card.clone())],
+        None,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     // The same decision again with the same document changes nothing; with another one it is refused.
-    let (status, body) = decide_with(&stack, INSURANCE, &insurance, card_ok(), &[("insurance-card", card.clone())], None).await;
+    let (status, body) = decide_with(
+        &stack,
+        INSURANCE,
+        &insurance,
+        card_ok(),
+        &[("insurance-card", card.clone())],
+        None,
+    )
+    .await;
     assert_eq!((status, &body["changed"]), (200, &json!(false)), "{body}");
-    let (status, body) = decide_with(&stack, INSURANCE, &insurance, card_ok(), &[("insurance-card", pdf(3, 1_000))], None).await;
+    let (status, body) = decide_with(
+        &stack,
+        INSURANCE,
+        &insurance,
+        card_ok(),
+        &[("insurance-card", pdf(3, 1_000))],
+        None,
+    )
+    .await;
     assert_eq!(status, 409, "{body}");
 
     // The commune's system dropped the files of the result, then stored one corrupted: each is
@@ -161,7 +211,10 @@ async fn every_document_reaches_the_commune_once_through_dropped_and_corrupted_f
     let rec = stack.onestop.state.record_of(&id).unwrap();
     assert_eq!(rec.files["residence-confirmation"].to_string(), sha(&confirmation));
     assert_eq!(rec.files["insurance-card"].to_string(), sha(&card));
-    assert_eq!(rec.file_puts, 3, "two files alone after the drop, the corrupted one once more");
+    assert_eq!(
+        rec.file_puts, 3,
+        "two files alone after the drop, the corrupted one once more"
+    );
     assert_eq!(rec.envelope_posts, 1);
     let listed: Vec<&str> = rec.envelope["documents"]
         .as_array()
@@ -179,7 +232,13 @@ async fn every_document_reaches_the_commune_once_through_dropped_and_corrupted_f
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["leg"].as_str().unwrap(), d["kind"].as_str().unwrap(), d["sha256"].as_str().unwrap()))
+        .map(|d| {
+            (
+                d["leg"].as_str().unwrap(),
+                d["kind"].as_str().unwrap(),
+                d["sha256"].as_str().unwrap(),
+            )
+        })
         .collect();
     let (card_sha, confirmation_sha) = (sha(&card), sha(&confirmation));
     assert_eq!(
@@ -189,5 +248,7 @@ async fn every_document_reaches_the_commune_once_through_dropped_and_corrupted_f
             ("residence", "residence-confirmation", confirmation_sha.as_str())
         ]
     );
-    assert!(case["events"].to_string().contains(&format!("insurance-card sha256:{card_sha}")));
+    assert!(case["events"]
+        .to_string()
+        .contains(&format!("insurance-card sha256:{card_sha}")));
 }

@@ -391,6 +391,13 @@ async fn each_role_does_its_job_in_a_real_browser() {
     click(&c, Locator::LinkText("WEB-0001")).await;
     wait_text(&c, "Đã cấp thẻ BHYT").await;
     set(&c, "social_insurance_number", "5626123456").await;
+    // With the card issued as a PDF, uploaded on the same form.
+    let card_pdf = stack.dir.path().join("the-bhyt.pdf");
+    let mut card_bytes = b"%PDF-1.4\n".to_vec();
+    card_bytes.extend((0..30_000u32).map(|i| (i % 253) as u8));
+    std::fs::write(&card_pdf, &card_bytes).unwrap();
+    let card_sha = hex::encode(sha2::Sha256::digest(&card_bytes));
+    type_into(&c, Locator::Id("d-insurance-card"), card_pdf.to_str().unwrap()).await;
     click(&c, Locator::Css(".decisions form:first-of-type button[type=submit]")).await;
     wait_text(&c, "Hồ sơ đề nghị cấp thẻ BHYT").await;
     let case = wait_leg(&stack, &case_id, "insurance", "completed", 10).await;
@@ -461,6 +468,15 @@ async fn each_role_does_its_job_in_a_real_browser() {
     c.goto(&format!("{base}/cases/{case_id}")).await.unwrap();
     wait_text(&c, "Đã có kết quả").await;
     wait_text(&c, "Mã số BHXH 5626123456").await;
+    // The card went back to the commune's system as issued, and prints with its hash.
+    let held = stack.onestop.state.record_of(&case_id).unwrap();
+    assert_eq!(held.files["insurance-card"].to_string(), card_sha);
+    c.goto(&format!("{base}/cases/{case_id}/results")).await.unwrap();
+    wait_text(&c, "KẾT QUẢ GIẢI QUYẾT HỒ SƠ LIÊN THÔNG").await;
+    wait_text(&c, "Thẻ bảo hiểm y tế: the-bhyt.pdf").await;
+    wait_text(&c, &card_sha).await;
+    screenshot(&c, "results").await;
+    c.goto(&format!("{base}/cases/{case_id}")).await.unwrap();
     // The family collects the results at the desk: handed over in the browser, the case closes.
     wait_text(&c, "chờ gia đình đến nhận").await;
     type_into(&c, Locator::Id("received_by"), "Trần Thị Hồng").await;

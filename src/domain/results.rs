@@ -105,11 +105,24 @@ mod tests {
 
     #[test]
     fn a_completed_leg_carries_what_its_agency_issues_and_a_refusal_its_letter() {
-        assert!(check_kinds(LegKind::Residence, LegState::Completed, &[doc("residence-confirmation")]).is_empty());
+        assert!(check_kinds(
+            LegKind::Residence,
+            LegState::Completed,
+            &[doc("residence-confirmation")]
+        )
+        .is_empty());
         assert!(check_kinds(LegKind::Insurance, LegState::Rejected, &[doc("insurance-refusal")]).is_empty());
-        let wrong = check_kinds(LegKind::Insurance, LegState::Completed, &[doc("residence-confirmation")]);
+        let wrong = check_kinds(
+            LegKind::Insurance,
+            LegState::Completed,
+            &[doc("residence-confirmation")],
+        );
         assert_eq!(wrong[0].path, "documents[0].kind");
-        let twice = check_kinds(LegKind::Insurance, LegState::Completed, &[doc("insurance-card"), doc("insurance-card")]);
+        let twice = check_kinds(
+            LegKind::Insurance,
+            LegState::Completed,
+            &[doc("insurance-card"), doc("insurance-card")],
+        );
         assert_eq!(twice[0].path, "documents[1].kind");
         let waiting = check_kinds(LegKind::Insurance, LegState::NeedsSupplement, &[doc("insurance-card")]);
         assert!(waiting[0].message.contains("không kèm văn bản"), "{waiting:?}");
@@ -122,7 +135,10 @@ mod tests {
         big.media_type = "text/plain".into();
         big.file_name = String::new();
         let paths: Vec<String> = check_meta(3, &big, 1000).into_iter().map(|p| p.path).collect();
-        assert_eq!(paths, ["documents[3].file_name", "documents[3].media_type", "documents[3].size"]);
+        assert_eq!(
+            paths,
+            ["documents[3].file_name", "documents[3].media_type", "documents[3].size"]
+        );
     }
 
     proptest! {

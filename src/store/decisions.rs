@@ -24,6 +24,20 @@ pub struct DecisionApplied {
     pub case_status: CaseStatus,
 }
 
+/// A validated decision to record on a leg.
+pub struct NewDecision<'a> {
+    /// The leg's next state.
+    pub to: LegState,
+    /// The decision in its canonical JSON.
+    pub result: &'a serde_json::Value,
+    /// A short reason for the trail.
+    pub reason: &'a str,
+    /// What the clocks had left, for a leg that now waits on the family.
+    pub pause: Option<&'a Paused>,
+    /// The documents the agency issued with it (their bytes already stored).
+    pub documents: &'a [AttachmentMeta],
+}
+
 /// The legs of one case as read inside a transaction.
 struct CaseLegs(Vec<(String, LegKind, LegState)>);
 
@@ -152,12 +166,15 @@ impl Store {
         &self,
         leg_id: &str,
         actor: &str,
-        to: LegState,
-        result: &serde_json::Value,
-        reason: &str,
-        pause: Option<&Paused>,
-        documents: &[AttachmentMeta],
+        decision: NewDecision<'_>,
     ) -> Result<DecisionApplied, StoreError> {
+        let NewDecision {
+            to,
+            result,
+            reason,
+            pause,
+            documents,
+        } = decision;
         let now = self.now_ms();
         let mut tx = self.begin_leg(leg_id).await?;
         let row = sqlx::query("SELECT * FROM legs WHERE id = $1")

@@ -45,7 +45,7 @@ use crate::clock::Clock;
 use dialect::Dialect;
 
 pub use cases::{AttemptView, CaseRow, EventView, LegView, NewCase};
-pub use decisions::DecisionApplied;
+pub use decisions::{DecisionApplied, NewDecision};
 pub use delivery::{DeliveryJob, Finish};
 
 /// Connections one gateway process keeps to PostgreSQL: delivery workers, the notifier, the

@@ -7,7 +7,7 @@ use super::cases::parse_day;
 use super::columns::{self, col};
 use super::{Store, StoreError};
 use crate::deadline::Regime;
-use crate::domain::state::{AttemptOutcome, CaseStatus};
+use crate::domain::state::{AttemptOutcome, CaseStatus, LegState};
 
 /// One case of the period.
 #[derive(Debug, Clone)]
@@ -37,6 +37,16 @@ pub struct ReportLeg {
     /// Attempts after the first, and operator resends.
     pub resends: i64,
     pub files_resent: i64,
+    /// The agency decided (completed or refused).
+    pub decided: bool,
+    /// Documents the agency issued with its decision.
+    pub documents: i64,
+    /// When the agency asked for a supplement, each time, oldest first.
+    pub asked_at_ms: Vec<i64>,
+    /// When the family brought each supplement, oldest first.
+    pub supplied_at_ms: Vec<i64>,
+    /// The kinds of the files the supplements brought.
+    pub supplied_kinds: Vec<String>,
 }
 
 impl Store {
@@ -83,7 +93,8 @@ impl Store {
         commune: Option<&str>,
     ) -> Result<Vec<ReportLeg>, StoreError> {
         let rows = sqlx::query(
-            "SELECT c.commune_code, l.name, l.office_code, l.delivered_at,
+            "SELECT l.id, l.state, c.commune_code, l.name, l.office_code, l.delivered_at,
+               (SELECT COUNT(*) FROM result_documents d WHERE d.leg_id = l.id) AS documents,
                (SELECT a.outcome FROM delivery_attempts a WHERE a.leg_id = l.id ORDER BY a.id LIMIT 1) AS first_outcome,
                (SELECT COUNT(*) FROM delivery_attempts a WHERE a.leg_id = l.id) AS attempts,
                (SELECT CAST(COALESCE(SUM(a.files_resent), 0) AS BIGINT) FROM delivery_attempts a WHERE a.leg_id = l.id) AS files_resent
@@ -95,10 +106,21 @@ impl Store {
         .bind(commune)
         .fetch_all(&self.read)
         .await?;
+        let supplements = self.report_supplements(from_ms, to_ms, commune).await?;
+        let of_leg = |id: &str, kind: &str| -> Vec<&(String, String, i64, String)> {
+            supplements.iter().filter(|s| s.0 == id && s.1 == kind).collect()
+        };
         let delivered = AttemptOutcome::Delivered.as_str();
         rows.iter()
             .map(|r| {
+                let id: String = col(r, "id")?;
+                let state = columns::leg_state(r, "state")?;
                 Ok(ReportLeg {
+                    decided: matches!(state, LegState::Completed | LegState::Rejected),
+                    documents: col(r, "documents")?,
+                    asked_at_ms: of_leg(&id, "asked").iter().map(|s| s.2).collect(),
+                    supplied_at_ms: of_leg(&id, "supplied").iter().map(|s| s.2).collect(),
+                    supplied_kinds: of_leg(&id, "file").iter().map(|s| s.3.clone()).collect(),
                     commune_code: col(r, "commune_code")?,
                     name: columns::leg_kind(r, "name")?,
                     office_code: col(r, "office_code")?,
@@ -108,6 +130,38 @@ impl Store {
                     files_resent: col(r, "files_resent")?,
                 })
             })
+            .collect()
+    }
+
+    /// The supplement facts of the period's legs, oldest first: `(leg, "asked", at, "")` for
+    /// each request, `(leg, "supplied", at, "")` for each supplement brought and
+    /// `(leg, "file", at, kind)` for each of its files.
+    async fn report_supplements(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        commune: Option<&str>,
+    ) -> Result<Vec<(String, String, i64, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.leg_id, 'asked' AS what, e.at, '' AS kind FROM events e JOIN cases c ON c.id = e.case_id
+               WHERE e.kind = 'state' AND e.to_state = 'needs_supplement' AND e.leg_id IS NOT NULL
+                 AND c.received_at >= $1 AND c.received_at < $2 AND ($3 IS NULL OR c.commune_code = $3)
+             UNION ALL
+             SELECT s.leg_id, 'supplied' AS what, s.received_at AS at, '' AS kind FROM supplements s JOIN cases c ON c.id = s.case_id
+               WHERE c.received_at >= $1 AND c.received_at < $2 AND ($3 IS NULL OR c.commune_code = $3)
+             UNION ALL
+             SELECT f.leg_id, 'file' AS what, s.received_at AS at, f.kind FROM supplement_files f
+               JOIN supplements s ON s.leg_id = f.leg_id AND s.number = f.number JOIN cases c ON c.id = f.case_id
+               WHERE c.received_at >= $1 AND c.received_at < $2 AND ($3 IS NULL OR c.commune_code = $3)
+             ORDER BY at",
+        )
+        .bind(from_ms)
+        .bind(to_ms)
+        .bind(commune)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((col(r, "leg_id")?, col(r, "what")?, col(r, "at")?, col(r, "kind")?)))
             .collect()
     }
 }

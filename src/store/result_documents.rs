@@ -30,14 +30,19 @@ pub(super) async fn attach(
 ) -> Result<usize, StoreError> {
     let mut new = 0;
     for d in documents {
-        let held: Option<String> = sqlx::query_scalar("SELECT sha256 FROM result_documents WHERE leg_id = $1 AND kind = $2")
-            .bind(leg_id)
-            .bind(&d.kind)
-            .fetch_optional(&mut **tx)
-            .await?;
+        let held: Option<String> =
+            sqlx::query_scalar("SELECT sha256 FROM result_documents WHERE leg_id = $1 AND kind = $2")
+                .bind(leg_id)
+                .bind(&d.kind)
+                .fetch_optional(&mut **tx)
+                .await?;
         match held {
             Some(sha) if d.sha256.eq_ignore_ascii_case(&sha) => continue,
-            Some(_) => return Err(StoreError::Conflict("another document of this kind was already recorded")),
+            Some(_) => {
+                return Err(StoreError::Conflict(
+                    "another document of this kind was already recorded",
+                ))
+            }
             None => {}
         }
         sqlx::query(
@@ -56,7 +61,17 @@ pub(super) async fn attach(
         .execute(&mut **tx)
         .await?;
         let what = format!("{} sha256:{}", d.kind, d.sha256);
-        fact(tx, case_id, Some(leg_id), at, actor, "document", "received", Some(&what)).await?;
+        fact(
+            tx,
+            case_id,
+            Some(leg_id),
+            at,
+            actor,
+            "document",
+            "received",
+            Some(&what),
+        )
+        .await?;
         new += 1;
     }
     Ok(new)

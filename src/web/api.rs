@@ -16,16 +16,16 @@ use serde_json::Value;
 
 use super::auth::Caller;
 use super::bodies::{
-    local_time, AttachmentBody, CaseBody, Deadline, DecisionAnswer, DecisionParts, ErrorBody, EventBody,
-    LaterFileBody, LegBody, PushAnswer, ResendAnswer,
+    local_time, AttachmentBody, CaseBody, Deadline, DecisionAnswer, DecisionParts, ErrorBody, EventBody, LaterFileBody,
+    LegBody, PushAnswer, ResendAnswer,
 };
 use super::error::ApiError;
 use super::AppState;
-use crate::config::SystemKind;
 use crate::blobs::TempBlob;
+use crate::config::SystemKind;
 use crate::domain::state::LegState;
-use lienthong_contract::AttachmentMeta;
 use crate::store::{CaseRow, LegView};
+use lienthong_contract::AttachmentMeta;
 
 async fn case_body(state: &AppState, row: &CaseRow) -> Result<CaseBody, ApiError> {
     let now = state.store.now_ms();

@@ -10,8 +10,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::bodies::{
     AttachmentBody, AttemptBody, CalendarWarnings, CaseBody, ConfirmAnswer, ConfirmBody, Deadline, DeadlinesOverview,
-    DecisionAnswer, ErrorBody, ErrorDetail, EventBody, LegBody, PushAnswer, ResendAnswer, SupplementAnswer,
-    SupplementBody, SupplementParts, DecisionParts, LaterFileBody,
+    DecisionAnswer, DecisionParts, ErrorBody, ErrorDetail, EventBody, LaterFileBody, LegBody, PushAnswer, ResendAnswer,
+    SupplementAnswer, SupplementBody, SupplementParts,
 };
 use super::{api, deadlines, supplement};
 

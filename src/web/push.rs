@@ -12,9 +12,9 @@ use super::error::ApiError;
 use super::AppState;
 use crate::blobs::{BlobError, TempBlob};
 use crate::domain::bundle::Declared;
-use lienthong_contract::AttachmentMeta;
 use crate::domain::FieldProblem;
 use crate::intake::{self, Intake, IntakeError, Pusher, Received};
+use lienthong_contract::AttachmentMeta;
 
 /// The manifest part is JSON text; anything larger is not a manifest.
 const MANIFEST_LIMIT: u64 = 1024 * 1024;
@@ -134,7 +134,11 @@ pub fn take_described(
     let mut problems = Vec::new();
     let mut declared = Vec::new();
     for (index, entry) in raw.iter().enumerate() {
-        let kind = entry.get("kind").and_then(|k| k.as_str()).unwrap_or_default().to_string();
+        let kind = entry
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .unwrap_or_default()
+            .to_string();
         let meta = match serde_json::from_value::<AttachmentMeta>(entry.clone()) {
             Ok(m) => {
                 let own = check(index, &m);
@@ -207,7 +211,10 @@ pub fn describe_uploads(
         if !check(i, &meta).is_empty() {
             problems.push(FieldProblem::invalid(kind, "Chỉ nhận tệp PDF, JPEG hoặc PNG"));
         } else if !crate::blobs::magic_matches(&meta.media_type, &blob.head) {
-            problems.push(FieldProblem::invalid(kind, format!("Nội dung tệp không phải {}", meta.media_type)));
+            problems.push(FieldProblem::invalid(
+                kind,
+                format!("Nội dung tệp không phải {}", meta.media_type),
+            ));
         } else {
             files.push((meta, blob));
         }

@@ -140,9 +140,8 @@ async fn read_multipart(state: &AppState, mp: Multipart) -> Result<Brought, ApiE
         )])
     })?;
     let max = state.config.gateway.attachment_max_bytes;
-    let (files, mut found) = super::push::take_described("files", &described.files, received.files, |i, m| {
-        check_meta(i, m, max)
-    });
+    let (files, mut found) =
+        super::push::take_described("files", &described.files, received.files, |i, m| check_meta(i, m, max));
     problems.append(&mut found);
     Ok(Brought {
         note: described.note,

@@ -1,7 +1,9 @@
 //! A simulator of the social-insurance card system: real HTTP and XML, faults from [`Faults`],
 //! decisions (card issued, rejected, supplement) reported to the gateway with its own token.
 
-use crate::sim::{self, AgencySpec, Faults, GatewayLink, Outcome, ParsedEnvelope, Record, SimHandle, WireFormat};
+use crate::sim::{
+    self, AgencySpec, Faults, GatewayLink, Issued, Outcome, ParsedEnvelope, Record, SimHandle, WireFormat,
+};
 use axum::response::{IntoResponse, Response};
 use lienthong_contract::{AttachmentMeta, Receipt};
 
@@ -67,6 +69,10 @@ pub const SPEC: AgencySpec = AgencySpec {
         render_receipt: render,
     },
     decide,
+    documents: Issued {
+        completed: "insurance-card",
+        rejected: "insurance-refusal",
+    },
 };
 
 /// Starts the simulator; decisions are reported to the gateway when a link is given.

@@ -29,7 +29,7 @@ struct St {
 }
 
 /// Checks a signature over `body` (the JSON, or a lone file's SHA-256) and that it is new.
-fn verified(st: &St, headers: &HeaderMap, method: &str, path: &str, body: &[u8]) -> Result<(), Response> {
+fn verified(st: &St, headers: &HeaderMap, method: &str, path: &str, body: &[u8]) -> Result<(), (StatusCode, String)> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let presented = signature::Presented {
         timestamp: header(signature::TIMESTAMP),
@@ -37,7 +37,7 @@ fn verified(st: &St, headers: &HeaderMap, method: &str, path: &str, body: &[u8])
         signature: header(signature::SIGNATURE),
     };
     if let Err(refusal) = signature::verify(&st.secret, method, path, body, presented, signature::unix_now()) {
-        return Err((StatusCode::UNAUTHORIZED, refusal.to_string()).into_response());
+        return Err((StatusCode::UNAUTHORIZED, refusal.to_string()));
     }
     let fresh = st
         .seen
@@ -45,7 +45,7 @@ fn verified(st: &St, headers: &HeaderMap, method: &str, path: &str, body: &[u8])
         .expect("replay set")
         .insert(presented.signature.unwrap_or_default().to_string());
     if !fresh {
-        return Err((StatusCode::UNAUTHORIZED, "replayed signature").into_response());
+        return Err((StatusCode::UNAUTHORIZED, "replayed signature".into()));
     }
     Ok(())
 }
@@ -73,7 +73,7 @@ async fn take(State(st): State<St>, headers: HeaderMap, request: Request) -> Res
         }
     };
     if let Err(r) = verified(&st, &headers, "POST", RESULTS_PATH, &body) {
-        return r;
+        return r.into_response();
     }
     let gate = match st.sim.gate().await {
         Ok(g) => g,
@@ -112,7 +112,7 @@ async fn take_file(
     };
     let path = format!("{RESULTS_PATH}/{key}/files/{kind}");
     if let Err(r) = verified(&st, &headers, "PUT", &path, &signature::file_body(&sha)) {
-        return r;
+        return r.into_response();
     }
     let gate = match st.sim.gate().await {
         Ok(g) => g,

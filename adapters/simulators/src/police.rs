@@ -1,7 +1,9 @@
 //! A simulator of the police residence system: real HTTP, faults from [`Faults`], decisions
 //! reported to the gateway with the police system's token.
 
-use crate::sim::{self, AgencySpec, Faults, GatewayLink, Outcome, ParsedEnvelope, Record, SimHandle, WireFormat};
+use crate::sim::{
+    self, AgencySpec, Faults, GatewayLink, Issued, Outcome, ParsedEnvelope, Record, SimHandle, WireFormat,
+};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use lienthong_contract::Receipt;
@@ -54,6 +56,10 @@ pub const SPEC: AgencySpec = AgencySpec {
         render_receipt: render,
     },
     decide,
+    documents: Issued {
+        completed: "residence-confirmation",
+        rejected: "residence-refusal",
+    },
 };
 
 /// Starts the simulator; decisions are reported to the gateway when a link is given.

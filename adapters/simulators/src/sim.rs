@@ -109,6 +109,9 @@ pub struct Record {
     pub withdrawals: u32,
     /// The system needs to verify this dossier before deciding (its receipts say so).
     pub verification: bool,
+    /// The document issued with the decision, by kind and SHA-256.
+    #[serde(default)]
+    pub issued: Option<(String, lienthong_contract::Sha256)>,
 }
 
 impl Record {
@@ -155,6 +158,8 @@ pub struct GatewayLink {
 pub struct Decider {
     pub link: Option<GatewayLink>,
     pub build: Box<DecisionBuilder>,
+    /// The documents it attaches to completions and refusals (none: decisions come alone).
+    pub documents: Option<Issued>,
 }
 
 struct Inner {
@@ -344,6 +349,7 @@ impl SimState {
             status_queries: 0,
             withdrawals: 0,
             verification: verify,
+            issued: None,
         });
         rec.envelope_posts += 1;
         if rec.envelope_posts == 1 {
@@ -436,7 +442,7 @@ impl SimState {
     /// Once a record holds every declared file, decides it (once) and reports to the gateway.
     pub fn maybe_decide(self: &Arc<Self>, key: &str) {
         let Some(decider) = &self.decider else { return };
-        let (body, leg_id, after) = {
+        let (body, leg_id, after, document) = {
             let mut inner = self.lock();
             let mix = inner.faults.decide.clone();
             let total = mix.completed + mix.rejected + mix.needs_supplement;
@@ -457,6 +463,17 @@ impl SimState {
             }
             let body = (decider.build)(rec, outcome, rng);
             rec.decision = Some(body.clone());
+            let kind = decider.documents.and_then(|d| match outcome {
+                Outcome::Completed => Some(d.completed),
+                Outcome::Rejected => Some(d.rejected),
+                Outcome::NeedsSupplement => None,
+            });
+            let document = kind.map(|k| {
+                let bytes = format!("%PDF-1.4\n% {k} {}\n", rec.record_id).repeat(200).into_bytes();
+                let sha = lienthong_contract::Sha256::from_digest(Sha256::digest(&bytes).into());
+                rec.issued = Some((k.to_string(), sha));
+                (k, bytes)
+            });
             let lost = if faults.drop_decisions_next > 0 {
                 faults.drop_decisions_next -= 1;
                 true
@@ -466,19 +483,21 @@ impl SimState {
             if lost || decider.link.is_none() {
                 return;
             }
-            (body, rec.leg_id.clone(), mix.after_ms)
+            (body, rec.leg_id.clone(), mix.after_ms, document)
         };
         let this = Arc::clone(self);
         let key = key.to_string();
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(after)).await;
-            this.report(&key, &leg_id, &body).await;
+            this.report(&key, &leg_id, &body, document).await;
         });
     }
 
     /// Posts a decision until the gateway accepts it or refuses it for good, for up to
-    /// [`REPORT_FOR`]: it may be restarting (no answer, 5xx) or pacing this system (429).
-    async fn report(&self, key: &str, leg_id: &str, body: &serde_json::Value) {
+    /// [`REPORT_FOR`]: it may be restarting (no answer, 5xx) or pacing this system (429). A
+    /// decision with a document is multipart: the signed `decision` part describes it by
+    /// SHA-256, the file follows.
+    async fn report(&self, key: &str, leg_id: &str, body: &serde_json::Value, document: Option<(&str, Vec<u8>)>) {
         let Some(link) = self.decider.as_ref().and_then(|d| d.link.as_ref()) else {
             return;
         };
@@ -490,7 +509,14 @@ impl SimState {
             tracing::warn!("the gateway URL is not a URL");
             return;
         };
-        let body = serde_json::to_vec(body).unwrap_or_default();
+        let mut body = body.clone();
+        if let Some((kind, bytes)) = &document {
+            body["documents"] = serde_json::json!([{
+                "kind": kind, "file_name": format!("{kind}.pdf"), "media_type": "application/pdf",
+                "size": bytes.len(), "sha256": lienthong_contract::Sha256::from_digest(Sha256::digest(bytes).into()).to_string(),
+            }]);
+        }
+        let body = serde_json::to_vec(&body).unwrap_or_default();
         let mut wait = Duration::from_millis(100);
         let give_up = tokio::time::Instant::now() + REPORT_FOR;
         while tokio::time::Instant::now() < give_up {
@@ -498,14 +524,17 @@ impl SimState {
             let mut req = client
                 .post(url.clone())
                 .bearer_auth(&link.token)
-                .timeout(Duration::from_secs(10))
-                .header("content-type", "application/json");
+                .timeout(Duration::from_secs(10));
             for (name, value) in
                 lienthong_contract::signature::headers(link.secret.as_bytes(), "POST", url.path(), &body)
             {
                 req = req.header(name, value);
             }
-            let sent = req.body(body.clone()).send().await;
+            let req = match &document {
+                Some((kind, bytes)) => req.multipart(decision_form(&body, kind, bytes)),
+                None => req.header("content-type", "application/json").body(body.clone()),
+            };
+            let sent = req.send().await;
             match sent {
                 Ok(r) if r.status().is_success() => {
                     if let Some(rec) = self.lock().records.get_mut(key) {
@@ -529,6 +558,20 @@ impl SimState {
         }
         tracing::warn!("gave up reporting a decision; it stays in the record's status");
     }
+}
+
+/// A decision with its document as a multipart form: the signed JSON, then the file.
+fn decision_form(body: &[u8], kind: &str, bytes: &[u8]) -> reqwest::multipart::Form {
+    let json = reqwest::multipart::Part::bytes(body.to_vec())
+        .mime_str("application/json")
+        .expect("a static media type");
+    let file = reqwest::multipart::Part::bytes(bytes.to_vec())
+        .file_name(format!("{kind}.pdf"))
+        .mime_str("application/pdf")
+        .expect("a static media type");
+    reqwest::multipart::Form::new()
+        .part("decision", json)
+        .part(kind.to_string(), file)
 }
 
 /// How long a simulator keeps trying to report one decision.
@@ -703,6 +746,15 @@ pub struct AgencySpec {
     pub withdrawal_segment: &'static str,
     pub format: WireFormat,
     pub decide: fn(&Record, Outcome, &mut fastrand::Rng) -> serde_json::Value,
+    /// The kinds of the documents it issues with a completion and with a refusal.
+    pub documents: Issued,
+}
+
+/// The kinds of the documents an agency issues with its decisions (docs/result-documents.md).
+#[derive(Debug, Clone, Copy)]
+pub struct Issued {
+    pub completed: &'static str,
+    pub rejected: &'static str,
 }
 
 /// Starts an agency simulator on `listener`; decisions are reported to the gateway when a link
@@ -717,6 +769,7 @@ pub fn spawn_agency(
     let decider = Some(Decider {
         link: gateway,
         build: Box::new(spec.decide),
+        documents: Some(spec.documents),
     });
     let state: Arc<SimState> = SimState::new(spec.record_prefix, faults, seed, decider);
     let router = wire_routes(

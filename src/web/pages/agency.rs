@@ -340,7 +340,8 @@ pub async fn decide(
         Ok(l) => l,
         Err(r) => return r,
     };
-    let (documents, problems) = crate::web::push::describe_uploads(uploads, |i, m| crate::domain::results::check_meta(i, m, u64::MAX));
+    let (documents, problems) =
+        crate::web::push::describe_uploads(uploads, |i, m| crate::domain::results::check_meta(i, m, u64::MAX));
     let mut body = serde_json::Map::new();
     for (k, v) in &form {
         match k.as_str() {

@@ -232,7 +232,7 @@ struct ReceiptPage {
     hotline: Option<String>,
 }
 
-fn view(state: &AppState, row: &CaseRow, bundle: &CaseBundle, has_apology: bool) -> CaseView {
+pub(super) fn view(state: &AppState, row: &CaseRow, bundle: &CaseBundle, has_apology: bool) -> CaseView {
     let (clock, clock_class) = labels::clock(row.clock(state.store.now_ms()));
     CaseView {
         id: row.id.to_string(),
@@ -310,7 +310,7 @@ fn checks_text<'a>(checks: impl Iterator<Item = &'a crate::store::check_back::Ch
 }
 
 /// An agency's decision as a sentence.
-fn result_text(kind: LegKind, r: &serde_json::Value) -> String {
+pub(super) fn result_text(kind: LegKind, r: &serde_json::Value) -> String {
     use lienthong_contract::{InsuranceDecision as Card, ResidenceDecision as Residence};
     let refused = |reason: &str| format!("Từ chối: {reason}");
     let missing = |missing: Vec<String>, kinds: Vec<String>| {
@@ -375,7 +375,12 @@ pub struct DocLine {
 
 /// The case's files: the attachments it arrived with, every supplement file, then the documents
 /// the agencies issued with their decisions.
-fn documents(row: &CaseRow, bundle: &CaseBundle, supplied: &[SuppliedFile], issued: &[ResultDocument]) -> Vec<DocLine> {
+pub(super) fn documents(
+    row: &CaseRow,
+    bundle: &CaseBundle,
+    supplied: &[SuppliedFile],
+    issued: &[ResultDocument],
+) -> Vec<DocLine> {
     let first = bundle.attachments.iter().map(|a| DocLine {
         label: format!("{}: {}", kind_label(&a.kind), a.file_name),
         sha256: a.sha256.to_string(),

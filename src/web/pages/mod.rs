@@ -16,6 +16,7 @@ pub mod handover;
 pub mod kept;
 pub mod labels;
 pub mod reports;
+pub mod results;
 pub mod session;
 
 use askama::Template;
@@ -238,6 +239,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{case_id}", get(cases::detail))
         .route("/cases/{case_id}/receipt", get(cases::receipt))
         .route("/cases/{case_id}/refusal", get(cases::refusal))
+        .route("/cases/{case_id}/results", get(results::page))
         .route("/cases/{case_id}/journey", post(handover::commune_step))
         .route("/cases/{case_id}/rating", post(feedback::record))
         .route("/cases/{case_id}/withdraw", post(cases::withdraw))
