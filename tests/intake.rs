@@ -38,8 +38,13 @@ async fn snapshot(s: &Stack) -> (i64, Vec<String>) {
 async fn every_invalid_fixture_is_refused_with_every_expected_path_and_nothing_stored() {
     let s = spawn_stack(Opts::default()).await;
     // One stored case first, so "unchanged" is checked against a non-empty store.
+    // It runs to its end first: the documents the agencies issue with their decisions are
+    // stored too, and must not be mistaken for a refused push's leftovers.
     let (m, files) = case_with_code("BASELINE-1");
-    assert_eq!(s.push(ONESTOP_A, &m, &files).await.status, 201);
+    let pushed = s.push(ONESTOP_A, &m, &files).await;
+    assert_eq!(pushed.status, 201);
+    s.wait_status(pushed.body["case_id"].as_str().unwrap(), "completed", 20)
+        .await;
     let before = snapshot(&s).await;
 
     let dir = repo().join("fixtures/invalid");

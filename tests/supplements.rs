@@ -120,9 +120,12 @@ async fn an_asked_file_reaches_the_agency_once_through_outages_and_dropped_files
     let case = stack.get_case(&id).await;
     assert_eq!(case["status"], "needs_supplement");
     assert!(
-        !case["events"].to_string().contains("sha256:"),
+        !case["events"]
+            .to_string()
+            .contains("birth-registration-extract sha256:"),
         "no supplement was stored"
     );
+    assert_eq!(case["supplement_files"], json!([]));
     assert_eq!(stack.insurance.state.record_of(&id).unwrap().envelope_posts, 1);
 
     // The office is down twice, then takes the envelope but drops its file.

@@ -252,8 +252,11 @@ async fn finished_cases_lose_their_file_bytes_after_the_retention_period_but_kee
     .await;
     let done = stack.push_new("KEEP-1").await;
     stack.wait_status(&done, "completed", 20).await;
-    let files = stored_files(&stack);
-    assert_eq!(files, 3);
+    assert_eq!(
+        stored_files(&stack),
+        5,
+        "three attachments and the two documents the agencies issued"
+    );
 
     // A second case with the same files is still running when the first one expires.
     stack.police.state.set_faults(Faults {
@@ -261,13 +264,19 @@ async fn finished_cases_lose_their_file_bytes_after_the_retention_period_but_kee
         ..Faults::default()
     });
     let running = stack.push_new("KEEP-2").await;
+    wait_leg(&stack, &running, "insurance", "completed", 20).await;
+    assert_eq!(stored_files(&stack), 6, "and the second case's card");
     clock.set(clock.now() + jiff::SignedDuration::from_hours(31 * 24));
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
     while retention_events(&stack.get_case(&done).await) == 0 {
         assert!(tokio::time::Instant::now() < deadline, "no purge recorded");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert_eq!(stored_files(&stack), files, "bytes another running case needs are kept");
+    assert_eq!(
+        stored_files(&stack),
+        4,
+        "the first case's own documents go; the attachments the running case shares stay"
+    );
     assert_eq!(retention_events(&stack.get_case(&running).await), 0);
 
     // Once that case ends (here the family withdraws it: a withdrawn case is finished too) and
