@@ -251,4 +251,37 @@ async fn every_document_reaches_the_commune_once_through_dropped_and_corrupted_f
     assert!(case["events"]
         .to_string()
         .contains(&format!("insurance-card sha256:{card_sha}")));
+
+    // Both results came digitised; a case whose agencies decided without documents does not.
+    stack.police.state.set_faults(undecided());
+    let plain = stack.push_new("DOC-0002").await;
+    let c = wait_leg(&stack, &plain, "residence", "delivered", 20).await;
+    let (status, body) = stack
+        .post_json(
+            POLICE,
+            &format!("/api/v1/legs/{}/decision", leg_id(&c, "residence")),
+            &residence_ok(),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let report = stack
+        .get_json(ADMIN, "/api/v1/reports?from=2026-01-01&to=2027-12-31")
+        .await;
+    let figures = |leg: &str| {
+        report["legs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["leg"] == leg)
+            .unwrap()
+            .clone()
+    };
+    let (police, insurance) = (figures("residence"), figures("insurance"));
+    assert_eq!(
+        (&police["decided"], &police["decided_with_documents"]),
+        (&json!(2), &json!(1)),
+        "{police}"
+    );
+    assert_eq!(police["digitised_percent"], 50.0, "{police}");
+    assert_eq!(insurance["digitised_percent"], 100.0, "{insurance}");
 }

@@ -176,6 +176,33 @@ async fn an_asked_file_reaches_the_agency_once_through_outages_and_dropped_files
     assert!(case["events"]
         .to_string()
         .contains(&format!("birth-registration-extract sha256:{new_sha}")));
+
+    // The report counts the request, what was brought and how long the family took: asked on
+    // Wednesday 25/11, brought on Monday 30/11, three working days later.
+    let report = stack
+        .get_json(ADMIN, "/api/v1/reports?from=2026-11-01&to=2026-11-30")
+        .await;
+    let figures = |leg: &str| {
+        report["legs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["leg"] == leg)
+            .unwrap()
+            .clone()
+    };
+    let office = figures("insurance");
+    assert_eq!(office["supplements_asked"], 1, "{office}");
+    assert_eq!(office["supplements_brought"], 1, "{office}");
+    assert_eq!(
+        office["supplement_files_by_kind"],
+        json!({"birth-registration-extract": 1}),
+        "{office}"
+    );
+    assert_eq!(office["median_supplement_wait_working_days"], 3.0, "{office}");
+    let police = figures("residence");
+    assert_eq!(police["supplements_asked"], 0, "{police}");
+    assert_eq!(police["median_supplement_wait_working_days"], Value::Null, "{police}");
 }
 
 /// A second handle on a file to push, for a request that sends the same file again.
