@@ -68,7 +68,14 @@ pub fn check_kinds(leg: LegKind, to: LegState, documents: &[AttachmentMeta]) -> 
 /// The problems of one described document's own fields (its bytes are checked against them by
 /// the channel, as at intake): a name, an accepted type, a size within the limit.
 pub fn check_meta(i: usize, d: &AttachmentMeta, max_bytes: u64) -> Vec<FieldProblem> {
-    let at = |f: &str| format!("documents[{i}].{f}");
+    described_file("documents", i, d, max_bytes)
+}
+
+/// The problems of a file described in the JSON list `list` at position `i`, besides its kind:
+/// a name of 1–255 characters, an accepted media type, a size from 1 byte to the limit. Shared
+/// by supplements and result documents.
+pub fn described_file(list: &str, i: usize, d: &AttachmentMeta, max_bytes: u64) -> Vec<FieldProblem> {
+    let at = |f: &str| format!("{list}[{i}].{f}");
     let mut problems = Vec::new();
     if d.file_name.trim().is_empty() || d.file_name.chars().count() > 255 {
         problems.push(FieldProblem::invalid(at("file_name"), "Tên tệp gồm 1-255 ký tự"));

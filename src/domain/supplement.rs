@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use lienthong_contract::{AttachmentMeta, InsuranceDecision, LegKind, ResidenceDecision};
 use serde_json::Value;
 
-use super::bundle::{KINDS, MEDIA_TYPES};
+use super::bundle::KINDS;
 use super::problems::FieldProblem;
 use super::LegId;
 
@@ -153,21 +153,7 @@ pub fn check_meta(i: usize, m: &AttachmentMeta, max_bytes: u64) -> Vec<FieldProb
             format!("Loại giấy tờ '{}' không có", m.kind),
         ));
     }
-    if m.file_name.trim().is_empty() || m.file_name.chars().count() > 255 {
-        problems.push(FieldProblem::invalid(at("file_name"), "Tên tệp gồm 1-255 ký tự"));
-    }
-    if !MEDIA_TYPES.contains(&m.media_type.as_str()) {
-        problems.push(FieldProblem::invalid(
-            at("media_type"),
-            format!("Chỉ nhận {}", MEDIA_TYPES.join(", ")),
-        ));
-    }
-    if m.size == 0 || m.size > max_bytes {
-        problems.push(FieldProblem::invalid(
-            at("size"),
-            format!("Kích thước tệp từ 1 đến {max_bytes} byte"),
-        ));
-    }
+    problems.extend(super::results::described_file("files", i, m, max_bytes));
     problems
 }
 
