@@ -35,7 +35,8 @@ pub struct Recorded {
 
 /// Validates `body` as a decision on `leg` and records it as `actor`'s, with the documents the
 /// agency issued with it (their bytes already checked and stored by the channel that brought
-/// them; docs/result-documents.md).
+/// them; docs/result-documents.md) and the officer who decided, when known
+/// (docs/accountability.md).
 pub async fn record(
     store: &Store,
     calendar: &Calendar,
@@ -43,6 +44,7 @@ pub async fn record(
     actor: &str,
     body: &Value,
     documents: &[AttachmentMeta],
+    decided_by: Option<&str>,
 ) -> Result<Recorded, DecisionError> {
     let Decision { to, result, reason } = decision::parse(leg.name, body).map_err(DecisionError::Invalid)?;
     let problems = results::check_kinds(leg.name, to, documents);
@@ -64,6 +66,7 @@ pub async fn record(
                 reason: &reason,
                 pause: paused.as_ref(),
                 documents,
+                decided_by,
             },
         )
         .await?;

@@ -41,9 +41,26 @@ pub struct Figures {
     pub handed_over: u64,
     /// Median working days from the result reaching the commune to the family holding it.
     pub median_working_days_to_family: Option<f64>,
+    /// Completed early, on time and late, each in percent of the completed (the standard table).
+    pub early_percent: Option<f64>,
+    pub on_time_percent: Option<f64>,
+    pub late_percent: Option<f64>,
+    /// Completed ÷ received, in percent.
+    pub resolved_percent: Option<f64>,
+    /// Completed within the regime's internal target (e.g. 7 of the 8 days), and its share of the
+    /// completed; none when the regime sets no internal target.
+    pub within_internal_target: u64,
+    pub within_internal_target_percent: Option<f64>,
+    /// The unit's late rate is at or over its target (`targets.unit_late_percent`; for the total,
+    /// `targets.province_late_percent`), and by how many late dossiers.
+    pub over_target: bool,
+    pub late_over_target_by: u64,
     #[serde(skip)]
     #[schema(ignore)]
     taken: Vec<i64>,
+    #[serde(skip)]
+    #[schema(ignore)]
+    with_internal_target: u64,
     #[serde(skip)]
     #[schema(ignore)]
     to_family: Vec<i64>,
@@ -82,6 +99,87 @@ pub struct LegFigures {
     waits: Vec<i64>,
 }
 
+/// How late one unit decided: an agency office, or an officer (docs/accountability.md). Each
+/// leg's decision is compared with the leg's own deadline, which already honours supplement
+/// pauses and verification.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct UnitFigures {
+    /// `residence` or `insurance`.
+    pub leg: String,
+    /// The office code, or the officer (`user:<login>`, `<system>:<officer>`; `unknown` when
+    /// the agency's system did not say).
+    pub unit: String,
+    /// Legs of the period's cases the unit held (for an officer: the ones they decided).
+    pub received: u64,
+    pub decided_early: u64,
+    pub decided_on_time: u64,
+    pub decided_late: u64,
+    /// Undecided legs within their deadline (or paused for a supplement), and past it.
+    pub open_within_due: u64,
+    pub open_past_due: u64,
+    /// Late ÷ decided, in percent.
+    pub late_rate_percent: Option<f64>,
+    /// The target the unit is graded by, and whether it is over it and by how many late dossiers.
+    pub target_percent: f64,
+    pub over_target: bool,
+    pub late_over_target_by: u64,
+}
+
+impl UnitFigures {
+    fn add(&mut self, l: &ReportLeg, now_ms: i64) {
+        let at = |ms: i64| Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH);
+        if l.decided {
+            self.received += 1;
+            match (l.completed_at_ms, l.due_day, l.due_at_ms) {
+                (Some(done), Some(day), Some(due)) => match Punctuality::of(at(done), day, at(due)) {
+                    Punctuality::Early => self.decided_early += 1,
+                    Punctuality::OnTime => self.decided_on_time += 1,
+                    Punctuality::Late => self.decided_late += 1,
+                },
+                _ => self.decided_on_time += 1,
+            }
+        } else if !l.case_stopped {
+            self.received += 1;
+            match l.due_at_ms {
+                Some(due) if !l.paused && due < now_ms => self.open_past_due += 1,
+                _ => self.open_within_due += 1,
+            }
+        }
+    }
+
+    fn finish(&mut self, target_percent: f64, at_target_counts: bool) {
+        let decided = self.decided_early + self.decided_on_time + self.decided_late;
+        self.late_rate_percent = percent(self.decided_late, decided);
+        self.target_percent = target_percent;
+        (self.over_target, self.late_over_target_by) =
+            over_target(self.decided_late, decided, target_percent, at_target_counts);
+    }
+}
+
+/// Whether `late` of `decided` is over a target in percent — at or over it when
+/// `at_target_counts` (a unit with 5% late loses its ranking), strictly over otherwise (an
+/// officer with more than 5%) — and how many late dossiers fewer would have stayed under it.
+pub fn over_target(late: u64, decided: u64, target_percent: f64, at_target_counts: bool) -> (bool, u64) {
+    if late == 0 || decided == 0 {
+        return (false, 0);
+    }
+    // The most late dossiers the unit may have: late × 100 < target × decided (or ≤).
+    let bound = target_percent * decided as f64;
+    let allowed = (0..=late)
+        .rev()
+        .find(|l| {
+            let scaled = (*l * 100) as f64;
+            if at_target_counts {
+                scaled < bound
+            } else {
+                scaled <= bound
+            }
+        })
+        .unwrap_or(0);
+    let by = late - allowed;
+    (by > 0, by)
+}
+
 /// A commune's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CommuneFigures {
@@ -103,6 +201,12 @@ pub struct Report {
     pub total: Figures,
     pub communes: Vec<CommuneFigures>,
     pub legs: Vec<LegFigures>,
+    /// How late each agency office decided, graded by `targets.unit_late_percent`.
+    pub offices: Vec<UnitFigures>,
+    /// How late each officer decided, graded by `targets.officer_late_percent`; only for
+    /// administrators (never for communes or on public pages).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub officers: Option<Vec<UnitFigures>>,
     /// Ratings given and complaints filed in the period (docs/family.md).
     pub feedback: FeedbackFigures,
 }
@@ -169,7 +273,12 @@ impl Figures {
                     }
                 }
                 if let (Some(regime), Some(receipt)) = (&c.regime, c.receipt_day) {
-                    self.taken.push(working_days_taken(cal, regime, receipt, finished));
+                    let taken = working_days_taken(cal, regime, receipt, finished);
+                    self.taken.push(taken);
+                    if let Some(target) = regime.internal_target_days {
+                        self.with_internal_target += 1;
+                        self.within_internal_target += u64::from(taken <= i64::from(target));
+                    }
                 }
             }
             (CaseStatus::Cancelled, _) => self.cancelled += 1,
@@ -181,9 +290,15 @@ impl Figures {
         }
     }
 
-    fn finish(&mut self) {
+    fn finish(&mut self, target_percent: f64) {
         let completed = self.completed_early + self.completed_on_time + self.completed_late;
         self.late_rate_percent = percent(self.completed_late, completed);
+        self.early_percent = percent(self.completed_early, completed);
+        self.on_time_percent = percent(self.completed_on_time, completed);
+        self.late_percent = self.late_rate_percent;
+        self.resolved_percent = percent(completed, self.received);
+        self.within_internal_target_percent = percent(self.within_internal_target, self.with_internal_target);
+        (self.over_target, self.late_over_target_by) = over_target(self.completed_late, completed, target_percent, true);
         self.taken.sort_unstable();
         self.median_working_days = median(&self.taken);
         let n = self.taken.len();
@@ -213,16 +328,25 @@ fn median(sorted: &[i64]) -> Option<f64> {
     })
 }
 
+/// What a report covers and whom it grades by which target.
+pub struct Scope<'a> {
+    pub from: jiff::civil::Date,
+    pub to: jiff::civil::Date,
+    pub now: Timestamp,
+    pub targets: &'a crate::config::TargetsConfig,
+    /// Per-officer figures are computed (for administrators only).
+    pub officers: bool,
+}
+
 /// Computes the report from the period's rows.
 pub fn compute(
-    from: jiff::civil::Date,
-    to: jiff::civil::Date,
+    scope: &Scope<'_>,
     cases: &[ReportCase],
     legs: &[ReportLeg],
     cal: &Calendar,
-    now: Timestamp,
     commune_name: impl Fn(&str) -> String,
 ) -> Report {
+    let (from, to, now, targets) = (scope.from, scope.to, scope.now, scope.targets);
     let now_ms = now.as_millisecond();
     let mut total = Figures::default();
     let mut by_commune: BTreeMap<&str, Figures> = BTreeMap::new();
@@ -230,11 +354,11 @@ pub fn compute(
         total.add(c, cal, now_ms);
         by_commune.entry(&c.commune_code).or_default().add(c, cal, now_ms);
     }
-    total.finish();
+    total.finish(targets.province_late_percent);
     let communes = by_commune
         .into_iter()
         .map(|(code, mut figures)| {
-            figures.finish();
+            figures.finish(targets.unit_late_percent);
             CommuneFigures {
                 commune_code: code.to_string(),
                 name: commune_name(code),
@@ -269,7 +393,7 @@ pub fn compute(
                 .push(cal.working_days_between(local_day(*asked), local_day(*brought)));
         }
     }
-    let legs = by_leg
+    let leg_figures = by_leg
         .into_values()
         .map(|mut f| {
             f.first_attempt_percent = percent(f.first, f.delivered);
@@ -279,13 +403,42 @@ pub fn compute(
             f
         })
         .collect();
+    let units = |key: &dyn Fn(&ReportLeg) -> Option<String>, target: f64, at_target_counts: bool| {
+        let mut by: BTreeMap<(String, String), UnitFigures> = BTreeMap::new();
+        for l in legs {
+            let Some(unit) = key(l) else { continue };
+            by.entry((l.name.as_str().to_string(), unit.clone()))
+                .or_insert_with(|| UnitFigures {
+                    leg: l.name.as_str().to_string(),
+                    unit,
+                    ..UnitFigures::default()
+                })
+                .add(l, now_ms);
+        }
+        by.into_values()
+            .map(|mut f| {
+                f.finish(target, at_target_counts);
+                f
+            })
+            .collect::<Vec<_>>()
+    };
+    let offices = units(&|l| Some(l.office_code.clone()), targets.unit_late_percent, true);
+    let officers = scope.officers.then(|| {
+        units(
+            &|l| l.decided.then(|| l.decided_by.clone().unwrap_or_else(|| "unknown".into())),
+            targets.officer_late_percent,
+            false,
+        )
+    });
     Report {
         from,
         to,
         as_of: now,
         total,
         communes,
-        legs,
+        legs: leg_figures,
+        offices,
+        officers,
         feedback: FeedbackFigures::default(),
     }
 }
@@ -329,4 +482,47 @@ pub fn to_csv(r: &Report) -> String {
     }
     out.push_str(&row("tong", "Tổng cộng", &r.total));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_unit_at_the_target_is_over_it_and_an_officer_only_above_it() {
+        // 1 late of 20 is exactly 5%: a unit loses its ranking, an officer is still "completed well".
+        assert_eq!(over_target(1, 20, 5.0, true), (true, 1));
+        assert_eq!(over_target(1, 20, 5.0, false), (false, 0));
+        // 3 late of 20 (15%): a unit must have had at most 0, an officer at most 1.
+        assert_eq!(over_target(3, 20, 5.0, true), (true, 3));
+        assert_eq!(over_target(3, 20, 5.0, false), (true, 2));
+        // 2 late of 100 against a 5% target is under it either way.
+        assert_eq!(over_target(2, 100, 5.0, true), (false, 0));
+        assert_eq!(over_target(0, 0, 5.0, true), (false, 0));
+    }
+
+    proptest! {
+        /// `by` is the fewest late dossiers to remove: without them the unit is under its
+        /// target, with one of them back it is not.
+        #[test]
+        fn the_excess_is_exactly_what_puts_a_unit_over(
+            decided in 1u64..500,
+            late_share in 0u64..=100,
+            target in 0.5f64..20.0,
+            at in any::<bool>(),
+        ) {
+            let late = decided * late_share / 100;
+            let (over, by) = over_target(late, decided, target, at);
+            prop_assert_eq!(over, by > 0);
+            let is_over = |l: u64| {
+                let rate = (l * 100) as f64;
+                l > 0 && if at { rate >= target * decided as f64 } else { rate > target * decided as f64 }
+            };
+            prop_assert!(!is_over(late - by));
+            if by > 0 {
+                prop_assert!(is_over(late - by + 1));
+            }
+        }
+    }
 }

@@ -38,6 +38,15 @@ fn check_emails(emails: &[String], key: &str, file: &str, p: &mut Problems) {
 /// Adds every problem of the loaded files to `p`.
 pub(super) fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<String, String>, p: &mut Problems) {
     const GW: &str = "gateway.toml";
+    for (key, v) in [
+        ("targets.unit_late_percent", g.targets.unit_late_percent),
+        ("targets.officer_late_percent", g.targets.officer_late_percent),
+        ("targets.province_late_percent", g.targets.province_late_percent),
+    ] {
+        if !(0.0..=100.0).contains(&v) {
+            p.push(GW, key, "a percentage from 0 to 100");
+        }
+    }
     const RT: &str = "routes.toml";
     if crate::store::dialect::Dialect::of_url(&g.store_url).is_none() {
         p.push(

@@ -54,6 +54,8 @@ pub struct GatewayConfig {
     #[serde(default)]
     pub retention: RetentionConfig,
     #[serde(default)]
+    pub targets: TargetsConfig,
+    #[serde(default)]
     pub public: PublicConfig,
     /// HTTPS: without it the gateway speaks plain HTTP, which is allowed only on a loopback
     /// address or with `plain_http = true` (e.g. behind a TLS-terminating proxy on the same host).
@@ -115,6 +117,30 @@ impl S3Config {
             b = b.with_secret_access_key(secret.expose());
         }
         Ok(std::sync::Arc::new(b.build()?))
+    }
+}
+
+/// The late rates units and officers are graded by (docs/accountability.md): a unit with this
+/// share of late dossiers or more loses its ranking; an officer over theirs cannot be rated
+/// "completed well"; the province sets itself a lower target.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TargetsConfig {
+    /// Percent of late dossiers at which an agency office or a commune is over target.
+    pub unit_late_percent: f64,
+    /// Percent of late dossiers above which an officer is over target.
+    pub officer_late_percent: f64,
+    /// The whole deployment's own target, in percent.
+    pub province_late_percent: f64,
+}
+
+impl Default for TargetsConfig {
+    fn default() -> Self {
+        TargetsConfig {
+            unit_late_percent: 5.0,
+            officer_late_percent: 5.0,
+            province_late_percent: 2.0,
+        }
     }
 }
 

@@ -138,7 +138,7 @@ impl Deliverer {
             }
         }
         let actor = format!("check-back:{}", self.system_of(&due.office_code, due.kind));
-        match decisions::record(&self.store, &self.config.calendar, &leg, &actor, found, &[]).await {
+        match decisions::record(&self.store, &self.config.calendar, &leg, &actor, found, &[], None).await {
             Ok(_) => Ok((CheckOutcome::Recovered, None)),
             Err(DecisionError::Invalid(problems)) => {
                 let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();

@@ -20,6 +20,15 @@ pub struct Decision {
     pub reason: String,
 }
 
+/// The officer identifier an agency's system may add to its decision (`officer`): 1–64 ASCII
+/// letters, digits, `.`, `_` or `-`, so it is an identifier and never a name.
+pub fn officer_id(text: &str) -> Option<&str> {
+    let ok = !text.is_empty()
+        && text.len() <= 64
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    ok.then_some(text)
+}
+
 /// Parses `body` as a decision on a leg of `kind`, or lists every problem with its JSON path.
 pub fn parse(kind: LegKind, body: &Value) -> Result<Decision, Vec<FieldProblem>> {
     let shape = |e: serde_json::Error| vec![FieldProblem::invalid("", format!("Quyết định không hợp lệ: {e}"))];
@@ -126,6 +135,14 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use serde_json::json;
+
+    #[test]
+    fn an_officer_is_an_identifier_not_a_name() {
+        assert_eq!(officer_id("CA.nguyen-van_a01"), Some("CA.nguyen-van_a01"));
+        for bad in ["", "Nguyễn Văn A", "a b", &"x".repeat(65), "a/b"] {
+            assert_eq!(officer_id(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn every_problem_is_listed_at_once() {

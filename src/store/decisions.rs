@@ -36,6 +36,8 @@ pub struct NewDecision<'a> {
     pub pause: Option<&'a Paused>,
     /// The documents the agency issued with it (their bytes already stored).
     pub documents: &'a [AttachmentMeta],
+    /// Who decided (`user:<login>`, `<system>:<officer>`), when known.
+    pub decided_by: Option<&'a str>,
 }
 
 /// The legs of one case as read inside a transaction.
@@ -174,6 +176,7 @@ impl Store {
             reason,
             pause,
             documents,
+            decided_by,
         } = decision;
         let now = self.now_ms();
         let mut tx = self.begin_leg(leg_id).await?;
@@ -211,11 +214,13 @@ impl Store {
         }
         let completed_at = matches!(to, LegState::Completed | LegState::Rejected).then_some(now);
         sqlx::query(
-            "UPDATE legs SET result = $1, completed_at = $2, delivered_at = COALESCE(delivered_at, $3), last_error = NULL WHERE id = $4",
+            "UPDATE legs SET result = $1, completed_at = $2, delivered_at = COALESCE(delivered_at, $3), last_error = NULL,
+             decided_by = $4 WHERE id = $5",
         )
         .bind(result.to_string())
         .bind(completed_at)
         .bind(now)
+        .bind(decided_by)
         .bind(leg_id)
         .execute(&mut *tx)
         .await?;

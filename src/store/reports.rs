@@ -47,6 +47,17 @@ pub struct ReportLeg {
     pub supplied_at_ms: Vec<i64>,
     /// The kinds of the files the supplements brought.
     pub supplied_kinds: Vec<String>,
+    /// The leg's own deadline (moved by supplements and verification as the regime says).
+    pub due_day: Option<jiff::civil::Date>,
+    pub due_at_ms: Option<i64>,
+    /// When the agency decided.
+    pub completed_at_ms: Option<i64>,
+    /// Who decided, when known (`user:<login>`, `<system>:<officer>`).
+    pub decided_by: Option<String>,
+    /// The leg waits on the family: its clock is stopped.
+    pub paused: bool,
+    /// The case was cancelled or withdrawn: an undecided leg is no longer open.
+    pub case_stopped: bool,
 }
 
 impl Store {
@@ -93,7 +104,8 @@ impl Store {
         commune: Option<&str>,
     ) -> Result<Vec<ReportLeg>, StoreError> {
         let rows = sqlx::query(
-            "SELECT l.id, l.state, c.commune_code, l.name, l.office_code, l.delivered_at,
+            "SELECT l.id, l.state, c.commune_code, l.name, l.office_code, l.delivered_at, l.due_day, l.due_at,
+               l.completed_at, l.decided_by, c.status AS case_status,
                (SELECT COUNT(*) FROM result_documents d WHERE d.leg_id = l.id) AS documents,
                (SELECT a.outcome FROM delivery_attempts a WHERE a.leg_id = l.id ORDER BY a.id LIMIT 1) AS first_outcome,
                (SELECT COUNT(*) FROM delivery_attempts a WHERE a.leg_id = l.id) AS attempts,
@@ -115,7 +127,14 @@ impl Store {
             .map(|r| {
                 let id: String = col(r, "id")?;
                 let state = columns::leg_state(r, "state")?;
+                let case_status = columns::case_status(r, "case_status")?;
                 Ok(ReportLeg {
+                    due_day: parse_day(col(r, "due_day")?),
+                    due_at_ms: col(r, "due_at")?,
+                    completed_at_ms: col(r, "completed_at")?,
+                    decided_by: col(r, "decided_by")?,
+                    paused: state == LegState::NeedsSupplement,
+                    case_stopped: matches!(case_status, CaseStatus::Cancelled | CaseStatus::Withdrawn),
                     decided: matches!(state, LegState::Completed | LegState::Rejected),
                     documents: col(r, "documents")?,
                     asked_at_ms: of_leg(&id, "asked").iter().map(|s| s.2).collect(),

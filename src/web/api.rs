@@ -198,10 +198,12 @@ pub async fn apply_decision(
     actor: &str,
     body: Value,
     documents: Vec<(AttachmentMeta, TempBlob)>,
+    decided_by: Option<&str>,
 ) -> Result<crate::decisions::Recorded, ApiError> {
     let metas: Vec<AttachmentMeta> = documents.iter().map(|(m, _)| m.clone()).collect();
     let fresh = super::push::keep(state, documents).await?;
-    let recorded = crate::decisions::record(&state.store, &state.config.calendar, leg, actor, &body, &metas).await;
+    let recorded =
+        crate::decisions::record(&state.store, &state.config.calendar, leg, actor, &body, &metas, decided_by).await;
     let recorded = match recorded {
         Ok(r) => r,
         Err(e) => {
@@ -370,6 +372,20 @@ pub async fn decide(
         crate::domain::results::check_meta(i, m, max)
     });
     problems.extend(arrived.problems);
+    // The officer who decided, as the agency's system identifies them (docs/accountability.md).
+    let officer = match body.as_object_mut().and_then(|o| o.remove("officer")) {
+        None => None,
+        Some(Value::String(o)) if crate::domain::decision::officer_id(&o).is_some() => {
+            Some(format!("{}:{o}", caller.system_id))
+        }
+        Some(_) => {
+            problems.push(crate::domain::FieldProblem::invalid(
+                "officer",
+                "Mã cán bộ gồm 1-64 ký tự: chữ, số, '.', '_' hoặc '-'",
+            ));
+            None
+        }
+    };
     if !problems.is_empty() {
         return Err(ApiError::invalid(problems));
     }
@@ -383,7 +399,7 @@ pub async fn decide(
         return Err(ApiError::forbidden("Mã truy cập này không được quyết định chặng đó"));
     }
     let crate::decisions::Recorded { to, applied } =
-        apply_decision(&state, &leg, &caller.actor(), body, documents).await?;
+        apply_decision(&state, &leg, &caller.actor(), body, documents, officer.as_deref()).await?;
     Ok(Json(DecisionAnswer {
         case_id: applied.case_id,
         leg_id,

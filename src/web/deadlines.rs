@@ -177,12 +177,13 @@ pub async fn apology_html(state: &AppState, row: &CaseRow) -> Result<String, Api
 }
 
 /// The report of cases received from `from` to `to` (local dates, inclusive) in `communes`
-/// (`None`: all).
+/// (`None`: all), with per-officer figures when `officers` (administrators only).
 pub async fn load_report(
     state: &AppState,
     from: Date,
     to: Date,
     communes: Option<Vec<String>>,
+    officers: bool,
 ) -> Result<crate::report::Report, ApiError> {
     let start = |d: Date| {
         d.to_zoned(lienthong_contract::vn_tz())
@@ -209,20 +210,19 @@ pub async fn load_report(
         }
     }
     let routes = &state.config.routes;
-    let mut report = crate::report::compute(
+    let scope = crate::report::Scope {
         from,
         to,
-        &cases,
-        &legs,
-        &state.config.calendar,
-        state.store.clock().now(),
-        |code| {
+        now: state.store.clock().now(),
+        targets: &state.config.gateway.targets,
+        officers,
+    };
+    let mut report = crate::report::compute(&scope, &cases, &legs, &state.config.calendar, |code| {
             routes
                 .communes
                 .get(code)
                 .map_or_else(|| code.to_string(), |c| c.name.clone())
-        },
-    );
+    });
     report.feedback = crate::report::FeedbackFigures::of(&feedback);
     Ok(report)
 }
@@ -237,8 +237,8 @@ pub struct ReportQuery {
 }
 
 /// `GET /api/v1/reports?from=&to=&commune=&format=csv`: the deadline figures of the cases
-/// received from `from` to `to` (inclusive, local dates). Operators see every commune; a
-/// one-stop system its own.
+/// received from `from` to `to` (inclusive, local dates). Operators see every commune and the
+/// per-officer figures; a one-stop system its own communes, and no officer.
 #[utoipa::path(
     get, path = "/api/v1/reports", tag = "reports",
     params(
@@ -276,7 +276,7 @@ pub async fn reports(
             "Ngày kết thúc phải sau ngày bắt đầu",
         )]));
     }
-    let report = load_report(&state, q.from, q.to, communes).await?;
+    let report = load_report(&state, q.from, q.to, communes, caller.kind == SystemKind::Admin).await?;
     if q.format.as_deref() == Some("csv") {
         let name = format!("bao-cao-{}-{}.csv", q.from, q.to);
         return Ok((

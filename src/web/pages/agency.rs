@@ -367,7 +367,8 @@ pub async fn decide(
         }
     }
     let decided = if problems.is_empty() {
-        apply_decision(&state, &leg, &signed.user.actor(), json!(body), documents).await
+        let actor = signed.user.actor();
+        apply_decision(&state, &leg, &actor, json!(body), documents, Some(&actor)).await
     } else {
         Err(ApiError::invalid(problems))
     };

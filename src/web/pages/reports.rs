@@ -201,7 +201,7 @@ pub async fn page(State(state): State<AppState>, signed: Signed, Query(p): Query
     if to < from {
         return page_error(422, "Ngày kết thúc phải sau ngày bắt đầu.");
     }
-    let report = match load_report(&state, from, to, scope(&signed)).await {
+    let report = match load_report(&state, from, to, scope(&signed), signed.user.role == Role::Admin).await {
         Ok(r) => r,
         Err(e) => return failed(e),
     };
@@ -209,7 +209,7 @@ pub async fn page(State(state): State<AppState>, signed: Signed, Query(p): Query
     let mut m = from.first_of_month();
     while m <= to && months.len() < 12 {
         let end = m.last_of_month().min(to);
-        match load_report(&state, m.max(from), end, scope(&signed)).await {
+        match load_report(&state, m.max(from), end, scope(&signed), false).await {
             Ok(r) => months.push((m.strftime("%m/%Y").to_string(), r.total)),
             Err(e) => return failed(e),
         }
@@ -255,7 +255,7 @@ pub async fn csv(State(state): State<AppState>, signed: Signed, Query(p): Query<
         return r;
     }
     let (from, to) = period(&state, &p);
-    match load_report(&state, from, to, scope(&signed)).await {
+    match load_report(&state, from, to, scope(&signed), signed.user.role == Role::Admin).await {
         Ok(r) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

@@ -1,0 +1,136 @@
+//! Accountability (docs/accountability.md), black box over real HTTP on a test clock: each
+//! agency leg's decision is graded against the leg's own deadline per office and per officer,
+//! with the targets units and officers are rated by; officers' figures are for administrators
+//! only. Runs on SQLite and, with `LTTEST_BACKEND=postgres`, on PostgreSQL.
+
+mod common;
+
+use common::*;
+use lienthong::clock::Clock;
+use serde_json::{json, Value};
+
+fn vn(s: &str) -> jiff::Timestamp {
+    format!("{s}+07:00").parse().unwrap()
+}
+
+fn residence(officer: Option<&str>) -> Value {
+    let mut d = json!({"outcome": "completed", "registration_number": "TT-2026-000123", "registered_on": "2026-11-24"});
+    if let Some(o) = officer {
+        d["officer"] = o.into();
+    }
+    d
+}
+
+fn card() -> Value {
+    json!({"outcome": "completed", "social_insurance_number": "5626123456", "card_valid_from": "2026-10-20",
+           "card_valid_to": "2032-10-19", "health_facility_code": "56001"})
+}
+
+fn unit<'a>(list: &'a Value, leg: &str, unit: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["leg"] == leg && u["unit"] == unit)
+        .unwrap_or_else(|| panic!("no {leg} unit {unit} in {list:#}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn offices_and_officers_are_graded_against_each_legs_own_deadline() {
+    let clock = Clock::adjustable();
+    clock.set(vn("2026-11-23T09:00:00"));
+    let stack = spawn_stack(Opts {
+        police: undecided(),
+        insurance: undecided(),
+        clock: clock.clone(),
+        ..Opts::default()
+    })
+    .await;
+    let mut cases = Vec::new();
+    for code in ["ACC-0001", "ACC-0002", "ACC-0003"] {
+        let (mut m, files) = case_with_code(code);
+        m["received_at"] = "2026-11-23T09:00:00+07:00".into();
+        m["birth_registration"]["registered_on"] = "2026-11-23".into();
+        m["child"]["date_of_birth"] = "2026-10-20".into();
+        let id = stack.push(ONESTOP_A, &m, &files).await.body["case_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        wait_leg(&stack, &id, "residence", "delivered", 20).await;
+        cases.push(wait_leg(&stack, &id, "insurance", "delivered", 20).await);
+    }
+    let leg_id = |i: usize, name: &str| leg(&cases[i], name)["leg_id"].as_str().unwrap().to_string();
+    let decide = |token: &'static str, leg: String, body: Value| {
+        let stack = &stack;
+        async move {
+            let (status, answer) = stack
+                .post_json(token, &format!("/api/v1/legs/{leg}/decision"), &body)
+                .await;
+            assert_eq!(status, 200, "{answer}");
+        }
+    };
+
+    // An officer identifier must be an identifier, not a name.
+    let (status, body) = stack
+        .post_json(
+            POLICE,
+            &format!("/api/v1/legs/{}/decision", leg_id(0, "residence")),
+            &residence(Some("Nguyễn Văn An")),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["fields"][0]["path"], "officer", "{body}");
+
+    // The next day: officer An registers the first child, the insurance office issues its card.
+    clock.set(vn("2026-11-24T10:00:00"));
+    decide(POLICE, leg_id(0, "residence"), residence(Some("ca.an"))).await;
+    decide(INSURANCE, leg_id(0, "insurance"), card()).await;
+
+    // An hour past the residence leg's own deadline, officer Bình registers the second child;
+    // the third residence leg (now past due) and two insurance legs are still open.
+    let due: jiff::Timestamp = leg(&cases[1], "residence")["due_at"].as_str().unwrap().parse().unwrap();
+    clock.set(due + jiff::SignedDuration::from_hours(1));
+    decide(POLICE, leg_id(1, "residence"), residence(Some("ca.binh"))).await;
+
+    let report = stack.get_json(ADMIN, "/api/v1/reports?from=2026-11-01&to=2026-11-30").await;
+    let police = unit(&report["offices"], "residence", "CA-568");
+    assert_eq!(
+        (
+            &police["received"],
+            &police["decided_early"],
+            &police["decided_late"],
+            &police["open_past_due"]
+        ),
+        (&json!(3), &json!(1), &json!(1), &json!(1)),
+        "{police}"
+    );
+    assert_eq!(police["late_rate_percent"], 50.0, "{police}");
+    assert_eq!(
+        (&police["over_target"], &police["late_over_target_by"]),
+        (&json!(true), &json!(1)),
+        "{police}"
+    );
+    // The insurance legs have a longer budget of their own: still within it.
+    let insurance = unit(&report["offices"], "insurance", "BHXH-5608");
+    assert_eq!(
+        (&insurance["decided_early"], &insurance["open_within_due"], &insurance["open_past_due"]),
+        (&json!(1), &json!(2), &json!(0)),
+        "{insurance}"
+    );
+    assert_eq!(insurance["over_target"], false, "{insurance}");
+
+    let officers = &report["officers"];
+    let an = unit(officers, "residence", "police:ca.an");
+    assert_eq!((&an["decided_early"], &an["over_target"]), (&json!(1), &json!(false)), "{an}");
+    let binh = unit(officers, "residence", "police:ca.binh");
+    assert_eq!(
+        (&binh["decided_late"], &binh["late_rate_percent"], &binh["late_over_target_by"]),
+        (&json!(1), &json!(100.0), &json!(1)),
+        "{binh}"
+    );
+    assert_eq!(unit(officers, "insurance", "unknown")["decided_early"], 1);
+
+    // A commune's system sees its offices' figures but no officer.
+    let own = stack.get_json(ONESTOP_A, "/api/v1/reports?from=2026-11-01&to=2026-11-30").await;
+    assert!(own.get("officers").is_none(), "{own:#}");
+    assert_eq!(unit(&own["offices"], "residence", "CA-568")["decided_late"], 1);
+}
