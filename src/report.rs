@@ -298,7 +298,8 @@ impl Figures {
         self.late_percent = self.late_rate_percent;
         self.resolved_percent = percent(completed, self.received);
         self.within_internal_target_percent = percent(self.within_internal_target, self.with_internal_target);
-        (self.over_target, self.late_over_target_by) = over_target(self.completed_late, completed, target_percent, true);
+        (self.over_target, self.late_over_target_by) =
+            over_target(self.completed_late, completed, target_percent, true);
         self.taken.sort_unstable();
         self.median_working_days = median(&self.taken);
         let n = self.taken.len();
@@ -425,7 +426,10 @@ pub fn compute(
     let offices = units(&|l| Some(l.office_code.clone()), targets.unit_late_percent, true);
     let officers = scope.officers.then(|| {
         units(
-            &|l| l.decided.then(|| l.decided_by.clone().unwrap_or_else(|| "unknown".into())),
+            &|l| {
+                l.decided
+                    .then(|| l.decided_by.clone().unwrap_or_else(|| "unknown".into()))
+            },
             targets.officer_late_percent,
             false,
         )

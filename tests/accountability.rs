@@ -91,7 +91,9 @@ async fn offices_and_officers_are_graded_against_each_legs_own_deadline() {
     clock.set(due + jiff::SignedDuration::from_hours(1));
     decide(POLICE, leg_id(1, "residence"), residence(Some("ca.binh"))).await;
 
-    let report = stack.get_json(ADMIN, "/api/v1/reports?from=2026-11-01&to=2026-11-30").await;
+    let report = stack
+        .get_json(ADMIN, "/api/v1/reports?from=2026-11-01&to=2026-11-30")
+        .await;
     let police = unit(&report["offices"], "residence", "CA-568");
     assert_eq!(
         (
@@ -112,7 +114,11 @@ async fn offices_and_officers_are_graded_against_each_legs_own_deadline() {
     // The insurance legs have a longer budget of their own: still within it.
     let insurance = unit(&report["offices"], "insurance", "BHXH-5608");
     assert_eq!(
-        (&insurance["decided_early"], &insurance["open_within_due"], &insurance["open_past_due"]),
+        (
+            &insurance["decided_early"],
+            &insurance["open_within_due"],
+            &insurance["open_past_due"]
+        ),
         (&json!(1), &json!(2), &json!(0)),
         "{insurance}"
     );
@@ -120,17 +126,27 @@ async fn offices_and_officers_are_graded_against_each_legs_own_deadline() {
 
     let officers = &report["officers"];
     let an = unit(officers, "residence", "police:ca.an");
-    assert_eq!((&an["decided_early"], &an["over_target"]), (&json!(1), &json!(false)), "{an}");
+    assert_eq!(
+        (&an["decided_early"], &an["over_target"]),
+        (&json!(1), &json!(false)),
+        "{an}"
+    );
     let binh = unit(officers, "residence", "police:ca.binh");
     assert_eq!(
-        (&binh["decided_late"], &binh["late_rate_percent"], &binh["late_over_target_by"]),
+        (
+            &binh["decided_late"],
+            &binh["late_rate_percent"],
+            &binh["late_over_target_by"]
+        ),
         (&json!(1), &json!(100.0), &json!(1)),
         "{binh}"
     );
     assert_eq!(unit(officers, "insurance", "unknown")["decided_early"], 1);
 
     // A commune's system sees its offices' figures but no officer.
-    let own = stack.get_json(ONESTOP_A, "/api/v1/reports?from=2026-11-01&to=2026-11-30").await;
+    let own = stack
+        .get_json(ONESTOP_A, "/api/v1/reports?from=2026-11-01&to=2026-11-30")
+        .await;
     assert!(own.get("officers").is_none(), "{own:#}");
     assert_eq!(unit(&own["offices"], "residence", "CA-568")["decided_late"], 1);
 }

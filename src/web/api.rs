@@ -202,8 +202,16 @@ pub async fn apply_decision(
 ) -> Result<crate::decisions::Recorded, ApiError> {
     let metas: Vec<AttachmentMeta> = documents.iter().map(|(m, _)| m.clone()).collect();
     let fresh = super::push::keep(state, documents).await?;
-    let recorded =
-        crate::decisions::record(&state.store, &state.config.calendar, leg, actor, &body, &metas, decided_by).await;
+    let recorded = crate::decisions::record(
+        &state.store,
+        &state.config.calendar,
+        leg,
+        actor,
+        &body,
+        &metas,
+        decided_by,
+    )
+    .await;
     let recorded = match recorded {
         Ok(r) => r,
         Err(e) => {

@@ -218,10 +218,10 @@ pub async fn load_report(
         officers,
     };
     let mut report = crate::report::compute(&scope, &cases, &legs, &state.config.calendar, |code| {
-            routes
-                .communes
-                .get(code)
-                .map_or_else(|| code.to_string(), |c| c.name.clone())
+        routes
+            .communes
+            .get(code)
+            .map_or_else(|| code.to_string(), |c| c.name.clone())
     });
     report.feedback = crate::report::FeedbackFigures::of(&feedback);
     Ok(report)
