@@ -51,6 +51,12 @@ pub struct Figures {
     /// completed; none when the regime sets no internal target.
     pub within_internal_target: u64,
     pub within_internal_target_percent: Option<f64>,
+    /// The commune's own step (docs/accountability.md): cases pushed later than the regime's
+    /// `commune_days` after the family handed them in, the median working days to the push, and
+    /// late pushes that came in batches (another late push of the commune within 30 minutes).
+    pub pushed_late: u64,
+    pub median_working_days_to_push: Option<f64>,
+    pub pushed_late_in_batches: u64,
     /// The unit's late rate is at or over its target (`targets.unit_late_percent`; for the total,
     /// `targets.province_late_percent`), and by how many late dossiers.
     pub over_target: bool,
@@ -61,6 +67,13 @@ pub struct Figures {
     #[serde(skip)]
     #[schema(ignore)]
     with_internal_target: u64,
+    #[serde(skip)]
+    #[schema(ignore)]
+    to_push: Vec<i64>,
+    /// When each late push happened, for batch detection.
+    #[serde(skip)]
+    #[schema(ignore)]
+    late_pushes: Vec<i64>,
     #[serde(skip)]
     #[schema(ignore)]
     to_family: Vec<i64>,
@@ -247,6 +260,15 @@ impl Figures {
         self.received += 1;
         self.by_post += u64::from(c.by_post);
         let day = local_day;
+        if let (Some(regime), Some(receipt)) = (&c.regime, c.receipt_day) {
+            let pushed = Timestamp::from_millisecond(c.pushed_at_ms).unwrap_or(Timestamp::UNIX_EPOCH);
+            let taken = working_days_taken(cal, regime, receipt, pushed);
+            self.to_push.push(taken);
+            if taken > i64::from(regime.commune_days) {
+                self.pushed_late += 1;
+                self.late_pushes.push(c.pushed_at_ms);
+            }
+        }
         match (c.finished_at_ms, c.closed_at_ms) {
             (Some(result), Some(closed)) => {
                 self.handed_over += 1;
@@ -309,7 +331,25 @@ impl Figures {
         }
         self.to_family.sort_unstable();
         self.median_working_days_to_family = median(&self.to_family);
+        self.to_push.sort_unstable();
+        self.median_working_days_to_push = median(&self.to_push);
+        self.pushed_late_in_batches = in_batches(&mut self.late_pushes);
     }
+}
+
+/// Two late pushes of one unit this close together are one batch.
+const BATCH_WINDOW_MS: i64 = 30 * 60 * 1000;
+
+/// How many of these late pushes came in a batch: with another within [`BATCH_WINDOW_MS`] (the
+/// officer who waits for two or three births and pushes them together).
+fn in_batches(pushes: &mut [i64]) -> u64 {
+    pushes.sort_unstable();
+    (0..pushes.len())
+        .filter(|&i| {
+            let near = |j: usize| (pushes[i] - pushes[j]).abs() <= BATCH_WINDOW_MS;
+            (i > 0 && near(i - 1)) || (i + 1 < pushes.len() && near(i + 1))
+        })
+        .count() as u64
 }
 
 /// The Vietnamese day of an instant in milliseconds.
@@ -356,7 +396,7 @@ pub fn compute(
         by_commune.entry(&c.commune_code).or_default().add(c, cal, now_ms);
     }
     total.finish(targets.province_late_percent);
-    let communes = by_commune
+    let communes: Vec<CommuneFigures> = by_commune
         .into_iter()
         .map(|(code, mut figures)| {
             figures.finish(targets.unit_late_percent);
@@ -367,6 +407,8 @@ pub fn compute(
             }
         })
         .collect();
+    // A batch is one commune's: late pushes of two communes at the same time are not one.
+    total.pushed_late_in_batches = communes.iter().map(|c| c.figures.pushed_late_in_batches).sum();
     let mut by_leg: BTreeMap<(&str, &str), LegFigures> = BTreeMap::new();
     for l in legs {
         let f = by_leg
@@ -457,11 +499,13 @@ pub fn to_csv(r: &Report) -> String {
         "\u{feff}ma_xa,ten_xa,tiep_nhan,hoan_thanh_truoc_han,hoan_thanh_dung_han,hoan_thanh_qua_han,tu_choi,\
          dang_giai_quyet_trong_han,dang_giai_quyet_qua_han,da_huy,ty_le_tre_han_phan_tram,\
          so_ngay_lam_viec_trung_vi,so_ngay_lam_viec_p90,nhan_qua_buu_chinh,cho_gia_dinh_nhan,da_trao_gia_dinh,\
-         so_ngay_den_khi_gia_dinh_nhan_trung_vi,rut_ho_so\r\n",
+         so_ngay_den_khi_gia_dinh_nhan_trung_vi,rut_ho_so,ty_le_truoc_han_phan_tram,ty_le_dung_han_phan_tram,\
+         ty_le_da_giai_quyet_phan_tram,dat_muc_tieu_noi_bo,xa_chuyen_tre,xa_chuyen_tre_theo_lo,vuot_chi_tieu,\
+         so_ho_so_vuot_chi_tieu\r\n",
     );
     let row = |code: &str, name: &str, f: &Figures| {
         format!(
-            "{code},\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
+            "{code},\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
             name.replace('"', "\"\""),
             f.received,
             f.completed_early,
@@ -479,6 +523,14 @@ pub fn to_csv(r: &Report) -> String {
             f.handed_over,
             cell(f.median_working_days_to_family),
             f.withdrawn,
+            cell(f.early_percent),
+            cell(f.on_time_percent),
+            cell(f.resolved_percent),
+            f.within_internal_target,
+            f.pushed_late,
+            f.pushed_late_in_batches,
+            u8::from(f.over_target),
+            f.late_over_target_by,
         )
     };
     for c in &r.communes {
@@ -504,6 +556,22 @@ mod tests {
         // 2 late of 100 against a 5% target is under it either way.
         assert_eq!(over_target(2, 100, 5.0, true), (false, 0));
         assert_eq!(over_target(0, 0, 5.0, true), (false, 0));
+    }
+
+    #[test]
+    fn late_pushes_close_together_are_a_batch() {
+        let min = 60 * 1000;
+        let mut pushes = [
+            0,
+            10 * min,
+            25 * min,
+            3 * 60 * min,
+            8 * 60 * min,
+            8 * 60 * min + 29 * min,
+        ];
+        assert_eq!(in_batches(&mut pushes), 5, "the one three hours in stands alone");
+        assert_eq!(in_batches(&mut [0, 31 * min]), 0);
+        assert_eq!(in_batches(&mut []), 0);
     }
 
     proptest! {

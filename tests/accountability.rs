@@ -150,3 +150,53 @@ async fn offices_and_officers_are_graded_against_each_legs_own_deadline() {
     assert!(own.get("officers").is_none(), "{own:#}");
     assert_eq!(unit(&own["offices"], "residence", "CA-568")["decided_late"], 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_communes_own_step_is_timed_and_late_batches_are_flagged() {
+    let clock = Clock::adjustable();
+    let stack = spawn_stack(Opts {
+        police: undecided(),
+        insurance: undecided(),
+        clock: clock.clone(),
+        ..Opts::default()
+    })
+    .await;
+    // Handed in by the family at `received`, pushed by the commune at `pushed`. The district
+    // regime gives the commune its first day (the receipt day counts as day 1).
+    let push = |code: &'static str, received: &'static str, pushed: &'static str| {
+        let (clock, stack) = (clock.clone(), &stack);
+        async move {
+            clock.set(vn(pushed));
+            let (mut m, files) = case_with_code(code);
+            m["received_at"] = format!("{received}+07:00").into();
+            m["birth_registration"]["registered_on"] = received[..10].into();
+            m["child"]["date_of_birth"] = "2026-10-20".into();
+            let a = stack.push(ONESTOP_A, &m, &files).await;
+            assert_eq!(a.status, 201, "{}", a.body);
+        }
+    };
+    push("STEP-1", "2026-11-23T09:00:00", "2026-11-23T10:00:00").await; // day 1: on time
+    push("STEP-2", "2026-11-23T09:00:00", "2026-11-25T14:00:00").await; // day 3: late...
+    push("STEP-3", "2026-11-23T09:30:00", "2026-11-25T14:10:00").await; // ...and batched
+    push("STEP-4", "2026-11-24T09:00:00", "2026-11-26T09:00:00").await; // day 3: late, alone
+
+    let report = stack
+        .get_json(ADMIN, "/api/v1/reports?from=2026-11-01&to=2026-11-30")
+        .await;
+    let commune = report["communes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["commune_code"] == "22609")
+        .unwrap();
+    assert_eq!(
+        (
+            &commune["pushed_late"],
+            &commune["pushed_late_in_batches"],
+            &commune["median_working_days_to_push"]
+        ),
+        (&json!(3), &json!(2), &json!(3.0)),
+        "{commune:#}"
+    );
+    assert_eq!(report["total"]["pushed_late_in_batches"], 2);
+}

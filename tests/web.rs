@@ -494,7 +494,20 @@ async fn each_role_does_its_job_in_a_real_browser() {
     wait_text(&c, "user:quantri").await;
     c.goto(&format!("{base}/reports")).await.unwrap();
     wait_text(&c, "Tỷ lệ trễ hạn theo xã").await;
+    // The administrator sees each office and each officer who decided (the inbox user).
+    wait_text(&c, "Theo cơ quan giải quyết").await;
+    wait_text(&c, "Theo cán bộ giải quyết").await;
+    wait_text(&c, "user:bhxh").await;
     screenshot(&c, "reports").await;
+    // A commune officer sees the offices' figures, never an officer's.
+    sign_out(&c).await;
+    sign_in(&c, &base, "canbo.a").await;
+    c.goto(&format!("{base}/reports")).await.unwrap();
+    wait_text(&c, "Theo cơ quan giải quyết").await;
+    let page = body(&c).await;
+    assert!(!page.contains("Theo cán bộ") && !page.contains("user:bhxh"), "{page}");
+    sign_out(&c).await;
+    sign_in(&c, &base, "quantri").await;
 
     // On a phone the pages fit the width: wide tables scroll inside themselves.
     c.set_window_size(390, 844).await.unwrap();

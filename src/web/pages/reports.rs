@@ -9,14 +9,16 @@ use jiff::civil::Date;
 use jiff::ToSpan;
 use serde::Deserialize;
 
+use super::labels;
 use super::session::Signed;
 use super::{failed, page_error, render, Nav};
 use crate::accounts::Role;
 use crate::deadline::Calendar;
 use crate::notify::templates::vn_date;
-use crate::report::{Figures, Report};
+use crate::report::{Figures, Report, UnitFigures};
 use crate::web::deadlines::load_report;
 use crate::web::AppState;
+use lienthong_contract::LegKind;
 
 /// One table row.
 pub struct Line {
@@ -35,6 +37,55 @@ pub struct Line {
     pub waiting: u64,
     pub handed: u64,
     pub to_family: String,
+    /// Pushed later than the commune's own step allows, of them in batches.
+    pub pushed_late: String,
+    pub over: String,
+}
+
+/// One office's or officer's line (docs/accountability.md).
+pub struct UnitLine {
+    pub leg: &'static str,
+    pub unit: String,
+    pub received: u64,
+    pub early: u64,
+    pub on_time: u64,
+    pub late: u64,
+    pub open_ok: u64,
+    pub open_late: u64,
+    pub late_rate: String,
+    /// Empty when under target; otherwise the excess in dossiers.
+    pub over: String,
+}
+
+fn unit_line(state: &AppState, u: &UnitFigures) -> UnitLine {
+    let kind = LegKind::parse(&u.leg);
+    let routes = &state.config.routes;
+    let office = match kind {
+        Some(LegKind::Residence) => routes.police_offices.get(u.unit.as_str()).map(|o| o.name.clone()),
+        Some(LegKind::Insurance) => routes.insurance_offices.get(u.unit.as_str()).map(|o| o.name.clone()),
+        _ => None,
+    };
+    UnitLine {
+        leg: kind.map_or("", labels::leg_name),
+        unit: office.map_or_else(|| u.unit.clone(), |name| format!("{name} ({})", u.unit)),
+        received: u.received,
+        early: u.decided_early,
+        on_time: u.decided_on_time,
+        late: u.decided_late,
+        open_ok: u.open_within_due,
+        open_late: u.open_past_due,
+        late_rate: u.late_rate_percent.map_or("—".into(), |r| format!("{r}%")),
+        over: over_text(u.over_target, u.late_over_target_by, u.target_percent),
+    }
+}
+
+/// "Over target by N dossiers", or nothing.
+fn over_text(over: bool, by: u64, target: f64) -> String {
+    if over {
+        format!("Vượt chỉ tiêu {target}% ({by} hồ sơ)")
+    } else {
+        String::new()
+    }
 }
 
 #[derive(Template)]
@@ -51,6 +102,9 @@ struct ReportPage {
     month_chart: String,
     /// Ratings and complaints of the period, in words.
     feedback: String,
+    offices: Vec<UnitLine>,
+    /// For administrators only.
+    officers: Option<Vec<UnitLine>>,
 }
 
 /// The period asked for; the current month by default.
@@ -60,7 +114,7 @@ pub struct Period {
     to: Option<Date>,
 }
 
-fn line(name: &str, f: &Figures) -> Line {
+fn line(name: &str, f: &Figures, target: f64) -> Line {
     let opt = |v: Option<f64>| v.map_or("—".to_string(), |x| format!("{x}"));
     Line {
         name: name.to_string(),
@@ -80,6 +134,8 @@ fn line(name: &str, f: &Figures) -> Line {
         waiting: f.waiting_for_family,
         handed: f.handed_over,
         to_family: opt(f.median_working_days_to_family),
+        pushed_late: format!("{} ({} theo lô)", f.pushed_late, f.pushed_late_in_batches),
+        over: over_text(f.over_target, f.late_over_target_by, target),
     }
 }
 
@@ -218,8 +274,18 @@ pub async fn page(State(state): State<AppState>, signed: Signed, Query(p): Query
             Err(_) => break,
         };
     }
-    let mut rows: Vec<Line> = report.communes.iter().map(|c| line(&c.name, &c.figures)).collect();
-    rows.push(line("Tổng cộng", &report.total));
+    let targets = &state.config.gateway.targets;
+    let mut rows: Vec<Line> = report
+        .communes
+        .iter()
+        .map(|c| line(&c.name, &c.figures, targets.unit_late_percent))
+        .collect();
+    rows.push(line("Tổng cộng", &report.total, targets.province_late_percent));
+    let offices = report.offices.iter().map(|u| unit_line(&state, u)).collect();
+    let officers = report
+        .officers
+        .as_ref()
+        .map(|list| list.iter().map(|u| unit_line(&state, u)).collect());
     render(&ReportPage {
         nav: Nav::of(&signed),
         from,
@@ -231,6 +297,8 @@ pub async fn page(State(state): State<AppState>, signed: Signed, Query(p): Query
         days_chart: days_chart(&report),
         month_chart: month_chart(&months),
         feedback: feedback_text(&report.feedback),
+        offices,
+        officers,
     })
 }
 
