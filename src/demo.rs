@@ -245,13 +245,13 @@ pub async fn run(config: Config, fixtures: &Path) -> anyhow::Result<()> {
         ),
         (
             "canbo.bhxh",
-            "Trần Văn Minh (BHXH huyện)",
+            "Trần Văn Minh (BHXH cơ sở)",
             Role::InsuranceStaff,
             vec![insurance_office],
         ),
         (
             "canbo.congan",
-            "Lê Văn Hùng (Công an huyện)",
+            "Lê Văn Hùng (Công an xã)",
             Role::PoliceStaff,
             vec![police_office],
         ),

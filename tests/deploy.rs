@@ -112,7 +112,7 @@ fn the_configuration_compose_mounts_is_valid() {
     let config = lienthong::config::Config::load_with_env(dir.path(), env.into_iter()).unwrap();
     let base = lienthong::config::Config::load_with_env(&repo().join("config"), std::iter::empty()).unwrap();
     assert_eq!(
-        config.routes.police_offices["CA-568"].endpoint,
+        config.routes.police_offices["CA-22609"].endpoint,
         "http://police-sim:7101"
     );
     assert_eq!(

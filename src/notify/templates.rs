@@ -352,7 +352,7 @@ mod tests {
         Family {
             receipt_code: "000.00.22609.2026.000123",
             child_name: "Nguyễn Thị An",
-            commune_name: "UBND Thị trấn Khánh Vĩnh",
+            commune_name: "UBND xã Khánh Vĩnh",
         }
     }
 
