@@ -214,6 +214,8 @@ pub struct Report {
     pub total: Figures,
     pub communes: Vec<CommuneFigures>,
     pub legs: Vec<LegFigures>,
+    /// Each configured area's figures (its communes together), graded like a commune.
+    pub areas: Vec<CommuneFigures>,
     /// How late each agency office decided, graded by `targets.unit_late_percent`.
     pub offices: Vec<UnitFigures>,
     /// How late each officer decided, graded by `targets.officer_late_percent`; only for
@@ -377,6 +379,8 @@ pub struct Scope<'a> {
     pub targets: &'a crate::config::TargetsConfig,
     /// Per-officer figures are computed (for administrators only).
     pub officers: bool,
+    /// The areas to roll up.
+    pub areas: &'a BTreeMap<String, crate::config::AreaConfig>,
 }
 
 /// Computes the report from the period's rows.
@@ -409,6 +413,30 @@ pub fn compute(
         .collect();
     // A batch is one commune's: late pushes of two communes at the same time are not one.
     total.pushed_late_in_batches = communes.iter().map(|c| c.figures.pushed_late_in_batches).sum();
+    let areas = scope
+        .areas
+        .iter()
+        .map(|(code, area)| {
+            let mut figures = Figures::default();
+            for c in cases
+                .iter()
+                .filter(|c| area.communes.iter().any(|a| a.as_str() == c.commune_code))
+            {
+                figures.add(c, cal, now_ms);
+            }
+            figures.finish(targets.unit_late_percent);
+            figures.pushed_late_in_batches = communes
+                .iter()
+                .filter(|c| area.communes.iter().any(|a| a.as_str() == c.commune_code))
+                .map(|c| c.figures.pushed_late_in_batches)
+                .sum();
+            CommuneFigures {
+                commune_code: code.clone(),
+                name: area.name.clone(),
+                figures,
+            }
+        })
+        .collect();
     let mut by_leg: BTreeMap<(&str, &str), LegFigures> = BTreeMap::new();
     for l in legs {
         let f = by_leg
@@ -483,6 +511,7 @@ pub fn compute(
         total,
         communes,
         legs: leg_figures,
+        areas,
         offices,
         officers,
         feedback: FeedbackFigures::default(),
@@ -493,8 +522,65 @@ fn cell(v: Option<impl ToString>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
+/// Which table a CSV report holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupBy {
+    /// One row per commune, then the total.
+    #[default]
+    Commune,
+    /// One row per configured area, then the total.
+    Area,
+    /// One row per agency office.
+    Office,
+    /// One row per officer (administrators only).
+    Officer,
+}
+
+/// The table `group` selects as CSV (UTF-8 with a BOM so spreadsheet programs read the
+/// diacritics); none for officers when the report has none.
+pub fn to_csv_by(r: &Report, group: GroupBy) -> Option<String> {
+    match group {
+        GroupBy::Commune => Some(to_csv(r)),
+        GroupBy::Area => Some(figures_csv(&r.areas, &r.total)),
+        GroupBy::Office => Some(units_csv(&r.offices)),
+        GroupBy::Officer => r.officers.as_deref().map(units_csv),
+    }
+}
+
+/// Offices' or officers' lateness as CSV.
+fn units_csv(units: &[UnitFigures]) -> String {
+    let mut out = String::from(
+        "\u{feff}thu_tuc,don_vi,tiep_nhan,truoc_han,dung_han,qua_han,dang_trong_han,dang_qua_han,\
+         ty_le_tre_han_phan_tram,chi_tieu_phan_tram,vuot_chi_tieu,so_ho_so_vuot_chi_tieu\r\n",
+    );
+    for u in units {
+        out.push_str(&format!(
+            "{},\"{}\",{},{},{},{},{},{},{},{},{},{}\r\n",
+            u.leg,
+            u.unit.replace('"', "\"\""),
+            u.received,
+            u.decided_early,
+            u.decided_on_time,
+            u.decided_late,
+            u.open_within_due,
+            u.open_past_due,
+            cell(u.late_rate_percent),
+            u.target_percent,
+            u8::from(u.over_target),
+            u.late_over_target_by,
+        ));
+    }
+    out
+}
+
 /// The per-commune table as CSV (UTF-8 with a BOM so spreadsheet programs read the diacritics).
 pub fn to_csv(r: &Report) -> String {
+    figures_csv(&r.communes, &r.total)
+}
+
+/// Rows of figures (communes or areas) and the total, as CSV.
+fn figures_csv(rows: &[CommuneFigures], total: &Figures) -> String {
     let mut out = String::from(
         "\u{feff}ma_xa,ten_xa,tiep_nhan,hoan_thanh_truoc_han,hoan_thanh_dung_han,hoan_thanh_qua_han,tu_choi,\
          dang_giai_quyet_trong_han,dang_giai_quyet_qua_han,da_huy,ty_le_tre_han_phan_tram,\
@@ -533,10 +619,10 @@ pub fn to_csv(r: &Report) -> String {
             f.late_over_target_by,
         )
     };
-    for c in &r.communes {
+    for c in rows {
         out.push_str(&row(&c.commune_code, &c.name, &c.figures));
     }
-    out.push_str(&row("tong", "Tổng cộng", &r.total));
+    out.push_str(&row("tong", "Tổng cộng", total));
     out
 }
 

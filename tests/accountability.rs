@@ -149,6 +149,56 @@ async fn offices_and_officers_are_graded_against_each_legs_own_deadline() {
         .await;
     assert!(own.get("officers").is_none(), "{own:#}");
     assert_eq!(unit(&own["offices"], "residence", "CA-568")["decided_late"], 1);
+    let csv = |token: &'static str, query: &'static str| {
+        let stack = &stack;
+        async move {
+            let r = stack
+                .http
+                .get(format!(
+                    "{}/api/v1/reports?from=2026-11-01&to=2026-11-30&format=csv&{query}",
+                    stack.url
+                ))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (status, body) = csv(ONESTOP_A, "group_by=officer").await;
+    assert_eq!(status, 403, "{body}");
+
+    // The same figures as CSV, per office and per officer; the area rolls its communes up.
+    let (status, offices) = csv(ADMIN, "group_by=office").await;
+    assert_eq!(status, 200);
+    assert!(
+        offices
+            .lines()
+            .any(|l| l == "residence,\"CA-568\",3,1,0,1,0,1,50,5,1,1"),
+        "{offices}"
+    );
+    let (_, officers) = csv(ADMIN, "group_by=officer").await;
+    assert!(
+        officers
+            .lines()
+            .any(|l| l == "residence,\"police:ca.binh\",1,0,0,1,0,0,100,5,1,1"),
+        "{officers}"
+    );
+    let area = report["areas"].as_array().unwrap();
+    assert_eq!(area.len(), 1);
+    assert_eq!(
+        (&area[0]["commune_code"], &area[0]["received"]),
+        (&json!("thu"), &json!(3))
+    );
+    let (_, by_area) = csv(ADMIN, "group_by=area").await;
+    assert!(
+        by_area.lines().any(|l| l.starts_with("thu,\"Khu vực thử\",3,")),
+        "{by_area}"
+    );
+    let only = stack
+        .get_json(ADMIN, "/api/v1/reports?from=2026-11-01&to=2026-11-30&area=thu")
+        .await;
+    assert_eq!(only["total"]["received"], 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

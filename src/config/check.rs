@@ -250,6 +250,20 @@ pub(super) fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<St
             "plain HTTP on a non-loopback address: configure [tls] cert and key, or set plain_http = true behind a TLS proxy",
         );
     }
+    for (key, area) in &r.areas {
+        if area.name.trim().is_empty() {
+            p.push("routes.toml", format!("areas.{key}.name"), "an area needs a name");
+        }
+        for (i, c) in area.communes.iter().enumerate() {
+            if !r.communes.contains_key(c) {
+                p.push(
+                    "routes.toml",
+                    format!("areas.{key}.communes[{i}]"),
+                    format!("commune '{c}' is not in routes.toml"),
+                );
+            }
+        }
+    }
     for (code, c) in &r.communes {
         let key = |k: &str| format!("communes.{code}.{k}");
         check_client_tls(&c.onestop_tls, &c.onestop_result_url, &key("onestop_tls"), p);

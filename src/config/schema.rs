@@ -514,6 +514,18 @@ pub struct RoutesConfig {
     pub insurance_offices: BTreeMap<OfficeCode, OfficeConfig>,
     #[serde(default)]
     pub communes: BTreeMap<CommuneCode, CommuneRoute>,
+    /// Groups of communes reports roll up (docs/accountability.md): a former district, a
+    /// regional insurance office's territory. The whole deployment is always one.
+    #[serde(default)]
+    pub areas: BTreeMap<String, AreaConfig>,
+}
+
+/// A group of communes reported together.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AreaConfig {
+    pub name: String,
+    pub communes: Vec<CommuneCode>,
 }
 
 /// A receiving office.

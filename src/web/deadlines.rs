@@ -216,6 +216,7 @@ pub async fn load_report(
         now: state.store.clock().now(),
         targets: &state.config.gateway.targets,
         officers,
+        areas: &state.config.routes.areas,
     };
     let mut report = crate::report::compute(&scope, &cases, &legs, &state.config.calendar, |code| {
         routes
@@ -233,7 +234,10 @@ pub struct ReportQuery {
     from: Date,
     to: Date,
     commune: Option<String>,
+    area: Option<String>,
     format: Option<String>,
+    #[serde(default)]
+    group_by: crate::report::GroupBy,
 }
 
 /// `GET /api/v1/reports?from=&to=&commune=&format=csv`: the deadline figures of the cases
@@ -245,7 +249,9 @@ pub struct ReportQuery {
         ("from" = String, Query, format = Date, description = "First day received (inclusive)"),
         ("to" = String, Query, format = Date, description = "Last day received (inclusive)"),
         ("commune" = Option<String>, Query, description = "One commune"),
+        ("area" = Option<String>, Query, description = "One area of routes.toml (its communes)"),
         ("format" = Option<String>, Query, description = "`csv` for a spreadsheet (UTF-8 with BOM)"),
+        ("group_by" = Option<String>, Query, description = "The CSV's table: `commune` (default), `area`, `office`, `officer` (administrators)"),
     ),
     responses(
         (status = 200, description = "The figures (JSON, or CSV with format=csv)", content(
@@ -261,7 +267,7 @@ pub async fn reports(
     Extension(caller): Extension<Arc<Caller>>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, ApiError> {
-    let communes: Option<Vec<String>> = match caller.kind {
+    let mut communes: Option<Vec<String>> = match caller.kind {
         SystemKind::Admin => q.commune.clone().map(|c| vec![c]),
         SystemKind::Onestop => Some(match &q.commune {
             Some(c) if caller.communes.contains(c.as_str()) => vec![c.clone()],
@@ -270,6 +276,19 @@ pub async fn reports(
         }),
         _ => return Err(ApiError::forbidden("Mã truy cập này không được xem báo cáo")),
     };
+    if let Some(code) = &q.area {
+        let area = state.config.routes.areas.get(code).ok_or_else(|| {
+            ApiError::invalid(vec![FieldProblem::invalid(
+                "area",
+                format!("Không có khu vực '{code}'"),
+            )])
+        })?;
+        let members = area.communes.iter().map(ToString::to_string);
+        communes = Some(match communes {
+            Some(allowed) => members.filter(|c| allowed.contains(c)).collect(),
+            None => members.collect(),
+        });
+    }
     if q.to < q.from {
         return Err(ApiError::invalid(vec![FieldProblem::invalid(
             "to",
@@ -278,13 +297,15 @@ pub async fn reports(
     }
     let report = load_report(&state, q.from, q.to, communes, caller.kind == SystemKind::Admin).await?;
     if q.format.as_deref() == Some("csv") {
+        let csv = crate::report::to_csv_by(&report, q.group_by)
+            .ok_or_else(|| ApiError::forbidden("Chỉ quản trị viên được xem số liệu theo cán bộ"))?;
         let name = format!("bao-cao-{}-{}.csv", q.from, q.to);
         return Ok((
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
                 (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
             ],
-            crate::report::to_csv(&report),
+            csv,
         )
             .into_response());
     }

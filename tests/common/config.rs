@@ -164,9 +164,10 @@ sweep_interval_ms = 50
         )
     };
     let routes = format!(
-        "[police_offices.\"CA-568\"]\nname = \"Công an huyện\"\nendpoint = \"{police}\"\nemails = [\"{POLICE_EMAIL}\"]\n\n[insurance_offices.\"BHXH-5608\"]\nname = \"BHXH huyện\"\nendpoint = \"{insurance}\"\nemails = [\"{INSURANCE_EMAIL}\"]\n\n{}{}",
+        "[police_offices.\"CA-568\"]\nname = \"Công an huyện\"\nendpoint = \"{police}\"\nemails = [\"{POLICE_EMAIL}\"]\n\n[insurance_offices.\"BHXH-5608\"]\nname = \"BHXH huyện\"\nendpoint = \"{insurance}\"\nemails = [\"{INSURANCE_EMAIL}\"]\n\n{}{}{}",
         commune("22609", "onestop-a"),
         commune("22612", "onestop-b"),
+        "[areas.\"thu\"]\nname = \"Khu vực thử\"\ncommunes = [\"22609\", \"22612\"]\n",
     );
     std::fs::write(dir.join("gateway.toml"), gateway).unwrap();
     std::fs::write(dir.join("routes.toml"), routes).unwrap();

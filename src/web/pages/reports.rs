@@ -280,6 +280,12 @@ pub async fn page(State(state): State<AppState>, signed: Signed, Query(p): Query
         .iter()
         .map(|c| line(&c.name, &c.figures, targets.unit_late_percent))
         .collect();
+    rows.extend(
+        report
+            .areas
+            .iter()
+            .map(|a| line(&format!("Khu vực: {}", a.name), &a.figures, targets.unit_late_percent)),
+    );
     rows.push(line("Tổng cộng", &report.total, targets.province_late_percent));
     let offices = report.offices.iter().map(|u| unit_line(&state, u)).collect();
     let officers = report
