@@ -204,7 +204,7 @@ impl App {
             }
         });
         let sweeper = deadline::sweeper::Sweeper::new(Arc::clone(&self.state.config), self.state.store.clone());
-        let background = vec![
+        let mut background = vec![
             tokio::spawn(sweeper.run(rx.clone())),
             tokio::spawn(Arc::clone(&self.notifier).run(rx.clone())),
             tokio::spawn(
@@ -216,6 +216,11 @@ impl App {
                 .run(rx.clone()),
             ),
         ];
+        if let Some(monthly) =
+            report::monthly::MonthlyReports::configured(Arc::clone(&self.state.config), self.state.store.clone())
+        {
+            background.push(tokio::spawn(monthly.run(rx.clone())));
+        }
         let workers = tokio::spawn(Arc::clone(&self.deliverer).run(rx));
         Running {
             addr,

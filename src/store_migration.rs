@@ -19,7 +19,7 @@ use crate::store::dialect::{Dialect, Placeholders};
 use crate::store::Store;
 
 /// Tables in the order their foreign keys need, each with its key (for paging).
-const TABLES: [(&str, &str); 22] = [
+const TABLES: [(&str, &str); 23] = [
     ("cases", "id"),
     ("attachments", "case_id, kind"),
     ("legs", "id"),
@@ -35,6 +35,7 @@ const TABLES: [(&str, &str); 22] = [
     ("supplements", "leg_id, number"),
     ("supplement_files", "leg_id, number, kind"),
     ("result_documents", "leg_id, kind"),
+    ("scheduled_reports", "period"),
     ("notifications", "id"),
     ("cursors", "name"),
     ("users", "id"),

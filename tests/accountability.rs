@@ -199,6 +199,58 @@ async fn offices_and_officers_are_graded_against_each_legs_own_deadline() {
         .get_json(ADMIN, "/api/v1/reports?from=2026-11-01&to=2026-11-30&area=thu")
         .await;
     assert_eq!(only["total"]["received"], 3);
+
+    // The workbook, read back: one sheet per table, numbers as numbers, the same figures.
+    let sheets = workbook(&stack, ADMIN).await;
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["Theo xa", "Theo khu vuc", "Theo co quan", "Theo can bo"]);
+    let office = sheets[2]
+        .1
+        .iter()
+        .find(|r| r[1] == "CA-568")
+        .expect("the police office's row");
+    assert_eq!(
+        office[2..],
+        ["3", "1", "0", "1", "0", "1", "50", "5", "1", "1"],
+        "{office:?}"
+    );
+    let total = sheets[0].1.iter().find(|r| r[0] == "tong").expect("the total row");
+    assert_eq!(total[2], "3", "{total:?}");
+    let commune_sheets = workbook(&stack, ONESTOP_A).await;
+    assert!(
+        commune_sheets.iter().all(|(n, _)| n != "Theo can bo"),
+        "no officer for a commune"
+    );
+}
+
+/// The report's workbook as `token` downloads it: each sheet's name and its rows as text.
+async fn workbook(stack: &Stack, token: &str) -> Vec<(String, Vec<Vec<String>>)> {
+    use calamine::{Reader, Xlsx};
+    let r = stack
+        .http
+        .get(format!(
+            "{}/api/v1/reports?from=2026-11-01&to=2026-11-30&format=xlsx",
+            stack.url
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let names = book.sheet_names();
+    names
+        .into_iter()
+        .map(|name| {
+            let range = book.worksheet_range(&name).unwrap();
+            let rows = range
+                .rows()
+                .map(|row| row.iter().map(|c| c.to_string()).collect())
+                .collect();
+            (name, rows)
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

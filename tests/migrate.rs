@@ -46,7 +46,7 @@ fn grown_id(id: &str, round: usize) -> String {
 }
 
 /// Every table the move copies; the first eight are the ones the test grows.
-const ALL: [&str; 22] = [
+const ALL: [&str; 23] = [
     "cases",
     "attachments",
     "legs",
@@ -63,6 +63,7 @@ const ALL: [&str; 22] = [
     "supplements",
     "supplement_files",
     "result_documents",
+    "scheduled_reports",
     "cursors",
     "users",
     "sessions",

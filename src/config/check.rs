@@ -38,6 +38,20 @@ fn check_emails(emails: &[String], key: &str, file: &str, p: &mut Problems) {
 /// Adds every problem of the loaded files to `p`.
 pub(super) fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<String, String>, p: &mut Problems) {
     const GW: &str = "gateway.toml";
+    check_emails(&g.reports.monthly_to, "reports.monthly_to", GW, p);
+    if !(1..=28).contains(&g.reports.send_day) {
+        p.push(GW, "reports.send_day", "a day from 1 to 28 (every month has it)");
+    }
+    if g.reports.send_hour > 23 {
+        p.push(GW, "reports.send_hour", "an hour from 0 to 23");
+    }
+    if !g.reports.monthly_to.is_empty() && g.notify.email.is_none() {
+        p.push(
+            GW,
+            "reports.monthly_to",
+            "the monthly report needs [notify.email] to send it",
+        );
+    }
     for (key, v) in [
         ("targets.unit_late_percent", g.targets.unit_late_percent),
         ("targets.officer_late_percent", g.targets.officer_late_percent),

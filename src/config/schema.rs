@@ -56,6 +56,8 @@ pub struct GatewayConfig {
     #[serde(default)]
     pub targets: TargetsConfig,
     #[serde(default)]
+    pub reports: ReportsConfig,
+    #[serde(default)]
     pub public: PublicConfig,
     /// HTTPS: without it the gateway speaks plain HTTP, which is allowed only on a loopback
     /// address or with `plain_http = true` (e.g. behind a TLS-terminating proxy on the same host).
@@ -140,6 +142,27 @@ impl Default for TargetsConfig {
             unit_late_percent: 5.0,
             officer_late_percent: 5.0,
             province_late_percent: 2.0,
+        }
+    }
+}
+
+/// The monthly report emailed to the leadership (docs/accountability.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportsConfig {
+    /// Who receives it; none sends nothing.
+    pub monthly_to: Vec<String>,
+    /// The day of the month it leaves for the month before (1–28), and from which local hour.
+    pub send_day: u8,
+    pub send_hour: u8,
+}
+
+impl Default for ReportsConfig {
+    fn default() -> Self {
+        ReportsConfig {
+            monthly_to: Vec::new(),
+            send_day: 1,
+            send_hour: 7,
         }
     }
 }

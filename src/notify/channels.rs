@@ -82,14 +82,41 @@ impl Email {
 
     /// Sends one plain-text UTF-8 message to comma-separated recipients.
     pub async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {
+        let msg = self
+            .builder(to, subject)?
+            .header(ContentType::TEXT_PLAIN)
+            .body(body.to_string())
+            .map_err(|e| e.to_string())?;
+        self.deliver(msg).await
+    }
+
+    /// Sends a plain-text message with files attached, each `(file name, media type, bytes)`.
+    pub async fn send_with_files(
+        &self,
+        to: &str,
+        subject: &str,
+        body: &str,
+        files: Vec<(String, &str, Vec<u8>)>,
+    ) -> Result<(), String> {
+        use lettre::message::{Attachment, MultiPart, SinglePart};
+        let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(body.to_string()));
+        for (name, media_type, bytes) in files {
+            let kind = ContentType::parse(media_type).map_err(|e| e.to_string())?;
+            parts = parts.singlepart(Attachment::new(name).body(bytes, kind));
+        }
+        let msg = self.builder(to, subject)?.multipart(parts).map_err(|e| e.to_string())?;
+        self.deliver(msg).await
+    }
+
+    fn builder(&self, to: &str, subject: &str) -> Result<lettre::message::MessageBuilder, String> {
         let mut msg = Message::builder().from(self.from.clone()).subject(subject);
         for addr in to.split(',').map(str::trim).filter(|a| !a.is_empty()) {
             msg = msg.to(addr.parse().map_err(|_| "a recipient address is invalid".to_string())?);
         }
-        let msg = msg
-            .header(ContentType::TEXT_PLAIN)
-            .body(body.to_string())
-            .map_err(|e| e.to_string())?;
+        Ok(msg)
+    }
+
+    async fn deliver(&self, msg: Message) -> Result<(), String> {
         self.transport.send(msg).await.map(|_| ()).map_err(|e| {
             let kind = if e.is_permanent() {
                 "permanent"

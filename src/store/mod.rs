@@ -27,6 +27,7 @@ pub mod notices;
 pub mod reports;
 pub mod result_documents;
 pub mod retention;
+mod scheduled_reports;
 pub mod supplements;
 mod trail;
 pub mod users;

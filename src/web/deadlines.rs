@@ -185,47 +185,23 @@ pub async fn load_report(
     communes: Option<Vec<String>>,
     officers: bool,
 ) -> Result<crate::report::Report, ApiError> {
-    let start = |d: Date| {
-        d.to_zoned(lienthong_contract::vn_tz())
-            .map(|z| z.timestamp().as_millisecond())
-            .map_err(ApiError::internal)
-    };
-    let from_ms = start(from)?;
-    let to_ms = start(to.tomorrow().map_err(ApiError::internal)?)?;
-    let mut cases = Vec::new();
-    let mut legs = Vec::new();
-    let mut feedback = crate::store::feedback::FeedbackCounts::default();
-    match &communes {
-        None => {
-            cases = state.store.report_cases(from_ms, to_ms, None).await?;
-            legs = state.store.report_legs(from_ms, to_ms, None).await?;
-            feedback = state.store.feedback_counts(from_ms, to_ms, None).await?;
-        }
-        Some(list) => {
-            for c in list {
-                cases.extend(state.store.report_cases(from_ms, to_ms, Some(c)).await?);
-                legs.extend(state.store.report_legs(from_ms, to_ms, Some(c)).await?);
-                feedback.add(&state.store.feedback_counts(from_ms, to_ms, Some(c)).await?);
-            }
-        }
-    }
-    let routes = &state.config.routes;
-    let scope = crate::report::Scope {
-        from,
-        to,
-        now: state.store.clock().now(),
-        targets: &state.config.gateway.targets,
-        officers,
-        areas: &state.config.routes.areas,
-    };
-    let mut report = crate::report::compute(&scope, &cases, &legs, &state.config.calendar, |code| {
-        routes
-            .communes
-            .get(code)
-            .map_or_else(|| code.to_string(), |c| c.name.clone())
-    });
-    report.feedback = crate::report::FeedbackFigures::of(&feedback);
-    Ok(report)
+    let period = crate::report::Period { from, to };
+    Ok(crate::report::load(&state.store, &state.config, period, communes, officers).await?)
+}
+
+/// A workbook as a download.
+pub fn xlsx_answer(name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 /// Query of `GET /api/v1/reports`.
@@ -250,13 +226,14 @@ pub struct ReportQuery {
         ("to" = String, Query, format = Date, description = "Last day received (inclusive)"),
         ("commune" = Option<String>, Query, description = "One commune"),
         ("area" = Option<String>, Query, description = "One area of routes.toml (its communes)"),
-        ("format" = Option<String>, Query, description = "`csv` for a spreadsheet (UTF-8 with BOM)"),
+        ("format" = Option<String>, Query, description = "`csv` for one table (UTF-8 with BOM), `xlsx` for a workbook with every table"),
         ("group_by" = Option<String>, Query, description = "The CSV's table: `commune` (default), `area`, `office`, `officer` (administrators)"),
     ),
     responses(
         (status = 200, description = "The figures (JSON, or CSV with format=csv)", content(
             (crate::report::Report = "application/json"),
-            (String = "text/csv")
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         )),
         (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody)
     ),
@@ -296,6 +273,10 @@ pub async fn reports(
         )]));
     }
     let report = load_report(&state, q.from, q.to, communes, caller.kind == SystemKind::Admin).await?;
+    if q.format.as_deref() == Some("xlsx") {
+        let bytes = crate::report::to_xlsx(&report).map_err(ApiError::internal)?;
+        return Ok(xlsx_answer(&format!("bao-cao-{}-{}.xlsx", q.from, q.to), bytes));
+    }
     if q.format.as_deref() == Some("csv") {
         let csv = crate::report::to_csv_by(&report, q.group_by)
             .ok_or_else(|| ApiError::forbidden("Chỉ quản trị viên được xem số liệu theo cán bộ"))?;

@@ -31,6 +31,9 @@ pub struct Mail {
     pub to: Vec<String>,
     pub subject: String,
     pub body: String,
+    /// Attached files: name and bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<(String, Vec<u8>)>,
 }
 
 /// Email received so far, shared between the sink and the HTTP control routes.
@@ -165,6 +168,7 @@ impl Drop for SmtpSink {
 }
 
 fn decode(from: String, to: Vec<String>, raw: &[u8]) -> Mail {
+    use mail_parser::MimeHeaders;
     let parsed = mail_parser::MessageParser::default().parse(raw);
     Mail {
         from,
@@ -178,6 +182,19 @@ fn decode(from: String, to: Vec<String>, raw: &[u8]) -> Mail {
             .as_ref()
             .and_then(|m| m.body_text(0))
             .map(|b| b.trim_end().to_string())
+            .unwrap_or_default(),
+        attachments: parsed
+            .as_ref()
+            .map(|m| {
+                m.attachments()
+                    .map(|a| {
+                        (
+                            a.attachment_name().unwrap_or_default().to_string(),
+                            a.contents().to_vec(),
+                        )
+                    })
+                    .collect()
+            })
             .unwrap_or_default(),
     }
 }

@@ -264,4 +264,5 @@ pub fn router() -> Router<AppState> {
         .route("/admin/audit", get(admin::audit))
         .route("/reports", get(reports::page))
         .route("/reports.csv", get(reports::csv))
+        .route("/reports.xlsx", get(reports::xlsx))
 }

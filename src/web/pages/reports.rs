@@ -9,6 +9,7 @@ use jiff::civil::Date;
 use jiff::ToSpan;
 use serde::Deserialize;
 
+use super::error::PageError;
 use super::labels;
 use super::session::Signed;
 use super::{failed, page_error, render, Nav};
@@ -342,5 +343,21 @@ pub async fn csv(State(state): State<AppState>, signed: Signed, Query(p): Query<
         )
             .into_response(),
         Err(e) => failed(e),
+    }
+}
+
+/// `GET /reports.xlsx`: the same report as an Excel workbook, one sheet per table.
+pub async fn xlsx(State(state): State<AppState>, signed: Signed, Query(p): Query<Period>) -> Response {
+    if let Err(r) = signed.require(&[Role::CommuneOfficer, Role::Admin]) {
+        return r;
+    }
+    let (from, to) = period(&state, &p);
+    let report = match load_report(&state, from, to, scope(&signed), signed.user.role == Role::Admin).await {
+        Ok(r) => r,
+        Err(e) => return failed(e),
+    };
+    match crate::report::to_xlsx(&report) {
+        Ok(bytes) => crate::web::deadlines::xlsx_answer(&format!("bao-cao-{from}-{to}.xlsx"), bytes),
+        Err(e) => PageError::internal(e).into_response(),
     }
 }

@@ -8,6 +8,13 @@
 
 use std::collections::BTreeMap;
 
+mod load;
+pub mod monthly;
+mod tables;
+
+pub use load::{load, Period};
+pub use tables::{to_csv, to_csv_by, to_xlsx, GroupBy};
+
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -516,114 +523,6 @@ pub fn compute(
         officers,
         feedback: FeedbackFigures::default(),
     }
-}
-
-fn cell(v: Option<impl ToString>) -> String {
-    v.map(|x| x.to_string()).unwrap_or_default()
-}
-
-/// Which table a CSV report holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum GroupBy {
-    /// One row per commune, then the total.
-    #[default]
-    Commune,
-    /// One row per configured area, then the total.
-    Area,
-    /// One row per agency office.
-    Office,
-    /// One row per officer (administrators only).
-    Officer,
-}
-
-/// The table `group` selects as CSV (UTF-8 with a BOM so spreadsheet programs read the
-/// diacritics); none for officers when the report has none.
-pub fn to_csv_by(r: &Report, group: GroupBy) -> Option<String> {
-    match group {
-        GroupBy::Commune => Some(to_csv(r)),
-        GroupBy::Area => Some(figures_csv(&r.areas, &r.total)),
-        GroupBy::Office => Some(units_csv(&r.offices)),
-        GroupBy::Officer => r.officers.as_deref().map(units_csv),
-    }
-}
-
-/// Offices' or officers' lateness as CSV.
-fn units_csv(units: &[UnitFigures]) -> String {
-    let mut out = String::from(
-        "\u{feff}thu_tuc,don_vi,tiep_nhan,truoc_han,dung_han,qua_han,dang_trong_han,dang_qua_han,\
-         ty_le_tre_han_phan_tram,chi_tieu_phan_tram,vuot_chi_tieu,so_ho_so_vuot_chi_tieu\r\n",
-    );
-    for u in units {
-        out.push_str(&format!(
-            "{},\"{}\",{},{},{},{},{},{},{},{},{},{}\r\n",
-            u.leg,
-            u.unit.replace('"', "\"\""),
-            u.received,
-            u.decided_early,
-            u.decided_on_time,
-            u.decided_late,
-            u.open_within_due,
-            u.open_past_due,
-            cell(u.late_rate_percent),
-            u.target_percent,
-            u8::from(u.over_target),
-            u.late_over_target_by,
-        ));
-    }
-    out
-}
-
-/// The per-commune table as CSV (UTF-8 with a BOM so spreadsheet programs read the diacritics).
-pub fn to_csv(r: &Report) -> String {
-    figures_csv(&r.communes, &r.total)
-}
-
-/// Rows of figures (communes or areas) and the total, as CSV.
-fn figures_csv(rows: &[CommuneFigures], total: &Figures) -> String {
-    let mut out = String::from(
-        "\u{feff}ma_xa,ten_xa,tiep_nhan,hoan_thanh_truoc_han,hoan_thanh_dung_han,hoan_thanh_qua_han,tu_choi,\
-         dang_giai_quyet_trong_han,dang_giai_quyet_qua_han,da_huy,ty_le_tre_han_phan_tram,\
-         so_ngay_lam_viec_trung_vi,so_ngay_lam_viec_p90,nhan_qua_buu_chinh,cho_gia_dinh_nhan,da_trao_gia_dinh,\
-         so_ngay_den_khi_gia_dinh_nhan_trung_vi,rut_ho_so,ty_le_truoc_han_phan_tram,ty_le_dung_han_phan_tram,\
-         ty_le_da_giai_quyet_phan_tram,dat_muc_tieu_noi_bo,xa_chuyen_tre,xa_chuyen_tre_theo_lo,vuot_chi_tieu,\
-         so_ho_so_vuot_chi_tieu\r\n",
-    );
-    let row = |code: &str, name: &str, f: &Figures| {
-        format!(
-            "{code},\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
-            name.replace('"', "\"\""),
-            f.received,
-            f.completed_early,
-            f.completed_on_time,
-            f.completed_late,
-            f.rejected,
-            f.in_progress_on_time,
-            f.in_progress_overdue,
-            f.cancelled,
-            cell(f.late_rate_percent),
-            cell(f.median_working_days),
-            cell(f.p90_working_days),
-            f.by_post,
-            f.waiting_for_family,
-            f.handed_over,
-            cell(f.median_working_days_to_family),
-            f.withdrawn,
-            cell(f.early_percent),
-            cell(f.on_time_percent),
-            cell(f.resolved_percent),
-            f.within_internal_target,
-            f.pushed_late,
-            f.pushed_late_in_batches,
-            u8::from(f.over_target),
-            f.late_over_target_by,
-        )
-    };
-    for c in rows {
-        out.push_str(&row(&c.commune_code, &c.name, &c.figures));
-    }
-    out.push_str(&row("tong", "Tổng cộng", total));
-    out
 }
 
 #[cfg(test)]
