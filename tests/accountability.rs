@@ -6,6 +6,7 @@
 mod common;
 
 use common::*;
+use lienthong::accounts::Role;
 use lienthong::clock::Clock;
 use serde_json::{json, Value};
 
@@ -221,6 +222,29 @@ async fn offices_and_officers_are_graded_against_each_legs_own_deadline() {
         commune_sheets.iter().all(|(n, _)| n != "Theo can bo"),
         "no officer for a commune"
     );
+
+    // In the browser: the police staff see their office and its officers, never the insurance
+    // office nor the communes' table; the insurance staff the reverse; a commune officer sees
+    // the offices but no officer.
+    let page = |login: &'static str, role: Role, scope: &'static str| {
+        let stack = &stack;
+        async move {
+            let cookie = sign_in(stack, login, role, &[scope]).await;
+            let (status, page) = stack
+                .get_text("/reports?from=2026-11-01&to=2026-11-30", &[("cookie", &cookie)])
+                .await;
+            assert_eq!(status, 200, "{page}");
+            page
+        }
+    };
+    let police_page = page("congan.xa", Role::PoliceStaff, "CA-568").await;
+    assert!(police_page.contains("CA-568") && police_page.contains("police:ca.binh"));
+    assert!(!police_page.contains("BHXH-5608") && !police_page.contains("Tổng cộng"));
+    let insurance_page = page("bhxh.xa", Role::InsuranceStaff, "BHXH-5608").await;
+    assert!(insurance_page.contains("BHXH-5608") && insurance_page.contains("unknown"));
+    assert!(!insurance_page.contains("CA-568") && !insurance_page.contains("ca.an"));
+    let commune_page = page("canbo.xa", Role::CommuneOfficer, "22609").await;
+    assert!(commune_page.contains("CA-568") && !commune_page.contains("ca.an"));
 }
 
 /// The report's workbook as `token` downloads it: each sheet's name and its rows as text.

@@ -129,6 +129,8 @@ pub struct UnitFigures {
     /// The office code, or the officer (`user:<login>`, `<system>:<officer>`; `unknown` when
     /// the agency's system did not say).
     pub unit: String,
+    /// The office the unit is (an office) or decided for (an officer).
+    pub office: String,
     /// Legs of the period's cases the unit held (for an officer: the ones they decided).
     pub received: u64,
     pub decided_early: u64,
@@ -482,13 +484,14 @@ pub fn compute(
         })
         .collect();
     let units = |key: &dyn Fn(&ReportLeg) -> Option<String>, target: f64, at_target_counts: bool| {
-        let mut by: BTreeMap<(String, String), UnitFigures> = BTreeMap::new();
+        let mut by: BTreeMap<(String, String, String), UnitFigures> = BTreeMap::new();
         for l in legs {
             let Some(unit) = key(l) else { continue };
-            by.entry((l.name.as_str().to_string(), unit.clone()))
+            by.entry((l.name.as_str().to_string(), l.office_code.clone(), unit.clone()))
                 .or_insert_with(|| UnitFigures {
                     leg: l.name.as_str().to_string(),
                     unit,
+                    office: l.office_code.clone(),
                     ..UnitFigures::default()
                 })
                 .add(l, now_ms);

@@ -50,7 +50,7 @@ impl Nav {
                 ("/complaints", "Phản ánh"),
                 ("/reports", "Báo cáo"),
             ],
-            Role::InsuranceStaff | Role::PoliceStaff => vec![("/inbox", "Hộp hồ sơ")],
+            Role::InsuranceStaff | Role::PoliceStaff => vec![("/inbox", "Hộp hồ sơ"), ("/reports", "Báo cáo")],
             Role::Admin => vec![
                 ("/admin", "Bảng điều khiển"),
                 ("/cases", "Tất cả hồ sơ"),

@@ -106,6 +106,8 @@ struct ReportPage {
     offices: Vec<UnitLine>,
     /// For administrators only.
     officers: Option<Vec<UnitLine>>,
+    /// The CSV and workbook downloads (the communes' tables: not for an agency's staff).
+    downloads: bool,
 }
 
 /// The period asked for; the current month by default.
@@ -249,19 +251,43 @@ fn period(state: &AppState, p: &Period) -> (Date, Date) {
     (p.from.unwrap_or(first), p.to.unwrap_or(today))
 }
 
-/// `GET /reports`.
+/// What an agency's staff see of a report: their own offices and those offices' officers,
+/// never another office's, nor the communes' table (docs/accountability.md).
+fn own_offices(report: &mut Report, signed: &Signed) {
+    let mine = |u: &UnitFigures| signed.user.in_scope(&u.office);
+    report.offices.retain(mine);
+    if let Some(officers) = report.officers.as_mut() {
+        officers.retain(mine);
+    }
+    report.communes.clear();
+    report.areas.clear();
+}
+
+/// `GET /reports`: communes and offices for the commune's officers and administrators (and
+/// every officer for administrators); an agency's staff see their own offices and officers.
 pub async fn page(State(state): State<AppState>, signed: Signed, Query(p): Query<Period>) -> Response {
-    if let Err(r) = signed.require(&[Role::CommuneOfficer, Role::Admin]) {
+    if let Err(r) = signed.require(&[
+        Role::CommuneOfficer,
+        Role::Admin,
+        Role::PoliceStaff,
+        Role::InsuranceStaff,
+    ]) {
         return r;
     }
+    let staff = signed.user.role.decides().is_some();
     let (from, to) = period(&state, &p);
     if to < from {
         return page_error(422, "Ngày kết thúc phải sau ngày bắt đầu.");
     }
-    let report = match load_report(&state, from, to, scope(&signed), signed.user.role == Role::Admin).await {
+    let officers = signed.user.role == Role::Admin || staff;
+    let communes = if staff { None } else { scope(&signed) };
+    let mut report = match load_report(&state, from, to, communes, officers).await {
         Ok(r) => r,
         Err(e) => return failed(e),
     };
+    if staff {
+        own_offices(&mut report, &signed);
+    }
     let mut months = Vec::new();
     let mut m = from.first_of_month();
     while m <= to && months.len() < 12 {
@@ -288,6 +314,9 @@ pub async fn page(State(state): State<AppState>, signed: Signed, Query(p): Query
             .map(|a| line(&format!("Khu vực: {}", a.name), &a.figures, targets.unit_late_percent)),
     );
     rows.push(line("Tổng cộng", &report.total, targets.province_late_percent));
+    if staff {
+        rows.clear();
+    }
     let offices = report.offices.iter().map(|u| unit_line(&state, u)).collect();
     let officers = report
         .officers
@@ -306,6 +335,7 @@ pub async fn page(State(state): State<AppState>, signed: Signed, Query(p): Query
         feedback: feedback_text(&report.feedback),
         offices,
         officers,
+        downloads: !staff,
     })
 }
 
