@@ -10,10 +10,6 @@ use lienthong::accounts::Role;
 use lienthong::clock::Clock;
 use serde_json::{json, Value};
 
-fn vn(s: &str) -> jiff::Timestamp {
-    format!("{s}+07:00").parse().unwrap()
-}
-
 fn residence(officer: Option<&str>) -> Value {
     let mut d = json!({"outcome": "completed", "registration_number": "TT-2026-000123", "registered_on": "2026-11-24"});
     if let Some(o) = officer {
@@ -48,10 +44,7 @@ async fn offices_and_officers_are_graded_against_each_legs_own_deadline() {
     .await;
     let mut cases = Vec::new();
     for code in ["ACC-0001", "ACC-0002", "ACC-0003"] {
-        let (mut m, files) = case_with_code(code);
-        m["received_at"] = "2026-11-23T09:00:00+07:00".into();
-        m["birth_registration"]["registered_on"] = "2026-11-23".into();
-        m["child"]["date_of_birth"] = "2026-10-20".into();
+        let (m, files) = case_at(code, "2026-11-23T09:00:00");
         let id = stack.push(ONESTOP_A, &m, &files).await.body["case_id"]
             .as_str()
             .unwrap()
@@ -293,10 +286,7 @@ async fn the_communes_own_step_is_timed_and_late_batches_are_flagged() {
         let (clock, stack) = (clock.clone(), &stack);
         async move {
             clock.set(vn(pushed));
-            let (mut m, files) = case_with_code(code);
-            m["received_at"] = format!("{received}+07:00").into();
-            m["birth_registration"]["registered_on"] = received[..10].into();
-            m["child"]["date_of_birth"] = "2026-10-20".into();
+            let (m, files) = case_at(code, received);
             let a = stack.push(ONESTOP_A, &m, &files).await;
             assert_eq!(a.status, 201, "{}", a.body);
         }

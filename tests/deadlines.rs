@@ -11,21 +11,6 @@ use common::*;
 use lienthong::clock::Clock;
 use serde_json::{json, Value};
 
-/// A local Vietnamese time.
-fn vn(s: &str) -> jiff::Timestamp {
-    format!("{s}+07:00").parse().unwrap()
-}
-
-/// Faults of an agency that never decides by itself (decisions come from the test).
-/// The first fixture under `code`, received at a local time (birth registered that day).
-fn case_at(code: &str, received: &str) -> (Value, Vec<lienthong_onestop::push::PushFile>) {
-    let (mut m, files) = case_with_code(code);
-    m["received_at"] = format!("{received}+07:00").into();
-    m["birth_registration"]["registered_on"] = received[..10].into();
-    m["child"]["date_of_birth"] = "2026-10-20".into();
-    (m, files)
-}
-
 fn count_subject(stack: &Stack, prefix: &str) -> usize {
     stack.mails().iter().filter(|m| m.subject.starts_with(prefix)).count()
 }

@@ -12,10 +12,6 @@ use lienthong::clock::Clock;
 use lienthong::config::Config;
 use lienthong::App;
 
-fn vn(s: &str) -> jiff::Timestamp {
-    format!("{s}+07:00").parse().unwrap()
-}
-
 const LEADERSHIP: &str = "lanhdao@khanhhoa.example.vn";
 
 fn monthly(stack: &Stack, month: &str) -> Vec<lienthong_simulators::notify_sim::Mail> {
@@ -39,10 +35,7 @@ async fn each_months_report_arrives_once_with_its_workbook() {
         ..Opts::default()
     })
     .await;
-    let (mut m, files) = case_with_code("MONTH-1");
-    m["received_at"] = "2026-11-20T09:00:00+07:00".into();
-    m["birth_registration"]["registered_on"] = "2026-11-20".into();
-    m["child"]["date_of_birth"] = "2026-10-20".into();
+    let (m, files) = case_at("MONTH-1", "2026-11-20T09:00:00");
     let id = stack.push(ONESTOP_A, &m, &files).await.body["case_id"]
         .as_str()
         .unwrap()

@@ -473,11 +473,6 @@ async fn postgres_restarted_under_load_gateways_report_not_ready_then_finish_the
     c.assert_exactly_once(&ids);
 }
 
-/// A local Vietnamese time.
-fn vn(s: &str) -> jiff::Timestamp {
-    format!("{s}+07:00").parse().unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_act_on_every_deadline_transition_once() {
     let db = PgDatabase::create();

@@ -11,10 +11,6 @@ use lienthong_onestop::push::{push_supplement, PushFile};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-fn vn(s: &str) -> jiff::Timestamp {
-    format!("{s}+07:00").parse().unwrap()
-}
-
 /// A PDF of `size` bytes whose content depends on `seed`.
 fn pdf(dir: &std::path::Path, kind: &str, seed: u64, size: usize) -> (PushFile, String) {
     let mut rng = fastrand::Rng::with_seed(seed);
@@ -56,10 +52,7 @@ async fn an_asked_file_reaches_the_agency_once_through_outages_and_dropped_files
         ..Opts::default()
     })
     .await;
-    let (mut m, files) = case_with_code("SUPF-0001");
-    m["received_at"] = "2026-11-23T09:00:00+07:00".into();
-    m["birth_registration"]["registered_on"] = "2026-11-23".into();
-    m["child"]["date_of_birth"] = "2026-10-20".into();
+    let (m, files) = case_at("SUPF-0001", "2026-11-23T09:00:00");
     let id = stack.push(ONESTOP_A, &m, &files).await.body["case_id"]
         .as_str()
         .unwrap()

@@ -8,10 +8,6 @@ use common::*;
 use lienthong::clock::Clock;
 use lienthong_simulators::sim::Faults;
 
-fn vn(s: &str) -> jiff::Timestamp {
-    format!("{s}+07:00").parse().unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_verification_request_moves_the_appointment_by_two_working_days() {
     let clock = Clock::adjustable();

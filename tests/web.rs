@@ -527,11 +527,6 @@ async fn each_role_does_its_job_in_a_real_browser() {
     c.close().await.unwrap();
 }
 
-/// A local Vietnamese time.
-fn vn(s: &str) -> jiff::Timestamp {
-    format!("{s}+07:00").parse().unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn officers_record_a_supplement_and_confirm_an_apology_from_the_case_page() {
     let clock = lienthong::clock::Clock::adjustable();

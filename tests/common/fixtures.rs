@@ -66,3 +66,18 @@ pub fn case_with_code(code: &str) -> (Value, Vec<PushFile>) {
     m["receipt_code"] = code.into();
     (m, files)
 }
+
+/// A local Vietnamese time, `YYYY-MM-DDTHH:MM:SS`.
+pub fn vn(s: &str) -> jiff::Timestamp {
+    format!("{s}+07:00").parse().unwrap()
+}
+
+/// The first fixture under `code`, handed in at a local time `received` (the birth registered
+/// that day, the child born on 20/10/2026).
+pub fn case_at(code: &str, received: &str) -> (Value, Vec<PushFile>) {
+    let (mut m, files) = case_with_code(code);
+    m["received_at"] = format!("{received}+07:00").into();
+    m["birth_registration"]["registered_on"] = received[..10].into();
+    m["child"]["date_of_birth"] = "2026-10-20".into();
+    (m, files)
+}
