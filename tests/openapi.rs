@@ -9,7 +9,7 @@ use std::process::Command;
 
 use common::*;
 
-const OPERATIONS: [(&str, &str); 15] = [
+const OPERATIONS: [(&str, &str); 16] = [
     ("post", "/api/v1/cases"),
     ("get", "/api/v1/cases"),
     ("get", "/api/v1/cases/{case_id}"),
@@ -21,6 +21,7 @@ const OPERATIONS: [(&str, &str); 15] = [
     ("get", "/api/v1/deadlines"),
     ("post", "/api/v1/legs/{leg_id}/decision"),
     ("post", "/api/v1/legs/{leg_id}/resend"),
+    ("post", "/api/v1/resends"),
     ("post", "/api/v1/sms/inbound"),
     ("post", "/api/v1/cases/{case_id}/journey"),
     ("post", "/api/v1/postal/events"),

@@ -412,3 +412,74 @@ async fn results_by_post_travel_with_the_card_request_and_show_on_the_receipt() 
         .await;
     assert!(receipt.contains("Tại bộ phận một cửa UBND xã"), "{receipt}");
 }
+
+#[tokio::test]
+async fn dead_legs_are_resent_in_bulk_by_filter_longest_due_first_with_the_reason() {
+    let police = Faults {
+        fail_always: true,
+        ..quick()
+    };
+    let s = spawn_stack(Opts {
+        police,
+        insurance: quick(),
+        max_attempts: 2,
+        ..Opts::default()
+    })
+    .await;
+    let mut legs = Vec::new();
+    for code in ["BULK-1", "BULK-2", "BULK-3"] {
+        let id = s.push_new(code).await;
+        let c = wait_leg(&s, &id, "residence", "dead", 20).await;
+        legs.push((id, leg(&c, "residence")["leg_id"].as_str().unwrap().to_string()));
+    }
+    let resends = |token: &'static str, body: serde_json::Value| {
+        let s = &s;
+        async move { s.post_json(token, "/api/v1/resends", &body).await }
+    };
+    let (status, _) = resends(ONESTOP_A, serde_json::json!({"reason": "x"})).await;
+    assert_eq!(status, 403, "only an administrator resends");
+    let (status, body) = resends(ADMIN, serde_json::json!({"leg": "nope"})).await;
+    let paths: Vec<&str> = body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!((status, paths), (422, vec!["leg", "reason"]), "{body}");
+
+    // A preview counts without touching; a filter that matches nothing takes nothing.
+    let filter = serde_json::json!({"office_code": "CA-568", "leg": "residence", "error_contains": "transient", "preview": true});
+    let (status, preview) = resends(ADMIN, filter).await;
+    assert_eq!(
+        (status, &preview["matched"], &preview["resent"]),
+        (200, &serde_json::json!(3), &serde_json::json!(0))
+    );
+    let order: Vec<&str> = preview["legs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    let pushed: Vec<&str> = legs.iter().map(|(_, l)| l.as_str()).collect();
+    assert_eq!(order, pushed, "the longest due first");
+    assert_eq!(leg(&s.get_case(&legs[0].0).await, "residence")["state"], "dead");
+    let (_, none) = resends(ADMIN, serde_json::json!({"office_code": "CA-000", "reason": "x"})).await;
+    assert_eq!(none["matched"], 0);
+
+    // The police system is back: all three go, paced, each with the operator's reason.
+    s.police.state.set_faults(quick());
+    let reason = "Công an xã đã khắc phục sự cố đường truyền";
+    let (status, done) = resends(
+        ADMIN,
+        serde_json::json!({"office_code": "CA-568", "reason": reason, "pace_ms": 200}),
+    )
+    .await;
+    assert_eq!((status, &done["resent"]), (200, &serde_json::json!(3)), "{done}");
+    for (id, _) in &legs {
+        let c = s.wait_status(id, "completed", 20).await;
+        assert!(
+            c["events"].to_string().contains(&format!("bulk resend: {reason}")),
+            "{c}"
+        );
+    }
+}

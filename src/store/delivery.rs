@@ -39,6 +39,18 @@ pub struct DeliveryJob {
     pub agency_legs: Vec<super::LegView>,
 }
 
+/// Which dead legs a bulk action takes (docs/operations.md): every filter given must match.
+#[derive(Debug, Clone, Default)]
+pub struct DeadFilter<'a> {
+    pub office_code: Option<&'a str>,
+    pub leg: Option<LegKind>,
+    /// Text the leg's last error contains.
+    pub error_contains: Option<&'a str>,
+    /// Dead since at least this instant (ms).
+    pub dead_before_ms: Option<i64>,
+    pub limit: i64,
+}
+
 /// How an attempt ended, with what the store keeps of it.
 pub enum Finish {
     Delivered {
@@ -142,11 +154,21 @@ pub(super) async fn close_delivery(tx: &mut Transaction<'_, Any>, leg_id: &str, 
 
 /// Puts a leg's delivery back in the outbox, due now, with a fresh retry budget.
 pub(super) async fn requeue_delivery(tx: &mut Transaction<'_, Any>, leg_id: &str, now: i64) -> Result<(), StoreError> {
+    requeue_delivery_at(tx, leg_id, now, now).await
+}
+
+/// Puts a leg's delivery back in the queue, due at `due_ms` (a paced bulk resend spreads them).
+async fn requeue_delivery_at(
+    tx: &mut Transaction<'_, Any>,
+    leg_id: &str,
+    now: i64,
+    due_ms: i64,
+) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE deliveries SET status = 'pending', due_at = $1, lease_until = NULL, policy_attempts = 0,
          policy_started_at = NULL, updated_at = $2 WHERE leg_id = $3",
     )
-    .bind(now)
+    .bind(due_ms)
     .bind(now)
     .bind(leg_id)
     .execute(&mut **tx)
@@ -386,6 +408,46 @@ impl Store {
             .move_dead_leg(leg_id, LegState::Queued, actor, "resend by operator")
             .await?;
         requeue_delivery(&mut tx, leg_id, now).await?;
+        tx.commit().await?;
+        Ok(case_id)
+    }
+
+    /// Dead legs matching `filter`, the longest due first (the family who waited longest).
+    pub async fn dead_legs(&self, filter: &DeadFilter<'_>) -> Result<Vec<(String, CaseId)>, StoreError> {
+        let pattern = filter.error_contains.map(|t| {
+            let escaped = t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            format!("%{escaped}%")
+        });
+        let rows = sqlx::query(
+            "SELECT id, case_id FROM legs
+             WHERE state = 'dead' AND ($1 IS NULL OR office_code = $1) AND ($2 IS NULL OR name = $2)
+               AND ($3 IS NULL OR last_error LIKE $3 ESCAPE '\\') AND ($4 IS NULL OR updated_at <= $4)
+             ORDER BY COALESCE(due_at, updated_at), id LIMIT $5",
+        )
+        .bind(filter.office_code)
+        .bind(filter.leg.map(LegKind::as_str))
+        .bind(pattern)
+        .bind(filter.dead_before_ms)
+        .bind(filter.limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((col(r, "id")?, columns::parsed(r, "case_id")?)))
+            .collect()
+    }
+
+    /// Resends one dead leg of a bulk action: due at `due_ms`, its event naming the operator
+    /// and the action's reason.
+    pub async fn resend_in_bulk(
+        &self,
+        leg_id: &str,
+        actor: &str,
+        reason: &str,
+        due_ms: i64,
+    ) -> Result<CaseId, StoreError> {
+        let why = format!("bulk resend: {reason}");
+        let (mut tx, case_id, now) = self.move_dead_leg(leg_id, LegState::Queued, actor, &why).await?;
+        requeue_delivery_at(&mut tx, leg_id, now, due_ms.max(now)).await?;
         tx.commit().await?;
         Ok(case_id)
     }

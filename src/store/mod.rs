@@ -47,7 +47,7 @@ use dialect::Dialect;
 
 pub use cases::{AttemptView, CaseRow, EventView, LegView, NewCase};
 pub use decisions::{DecisionApplied, NewDecision};
-pub use delivery::{DeliveryJob, Finish};
+pub use delivery::{DeadFilter, DeliveryJob, Finish};
 
 /// Connections one gateway process keeps to PostgreSQL: delivery workers, the notifier, the
 /// sweeper and request handlers share them; several processes multiply it.

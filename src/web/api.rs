@@ -16,8 +16,8 @@ use serde_json::Value;
 
 use super::auth::Caller;
 use super::bodies::{
-    local_time, AttachmentBody, CaseBody, Deadline, DecisionAnswer, DecisionParts, ErrorBody, EventBody, LaterFileBody,
-    LegBody, PushAnswer, ResendAnswer,
+    local_time, AttachmentBody, BulkResendAnswer, BulkResendBody, CaseBody, Deadline, DecisionAnswer, DecisionParts,
+    ErrorBody, EventBody, LaterFileBody, LegBody, PushAnswer, ResendAnswer,
 };
 use super::error::ApiError;
 use super::AppState;
@@ -443,6 +443,93 @@ pub async fn resend(
         case_id,
         leg_id,
         state: LegState::Queued.as_str().to_string(),
+    }))
+}
+
+/// Most legs one bulk action takes.
+const BULK_LIMIT: i64 = 500;
+
+/// `POST /api/v1/resends`: an operator sends the dead legs a filter selects again, the longest
+/// due first and paced; each leg's trail names the operator and the reason. With `preview`
+/// nothing moves: the answer says how many would.
+#[utoipa::path(
+    post, path = "/api/v1/resends", tag = "legs",
+    request_body(content = BulkResendBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Matched, and resent unless previewing", body = BulkResendAnswer),
+        (status = 403, description = "Not an administrator", body = ErrorBody),
+        (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+pub async fn bulk_resend(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Arc<Caller>>,
+    Json(body): Json<BulkResendBody>,
+) -> Result<Json<BulkResendAnswer>, ApiError> {
+    use crate::domain::FieldProblem;
+    if caller.kind != SystemKind::Admin {
+        return Err(ApiError::forbidden("Chỉ quản trị viên được gửi lại"));
+    }
+    let mut problems = Vec::new();
+    let leg = match body.leg.as_deref() {
+        None => None,
+        Some(l) => {
+            let kind = LegKind::parse(l);
+            if kind.is_none() {
+                problems.push(FieldProblem::invalid(
+                    "leg",
+                    "Chặng là residence, insurance hoặc return",
+                ));
+            }
+            kind
+        }
+    };
+    let reason = body.reason.trim();
+    if !body.preview && reason.is_empty() {
+        problems.push(FieldProblem::invalid("reason", "Cần ghi lý do gửi lại"));
+    }
+    let pace = body.pace_ms.unwrap_or(1000);
+    if pace > 60_000 {
+        problems.push(FieldProblem::invalid("pace_ms", "Tối đa 60000 ms"));
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::invalid(problems));
+    }
+    let now = state.store.now_ms();
+    let filter = crate::store::DeadFilter {
+        office_code: body.office_code.as_deref(),
+        leg,
+        error_contains: body.error_contains.as_deref().filter(|t| !t.is_empty()),
+        dead_before_ms: body.dead_for_minutes.map(|m| now - i64::from(m) * 60_000),
+        limit: BULK_LIMIT,
+    };
+    let matched = state.store.dead_legs(&filter).await?;
+    let legs: Vec<String> = matched.iter().map(|(l, _)| l.clone()).collect();
+    let mut resent = 0;
+    if !body.preview {
+        for (i, (leg_id, _)) in matched.iter().enumerate() {
+            let due = now + i as i64 * pace as i64;
+            match state.store.resend_in_bulk(leg_id, &caller.actor(), reason, due).await {
+                Ok(_) => resent += 1,
+                // Resent or resolved by someone else meanwhile: nothing to do for it.
+                Err(crate::store::StoreError::InvalidState(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        tracing::info!(
+            matched = legs.len(),
+            resent,
+            pace_ms = pace,
+            "dead legs re-queued in bulk by operator"
+        );
+        state.wake.notify_one();
+    }
+    Ok(Json(BulkResendAnswer {
+        matched: legs.len(),
+        resent,
+        preview: body.preview,
+        legs,
     }))
 }
 

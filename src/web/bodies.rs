@@ -336,6 +336,39 @@ pub struct ResendAnswer {
     pub state: String,
 }
 
+/// Body of `POST /api/v1/resends`: which dead legs to send again, and why (docs/operations.md).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkResendBody {
+    /// Only legs held by this office.
+    pub office_code: Option<String>,
+    /// Only this leg kind: `residence`, `insurance` or `return`.
+    pub leg: Option<String>,
+    /// Only legs whose last error contains this text.
+    pub error_contains: Option<String>,
+    /// Only legs dead for at least this many minutes.
+    pub dead_for_minutes: Option<u32>,
+    /// Why, for the audit trail; required unless previewing.
+    #[serde(default)]
+    pub reason: String,
+    /// Count and list the legs without touching them.
+    #[serde(default)]
+    pub preview: bool,
+    /// Milliseconds between two resent legs (1000 by default, at most 60000), so a receiver
+    /// that just came back is not flooded.
+    pub pace_ms: Option<u64>,
+}
+
+/// The answer to a bulk resend: the legs matched (the longest due first) and how many went.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkResendAnswer {
+    pub matched: usize,
+    pub resent: usize,
+    pub preview: bool,
+    #[schema(value_type = Vec<String>)]
+    pub legs: Vec<String>,
+}
+
 /// Calendar years the deadlines cannot be trusted in.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CalendarWarnings {

@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/deadlines", get(deadlines::overview))
         .route("/api/v1/legs/{leg_id}/decision", post(api::decide))
         .route("/api/v1/legs/{leg_id}/resend", post(api::resend))
+        .route("/api/v1/resends", post(api::bulk_resend))
         .route("/api/v1/sms/inbound", post(sms_inbound::inbound))
         .route("/api/v1/cases/{case_id}/journey", post(journey::record))
         .route("/api/v1/cases/{case_id}/withdraw", post(withdrawal::withdraw))

@@ -9,9 +9,9 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder, Typ
 use utoipa::{Modify, OpenApi};
 
 use super::bodies::{
-    AttachmentBody, AttemptBody, CalendarWarnings, CaseBody, ConfirmAnswer, ConfirmBody, Deadline, DeadlinesOverview,
-    DecisionAnswer, DecisionParts, ErrorBody, ErrorDetail, EventBody, LaterFileBody, LegBody, PushAnswer, ResendAnswer,
-    SupplementAnswer, SupplementBody, SupplementParts,
+    AttachmentBody, AttemptBody, BulkResendAnswer, BulkResendBody, CalendarWarnings, CaseBody, ConfirmAnswer,
+    ConfirmBody, Deadline, DeadlinesOverview, DecisionAnswer, DecisionParts, ErrorBody, ErrorDetail, EventBody,
+    LaterFileBody, LegBody, PushAnswer, ResendAnswer, SupplementAnswer, SupplementBody, SupplementParts,
 };
 use super::{api, deadlines, supplement};
 
@@ -110,6 +110,7 @@ impl Modify for CommonErrors {
         deadlines::reports,
         deadlines::overview,
         api::decide,
+        api::bulk_resend,
         api::resend,
         super::sms_inbound::inbound,
         super::journey::record,
@@ -119,7 +120,7 @@ impl Modify for CommonErrors {
     ),
     components(schemas(
         ErrorBody, ErrorDetail, Deadline, PushAnswer, CaseBody, LegBody, AttemptBody, AttachmentBody, EventBody,
-        SupplementBody, SupplementParts, DecisionParts, LaterFileBody, SupplementAnswer, ConfirmBody, ConfirmAnswer, DecisionAnswer, ResendAnswer,
+        SupplementBody, SupplementParts, DecisionParts, LaterFileBody, BulkResendBody, BulkResendAnswer, SupplementAnswer, ConfirmBody, ConfirmAnswer, DecisionAnswer, ResendAnswer,
         DeadlinesOverview, CalendarWarnings, crate::report::Report, crate::store::clocks::Apology,
         crate::store::notices::Notice, crate::domain::FieldProblem,
         crate::family::status::FamilyStatus, crate::family::status::Step,
