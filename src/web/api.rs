@@ -458,6 +458,7 @@ const BULK_LIMIT: i64 = 500;
     responses(
         (status = 200, description = "Matched, and resent unless previewing", body = BulkResendAnswer),
         (status = 403, description = "Not an administrator", body = ErrorBody),
+        (status = 415, description = "Wrong content type", body = ErrorBody),
         (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody)
     ),
     security(("bearer" = []))
