@@ -439,13 +439,11 @@ async fn dead_legs_are_resent_in_bulk_by_filter_longest_due_first_with_the_reaso
     let (status, _) = resends(ONESTOP_A, serde_json::json!({"reason": "x"})).await;
     assert_eq!(status, 403, "only an administrator resends");
     let (status, body) = resends(ADMIN, serde_json::json!({"leg": "nope"})).await;
-    let paths: Vec<&str> = body["error"]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
-    assert_eq!((status, paths), (422, vec!["leg", "reason"]), "{body}");
+    assert_eq!(
+        (status, error_paths(&body)),
+        (422, vec!["leg".to_string(), "reason".to_string()]),
+        "{body}"
+    );
 
     // A preview counts without touching; a filter that matches nothing takes nothing.
     let filter = serde_json::json!({"office_code": "CA-568", "leg": "residence", "error_contains": "transient", "preview": true});

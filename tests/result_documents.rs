@@ -69,13 +69,6 @@ async fn decide_with(
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
-fn paths(body: &Value) -> Vec<String> {
-    body["error"]["fields"]
-        .as_array()
-        .map(|d| d.iter().map(|p| p["path"].as_str().unwrap_or("").to_string()).collect())
-        .unwrap_or_default()
-}
-
 fn leg_id(case: &Value, name: &str) -> String {
     leg(case, name)["leg_id"].as_str().unwrap().to_string()
 }
@@ -108,52 +101,27 @@ async fn every_document_reaches_the_commune_once_through_dropped_and_corrupted_f
     let confirmation = pdf(1, 60_000);
     let card = pdf(2, 90_000);
 
+    // Each agency's decision with the given files, described as they are unless `described`.
+    let as_police = |files: Vec<(&'static str, Vec<u8>)>, described: Option<Value>| {
+        let (stack, leg) = (&stack, police.clone());
+        async move { decide_with(stack, POLICE, &leg, residence_ok(), &files, described).await }
+    };
+    let as_insurance = |files: Vec<(&'static str, Vec<u8>)>| {
+        let (stack, leg) = (&stack, insurance.clone());
+        async move { decide_with(stack, INSURANCE, &leg, card_ok(), &files, None).await }
+    };
+    let refused_at = |answer: (u16, Value)| (answer.0, error_paths(&answer.1));
+
     // Refused whole, nothing stored: a document this decision does not issue, a document whose
     // bytes are not the described ones, a file nobody described.
-    let (status, body) = decide_with(
-        &stack,
-        POLICE,
-        &police,
-        residence_ok(),
-        &[("insurance-card", card.clone())],
-        None,
-    )
-    .await;
-    assert_eq!(
-        (status, paths(&body)),
-        (422, vec!["documents[0].kind".to_string()]),
-        "{body}"
-    );
+    let answer = as_police(vec![("insurance-card", card.clone())], None).await;
+    assert_eq!(refused_at(answer), (422, vec!["documents[0].kind".to_string()]));
     let lie = json!([{"kind": "residence-confirmation", "file_name": "x.pdf", "media_type": "application/pdf",
                       "size": confirmation.len(), "sha256": sha(&card)}]);
-    let (status, body) = decide_with(
-        &stack,
-        POLICE,
-        &police,
-        residence_ok(),
-        &[("residence-confirmation", confirmation.clone())],
-        Some(lie),
-    )
-    .await;
-    assert_eq!(
-        (status, paths(&body)),
-        (422, vec!["documents[0].sha256".to_string()]),
-        "{body}"
-    );
-    let (status, body) = decide_with(
-        &stack,
-        POLICE,
-        &police,
-        residence_ok(),
-        &[("residence-confirmation", confirmation.clone())],
-        Some(json!([])),
-    )
-    .await;
-    assert_eq!(
-        (status, paths(&body)),
-        (422, vec!["residence-confirmation".to_string()]),
-        "{body}"
-    );
+    let answer = as_police(vec![("residence-confirmation", confirmation.clone())], Some(lie)).await;
+    assert_eq!(refused_at(answer), (422, vec!["documents[0].sha256".to_string()]));
+    let answer = as_police(vec![("residence-confirmation", confirmation.clone())], Some(json!([]))).await;
+    assert_eq!(refused_at(answer), (422, vec!["residence-confirmation".to_string()]));
     let case = stack.get_case(&id).await;
     assert_eq!(
         leg(&case, "residence")["state"],
@@ -163,46 +131,14 @@ async fn every_document_reaches_the_commune_once_through_dropped_and_corrupted_f
     assert_eq!(case["documents"], json!([]), "no document was stored");
 
     // Both agencies decide with their documents.
-    let (status, body) = decide_with(
-        &stack,
-        POLICE,
-        &police,
-        residence_ok(),
-        &[("residence-confirmation", confirmation.clone())],
-        None,
-    )
-    .await;
+    let (status, body) = as_police(vec![("residence-confirmation", confirmation.clone())], None).await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = decide_with(
-        &stack,
-        INSURANCE,
-        &insurance,
-        card_ok(),
-        &[("insurance-card", card.clone())],
-        None,
-    )
-    .await;
+    let (status, body) = as_insurance(vec![("insurance-card", card.clone())]).await;
     assert_eq!(status, 200, "{body}");
     // The same decision again with the same document changes nothing; with another one it is refused.
-    let (status, body) = decide_with(
-        &stack,
-        INSURANCE,
-        &insurance,
-        card_ok(),
-        &[("insurance-card", card.clone())],
-        None,
-    )
-    .await;
+    let (status, body) = as_insurance(vec![("insurance-card", card.clone())]).await;
     assert_eq!((status, &body["changed"]), (200, &json!(false)), "{body}");
-    let (status, body) = decide_with(
-        &stack,
-        INSURANCE,
-        &insurance,
-        card_ok(),
-        &[("insurance-card", pdf(3, 1_000))],
-        None,
-    )
-    .await;
+    let (status, body) = as_insurance(vec![("insurance-card", pdf(3, 1_000))]).await;
     assert_eq!(status, 409, "{body}");
 
     // The commune's system dropped the files of the result, then stored one corrupted: each is

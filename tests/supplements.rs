@@ -34,13 +34,6 @@ async fn supplement(stack: &Stack, token: &str, id: &str, note: &str, files: &[P
     (a.status, a.body)
 }
 
-fn paths(body: &Value) -> Vec<String> {
-    body["error"]["fields"]
-        .as_array()
-        .map(|d| d.iter().map(|p| p["path"].as_str().unwrap_or("").to_string()).collect())
-        .unwrap_or_default()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_asked_file_reaches_the_agency_once_through_outages_and_dropped_files() {
     let clock = Clock::adjustable();
@@ -93,17 +86,17 @@ async fn an_asked_file_reaches_the_agency_once_through_outages_and_dropped_files
             &json!({"note": "Đã nộp"}),
         )
         .await;
-    assert_eq!((status, paths(&body)), (422, vec!["files".to_string()]), "{body}");
+    assert_eq!((status, error_paths(&body)), (422, vec!["files".to_string()]), "{body}");
     let (status, body) = supplement(&stack, ONESTOP_A, &id, "Đã nộp", &[extract_copy(&extract), proof]).await;
     assert_eq!(
-        (status, paths(&body)),
+        (status, error_paths(&body)),
         (422, vec!["files[1].kind".to_string()]),
         "{body}"
     );
     let (bad, _) = pdf(dir.path(), "birth-registration-extract", 9, 50_000);
     let tampered = supplement_tampered(&stack, &id, &bad).await;
     assert_eq!(
-        (tampered.0, paths(&tampered.1)),
+        (tampered.0, error_paths(&tampered.1)),
         (422, vec!["files[0].sha256".to_string()]),
         "{}",
         tampered.1
@@ -255,7 +248,7 @@ async fn a_case_not_waiting_and_a_kind_nobody_can_ask_for_are_refused() {
         .post_json(INSURANCE, &format!("/api/v1/legs/{leg_id}/decision"), &ask)
         .await;
     assert_eq!(
-        (status, paths(&body)),
+        (status, error_paths(&body)),
         (422, vec!["kinds[0]".to_string(), "kinds[2]".to_string()]),
         "{body}"
     );
@@ -263,6 +256,10 @@ async fn a_case_not_waiting_and_a_kind_nobody_can_ask_for_are_refused() {
     let (status, body) = stack
         .post_json(INSURANCE, &format!("/api/v1/legs/{leg_id}/decision"), &ask)
         .await;
-    assert_eq!((status, paths(&body)), (422, vec!["missing".to_string()]), "{body}");
+    assert_eq!(
+        (status, error_paths(&body)),
+        (422, vec!["missing".to_string()]),
+        "{body}"
+    );
     assert_eq!(stack.get_case(&id).await["status"], "in_progress");
 }

@@ -235,24 +235,19 @@ struct Arrived {
 
 async fn read_decision(state: &AppState, request: axum::extract::Request) -> Result<Arrived, ApiError> {
     use axum::extract::FromRequest;
-    let multipart = request
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !multipart {
-        let signed = Bytes::from_request(request, state)
-            .await
-            .map_err(|e| ApiError::new(e.status(), "bad_request", e.body_text()))?;
-        return Ok(Arrived {
-            signed,
-            files: Default::default(),
-            problems: Vec::new(),
-        });
-    }
-    let mp = Multipart::from_request(request, state)
-        .await
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
+    let mp = match super::push::multipart_of(state, request).await? {
+        Ok(mp) => mp,
+        Err(request) => {
+            let signed = Bytes::from_request(request, state)
+                .await
+                .map_err(|e| ApiError::new(e.status(), "bad_request", e.body_text()))?;
+            return Ok(Arrived {
+                signed,
+                files: Default::default(),
+                problems: Vec::new(),
+            });
+        }
+    };
     let mut received = super::push::read(state, mp, "decision").await?;
     let signed = received.manifest.take().ok_or_else(|| {
         ApiError::invalid(vec![crate::domain::FieldProblem::invalid(

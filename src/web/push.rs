@@ -221,3 +221,24 @@ pub fn describe_uploads(
     }
     (files, problems)
 }
+
+/// The request's multipart body, or the request itself back when it is not
+/// `multipart/form-data` (the endpoints that take files take plain JSON too).
+pub async fn multipart_of(
+    state: &AppState,
+    request: axum::extract::Request,
+) -> Result<Result<Multipart, axum::extract::Request>, ApiError> {
+    use axum::extract::FromRequest;
+    let multipart = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !multipart {
+        return Ok(Err(request));
+    }
+    Multipart::from_request(request, state)
+        .await
+        .map(Ok)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))
+}

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use axum::extract::{FromRequest, Multipart, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::{Extension, Json};
 use lienthong_contract::AttachmentMeta;
 use serde::Deserialize;
@@ -185,24 +185,16 @@ pub async fn supplement(
     request: Request,
 ) -> Result<Json<SupplementAnswer>, ApiError> {
     let row = super::deadlines::commune_case(&state, &caller, &id).await?;
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let brought = if content_type.starts_with("multipart/form-data") {
-        let mp = Multipart::from_request(request, &state)
-            .await
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
-        read_multipart(&state, mp).await?
-    } else {
-        let Json(body) = Json::<SupplementBody>::from_request(request, &state)
-            .await
-            .map_err(|e| ApiError::new(e.status(), "bad_request", e.body_text()))?;
-        Brought {
-            note: body.note,
-            ..Brought::default()
+    let brought = match super::push::multipart_of(&state, request).await? {
+        Ok(mp) => read_multipart(&state, mp).await?,
+        Err(request) => {
+            let Json(body) = Json::<SupplementBody>::from_request(request, &state)
+                .await
+                .map_err(|e| ApiError::new(e.status(), "bad_request", e.body_text()))?;
+            Brought {
+                note: body.note,
+                ..Brought::default()
+            }
         }
     };
     let row = record(&state, &row, &caller.actor(), brought).await?;

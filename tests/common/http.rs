@@ -139,3 +139,11 @@ pub async fn wait_for<T>(what: &str, secs: u64, mut probe: impl FnMut() -> Optio
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
 }
+
+/// The JSON paths of an API error's problems, in order.
+pub fn error_paths(body: &Value) -> Vec<String> {
+    body["error"]["fields"]
+        .as_array()
+        .map(|d| d.iter().map(|p| p["path"].as_str().unwrap_or("").to_string()).collect())
+        .unwrap_or_default()
+}
