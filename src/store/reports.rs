@@ -1,6 +1,8 @@
 //! The rows the deadline reports are computed from: cases received in a period with the instant
 //! their result reached the commune (from the event trail), and their legs' delivery history.
 
+use std::collections::HashMap;
+
 use lienthong_contract::LegKind;
 
 use super::cases::parse_day;
@@ -122,9 +124,19 @@ impl Store {
         .bind(commune)
         .fetch_all(&self.read)
         .await?;
-        let supplements = self.report_supplements(from_ms, to_ms, commune).await?;
-        let of_leg = |id: &str, kind: &str| -> Vec<&(String, String, i64, String)> {
-            supplements.iter().filter(|s| s.0 == id && s.1 == kind).collect()
+        // Each leg's supplement facts, found once (a year's report holds many legs).
+        let mut by_leg: HashMap<String, Vec<(String, i64, String)>> = HashMap::new();
+        for (leg, what, at, kind) in self.report_supplements(from_ms, to_ms, commune).await? {
+            by_leg.entry(leg).or_default().push((what, at, kind));
+        }
+        let of_leg = |id: &str, what: &str| -> Vec<(i64, String)> {
+            by_leg.get(id).map_or_else(Vec::new, |facts| {
+                facts
+                    .iter()
+                    .filter(|f| f.0 == what)
+                    .map(|f| (f.1, f.2.clone()))
+                    .collect()
+            })
         };
         let delivered = AttemptOutcome::Delivered.as_str();
         rows.iter()
@@ -141,9 +153,9 @@ impl Store {
                     case_stopped: matches!(case_status, CaseStatus::Cancelled | CaseStatus::Withdrawn),
                     decided: matches!(state, LegState::Completed | LegState::Rejected),
                     documents: col(r, "documents")?,
-                    asked_at_ms: of_leg(&id, "asked").iter().map(|s| s.2).collect(),
-                    supplied_at_ms: of_leg(&id, "supplied").iter().map(|s| s.2).collect(),
-                    supplied_kinds: of_leg(&id, "file").iter().map(|s| s.3.clone()).collect(),
+                    asked_at_ms: of_leg(&id, "asked").into_iter().map(|(at, _)| at).collect(),
+                    supplied_at_ms: of_leg(&id, "supplied").into_iter().map(|(at, _)| at).collect(),
+                    supplied_kinds: of_leg(&id, "file").into_iter().map(|(_, kind)| kind).collect(),
                     commune_code: col(r, "commune_code")?,
                     name: columns::leg_kind(r, "name")?,
                     office_code: col(r, "office_code")?,
