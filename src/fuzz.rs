@@ -7,7 +7,7 @@ use axum::http::{Request, StatusCode};
 use axum::Router;
 use tower::ServiceExt;
 
-use crate::domain::bundle::{content_hash, parse, Rules};
+use crate::domain::bundle::{content_hash, parse, CommuneStanding, Rules};
 
 /// The manifest parser and validator: any JSON gives a bundle whose hash is stable, or problems
 /// that each name a field and say what is wrong.
@@ -20,7 +20,14 @@ pub fn manifest(data: &[u8]) {
         now,
         max_attachment_bytes: 20 * 1024 * 1024,
         is_province: &|code| code.len() == 3 && code.starts_with('0'),
-        is_routed_commune: &|code| code == "22609",
+        commune: &|code| match code {
+            "22609" => CommuneStanding::Routed,
+            "22600" => CommuneStanding::Retired {
+                successor: "22609".into(),
+                since: jiff::civil::date(2025, 7, 1),
+            },
+            _ => CommuneStanding::Unknown,
+        },
     };
     match parse(&value, &rules) {
         Ok(bundle) => assert_eq!(content_hash(&bundle).ok(), content_hash(&bundle).ok()),

@@ -102,6 +102,16 @@ impl App {
                     .context("cannot record the configured tokens")?;
             }
         }
+        let recoded = store
+            .recode_communes(&config.routes.recodings())
+            .await
+            .context("cannot move the cases of retired commune codes")?;
+        if recoded > 0 {
+            tracing::info!(
+                cases = recoded,
+                "cases of retired commune codes moved to their successors"
+            );
+        }
         let blobs = blobs::Blobs::configured(&config.gateway)?;
         let onestop = config
             .gateway

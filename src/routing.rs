@@ -12,10 +12,11 @@ pub struct Destination {
     pub endpoint: String,
 }
 
-/// The three destinations of a commune's case, or `None` for a commune not routed.
+/// The three destinations of a commune's case (a retired code's successor's), or `None` for a
+/// commune not routed.
 pub fn destinations(config: &Config, commune_code: &str) -> Option<[Destination; 3]> {
     let r = &config.routes;
-    let c = r.communes.get(commune_code)?;
+    let (_, c) = r.current(commune_code)?;
     let police = r.police_offices.get(&c.police_office)?;
     let insurance = r.insurance_offices.get(&c.insurance_office)?;
     Some([

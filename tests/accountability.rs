@@ -8,6 +8,7 @@ mod common;
 use common::*;
 use lienthong::accounts::Role;
 use lienthong::clock::Clock;
+use lienthong_onestop::push::PushFile;
 use serde_json::{json, Value};
 
 fn residence(officer: Option<&str>) -> Value {
@@ -315,4 +316,110 @@ async fn the_communes_own_step_is_timed_and_late_batches_are_flagged() {
         "{commune:#}"
     );
     assert_eq!(report["total"]["pushed_late_in_batches"], 2);
+}
+
+/// A case of commune 22612 handed in at a local time `received`, the child born weeks before.
+fn merged_case(code: &str, received: &str) -> (Value, Vec<PushFile>) {
+    let (mut m, files) = case_at(code, received);
+    m["commune_code"] = "22612".into();
+    m["child"]["date_of_birth"] = "2026-06-01".into();
+    (m, files)
+}
+
+/// Rewrites the test configuration as if 22612 had merged into 22609 on 01/07/2026.
+fn merge_22612_into_22609(dir: &std::path::Path) {
+    let routes = std::fs::read_to_string(dir.join("routes.toml")).unwrap();
+    let start = routes.find("[communes.\"22612\"]").unwrap();
+    let end = start + routes[start..].find("\n\n").unwrap() + 2;
+    let routes = format!(
+        "{}{}[retired_communes.\"22612\"]\nname = \"Xã thử 22612\"\nsuccessor = \"22609\"\nsince = \"2026-07-01\"\n",
+        &routes[..start],
+        &routes[end..]
+    )
+    .replace("communes = [\"22609\", \"22612\"]", "communes = [\"22609\"]");
+    std::fs::write(dir.join("routes.toml"), routes).unwrap();
+    let gateway = std::fs::read_to_string(dir.join("gateway.toml")).unwrap();
+    std::fs::write(
+        dir.join("gateway.toml"),
+        gateway.replace("communes = [\"22612\"]", "communes = [\"22609\"]"),
+    )
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_merger_moves_cases_in_flight_and_reports_onto_the_successor() {
+    let clock = Clock::adjustable();
+    clock.set(vn("2026-06-29T09:00:00"));
+    let mut stack = spawn_stack(Opts {
+        police: undecided(),
+        insurance: undecided(),
+        clock: clock.clone(),
+        ..Opts::default()
+    })
+    .await;
+    let (m, files) = merged_case("MERGE-0001", "2026-06-29T08:00:00");
+    let a = stack.push(ONESTOP_B, &m, &files).await;
+    assert_eq!(a.status, 201, "{}", a.body);
+    let first = a.body["case_id"].as_str().unwrap().to_string();
+    wait_leg(&stack, &first, "residence", "delivered", 20).await;
+    let in_flight = wait_leg(&stack, &first, "insurance", "delivered", 20).await;
+
+    // The merger takes effect: 22612 is retired into 22609 and the gateway restarts twice (the
+    // move is made once).
+    merge_22612_into_22609(stack.dir.path());
+    stack.restart_gateway().await;
+    stack.restart_gateway().await;
+    let case = stack.get_json(ONESTOP_B, &format!("/api/v1/cases/{first}")).await;
+    assert_eq!(case["commune_code"], "22609", "{case:#}");
+    let moves: Vec<&Value> = case["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "commune_recoded")
+        .collect();
+    assert_eq!(moves.len(), 1, "{case:#}");
+    assert_eq!(moves[0]["reason"], "22612 → 22609", "{case:#}");
+
+    // The case in flight is decided as before and its result goes back to the commune.
+    clock.set(vn("2026-06-30T10:00:00"));
+    for (token, name, body) in [(POLICE, "residence", residence(None)), (INSURANCE, "insurance", card())] {
+        let leg = leg(&in_flight, name)["leg_id"].as_str().unwrap().to_string();
+        let (status, answer) = stack
+            .post_json(token, &format!("/api/v1/legs/{leg}/decision"), &body)
+            .await;
+        assert_eq!(status, 200, "{answer}");
+    }
+    wait_leg(&stack, &first, "return", "delivered", 20).await;
+
+    // A dossier handed in before the merger may still come under the old code...
+    let (m, files) = merged_case("MERGE-0002", "2026-06-30T08:00:00");
+    let b = stack.push(ONESTOP_B, &m, &files).await;
+    assert_eq!(b.status, 201, "{}", b.body);
+    let second = b.body["case_id"].as_str().unwrap();
+    assert_eq!(stack.get_case(second).await["commune_code"], "22609");
+    // ...one handed in from the merger's day on is refused with the new code named.
+    clock.set(vn("2026-07-01T10:00:00"));
+    let (m, files) = merged_case("MERGE-0003", "2026-07-01T08:00:00");
+    let c = stack.push(ONESTOP_B, &m, &files).await;
+    assert_eq!(c.status, 422, "{}", c.body);
+    let problem = &c.body["error"]["fields"][0];
+    assert_eq!(problem["path"], "commune_code", "{}", c.body);
+    assert_eq!(problem["code"], "retired_commune", "{}", c.body);
+    let message = problem["message"].as_str().unwrap();
+    assert!(message.contains("22609") && message.contains("01/07/2026"), "{message}");
+
+    // A report over the change counts both cases under the successor, in its area too.
+    let report = stack
+        .get_json(ADMIN, "/api/v1/reports?from=2026-06-01&to=2026-07-31")
+        .await;
+    let communes = report["communes"].as_array().unwrap();
+    assert_eq!(communes.len(), 1, "{report:#}");
+    assert_eq!(communes[0]["commune_code"], "22609", "{report:#}");
+    assert_eq!(communes[0]["received"], 2, "{report:#}");
+    let finished = ["completed_early", "completed_on_time", "completed_late"]
+        .iter()
+        .map(|k| communes[0][k].as_u64().unwrap())
+        .sum::<u64>();
+    assert_eq!(finished, 1, "{report:#}");
+    assert_eq!(report["areas"][0]["received"], 2, "{report:#}");
 }

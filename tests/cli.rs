@@ -45,7 +45,8 @@ fn every_problem_is_reported_with_file_and_key() {
     std::fs::write(
         dir.path().join("routes.toml"),
         routes.replacen("police_office = \"CA-568\"", "police_office = \"CA-000\"", 1)
-            + "\n[areas.\"xa-la\"]\nname = \"Khu vực lạ\"\ncommunes = [\"22609\", \"99998\"]\n",
+            + "\n[areas.\"xa-la\"]\nname = \"Khu vực lạ\"\ncommunes = [\"22609\", \"99998\"]\n"
+            + "\n[retired_communes.\"22612\"]\nname = \"Xã cũ\"\nsuccessor = \"22600\"\nsince = \"2025-07-01\"\n",
     )
     .unwrap();
     let cal = std::fs::read_to_string(dir.path().join("calendar/2026.toml")).unwrap();
@@ -68,6 +69,8 @@ fn every_problem_is_reported_with_file_and_key() {
         "gateway.toml: systems[1].communes: commune '99999'",
         "routes.toml: communes.22609.police_office: no police office 'CA-000'",
         "routes.toml: areas.xa-la.communes[1]: commune '99998' is not in routes.toml",
+        "routes.toml: retired_communes.22612: a retired commune code cannot also be routed",
+        "routes.toml: retired_communes.22612.successor: successor '22600' is not a routed commune",
         "calendar/2026.toml: working_days[1].date: 2026-08-21 is a weekday",
         "calendar/2026.toml: holidays[12].date: 2025-09-02 is not in 2026",
         "regimes.toml: default: no regime 'khanh-vinh-9d'",

@@ -278,6 +278,19 @@ pub(super) fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<St
             }
         }
     }
+    for (code, retired) in &r.retired_communes {
+        let key = format!("retired_communes.{code}");
+        if r.communes.contains_key(code) {
+            p.push(RT, &key, "a retired commune code cannot also be routed");
+        }
+        if !r.communes.contains_key(&retired.successor) {
+            p.push(
+                RT,
+                format!("{key}.successor"),
+                format!("successor '{}' is not a routed commune", retired.successor),
+            );
+        }
+    }
     for (code, c) in &r.communes {
         let key = |k: &str| format!("communes.{code}.{k}");
         check_client_tls(&c.onestop_tls, &c.onestop_result_url, &key("onestop_tls"), p);

@@ -541,6 +541,42 @@ pub struct RoutesConfig {
     /// regional insurance office's territory. The whole deployment is always one.
     #[serde(default)]
     pub areas: BTreeMap<String, AreaConfig>,
+    /// Commune codes a merger retired, each with the commune that took it over
+    /// (docs/accountability.md, "Communes merged and recoded").
+    #[serde(default)]
+    pub retired_communes: BTreeMap<CommuneCode, RetiredCommune>,
+}
+
+/// A commune code that no longer exists, and who carries its cases now.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetiredCommune {
+    /// The commune's name before the merger, for the pages that show an old case.
+    pub name: String,
+    /// The routed commune that took it over.
+    pub successor: CommuneCode,
+    /// The first day the old code was no longer valid: dossiers received before it may still
+    /// arrive under the old code; from it on, they are refused with the new code named.
+    pub since: jiff::civil::Date,
+}
+
+impl RoutesConfig {
+    /// The routed commune that answers for `code` today: itself, or the successor of a retired code.
+    pub fn current(&self, code: &str) -> Option<(&CommuneCode, &CommuneRoute)> {
+        if let Some((k, c)) = self.communes.get_key_value(code) {
+            return Some((k, c));
+        }
+        let retired = self.retired_communes.get(code)?;
+        self.communes.get_key_value(retired.successor.as_str())
+    }
+
+    /// Each retired code with its successor, for recoding stored cases at start-up.
+    pub fn recodings(&self) -> Vec<(String, String)> {
+        self.retired_communes
+            .iter()
+            .map(|(old, r)| (old.to_string(), r.successor.to_string()))
+            .collect()
+    }
 }
 
 /// A group of communes reported together.

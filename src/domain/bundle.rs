@@ -36,7 +36,20 @@ pub struct Rules<'a> {
     pub now: Timestamp,
     pub max_attachment_bytes: u64,
     pub is_province: &'a dyn Fn(&str) -> bool,
-    pub is_routed_commune: &'a dyn Fn(&str) -> bool,
+    pub commune: &'a dyn Fn(&str) -> CommuneStanding,
+}
+
+/// What the routing table says about a commune code a manifest names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommuneStanding {
+    Routed,
+    /// A merger retired the code on `since` and `successor` took the commune over: dossiers
+    /// received before that day may still arrive under it (docs/accountability.md).
+    Retired {
+        successor: String,
+        since: Date,
+    },
+    Unknown,
 }
 
 const MISSING: &str = "Thiếu trường bắt buộc";
@@ -323,17 +336,23 @@ impl Walker<'_> {
                 ));
             }
         }
-        let commune_code = self.five_digits(root, "", "commune_code").filter(|c| {
-            let routed = (self.rules.is_routed_commune)(c);
-            if !routed {
-                self.problems.push(FieldProblem::coded(
-                    "commune_code",
-                    "unknown_commune",
-                    "Xã chưa có trong bảng định tuyến của cổng liên thông",
-                ));
-            }
-            routed
-        });
+        let commune = self
+            .five_digits(root, "", "commune_code")
+            .map(|c| {
+                let standing = (self.rules.commune)(&c);
+                (c, standing)
+            })
+            .filter(|(_, standing)| {
+                let known = *standing != CommuneStanding::Unknown;
+                if !known {
+                    self.problems.push(FieldProblem::coded(
+                        "commune_code",
+                        "unknown_commune",
+                        "Xã chưa có trong bảng định tuyến của cổng liên thông",
+                    ));
+                }
+                known
+            });
         let received_at = self
             .text(root, "", "received_at", true)
             .and_then(|s| match s.parse::<Timestamp>() {
@@ -350,6 +369,20 @@ impl Walker<'_> {
             self.bad("received_at", "Thời điểm tiếp nhận không được ở tương lai");
         }
         let received_day = received_at.map(|t| t.to_zoned(lienthong_contract::vn_tz()).date());
+        let commune_code = commune.and_then(|(code, standing)| match (standing, received_day) {
+            (CommuneStanding::Retired { successor, since }, Some(day)) if day >= since => {
+                self.problems.push(FieldProblem::coded(
+                    "commune_code",
+                    "retired_commune",
+                    format!(
+                        "Mã xã {code} đã được thay bằng mã {successor} từ ngày {}; hồ sơ tiếp nhận từ ngày đó phải mang mã mới",
+                        since.strftime("%d/%m/%Y")
+                    ),
+                ));
+                None
+            }
+            _ => Some(code),
+        });
         let header = match (receipt_code, commune_code, received_at) {
             (Some(receipt_code), Some(commune_code), Some(received_at)) => Some(Header {
                 receipt_code,

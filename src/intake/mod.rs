@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::blobs::{magic_matches, Blobs, TempBlob};
 use crate::config::Config;
-use crate::domain::bundle::{content_hash, parse_declared, Declared, Rules};
+use crate::domain::bundle::{content_hash, parse_declared, CommuneStanding, Declared, Rules};
 use crate::domain::text::nfc_json;
 use crate::domain::FieldProblem;
 use crate::routing::destinations;
@@ -161,7 +161,8 @@ impl Intake<'_> {
     ) -> Result<Accepted, IntakeError> {
         nfc_json(&mut raw);
         if let Some(commune) = raw.get("commune_code").and_then(Value::as_str) {
-            if self.config.routes.communes.contains_key(commune) && !pusher.communes.contains(commune) {
+            let current = self.config.routes.current(commune);
+            if current.is_some_and(|(code, _)| !pusher.communes.contains(code)) {
                 return Err(IntakeError::Forbidden("Mã truy cập này không được gửi hồ sơ của xã đó"));
             }
         }
@@ -169,12 +170,23 @@ impl Intake<'_> {
             // Scoped so the non-`Send` validation context is gone before the next await.
             let config = self.config;
             let is_province = |p: &str| config.provinces.contains_key(p);
-            let is_routed = |c: &str| config.routes.communes.contains_key(c);
+            let commune = |c: &str| {
+                if config.routes.communes.contains_key(c) {
+                    CommuneStanding::Routed
+                } else if let Some(r) = config.routes.retired_communes.get(c) {
+                    CommuneStanding::Retired {
+                        successor: r.successor.to_string(),
+                        since: r.since,
+                    }
+                } else {
+                    CommuneStanding::Unknown
+                }
+            };
             let rules = Rules {
                 now: self.store.clock().now(),
                 max_attachment_bytes: config.gateway.attachment_max_bytes,
                 is_province: &is_province,
-                is_routed_commune: &is_routed,
+                commune: &commune,
             };
             parse_declared(&raw, &rules)
         };
@@ -214,8 +226,13 @@ impl Intake<'_> {
         if let Some(row) = self.existing(pusher, &bundle, &hash).await? {
             return Ok(Accepted::Again(row));
         }
-        let dest = destinations(self.config, &bundle.commune_code)
-            .ok_or_else(|| internal(&"routed commune lost its route"))?;
+        // A retired code's case belongs to its successor (docs/accountability.md); the bundle
+        // keeps the code it was received under.
+        let unit = match self.config.routes.current(&bundle.commune_code) {
+            Some((code, _)) => code.clone(),
+            None => return Err(internal(&"routed commune lost its route")),
+        };
+        let dest = destinations(self.config, &unit).ok_or_else(|| internal(&"routed commune lost its route"))?;
         let mut fresh_blobs = Vec::new();
         for (_, blob) in files {
             let sha = blob.sha256.clone();
@@ -240,7 +257,7 @@ impl Intake<'_> {
             id: case_id.clone(),
             source: pusher.source.clone(),
             receipt_code: bundle.receipt_code.clone(),
-            commune_code: bundle.commune_code.clone(),
+            commune_code: unit,
             received_at_ms: bundle.received_at.as_millisecond(),
             content_sha256: hash.clone(),
             bundle_json: serde_json::to_string(&bundle).map_err(|e| internal(&e))?,

@@ -24,6 +24,7 @@ pub mod dialect;
 pub mod feedback;
 pub mod journey;
 pub mod notices;
+mod recoding;
 pub mod reports;
 pub mod result_documents;
 pub mod retention;

@@ -71,6 +71,19 @@ fn commune_name(state: &AppState, code: &str) -> String {
         .map_or_else(|| code.to_string(), |c| c.name.clone())
 }
 
+/// The commune that answers for the case, and the retired code it was received under if a
+/// merger moved it (docs/accountability.md).
+fn received_under(state: &AppState, row: &CaseRow, bundle: &CaseBundle) -> String {
+    let now = commune_name(state, &row.commune_code);
+    let received = bundle.commune_code.as_str();
+    match state.config.routes.retired_communes.get(received) {
+        Some(old) if received != row.commune_code.as_str() => {
+            format!("{now} (tiếp nhận với mã {received} của {} trước sắp xếp)", old.name)
+        }
+        _ => now,
+    }
+}
+
 fn row(state: &AppState, c: &CaseRow, now: i64) -> Row {
     let (clock, clock_class) = labels::clock(c.clock(now));
     Row {
@@ -237,7 +250,7 @@ pub(super) fn view(state: &AppState, row: &CaseRow, bundle: &CaseBundle, has_apo
     CaseView {
         id: row.id.to_string(),
         code: row.receipt_code.to_string(),
-        commune: commune_name(state, &row.commune_code),
+        commune: received_under(state, row, bundle),
         child: bundle.child.full_name.clone(),
         applicant: bundle.applicant.full_name.clone(),
         received: labels::when(row.received_at_ms),
