@@ -283,19 +283,23 @@ async fn the_communes_own_step_is_timed_and_late_batches_are_flagged() {
     .await;
     // Handed in by the family at `received`, pushed by the commune at `pushed`. The district
     // regime gives the commune its first day (the receipt day counts as day 1).
-    let push = |code: &'static str, received: &'static str, pushed: &'static str| {
+    // Handed in at `received` (in person unless a channel is named), pushed at `pushed`.
+    let push = |code: &'static str, received: &'static str, pushed: &'static str, channel: Option<&'static str>| {
         let (clock, stack) = (clock.clone(), &stack);
         async move {
             clock.set(vn(pushed));
-            let (m, files) = case_at(code, received);
+            let (mut m, files) = case_at(code, received);
+            if let Some(c) = channel {
+                m["channel"] = c.into();
+            }
             let a = stack.push(ONESTOP_A, &m, &files).await;
             assert_eq!(a.status, 201, "{}", a.body);
         }
     };
-    push("STEP-1", "2026-11-23T09:00:00", "2026-11-23T10:00:00").await; // day 1: on time
-    push("STEP-2", "2026-11-23T09:00:00", "2026-11-25T14:00:00").await; // day 3: late...
-    push("STEP-3", "2026-11-23T09:30:00", "2026-11-25T14:10:00").await; // ...and batched
-    push("STEP-4", "2026-11-24T09:00:00", "2026-11-26T09:00:00").await; // day 3: late, alone
+    push("STEP-1", "2026-11-23T09:00:00", "2026-11-23T10:00:00", None).await; // day 1: on time
+    push("STEP-2", "2026-11-23T09:00:00", "2026-11-25T14:00:00", Some("online")).await; // day 3: late...
+    push("STEP-3", "2026-11-23T09:30:00", "2026-11-25T14:10:00", Some("online")).await; // ...and batched
+    push("STEP-4", "2026-11-24T09:00:00", "2026-11-26T09:00:00", Some("by_post")).await; // day 3: late, alone
 
     let report = stack
         .get_json(ADMIN, "/api/v1/reports?from=2026-11-01&to=2026-11-30")
@@ -316,6 +320,32 @@ async fn the_communes_own_step_is_timed_and_late_batches_are_flagged() {
         "{commune:#}"
     );
     assert_eq!(report["total"]["pushed_late_in_batches"], 2);
+
+    // The channel split, in JSON and in the CSV's named columns.
+    let split = ["received_in_person", "received_online", "received_by_post"].map(|k| commune[k].clone());
+    assert_eq!(split, [json!(1), json!(2), json!(1)], "{commune:#}");
+    let csv = stack
+        .http
+        .get(format!(
+            "{}/api/v1/reports?from=2026-11-01&to=2026-11-30&format=csv",
+            stack.url
+        ))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row: Vec<&str> = lines.find(|l| l.starts_with("22609,")).unwrap().split(',').collect();
+    let cell = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(
+        ["tiep_nhan_truc_tiep", "tiep_nhan_truc_tuyen", "tiep_nhan_qua_buu_chinh"].map(cell),
+        ["1", "2", "1"],
+        "{csv}"
+    );
 }
 
 /// A case of commune 22612 handed in at a local time `received`, the child born weeks before.

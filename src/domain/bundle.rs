@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 use lienthong_contract::bundle::{
-    Applicant, BirthRegistration, Child, Insurance, Parent, PostalAddress, Residence, ResultDelivery, Sex,
+    Applicant, BirthRegistration, Channel, Child, Insurance, Parent, PostalAddress, Residence, ResultDelivery, Sex,
 };
 use lienthong_contract::{AttachmentMeta, CaseBundle, CommuneCode, PersonalId, ReceiptCode, Sha256, ValueError};
 use serde_json::{Map, Value};
@@ -291,7 +291,7 @@ impl Walker<'_> {
 }
 
 /// The top-level fields a manifest may carry.
-const TOP_LEVEL: [&str; 13] = [
+const TOP_LEVEL: [&str; 14] = [
     "receipt_code",
     "procedure",
     "commune_code",
@@ -304,6 +304,7 @@ const TOP_LEVEL: [&str; 13] = [
     "insurance",
     "applicant",
     "result_delivery",
+    "channel",
     "attachments",
 ];
 
@@ -546,6 +547,18 @@ impl Walker<'_> {
         Some(phone)
     }
 
+    /// How the dossier was handed in (docs/accountability.md): absent means in person.
+    fn channel(&mut self, root: &Map<String, Value>) -> Option<Channel> {
+        let Some(name) = self.text(root, "", "channel", false) else {
+            return Some(Channel::InPerson);
+        };
+        let channel = Channel::parse(&name);
+        if channel.is_none() {
+            self.bad("channel", "Kênh nộp hồ sơ phải là 'in_person', 'online' hoặc 'by_post'");
+        }
+        channel
+    }
+
     /// How the results reach the family (docs/family.md): absent means at the commune.
     fn result_delivery(&mut self, root: &Map<String, Value>) -> Option<ResultDelivery> {
         const P: &str = "result_delivery";
@@ -692,6 +705,7 @@ pub fn parse_declared(manifest: &Value, rules: &Rules<'_>) -> Parsed {
     let insurance = w.insurance(root);
     let applicant = w.applicant(root);
     let result_delivery = w.result_delivery(root);
+    let channel = w.channel(root);
     let attachments = w.attachments(root);
     let built = (|| {
         let header = header?;
@@ -708,6 +722,7 @@ pub fn parse_declared(manifest: &Value, rules: &Rules<'_>) -> Parsed {
             insurance: insurance?,
             applicant: applicant?,
             result_delivery: result_delivery?,
+            channel: channel?,
             attachments: attachments.iter().filter_map(|d| d.meta.clone()).collect(),
         })
     })();

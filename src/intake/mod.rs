@@ -262,6 +262,7 @@ impl Intake<'_> {
             content_sha256: hash.clone(),
             bundle_json: serde_json::to_string(&bundle).map_err(|e| internal(&e))?,
             by_post: !bundle.result_delivery.is_at_commune(),
+            channel: bundle.channel,
             attachments: bundle.attachments.clone(),
             legs: dest
                 .into_iter()

@@ -18,6 +18,8 @@ pub use tables::{to_csv, to_csv_by, to_xlsx, GroupBy};
 use jiff::Timestamp;
 use serde::Serialize;
 
+use lienthong_contract::bundle::Channel;
+
 use crate::deadline::{working_days_taken, Calendar, ClockState, Punctuality};
 use crate::domain::state::CaseStatus;
 use crate::store::reports::{ReportCase, ReportLeg};
@@ -26,6 +28,10 @@ use crate::store::reports::{ReportCase, ReportLeg};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Figures {
     pub received: u64,
+    /// Of the received, how the families handed them in (the standard table's channel split).
+    pub received_online: u64,
+    pub received_in_person: u64,
+    pub received_by_post: u64,
     pub completed_early: u64,
     pub completed_on_time: u64,
     pub completed_late: u64,
@@ -269,6 +275,11 @@ fn percent(part: u64, whole: u64) -> Option<f64> {
 impl Figures {
     fn add(&mut self, c: &ReportCase, cal: &Calendar, now_ms: i64) {
         self.received += 1;
+        match c.channel {
+            Channel::Online => self.received_online += 1,
+            Channel::InPerson => self.received_in_person += 1,
+            Channel::ByPost => self.received_by_post += 1,
+        }
         self.by_post += u64::from(c.by_post);
         let day = local_day;
         if let (Some(regime), Some(receipt)) = (&c.regime, c.receipt_day) {

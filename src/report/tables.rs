@@ -86,6 +86,9 @@ const FIGURES: &[&str] = &[
     "xa_chuyen_tre_theo_lo",
     "vuot_chi_tieu",
     "so_ho_so_vuot_chi_tieu",
+    "tiep_nhan_truc_tuyen",
+    "tiep_nhan_truc_tiep",
+    "tiep_nhan_qua_buu_chinh",
 ];
 
 const UNITS: &[&str] = &[
@@ -131,6 +134,9 @@ fn figures_row(code: &str, name: &str, f: &Figures) -> Vec<Cell> {
         Cell::count(f.pushed_late_in_batches),
         Cell::n(u8::from(f.over_target)),
         Cell::count(f.late_over_target_by),
+        Cell::count(f.received_online),
+        Cell::count(f.received_in_person),
+        Cell::count(f.received_by_post),
     ]
 }
 

@@ -38,6 +38,8 @@ pub struct NewCase {
     pub bundle_json: String,
     /// The family asked for the results by post.
     pub by_post: bool,
+    /// How the family handed the dossier in, for the standard table.
+    pub channel: lienthong_contract::bundle::Channel,
     pub attachments: Vec<AttachmentMeta>,
     /// Residence and insurance legs are queued at once; the return leg waits.
     pub legs: Vec<NewLeg>,
@@ -221,8 +223,8 @@ impl Store {
         let inserted = sqlx::query(
             "INSERT INTO cases (id, source, receipt_code, commune_code, status, received_at, content_sha256, bundle,
                 created_at, updated_at, regime, regime_json, receipt_day, due_day, due_at, at_risk_at, appointment_day,
-                calendar_missing, delivery_method)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+                calendar_missing, delivery_method, channel)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
              ON CONFLICT (source, receipt_code) DO NOTHING",
         )
         .bind(&c.id)
@@ -244,6 +246,7 @@ impl Store {
         .bind(d.plan.case.day.to_string())
         .bind(i64::from(d.plan.calendar_missing))
         .bind(if c.by_post { "by_post" } else { "at_commune" })
+        .bind(c.channel.as_str())
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 0 {

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use lienthong_contract::bundle::Channel;
 use lienthong_contract::LegKind;
 
 use super::cases::parse_day;
@@ -28,6 +29,8 @@ pub struct ReportCase {
     pub closed_at_ms: Option<i64>,
     /// When the commune pushed the case (its step ends there).
     pub pushed_at_ms: i64,
+    /// How the family handed the dossier in.
+    pub channel: Channel,
 }
 
 /// One agency leg of a case of the period.
@@ -74,7 +77,7 @@ impl Store {
     ) -> Result<Vec<ReportCase>, StoreError> {
         let rows = sqlx::query(
             "SELECT c.commune_code, c.status, c.regime_json, c.receipt_day, c.due_day, c.due_at, c.delivery_method, c.closed_at,
-               c.created_at,
+               c.created_at, c.channel,
                (SELECT MIN(e.at) FROM events e WHERE e.case_id = c.id AND e.leg_id IS NULL AND e.kind = 'state'
                   AND e.to_state IN ('completed', 'rejected')) AS finished_at
              FROM cases c WHERE c.received_at >= $1 AND c.received_at < $2 AND ($3 IS NULL OR c.commune_code = $3)",
@@ -97,6 +100,7 @@ impl Store {
                     by_post: col::<String>(r, "delivery_method")? == "by_post",
                     closed_at_ms: col(r, "closed_at")?,
                     pushed_at_ms: col(r, "created_at")?,
+                    channel: columns::named(r, "channel", Channel::parse)?,
                 })
             })
             .collect()

@@ -27,7 +27,48 @@ pub struct CaseBundle {
     /// left out of the JSON then, so bundles stored before the field existed hash the same.
     #[serde(default, skip_serializing_if = "ResultDelivery::is_at_commune")]
     pub result_delivery: ResultDelivery,
+    /// How the family handed the dossier in; in person unless said, and left out of the JSON
+    /// then, like `result_delivery`.
+    #[serde(default, skip_serializing_if = "Channel::is_in_person")]
+    pub channel: Channel,
     pub attachments: Vec<AttachmentMeta>,
+}
+
+/// How the family handed the dossier in: the channel split of the province's standard table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// At the commune's one-stop desk.
+    #[default]
+    InPerson,
+    /// Through the public service portal.
+    Online,
+    /// Sent by the public postal service.
+    ByPost,
+}
+
+impl Channel {
+    /// Every channel, in the standard table's order.
+    pub const ALL: [Channel; 3] = [Channel::Online, Channel::InPerson, Channel::ByPost];
+
+    /// The default, which the canonical JSON leaves out.
+    pub fn is_in_person(&self) -> bool {
+        *self == Channel::InPerson
+    }
+
+    /// The name used in JSON and in the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::InPerson => "in_person",
+            Channel::Online => "online",
+            Channel::ByPost => "by_post",
+        }
+    }
+
+    /// The channel a stored name stands for.
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
 }
 
 /// How the family receives the results: at the commune's one-stop desk, or by the public postal

@@ -89,6 +89,7 @@ pub fn sample_case(key: &str) -> Sample {
             commune_code: code("22609"),
             street: "Thôn Đồng Trăng".into(),
         }),
+        channel: crate::bundle::Channel::Online,
         attachments: files.iter().map(|(m, _)| m.clone()).collect(),
     };
     let message = Message::Case(Box::new(crate::message::CaseEnvelope {

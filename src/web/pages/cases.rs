@@ -178,6 +178,8 @@ pub struct CaseView {
     pub appointment: String,
     /// How the family receives the results, in words.
     pub delivery: String,
+    /// How the family handed the dossier in, in words.
+    pub channel: &'static str,
     pub due: String,
     pub status: &'static str,
     pub clock: &'static str,
@@ -256,6 +258,7 @@ pub(super) fn view(state: &AppState, row: &CaseRow, bundle: &CaseBundle, has_apo
         received: labels::when(row.received_at_ms),
         appointment: labels::day(row.appointment_day),
         delivery: labels::delivery(&bundle.result_delivery, |code| commune_name(state, code)),
+        channel: labels::channel(bundle.channel),
         due: labels::day(row.due_day),
         status: labels::status(row.status),
         clock,

@@ -11,6 +11,7 @@ use axum::extract::multipart::Multipart;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use lienthong_contract::bundle::Channel;
 use serde_json::{json, Map, Value};
 
 use super::session::Signed;
@@ -63,6 +64,7 @@ const TEXT: &[(&str, &[Spec])] = &[
         &[
             ("receipt_code", "Mã hồ sơ (số biên nhận)", "text", true),
             ("commune_code", "Xã tiếp nhận", "select", true),
+            ("channel", "Hình thức nộp hồ sơ", "select", true),
         ],
     ),
     (
@@ -173,6 +175,10 @@ fn groups(
                         .map_or(c.as_str(), |r| r.name.as_str());
                     (c.clone(), format!("{n} ({c})"))
                 })
+                .collect(),
+            "channel" => [Channel::InPerson, Channel::Online, Channel::ByPost]
+                .into_iter()
+                .map(|c| (c.as_str().to_string(), super::labels::channel(c).to_string()))
                 .collect(),
             "child.sex" => vec![("female".into(), "Nữ".into()), ("male".into(), "Nam".into())],
             "result_delivery.method" => vec![

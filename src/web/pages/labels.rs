@@ -31,6 +31,16 @@ pub fn leg_state(s: LegState) -> &'static str {
     }
 }
 
+/// How the family handed the dossier in.
+pub fn channel(c: lienthong_contract::bundle::Channel) -> &'static str {
+    use lienthong_contract::bundle::Channel;
+    match c {
+        Channel::InPerson => "Trực tiếp tại bộ phận một cửa",
+        Channel::Online => "Trực tuyến (Cổng dịch vụ công)",
+        Channel::ByPost => "Qua bưu chính",
+    }
+}
+
 /// How the family receives the results: at the commune, or by post to whom and where.
 pub fn delivery(d: &lienthong_contract::bundle::ResultDelivery, commune: impl Fn(&str) -> String) -> String {
     use lienthong_contract::bundle::ResultDelivery;
