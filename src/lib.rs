@@ -162,6 +162,7 @@ impl App {
             logins: Arc::default(),
             lookups: Arc::default(),
             kept_uploads: Arc::default(),
+            standing: Arc::default(),
         };
         Ok(App {
             listener,

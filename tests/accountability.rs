@@ -239,6 +239,26 @@ async fn offices_and_officers_are_graded_against_each_legs_own_deadline() {
     assert!(!insurance_page.contains("CA-568") && !insurance_page.contains("ca.an"));
     let commune_page = page("canbo.xa", Role::CommuneOfficer, "22609").await;
     assert!(commune_page.contains("CA-568") && !commune_page.contains("ca.an"));
+
+    // The administrator's dashboard flags the police office over its target, by how many, and
+    // not the insurance office.
+    let cookie = sign_in(&stack, "quantri", Role::Admin, &[]).await;
+    let (_, dashboard) = stack.get_text("/admin", &[("cookie", &cookie)]).await;
+    let panel = table(&dashboard, "over-target");
+    assert!(
+        panel.contains("<tr><td>Công an huyện (đăng ký thường trú)</td><td>50%</td><td>5%</td><td>1</td></tr>"),
+        "{panel}"
+    );
+    assert!(!panel.contains("BHXH"), "{panel}");
+}
+
+/// The HTML of the dashboard table with this id.
+fn table<'a>(page: &'a str, id: &str) -> &'a str {
+    let start = page
+        .find(&format!("<table id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no table {id}"));
+    let end = start + page[start..].find("</table>").unwrap();
+    &page[start..end]
 }
 
 /// The report's workbook as `token` downloads it: each sheet's name and its rows as text.
@@ -345,6 +365,15 @@ async fn the_communes_own_step_is_timed_and_late_batches_are_flagged() {
         ["tiep_nhan_truc_tiep", "tiep_nhan_truc_tuyen", "tiep_nhan_qua_buu_chinh"].map(cell),
         ["1", "2", "1"],
         "{csv}"
+    );
+
+    // The dashboard flags the commune's late pushes and the batch.
+    let cookie = sign_in(&stack, "quantri", Role::Admin, &[]).await;
+    let (_, dashboard) = stack.get_text("/admin", &[("cookie", &cookie)]).await;
+    let panel = table(&dashboard, "late-pushes");
+    assert!(
+        panel.contains("<tr><td>Xã thử 22609</td><td>4</td><td>3</td><td>2</td></tr>"),
+        "{panel}"
     );
 }
 

@@ -212,12 +212,12 @@ async fn each_role_does_its_job_in_a_real_browser() {
         .await
         .unwrap();
     let mut order = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..4 {
         let name: Value = c.execute("return document.activeElement.name", vec![]).await.unwrap();
         order.push(name.as_str().unwrap_or_default().to_string());
         c.active_element().await.unwrap().send_keys("\u{e004}").await.unwrap();
     }
-    assert_eq!(order, ["receipt_code", "commune_code", "child.full_name"]);
+    assert_eq!(order, ["receipt_code", "commune_code", "channel", "child.full_name"]);
     let unlabeled: Value = c
         .execute(
             "return [...document.querySelectorAll('form.case-form input:not([type=hidden]), form.case-form select')]\

@@ -134,6 +134,29 @@ pub struct TargetsConfig {
     pub officer_late_percent: f64,
     /// The whole deployment's own target, in percent.
     pub province_late_percent: f64,
+    /// The period the targets are judged over: the dashboard's panel counts from its first day.
+    pub period: TargetPeriod,
+}
+
+/// The period late-rate targets apply to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetPeriod {
+    /// The calendar year, as emulation rankings and officers' ratings are.
+    #[default]
+    Year,
+    /// The calendar month, as the monthly report is.
+    Month,
+}
+
+impl TargetPeriod {
+    /// The first day of the period `today` falls in.
+    pub fn start(self, today: jiff::civil::Date) -> jiff::civil::Date {
+        match self {
+            TargetPeriod::Year => today.first_of_year(),
+            TargetPeriod::Month => today.first_of_month(),
+        }
+    }
 }
 
 impl Default for TargetsConfig {
@@ -142,6 +165,7 @@ impl Default for TargetsConfig {
             unit_late_percent: 5.0,
             officer_late_percent: 5.0,
             province_late_percent: 2.0,
+            period: TargetPeriod::Year,
         }
     }
 }

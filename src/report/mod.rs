@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+pub mod flags;
 mod load;
 pub mod monthly;
 mod tables;

@@ -12,7 +12,7 @@ use jiff::civil::Date;
 use tokio::sync::watch;
 
 use super::{load, to_csv, to_xlsx, Period, Report};
-use crate::config::Config;
+use crate::config::{Config, RoutesConfig, TargetsConfig};
 use crate::deadline::Calendar;
 use crate::notify::channels::Email;
 use crate::store::Store;
@@ -40,7 +40,7 @@ pub fn due_period(today: Date, hour: i8, send_day: u8, send_hour: u8) -> Option<
 }
 
 /// The summary the leadership reads first.
-pub fn summary(r: &Report, month: &str) -> String {
+pub fn summary(r: &Report, month: &str, targets: &TargetsConfig, routes: &RoutesConfig) -> String {
     let t = &r.total;
     let pct = |v: Option<f64>| v.map_or("—".to_string(), |x| format!("{x}%"));
     let mut text = format!(
@@ -55,36 +55,18 @@ pub fn summary(r: &Report, month: &str) -> String {
         t.in_progress_overdue,
         t.withdrawn,
     );
-    let mut over: Vec<String> = r
-        .communes
+    let over: Vec<String> = super::flags::over_target(r, targets, routes)
         .iter()
-        .chain(&r.areas)
-        .filter(|c| c.figures.over_target)
-        .map(|c| {
+        .map(|o| {
             format!(
-                "- {}: tỷ lệ trễ hạn {}, vượt {} hồ sơ",
-                c.name,
-                pct(c.figures.late_rate_percent),
-                c.figures.late_over_target_by
+                "- {}: tỷ lệ trễ hạn {} (chỉ tiêu {}%), vượt {} hồ sơ",
+                o.unit,
+                pct(o.late_rate_percent),
+                o.target_percent,
+                o.excess
             )
         })
         .collect();
-    over.extend(r.offices.iter().filter(|u| u.over_target).map(|u| {
-        format!(
-            "- {} ({}): tỷ lệ trễ hạn {}, vượt {} hồ sơ",
-            u.unit,
-            u.leg,
-            pct(u.late_rate_percent),
-            u.late_over_target_by
-        )
-    }));
-    if t.over_target {
-        over.push(format!(
-            "- Toàn địa bàn: tỷ lệ trễ hạn {}, vượt chỉ tiêu {} hồ sơ",
-            pct(t.late_rate_percent),
-            t.late_over_target_by
-        ));
-    }
     if over.is_empty() {
         text.push_str("\nKhông có đơn vị nào vượt chỉ tiêu tỷ lệ trễ hạn.\n");
     } else {
@@ -181,7 +163,12 @@ impl MonthlyReports {
         let subject = format!("[BÁO CÁO THÁNG {month}] Kết quả giải quyết hồ sơ liên thông");
         let to = self.config.gateway.reports.monthly_to.join(",");
         self.email
-            .send_with_files(&to, &subject, &summary(&report, &month), files)
+            .send_with_files(
+                &to,
+                &subject,
+                &summary(&report, &month, &self.config.gateway.targets, &self.config.routes),
+                files,
+            )
             .await
     }
 }

@@ -44,6 +44,8 @@ pub struct AppState {
     pub lookups: Arc<crate::ratelimit::Limiter>,
     /// Files of refused case forms, kept for the corrected form (web::pages::kept).
     pub kept_uploads: Arc<pages::kept::KeptUploads>,
+    /// The dashboard's accountability panel, computed at most every few minutes.
+    pub standing: Arc<pages::standing::StandingCache>,
 }
 
 /// The largest request body by default: five attachment kinds at the file limit, plus the

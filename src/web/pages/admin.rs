@@ -17,6 +17,7 @@ use super::{failed, page_error, render, Nav};
 use crate::accounts::Role;
 use crate::deadline::Calendar;
 use crate::domain::state::LegState;
+use crate::report::flags::{LatePushes, OverTarget};
 use crate::web::AppState;
 
 /// One stuck transfer.
@@ -71,6 +72,11 @@ struct Dashboard {
     withdrawals_dead: i64,
     /// Families' complaints past their due date without an answer.
     complaints_overdue: i64,
+    /// Since when the accountability panel counts, and when it was computed.
+    standing_from: String,
+    standing_at: String,
+    over_target: Vec<OverTarget>,
+    late_pushes: Vec<LatePushes>,
 }
 
 /// A result waiting for its family too long.
@@ -110,6 +116,7 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
         ),
         state.store.withdrawal_counts(),
         state.store.overdue_complaints(),
+        state.standing.get(&state),
     );
     let (
         (queue_depth, dead),
@@ -122,6 +129,7 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
         (uncollected, uncollected_total),
         (withdrawals_open, withdrawals_dead),
         complaints_overdue,
+        standing,
     ) = match loaded {
         Ok(v) => v,
         Err(e) => return failed(e),
@@ -208,6 +216,10 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
         withdrawals_open,
         withdrawals_dead,
         complaints_overdue,
+        standing_from: labels::day(Some(standing.from)),
+        standing_at: labels::when(standing.computed_at_ms),
+        over_target: standing.over.clone(),
+        late_pushes: standing.pushes.clone(),
     })
 }
 

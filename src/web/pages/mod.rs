@@ -18,6 +18,7 @@ pub mod labels;
 pub mod reports;
 pub mod results;
 pub mod session;
+pub mod standing;
 
 use askama::Template;
 use axum::extract::State;
