@@ -18,6 +18,7 @@
 //! Adapters for each receiving system and their simulators live in `adapters/*`.
 
 pub mod accounts;
+pub mod alerts;
 pub mod audit;
 pub mod blobs;
 pub mod clock;
@@ -226,6 +227,7 @@ impl App {
                 )
                 .run(rx.clone()),
             ),
+            tokio::spawn(alerts::Alerts::new(Arc::clone(&self.state.config), self.state.store.clone()).run(rx.clone())),
         ];
         if let Some(monthly) =
             report::monthly::MonthlyReports::configured(Arc::clone(&self.state.config), self.state.store.clone())

@@ -39,6 +39,25 @@ fn check_emails(emails: &[String], key: &str, file: &str, p: &mut Problems) {
 pub(super) fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<String, String>, p: &mut Problems) {
     const GW: &str = "gateway.toml";
     check_emails(&g.reports.monthly_to, "reports.monthly_to", GW, p);
+    check_emails(&g.alerts.emails, "alerts.emails", GW, p);
+    if !g.alerts.emails.is_empty() && g.notify.email.is_none() {
+        p.push(GW, "alerts.emails", "alerts by email need [notify.email] to send them");
+    }
+    if let Some(url) = &g.alerts.webhook_url {
+        if !is_url(url) {
+            p.push(GW, "alerts.webhook_url", "must be an http(s) URL");
+        }
+        if g.alerts.webhook_secret.as_ref().is_none_or(|k| k.expose().len() < 16) {
+            p.push(
+                GW,
+                "alerts.webhook_secret",
+                "a webhook needs a webhook_secret of at least 16 characters to sign its alerts",
+            );
+        }
+    }
+    if g.alerts.interval_ms < 50 {
+        p.push(GW, "alerts.interval_ms", "at least 50 milliseconds");
+    }
     if !(1..=28).contains(&g.reports.send_day) {
         p.push(GW, "reports.send_day", "a day from 1 to 28 (every month has it)");
     }

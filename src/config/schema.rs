@@ -58,6 +58,8 @@ pub struct GatewayConfig {
     #[serde(default)]
     pub reports: ReportsConfig,
     #[serde(default)]
+    pub alerts: AlertsConfig,
+    #[serde(default)]
     pub public: PublicConfig,
     /// HTTPS: without it the gateway speaks plain HTTP, which is allowed only on a loopback
     /// address or with `plain_http = true` (e.g. behind a TLS-terminating proxy on the same host).
@@ -166,6 +168,48 @@ impl Default for TargetsConfig {
             officer_late_percent: 5.0,
             province_late_percent: 2.0,
             period: TargetPeriod::Year,
+        }
+    }
+}
+
+/// Delivery-health alerts (docs/alerts.md): each condition alerts once when it starts and once
+/// when it clears, whatever the number of gateway processes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// Who receives alerts by email; empty: `notify.admin_emails`.
+    pub emails: Vec<String>,
+    /// Where a signed JSON copy of each alert is posted.
+    pub webhook_url: Option<String>,
+    /// The webhook's HMAC-SHA256 key, as callbacks are signed (at least 16 characters).
+    pub webhook_secret: Option<Secret>,
+    /// How often the conditions are evaluated.
+    pub interval_ms: u64,
+    /// A receiving system is down once deliveries to it have failed, with none succeeding, this long.
+    pub office_down_minutes: u32,
+    /// A receiving system's queue alerts when deeper than this for `queue_minutes`.
+    pub queue_depth: u32,
+    pub queue_minutes: u32,
+    /// Messages to families and staff due but unsent, for `notify_backlog_minutes`.
+    pub notify_backlog: u32,
+    pub notify_backlog_minutes: u32,
+    /// An alert still active is repeated this often; 0 never repeats it.
+    pub remind_minutes: u32,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        AlertsConfig {
+            emails: Vec::new(),
+            webhook_url: None,
+            webhook_secret: None,
+            interval_ms: 30_000,
+            office_down_minutes: 10,
+            queue_depth: 200,
+            queue_minutes: 15,
+            notify_backlog: 200,
+            notify_backlog_minutes: 15,
+            remind_minutes: 240,
         }
     }
 }

@@ -1,4 +1,5 @@
-//! The two ways a message leaves: an HTTP SMS provider and an SMTP relay (lettre, rustls).
+//! The ways a message leaves: an HTTP SMS provider, an SMTP relay (lettre, rustls), and the
+//! alerts' webhook (signed JSON, docs/alerts.md).
 
 use std::time::Duration;
 
@@ -47,6 +48,47 @@ impl Sms {
             Ok(r) if r.status().is_success() => Ok(()),
             Ok(r) => Err(format!("SMS provider answered {}", r.status().as_u16())),
             Err(e) => Err(format!("SMS provider unreachable: {}", e.without_url())),
+        }
+    }
+}
+
+/// Posts alerts to the configured webhook, signed like callbacks so the receiver knows them ours.
+pub struct Webhook {
+    http: reqwest::Client,
+    secret: Vec<u8>,
+}
+
+impl Webhook {
+    /// A sender signing with `secret`.
+    pub fn new(secret: &str) -> Webhook {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .build()
+            .expect("a plain reqwest client builds");
+        Webhook {
+            http,
+            secret: secret.as_bytes().to_vec(),
+        }
+    }
+
+    /// Posts one JSON body to `url`; the receiver must answer 2xx.
+    pub async fn send(&self, url: &str, body: &str) -> Result<(), String> {
+        let path = reqwest::Url::parse(url)
+            .map_err(|e| format!("webhook URL: {e}"))?
+            .path()
+            .to_string();
+        let mut req = self
+            .http
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string());
+        for (name, value) in lienthong_contract::signature::headers(&self.secret, "POST", &path, body.as_bytes()) {
+            req = req.header(name, value);
+        }
+        match req.send().await {
+            Ok(r) if r.status().is_success() => Ok(()),
+            Ok(r) => Err(format!("webhook answered {}", r.status().as_u16())),
+            Err(e) => Err(format!("webhook unreachable: {}", e.without_url())),
         }
     }
 }

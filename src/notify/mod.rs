@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::delivery::policy::RetryPolicy;
 use crate::store::notices::Notice;
 use crate::store::Store;
-use channels::{Email, Sms};
+use channels::{Email, Sms, Webhook};
 use compose::Composer;
 
 const CURSOR: &str = "notifier";
@@ -33,6 +33,7 @@ pub struct Notifier {
     store: Store,
     sms: Option<Sms>,
     email: Option<Email>,
+    webhook: Option<Webhook>,
     policy: RetryPolicy,
 }
 
@@ -48,11 +49,18 @@ impl Notifier {
             .transpose()
             .map_err(anyhow::Error::msg)?;
         let policy = RetryPolicy::new(n.retry.clone());
+        let webhook = config
+            .gateway
+            .alerts
+            .webhook_secret
+            .as_ref()
+            .map(|k| Webhook::new(k.expose()));
         Ok(Notifier {
             config,
             store,
             sms,
             email,
+            webhook,
             policy,
         })
     }
@@ -125,6 +133,10 @@ impl Notifier {
             "sms" => match &self.sms {
                 Some(sms) => sms.send(&n.recipient, &n.body).await,
                 None => Err("SMS is no longer configured".into()),
+            },
+            crate::alerts::WEBHOOK => match &self.webhook {
+                Some(webhook) => webhook.send(&n.recipient, &n.body).await,
+                None => Err("the alerts' webhook is no longer configured".into()),
             },
             _ => match &self.email {
                 Some(email) => {

@@ -20,6 +20,17 @@ pub fn vn_date(d: Date) -> String {
     d.strftime("%d/%m/%Y").to_string()
 }
 
+/// `dd/mm/yyyy HH:MM` of a stored instant, Vietnam time.
+pub fn vn_when(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| {
+            t.to_zoned(lienthong_contract::vn_tz())
+                .strftime("%d/%m/%Y %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 /// What a family message is about.
 pub struct Family<'a> {
     pub receipt_code: &'a str,

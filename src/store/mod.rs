@@ -12,6 +12,7 @@
 //!   (and its audit chain) the way SQLite's single writer does; outbox rows are claimed with
 //!   `FOR UPDATE SKIP LOCKED` and a lease, which another process takes over once it expires.
 
+pub mod alerts;
 mod anchors;
 pub mod cases;
 pub mod check_back;

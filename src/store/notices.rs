@@ -220,7 +220,11 @@ impl Store {
 }
 
 /// Inserts a pending message unless its dedupe key exists; true when it was inserted.
-async fn insert_notice(tx: &mut sqlx::Transaction<'_, sqlx::Any>, n: &NewNotice, now: i64) -> Result<bool, StoreError> {
+pub(super) async fn insert_notice(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    n: &NewNotice,
+    now: i64,
+) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "INSERT INTO notifications (case_id, kind, channel, recipient, subject, body, dedupe_key, status, due_at, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9) ON CONFLICT (dedupe_key) DO NOTHING",

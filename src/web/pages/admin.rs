@@ -75,6 +75,8 @@ struct Dashboard {
     /// Since when the accountability panel counts, and when it was computed.
     standing_from: String,
     standing_at: String,
+    /// The panel's first computation has not ended yet.
+    computing: bool,
     over_target: Vec<OverTarget>,
     late_pushes: Vec<LatePushes>,
 }
@@ -116,8 +118,8 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
         ),
         state.store.withdrawal_counts(),
         state.store.overdue_complaints(),
-        state.standing.get(&state),
     );
+    let standing = state.standing.get(&state);
     let (
         (queue_depth, dead),
         (at_risk, overdue),
@@ -129,7 +131,6 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
         (uncollected, uncollected_total),
         (withdrawals_open, withdrawals_dead),
         complaints_overdue,
-        standing,
     ) = match loaded {
         Ok(v) => v,
         Err(e) => return failed(e),
@@ -216,10 +217,14 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
         withdrawals_open,
         withdrawals_dead,
         complaints_overdue,
-        standing_from: labels::day(Some(standing.from)),
-        standing_at: labels::when(standing.computed_at_ms),
-        over_target: standing.over.clone(),
-        late_pushes: standing.pushes.clone(),
+        standing_from: standing.as_ref().map(|s| labels::day(Some(s.from))).unwrap_or_default(),
+        standing_at: standing
+            .as_ref()
+            .map(|s| labels::when(s.computed_at_ms))
+            .unwrap_or_default(),
+        computing: standing.is_none(),
+        over_target: standing.as_ref().map(|s| s.over.clone()).unwrap_or_default(),
+        late_pushes: standing.as_ref().map(|s| s.pushes.clone()).unwrap_or_default(),
     })
 }
 

@@ -111,13 +111,7 @@ pub fn clock(c: Option<ClockState>) -> (&'static str, &'static str) {
 
 /// `dd/mm/yyyy HH:MM`, Vietnam time.
 pub fn when(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| {
-            t.to_zoned(lienthong_contract::vn_tz())
-                .strftime("%d/%m/%Y %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
+    crate::notify::templates::vn_when(ms)
 }
 
 /// `dd/mm/yyyy`, or a dash.

@@ -1,17 +1,16 @@
 //! The dashboard's accountability panel (docs/accountability.md, "On the dashboard"): the units
 //! over their late-rate target and the communes pushing late, from the report of the targets'
-//! period so far. The report reads every case of the period, so each process computes it at most
-//! once per [`MAX_AGE_MS`] and serves the copy in between.
+//! period so far. That report reads every case of the period (seconds on a province's year), so
+//! the dashboard never waits for it: each process computes it in the background when its copy is
+//! older than [`MAX_AGE_MS`] or from another period, and the dashboard shows the last copy.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use jiff::civil::Date;
-use tokio::sync::Mutex;
 
 use crate::deadline::Calendar;
 use crate::report::flags::{late_pushes, over_target, LatePushes, OverTarget};
 use crate::report::{load, Period};
-use crate::store::StoreError;
 use crate::web::AppState;
 
 /// How long a computed panel is shown before it is computed again.
@@ -25,33 +24,59 @@ pub struct Standing {
     pub pushes: Vec<LatePushes>,
 }
 
-/// The last panel this process computed.
 #[derive(Default)]
-pub struct StandingCache(Mutex<Option<Arc<Standing>>>);
+struct Slot {
+    last: Option<Arc<Standing>>,
+    computing: bool,
+}
+
+/// The last panel this process computed, and whether a computation is under way.
+#[derive(Default)]
+pub struct StandingCache(Mutex<Slot>);
 
 impl StandingCache {
-    /// The panel, computed again when older than [`MAX_AGE_MS`] or from another period; one
-    /// request computes while the others wait for its result.
-    pub async fn get(&self, state: &AppState) -> Result<Arc<Standing>, StoreError> {
+    /// The last panel (none before the first computation ends); starts a computation in the
+    /// background when that copy is stale and none runs.
+    pub fn get(self: &Arc<Self>, state: &AppState) -> Option<Arc<Standing>> {
         let now = state.store.now_ms();
-        let today = Calendar::local_day(state.store.clock().now());
-        let targets = &state.config.gateway.targets;
-        let from = targets.period.start(today);
-        let mut slot = self.0.lock().await;
-        if let Some(s) = slot
+        let from = state
+            .config
+            .gateway
+            .targets
+            .period
+            .start(Calendar::local_day(state.store.clock().now()));
+        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh = slot
+            .last
             .as_ref()
-            .filter(|s| s.from == from && now - s.computed_at_ms < MAX_AGE_MS)
-        {
-            return Ok(Arc::clone(s));
+            .is_some_and(|s| s.from == from && now - s.computed_at_ms < MAX_AGE_MS);
+        if !fresh && !slot.computing {
+            slot.computing = true;
+            let (cache, state) = (Arc::clone(self), state.clone());
+            tokio::spawn(async move {
+                let computed = compute(&state).await;
+                let mut slot = cache.0.lock().unwrap_or_else(|e| e.into_inner());
+                slot.computing = false;
+                match computed {
+                    Ok(s) => slot.last = Some(Arc::new(s)),
+                    Err(e) => tracing::warn!(error = %e, "cannot compute the dashboard's accountability panel"),
+                }
+            });
         }
-        let report = load(&state.store, &state.config, Period { from, to: today }, None, false).await?;
-        let fresh = Arc::new(Standing {
-            computed_at_ms: now,
-            from,
-            over: over_target(&report, targets, &state.config.routes),
-            pushes: late_pushes(&report),
-        });
-        *slot = Some(Arc::clone(&fresh));
-        Ok(fresh)
+        slot.last.clone()
     }
+}
+
+async fn compute(state: &AppState) -> Result<Standing, crate::store::StoreError> {
+    let now = state.store.now_ms();
+    let today = Calendar::local_day(state.store.clock().now());
+    let targets = &state.config.gateway.targets;
+    let from = targets.period.start(today);
+    let report = load(&state.store, &state.config, Period { from, to: today }, None, false).await?;
+    Ok(Standing {
+        computed_at_ms: now,
+        from,
+        over: over_target(&report, targets, &state.config.routes),
+        pushes: late_pushes(&report),
+    })
 }
