@@ -72,7 +72,17 @@ impl Alerts {
             let row = rows.iter().find(|r| r.key == key);
             let tracked = row.map_or(Tracked::NEW, |r| r.tracked);
             let holding = holds.get(key);
-            let (next, message) = step(tracked, holding.is_some(), now, kind.timing(cfg));
+            let (mut next, message) = step(tracked, holding.is_some(), now, kind.timing(cfg));
+            // A condition that knows when it began (a system failing since its first failed
+            // attempt) starts from then rather than from this evaluation.
+            if let (Some(Message::Start), Some(began), Phase::Active { notified_at, .. }) =
+                (message, holding.and_then(|h| h.since), next.phase)
+            {
+                next.phase = Phase::Active {
+                    since: began,
+                    notified_at,
+                };
+            }
             if next == tracked {
                 continue;
             }

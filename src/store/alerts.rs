@@ -13,9 +13,10 @@ pub struct OfficeHealth {
     pub office: String,
     /// Deliveries waiting or being sent.
     pub queued: i64,
-    /// Of those, deliveries that failed at least once and wait to be tried again.
+    /// Of those, deliveries already tried (waiting to be tried again, or being tried again: a
+    /// retry in flight must not look like a recovery).
     pub failing: i64,
-    /// When the oldest failing delivery was first tried.
+    /// When the oldest of them was first tried.
     pub failing_since: Option<i64>,
     /// The last successful delivery to the system (asked only while something fails).
     pub last_delivered: Option<i64>,
@@ -44,8 +45,8 @@ impl Store {
     pub async fn delivery_health(&self) -> Result<Health, StoreError> {
         let rows = sqlx::query(
             "SELECT l.office_code AS office, COUNT(*) AS queued,
-               SUM(CASE WHEN d.status = 'pending' AND d.policy_attempts > 0 THEN 1 ELSE 0 END) AS failing,
-               MIN(CASE WHEN d.status = 'pending' AND d.policy_attempts > 0 THEN d.policy_started_at END) AS failing_since
+               SUM(CASE WHEN d.policy_attempts > 0 THEN 1 ELSE 0 END) AS failing,
+               MIN(CASE WHEN d.policy_attempts > 0 THEN d.policy_started_at END) AS failing_since
              FROM deliveries d JOIN legs l ON l.id = d.leg_id
              WHERE d.status IN ('pending', 'leased') GROUP BY l.office_code",
         )

@@ -47,6 +47,17 @@ impl Dialect {
         }
     }
 
+    /// A condition few rows meet (running cases and legs among a year's finished ones). SQLite's
+    /// planner, with only per-index averages after `ANALYZE`, believes a status matches a third
+    /// of the table and scans a whole index to skip a sort; `likelihood` tells it otherwise.
+    /// PostgreSQL keeps per-value statistics and needs no hint.
+    pub fn rare(self, condition: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("likelihood({condition}, 0.05)"),
+            Dialect::Postgres => format!("({condition})"),
+        }
+    }
+
     /// A narrow key of a case row for index-only filtering (SQLite's `rowid`, else the id).
     pub fn row_key(self) -> &'static str {
         match self {

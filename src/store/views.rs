@@ -137,12 +137,13 @@ impl Store {
 
     /// Dead legs and legs retried more than once, newest change first.
     pub async fn stuck_legs(&self, limit: i64) -> Result<Vec<StuckLeg>, StoreError> {
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "SELECT l.id, l.case_id, c.receipt_code, l.name, l.office_code, l.state, l.attempts, l.last_error
              FROM legs l JOIN cases c ON c.id = l.case_id
-             WHERE l.state = 'dead' OR (l.state IN ('queued', 'delivering') AND l.attempts > 1)
+             WHERE {} AND (l.state = 'dead' OR l.attempts > 1)
              ORDER BY l.state = 'dead' DESC, l.updated_at DESC LIMIT $1",
-        )
+            self.dialect.rare("l.state IN ('dead', 'queued', 'delivering')")
+        ))
         .bind(limit)
         .fetch_all(&self.read)
         .await?;
@@ -180,22 +181,24 @@ impl Store {
                 overdue: col(r, "overdue")?,
             })
         };
-        let communes = sqlx::query(
+        let communes = sqlx::query(&format!(
             "SELECT commune_code AS code, COUNT(*) AS open,
                CAST(COALESCE(SUM(CASE WHEN at_risk_at <= $1 AND due_at >= $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS at_risk,
                CAST(COALESCE(SUM(CASE WHEN due_at < $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue
-             FROM cases WHERE status IN ('in_progress', 'needs_supplement') GROUP BY commune_code ORDER BY commune_code",
-        )
+             FROM cases WHERE {} GROUP BY commune_code ORDER BY commune_code",
+            self.dialect.rare("status IN ('in_progress', 'needs_supplement')")
+        ))
         .bind(now)
         .fetch_all(&self.read)
         .await?;
-        let offices = sqlx::query(
+        let offices = sqlx::query(&format!(
             "SELECT office_code AS code, COUNT(*) AS open,
                CAST(COALESCE(SUM(CASE WHEN at_risk_at <= $1 AND due_at >= $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS at_risk,
                CAST(COALESCE(SUM(CASE WHEN due_at < $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue
-             FROM legs WHERE name != 'return' AND state IN ('queued', 'delivering', 'delivered', 'dead')
+             FROM legs WHERE name != 'return' AND {}
              GROUP BY office_code ORDER BY office_code",
-        )
+            self.dialect.rare("state IN ('queued', 'delivering', 'delivered', 'dead')")
+        ))
         .bind(now)
         .fetch_all(&self.read)
         .await?;

@@ -15,6 +15,7 @@ use super::labels;
 use super::session::Signed;
 use super::{failed, page_error, render, Nav};
 use crate::accounts::Role;
+use crate::alerts::rules::Phase;
 use crate::deadline::Calendar;
 use crate::domain::state::LegState;
 use crate::report::flags::{LatePushes, OverTarget};
@@ -72,6 +73,8 @@ struct Dashboard {
     withdrawals_dead: i64,
     /// Families' complaints past their due date without an answer.
     complaints_overdue: i64,
+    /// Delivery-health alerts started and not cleared (docs/alerts.md): what, and since when.
+    alerts: Vec<(String, String)>,
     /// Since when the accountability panel counts, and when it was computed.
     standing_from: String,
     standing_at: String,
@@ -118,6 +121,7 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
         ),
         state.store.withdrawal_counts(),
         state.store.overdue_complaints(),
+        state.store.alerts(),
     );
     let standing = state.standing.get(&state);
     let (
@@ -131,6 +135,7 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
         (uncollected, uncollected_total),
         (withdrawals_open, withdrawals_dead),
         complaints_overdue,
+        alerts,
     ) = match loaded {
         Ok(v) => v,
         Err(e) => return failed(e),
@@ -217,6 +222,15 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
         withdrawals_open,
         withdrawals_dead,
         complaints_overdue,
+        alerts: alerts
+            .iter()
+            .filter_map(|a| match a.tracked.phase {
+                Phase::Active { since, .. } => {
+                    Some((a.detail.clone().unwrap_or_else(|| a.key.clone()), labels::when(since)))
+                }
+                _ => None,
+            })
+            .collect(),
         standing_from: standing.as_ref().map(|s| labels::day(Some(s.from))).unwrap_or_default(),
         standing_at: standing
             .as_ref()
