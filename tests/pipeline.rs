@@ -464,6 +464,64 @@ async fn dead_legs_are_resent_in_bulk_by_filter_longest_due_first_with_the_reaso
     let (_, none) = resends(ADMIN, serde_json::json!({"office_code": "CA-000", "reason": "x"})).await;
     assert_eq!(none["matched"], 0);
 
+    // From the administrator's page: the same selection previewed, then resent with a reason
+    // while the police system is still down, so the three die again.
+    let cookie = sign_in(&s, "quantri", lienthong::accounts::Role::Admin, &[]).await;
+    let (status, page) = s
+        .get_text(
+            "/admin/resends?office_code=CA-568&leg=residence&error_contains=transient",
+            &[("cookie", &cookie)],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("<strong>3</strong> chuyển khớp"), "{page}");
+    assert!(
+        ["BULK-1", "BULK-2", "BULK-3"].iter().all(|c| page.contains(c)),
+        "{page}"
+    );
+    let at = page.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = &page[at..at + page[at..].find('"').unwrap()];
+    let tried = "Thử lại sau khi Công an xã báo đã khởi động lại máy chủ";
+    let posted = s
+        .http
+        .post(format!("{}/admin/resends", s.url))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf", csrf),
+            ("office_code", "CA-568"),
+            ("leg", "residence"),
+            ("error_contains", ""),
+            ("dead_for_minutes", ""),
+            ("reason", tried),
+            ("pace_ms", "50"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let done_page = posted.text().await.unwrap();
+    assert!(
+        done_page.contains("Đã đưa 3 chuyển vào hàng đợi gửi lại"),
+        "{done_page}"
+    );
+    for (id, _) in &legs {
+        // Dead again only after its fresh budget of two attempts is spent.
+        let mut tries = 0;
+        let c = loop {
+            let c = s.get_case(id).await;
+            let l = leg(&c, "residence");
+            if l["state"] == "dead" && l["attempts"].as_i64().unwrap_or(0) >= 4 {
+                break c;
+            }
+            tries += 1;
+            assert!(tries < 200, "{c}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
+        assert!(
+            c["events"].to_string().contains(&format!("bulk resend: {tried}")),
+            "{c}"
+        );
+    }
+
     // The police system is back: all three go, paced, each with the operator's reason.
     s.police.state.set_faults(quick());
     let reason = "Công an xã đã khắc phục sự cố đường truyền";

@@ -441,9 +441,6 @@ pub async fn resend(
     }))
 }
 
-/// Most legs one bulk action takes.
-const BULK_LIMIT: i64 = 500;
-
 /// `POST /api/v1/resends`: an operator sends the dead legs a filter selects again, the longest
 /// due first and paced; each leg's trail names the operator and the reason. With `preview`
 /// nothing moves: the answer says how many would.
@@ -463,70 +460,14 @@ pub async fn bulk_resend(
     Extension(caller): Extension<Arc<Caller>>,
     Json(body): Json<BulkResendBody>,
 ) -> Result<Json<BulkResendAnswer>, ApiError> {
-    use crate::domain::FieldProblem;
     if caller.kind != SystemKind::Admin {
         return Err(ApiError::forbidden("Chỉ quản trị viên được gửi lại"));
     }
-    let mut problems = Vec::new();
-    let leg = match body.leg.as_deref() {
-        None => None,
-        Some(l) => {
-            let kind = LegKind::parse(l);
-            if kind.is_none() {
-                problems.push(FieldProblem::invalid(
-                    "leg",
-                    "Chặng là residence, insurance hoặc return",
-                ));
-            }
-            kind
-        }
-    };
-    let reason = body.reason.trim();
-    if !body.preview && reason.is_empty() {
-        problems.push(FieldProblem::invalid("reason", "Cần ghi lý do gửi lại"));
+    match super::resends::bulk_resend(&state, &body, &caller.actor()).await {
+        Ok(answer) => Ok(Json(answer)),
+        Err(super::resends::ResendError::Invalid(problems)) => Err(ApiError::invalid(problems)),
+        Err(super::resends::ResendError::Store(e)) => Err(e.into()),
     }
-    let pace = body.pace_ms.unwrap_or(1000);
-    if pace > 60_000 {
-        problems.push(FieldProblem::invalid("pace_ms", "Tối đa 60000 ms"));
-    }
-    if !problems.is_empty() {
-        return Err(ApiError::invalid(problems));
-    }
-    let now = state.store.now_ms();
-    let filter = crate::store::DeadFilter {
-        office_code: body.office_code.as_deref(),
-        leg,
-        error_contains: body.error_contains.as_deref().filter(|t| !t.is_empty()),
-        dead_before_ms: body.dead_for_minutes.map(|m| now - i64::from(m) * 60_000),
-        limit: BULK_LIMIT,
-    };
-    let matched = state.store.dead_legs(&filter).await?;
-    let legs: Vec<String> = matched.iter().map(|(l, _)| l.clone()).collect();
-    let mut resent = 0;
-    if !body.preview {
-        for (i, (leg_id, _)) in matched.iter().enumerate() {
-            let due = now + i as i64 * pace as i64;
-            match state.store.resend_in_bulk(leg_id, &caller.actor(), reason, due).await {
-                Ok(_) => resent += 1,
-                // Resent or resolved by someone else meanwhile: nothing to do for it.
-                Err(crate::store::StoreError::InvalidState(_)) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        tracing::info!(
-            matched = legs.len(),
-            resent,
-            pace_ms = pace,
-            "dead legs re-queued in bulk by operator"
-        );
-        state.wake.notify_one();
-    }
-    Ok(Json(BulkResendAnswer {
-        matched: legs.len(),
-        resent,
-        preview: body.preview,
-        legs,
-    }))
 }
 
 /// `GET /readyz`: 200 when the store answers, 503 otherwise.

@@ -12,6 +12,7 @@ pub mod pages;
 pub mod path_ids;
 pub mod public;
 pub mod push;
+pub mod resends;
 pub mod sms_inbound;
 pub mod supplement;
 pub mod withdrawal;

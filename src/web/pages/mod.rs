@@ -16,6 +16,7 @@ pub mod handover;
 pub mod kept;
 pub mod labels;
 pub mod reports;
+pub mod resends;
 pub mod results;
 pub mod session;
 pub mod standing;
@@ -262,6 +263,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/legs/{leg_id}/resend", post(admin::resend))
         .route("/admin/legs/{leg_id}/resolve", post(admin::resolve))
         .route("/admin/cancel", post(admin::cancel))
+        .route("/admin/resends", get(resends::preview).post(resends::resend))
         .route("/admin/audit", get(admin::audit))
         .route("/reports", get(reports::page))
         .route("/reports.csv", get(reports::csv))
