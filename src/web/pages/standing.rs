@@ -1,8 +1,10 @@
 //! The dashboard's accountability panel (docs/accountability.md, "On the dashboard"): the units
 //! over their late-rate target and the communes pushing late, from the report of the targets'
-//! period so far. That report reads every case of the period (seconds on a province's year), so
-//! the dashboard never waits for it: each process computes it in the background when its copy is
-//! older than [`MAX_AGE_MS`] or from another period, and the dashboard shows the last copy.
+//! period so far. That report reads every case of the period (a minute and more on a large
+//! province's year), so the dashboard never waits for it: each process computes it in the
+//! background when its copy is from another period or older than [`MAX_AGE_MS`] — or than ten
+//! times the last computation took, so a big store spends at most a tenth of a core on it — and
+//! the dashboard shows the last copy.
 
 use std::sync::{Arc, Mutex};
 
@@ -19,6 +21,8 @@ pub const MAX_AGE_MS: i64 = 5 * 60 * 1000;
 /// The panel as computed at one instant.
 pub struct Standing {
     pub computed_at_ms: i64,
+    /// How long the computation took, which spaces the next one.
+    pub took_ms: i64,
     pub from: Date,
     pub over: Vec<OverTarget>,
     pub pushes: Vec<LatePushes>,
@@ -49,7 +53,7 @@ impl StandingCache {
         let fresh = slot
             .last
             .as_ref()
-            .is_some_and(|s| s.from == from && now - s.computed_at_ms < MAX_AGE_MS);
+            .is_some_and(|s| s.from == from && now - s.computed_at_ms < MAX_AGE_MS.max(10 * s.took_ms));
         if !fresh && !slot.computing {
             slot.computing = true;
             let (cache, state) = (Arc::clone(self), state.clone());
@@ -69,12 +73,14 @@ impl StandingCache {
 
 async fn compute(state: &AppState) -> Result<Standing, crate::store::StoreError> {
     let now = state.store.now_ms();
+    let started = std::time::Instant::now();
     let today = Calendar::local_day(state.store.clock().now());
     let targets = &state.config.gateway.targets;
     let from = targets.period.start(today);
     let report = load(&state.store, &state.config, Period { from, to: today }, None, false).await?;
     Ok(Standing {
         computed_at_ms: now,
+        took_ms: started.elapsed().as_millis() as i64,
         from,
         over: over_target(&report, targets, &state.config.routes),
         pushes: late_pushes(&report),
