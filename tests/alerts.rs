@@ -182,3 +182,146 @@ async fn a_system_down_for_half_an_hour_alerts_once_when_it_starts_and_once_when
         second.stop().await;
     }
 }
+
+/// The residence legs of `ids` as (state, attempts).
+async fn residence_legs(stack: &Stack, ids: &[String]) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    for id in ids {
+        let case = stack.get_case(id).await;
+        let l = leg(&case, "residence");
+        out.push((
+            l["state"].as_str().unwrap().to_string(),
+            l["attempts"].as_i64().unwrap(),
+        ));
+    }
+    out
+}
+
+/// How many of the residence legs of `ids` were delivered, once that number stops changing.
+async fn delivered(stack: &Stack, ids: &[String], at_least: usize) -> usize {
+    for _ in 0..100 {
+        let n = residence_legs(stack, ids)
+            .await
+            .iter()
+            .filter(|(s, _)| s == "delivered")
+            .count();
+        if n >= at_least {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            return residence_legs(stack, ids)
+                .await
+                .iter()
+                .filter(|(s, _)| s == "delivered")
+                .count();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "fewer than {at_least} residence legs delivered: {:?}",
+        residence_legs(stack, ids).await
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_paused_office_queues_quietly_and_drains_at_its_pace_when_resumed() {
+    let clock = Clock::adjustable();
+    clock.set(vn("2026-11-23T09:00:00"));
+    let mut stack = spawn_stack(Opts {
+        police: Faults {
+            fail_always: true,
+            ..Faults::default()
+        },
+        insurance: undecided(),
+        clock: clock.clone(),
+        max_attempts: 100_000,
+        gateway_extra: "[alerts]\ninterval_ms = 100\noffice_down_minutes = 10\n".into(),
+        ..Opts::default()
+    })
+    .await;
+    let mut ids = Vec::new();
+    for code in ["PAUSE-0001", "PAUSE-0002", "PAUSE-0003", "PAUSE-0004"] {
+        let (m, files) = case_at(code, "2026-11-23T08:30:00");
+        let pushed = stack.push(ONESTOP_A, &m, &files).await;
+        assert_eq!(pushed.status, 201, "{}", pushed.body);
+        ids.push(pushed.body["case_id"].as_str().unwrap().to_string());
+    }
+    for tries in 0.. {
+        if residence_legs(&stack, &ids).await.iter().all(|(_, n)| *n >= 2) {
+            break;
+        }
+        assert!(tries < 200, "{:?}", residence_legs(&stack, &ids).await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The police office is configured to take at most 30 deliveries a minute.
+    let routes = std::fs::read_to_string(stack.dir.path().join("routes.toml")).unwrap();
+    let routes = routes.replacen(
+        "name = \"Công an huyện\"\n",
+        "name = \"Công an huyện\"\nmax_per_minute = 30\n",
+        1,
+    );
+    std::fs::write(stack.dir.path().join("routes.toml"), routes).unwrap();
+    stack.restart_gateway().await;
+
+    // The administrator pauses the office (its system is being upgraded).
+    let cookie = sign_in(&stack, "quantri", Role::Admin, &[]).await;
+    let (_, dashboard) = stack.get_text("/admin", &[("cookie", &cookie)]).await;
+    let at = dashboard.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = dashboard[at..at + dashboard[at..].find('"').unwrap()].to_string();
+    let post = |path: &'static str, form: Vec<(&'static str, String)>| {
+        let (stack, cookie) = (&stack, cookie.clone());
+        async move {
+            let no_redirect = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let r = no_redirect
+                .post(format!("{}{path}", stack.url))
+                .header("cookie", cookie)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+        }
+    };
+    let reason = "Công an xã nâng cấp máy chủ cư trú";
+    post(
+        "/admin/pauses",
+        vec![
+            ("csrf", csrf.clone()),
+            ("office_code", "CA-568".into()),
+            ("reason", reason.into()),
+            ("until", String::new()),
+        ],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let before = residence_legs(&stack, &ids).await;
+
+    // Half an hour paused: no attempt, no alert, and the dashboard says who paused it and why.
+    for minute in [10, 20, 30] {
+        clock.set(vn(&format!("2026-11-23T09:{minute}:00")));
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    assert_eq!(residence_legs(&stack, &ids).await, before, "no attempt while paused");
+    assert!(alert_mails(&stack).is_empty(), "{:?}", alert_mails(&stack));
+    let (_, dashboard) = stack.get_text("/admin", &[("cookie", &cookie)]).await;
+    assert!(
+        dashboard.contains(reason) && dashboard.contains("user:quantri"),
+        "{dashboard}"
+    );
+
+    // The system is back and the office resumed: its backlog drains one delivery per two
+    // seconds (30 a minute), on the test clock.
+    stack.police.state.set_faults(undecided());
+    post(
+        "/admin/pauses/resume",
+        vec![("csrf", csrf), ("office_code", "CA-568".into())],
+    )
+    .await;
+    assert_eq!(delivered(&stack, &ids, 1).await, 1);
+    clock.set(vn("2026-11-23T09:30:02"));
+    assert_eq!(delivered(&stack, &ids, 2).await, 2);
+    clock.set(vn("2026-11-23T09:31:00"));
+    assert_eq!(delivered(&stack, &ids, 4).await, 4);
+    assert!(alert_mails(&stack).is_empty(), "{:?}", alert_mails(&stack));
+}

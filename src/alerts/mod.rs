@@ -50,7 +50,12 @@ impl Alerts {
     /// One evaluation: every condition observed or tracked takes its next step.
     pub async fn tick(&self) -> Result<(), StoreError> {
         let now = self.store.now_ms();
-        let health = self.store.delivery_health().await?;
+        let mut health = self.store.delivery_health().await?;
+        // A paused office or one in its maintenance window queues quietly: no alert about it.
+        let paused = self.store.active_pauses(now).await?;
+        health
+            .offices
+            .retain(|o| !paused.iter().any(|p| p.office_code == o.office) && !self.in_window(&o.office, now));
         let cfg = &self.config.gateway.alerts;
         let today = crate::deadline::Calendar::local_day(self.store.clock().now());
         let missing: Vec<i16> = (today.year()..=today.year() + 1)
@@ -111,6 +116,19 @@ impl Alerts {
             }
         }
         Ok(())
+    }
+
+    /// Whether `office` is in one of its daily maintenance windows at `now`.
+    fn in_window(&self, office: &str, now: i64) -> bool {
+        let r = &self.config.routes;
+        let Some(cfg) = r.police_offices.get(office).or_else(|| r.insurance_offices.get(office)) else {
+            return false;
+        };
+        let Ok(at) = jiff::Timestamp::from_millisecond(now) else {
+            return false;
+        };
+        let local = at.to_zoned(lienthong_contract::vn_tz()).datetime();
+        crate::delivery::windows::held_until(&cfg.windows(), local).is_some()
     }
 
     /// A receiving system's configured name (police, insurance or a one-stop system).

@@ -266,6 +266,18 @@ pub(super) fn check(g: &GatewayConfig, r: &RoutesConfig, provinces: &BTreeMap<St
         }
         check_emails(&o.emails, &format!("offices.{code}.emails"), RT, p);
         check_client_tls(&o.tls, &o.endpoint, &format!("offices.{code}.tls"), p);
+        for (i, w) in o.maintenance.iter().enumerate() {
+            if let Err(e) = crate::delivery::windows::Window::parse(w) {
+                p.push(RT, format!("offices.{code}.maintenance[{i}]"), e);
+            }
+        }
+        if o.max_per_minute == Some(0) {
+            p.push(
+                RT,
+                format!("offices.{code}.max_per_minute"),
+                "at least 1 (or leave it out)",
+            );
+        }
     }
     if let Some(key) = &g.attachment_key {
         if let Err(e) = crate::encryption::SealKey::from_hex(key.expose()) {

@@ -667,6 +667,23 @@ pub struct OfficeConfig {
     /// Trust and client certificate towards this office's system.
     #[serde(default)]
     pub tls: ClientTls,
+    /// Daily windows in local time when the office's system is off, e.g. `["22:00-06:00"]`:
+    /// its deliveries wait quietly, no attempt is made and no alert raised (docs/operations.md).
+    #[serde(default)]
+    pub maintenance: Vec<String>,
+    /// At most this many deliveries a minute go to the office (a backlog after a pause or an
+    /// outage drains at this rate); none: as fast as the workers go.
+    pub max_per_minute: Option<u32>,
+}
+
+impl OfficeConfig {
+    /// The maintenance windows (checked when the configuration loads).
+    pub fn windows(&self) -> Vec<crate::delivery::windows::Window> {
+        self.maintenance
+            .iter()
+            .filter_map(|w| crate::delivery::windows::Window::parse(w).ok())
+            .collect()
+    }
 }
 
 /// A commune and the offices that serve it.

@@ -11,6 +11,7 @@
 pub mod breaker;
 mod check_back;
 pub mod policy;
+pub mod windows;
 mod withdrawal;
 
 use std::collections::HashMap;
@@ -59,6 +60,9 @@ impl Adapters {
     }
 }
 
+/// How soon a paused office's waiting deliveries are looked at again.
+const PAUSE_RECHECK_MS: i64 = 60_000;
+
 /// Why an attempt failed.
 struct Failure {
     error: String,
@@ -91,6 +95,8 @@ pub struct Deliverer {
     config: Arc<Config>,
     /// Check-backs to each office, paced.
     check_pace: Limiter,
+    /// Deliveries to each office with a `max_per_minute`, paced.
+    pace: Limiter,
     wake: Arc<Notify>,
 }
 
@@ -107,6 +113,7 @@ impl Deliverer {
             cfg,
             config,
             check_pace: Limiter::default(),
+            pace: Limiter::default(),
             wake,
         }
     }
@@ -162,6 +169,39 @@ impl Deliverer {
         while tasks.join_next().await.is_some() {}
     }
 
+    /// Until when deliveries to `office` must wait without an attempt, if they must
+    /// (docs/operations.md): an administrator's pause (looked at again every minute, since a
+    /// resume makes the office's work due at once), a maintenance window, or the office's pace.
+    async fn held_until(&self, office: &str) -> Option<i64> {
+        let now = self.store.now_ms();
+        match self.store.active_pauses(now).await {
+            Ok(pauses) => {
+                if let Some(p) = pauses.iter().find(|p| p.office_code == office) {
+                    return Some(p.until.unwrap_or(i64::MAX).min(now + PAUSE_RECHECK_MS));
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read the paused offices"),
+        }
+        let routes = &self.config.routes;
+        let cfg = routes
+            .police_offices
+            .get(office)
+            .or_else(|| routes.insurance_offices.get(office))?;
+        let zone = lienthong_contract::vn_tz();
+        let local = jiff::Timestamp::from_millisecond(now)
+            .ok()?
+            .to_zoned(zone.clone())
+            .datetime();
+        if let Some(end) = windows::held_until(&cfg.windows(), local) {
+            return end.to_zoned(zone).ok().map(|z| z.timestamp().as_millisecond());
+        }
+        let per_minute = cfg.max_per_minute?;
+        self.pace
+            .take(office, now, per_minute, 1)
+            .err()
+            .map(|wait| now + wait.as_millis() as i64)
+    }
+
     /// Runs one claimed delivery. The attempt must end inside the lease (with a tenth to spare):
     /// once the lease expires another process may claim the leg, and the same delivery must
     /// never run twice at once.
@@ -177,6 +217,13 @@ impl Deliverer {
         let leg = job.kind.as_str();
         if !matches!(job.state, LegState::Queued | LegState::Delivering) {
             let _ = self.store.settle(leg_id).await;
+            return;
+        }
+        if let Some(until) = self.held_until(job.office_code.as_str()).await {
+            metrics::counter!("lienthong_delivery_attempts_total", "leg" => leg, "outcome" => "held").increment(1);
+            if let Err(e) = self.store.defer(leg_id, until).await {
+                tracing::warn!(leg_id, error = %e, "cannot defer a delivery");
+            }
             return;
         }
         if let Err(until) = self.breakers.check(&job.endpoint, self.store.now_ms()) {

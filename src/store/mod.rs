@@ -25,6 +25,7 @@ pub mod dialect;
 pub mod feedback;
 pub mod journey;
 pub mod notices;
+pub mod pauses;
 mod recoding;
 pub mod reports;
 pub mod result_documents;

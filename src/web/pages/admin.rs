@@ -75,6 +75,10 @@ struct Dashboard {
     complaints_overdue: i64,
     /// Delivery-health alerts started and not cleared (docs/alerts.md): what, and since when.
     alerts: Vec<(String, String)>,
+    /// Offices an administrator paused: code, name, reason, by whom, since, until.
+    pauses: Vec<PauseLine>,
+    /// The receiving offices, for the pause form: code and name.
+    offices: Vec<(String, String)>,
     /// Since when the accountability panel counts, and when it was computed.
     standing_from: String,
     standing_at: String,
@@ -82,6 +86,16 @@ struct Dashboard {
     computing: bool,
     over_target: Vec<OverTarget>,
     late_pushes: Vec<LatePushes>,
+}
+
+/// A paused office.
+struct PauseLine {
+    code: String,
+    name: String,
+    reason: String,
+    by: String,
+    since: String,
+    until: String,
 }
 
 /// A result waiting for its family too long.
@@ -122,6 +136,7 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
         state.store.withdrawal_counts(),
         state.store.overdue_complaints(),
         state.store.alerts(),
+        state.store.active_pauses(now),
     );
     let standing = state.standing.get(&state);
     let (
@@ -136,6 +151,7 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
         (withdrawals_open, withdrawals_dead),
         complaints_overdue,
         alerts,
+        pauses,
     ) = match loaded {
         Ok(v) => v,
         Err(e) => return failed(e),
@@ -230,6 +246,23 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
                 }
                 _ => None,
             })
+            .collect(),
+        pauses: pauses
+            .iter()
+            .map(|p| PauseLine {
+                code: p.office_code.clone(),
+                name: name_of(&p.office_code),
+                reason: p.reason.clone(),
+                by: p.paused_by.clone(),
+                since: labels::when(p.paused_at),
+                until: p.until.map_or_else(|| "Đến khi tiếp tục".to_string(), labels::when),
+            })
+            .collect(),
+        offices: routes
+            .police_offices
+            .iter()
+            .chain(routes.insurance_offices.iter())
+            .map(|(code, o)| (code.to_string(), format!("{} ({code})", o.name)))
             .collect(),
         standing_from: standing.as_ref().map(|s| labels::day(Some(s.from))).unwrap_or_default(),
         standing_at: standing

@@ -15,6 +15,7 @@ pub mod form;
 pub mod handover;
 pub mod kept;
 pub mod labels;
+pub mod pauses;
 pub mod reports;
 pub mod resends;
 pub mod results;
@@ -264,6 +265,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/legs/{leg_id}/resolve", post(admin::resolve))
         .route("/admin/cancel", post(admin::cancel))
         .route("/admin/resends", get(resends::preview).post(resends::resend))
+        .route("/admin/pauses", post(pauses::pause))
+        .route("/admin/pauses/resume", post(pauses::resume))
         .route("/admin/audit", get(admin::audit))
         .route("/reports", get(reports::page))
         .route("/reports.csv", get(reports::csv))
