@@ -44,7 +44,13 @@ fn every_problem_is_reported_with_file_and_key() {
     let routes = std::fs::read_to_string(dir.path().join("routes.toml")).unwrap();
     std::fs::write(
         dir.path().join("routes.toml"),
-        routes.replacen("police_office = \"CA-568\"", "police_office = \"CA-000\"", 1)
+        routes
+            .replacen("police_office = \"CA-568\"", "police_office = \"CA-000\"", 1)
+            .replacen(
+                "name = \"Công an huyện\"\n",
+                "name = \"Công an huyện\"\nmaintenance = [\"22:00-26:00\"]\nmax_per_minute = 0\n",
+                1,
+            )
             + "\n[areas.\"xa-la\"]\nname = \"Khu vực lạ\"\ncommunes = [\"22609\", \"99998\"]\n"
             + "\n[retired_communes.\"22612\"]\nname = \"Xã cũ\"\nsuccessor = \"22600\"\nsince = \"2025-07-01\"\n",
     )
@@ -70,6 +76,8 @@ fn every_problem_is_reported_with_file_and_key() {
         "routes.toml: communes.22609.police_office: no police office 'CA-000'",
         "routes.toml: areas.xa-la.communes[1]: commune '99998' is not in routes.toml",
         "routes.toml: retired_communes.22612: a retired commune code cannot also be routed",
+        "routes.toml: offices.CA-568.maintenance[0]: '22:00-26:00' is not a daily window",
+        "routes.toml: offices.CA-568.max_per_minute: at least 1",
         "routes.toml: retired_communes.22612.successor: successor '22600' is not a routed commune",
         "calendar/2026.toml: working_days[1].date: 2026-08-21 is a weekday",
         "calendar/2026.toml: holidays[12].date: 2025-09-02 is not in 2026",
