@@ -104,10 +104,7 @@ async fn a_system_down_for_half_an_hour_alerts_once_when_it_starts_and_once_when
     };
     let mut ids = Vec::new();
     for code in ["ALERT-0001", "ALERT-0002", "ALERT-0003"] {
-        let (m, files) = case_at(code, "2026-11-23T08:30:00");
-        let pushed = stack.push(ONESTOP_A, &m, &files).await;
-        assert_eq!(pushed.status, 201, "{}", pushed.body);
-        ids.push(pushed.body["case_id"].as_str().unwrap().to_string());
+        ids.push(stack.push_at(code, "2026-11-23T08:30:00").await);
     }
     for id in &ids {
         let mut tries = 0;
@@ -239,10 +236,7 @@ async fn a_paused_office_queues_quietly_and_drains_at_its_pace_when_resumed() {
     .await;
     let mut ids = Vec::new();
     for code in ["PAUSE-0001", "PAUSE-0002", "PAUSE-0003", "PAUSE-0004"] {
-        let (m, files) = case_at(code, "2026-11-23T08:30:00");
-        let pushed = stack.push(ONESTOP_A, &m, &files).await;
-        assert_eq!(pushed.status, 201, "{}", pushed.body);
-        ids.push(pushed.body["case_id"].as_str().unwrap().to_string());
+        ids.push(stack.push_at(code, "2026-11-23T08:30:00").await);
     }
     for tries in 0.. {
         if residence_legs(&stack, &ids).await.iter().all(|(_, n)| *n >= 2) {

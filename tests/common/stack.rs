@@ -12,7 +12,7 @@ use lienthong_simulators::sim::{Faults, GatewayLink, SimHandle};
 use serde_json::Value;
 
 use super::{
-    case_with_code, create_bucket, get_case, get_ok_json, postgres_backend, s3_server, secret_of, wait_status,
+    case_at, case_with_code, create_bucket, get_case, get_ok_json, postgres_backend, s3_server, secret_of, wait_status,
     GatewayConfig, NotifyTargets, Opts, PgDatabase, INSURANCE, INSURANCE_SECRET, ONESTOP_A, POLICE, POLICE_SECRET,
     POSTAL, POSTAL_SECRET, RESULT_SECRET, SMS, SMS_SECRET,
 };
@@ -242,6 +242,15 @@ impl Stack {
     /// Pushes the first fixture under `code` as commune A and returns the new case id.
     pub async fn push_new(&self, code: &str) -> String {
         let (m, files) = case_with_code(code);
+        let a = self.push(ONESTOP_A, &m, &files).await;
+        assert_eq!(a.status, 201, "{}", a.body);
+        a.body["case_id"].as_str().unwrap().to_string()
+    }
+
+    /// Pushes the first fixture under `code`, handed in at a local time `received` (see
+    /// `case_at`), as commune A and returns the new case id.
+    pub async fn push_at(&self, code: &str, received: &str) -> String {
+        let (m, files) = case_at(code, received);
         let a = self.push(ONESTOP_A, &m, &files).await;
         assert_eq!(a.status, 201, "{}", a.body);
         a.body["case_id"].as_str().unwrap().to_string()
