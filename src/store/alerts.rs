@@ -86,11 +86,12 @@ impl Store {
         })
     }
 
-    /// Every condition ever tracked.
+    /// Every condition ever tracked. Read from the readers: the dashboard must not queue behind
+    /// the writer, and a mover that read an older version loses the race in `move_alert`.
     pub async fn alerts(&self) -> Result<Vec<AlertRow>, StoreError> {
         let rows =
             sqlx::query("SELECT key, phase, since, notified_at, episode, detail, version FROM alerts ORDER BY key")
-                .fetch_all(&self.write)
+                .fetch_all(&self.read)
                 .await?;
         rows.iter()
             .map(|r| {
