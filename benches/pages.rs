@@ -1,9 +1,9 @@
 //! `cargo bench --bench pages`: how fast the web pages and the year's report answer on a big store.
 //!
 //! Seeds a year of a large province — 1,000,000 cases by default (`LIENTHONG_BENCH_CASES`), three
-//! legs and one event each, one case in twenty still running — straight into the gateway's SQLite
-//! file, then times the administrator's dashboard, filtered case lists, a case page and the report
-//! of the year over all units, over real HTTP. Baseline measured in the same run: `GET /healthz`
+//! legs and one event each, one case in twenty still running, each with its own receipt and due
+//! day — straight into the gateway's SQLite file, then times the administrator's dashboard,
+//! filtered case lists, a case page and the report of the year over all units, over real HTTP. Baseline measured in the same run: `GET /healthz`
 //! (the HTTP round trip alone). Prints a Markdown table for docs/benchmarks.md.
 
 #[path = "../tests/common/mod.rs"]
@@ -38,7 +38,8 @@ async fn seed(stack: &Stack, template_case: &str, cases: i64) {
          SELECT printf('00000000-0000-7000-8000-%012d', i), 'onestop-a', printf('SEED-%06d', i), CASE i % 2 WHEN 0 THEN '22609' ELSE '22612' END,
             CASE WHEN i % 20 = 0 THEN 'in_progress' WHEN i % 37 = 0 THEN 'rejected' ELSE 'completed' END,
             ?2 - i * ?5, t.content_sha256, t.bundle, ?2 - i * ?5, ?2 - i * ?5, t.regime, t.regime_json,
-            t.receipt_day, t.due_day, ?2 - i * ?5 + 8 * ?3, ?2 - i * ?5 + 7 * ?3, t.appointment_day, 0, 'on_track'
+            date((?2 - i * ?5) / 1000, 'unixepoch', '+7 hours'), date((?2 - i * ?5) / 1000 + 8 * 86400, 'unixepoch', '+7 hours'),
+            ?2 - i * ?5 + 8 * ?3, ?2 - i * ?5 + 7 * ?3, date((?2 - i * ?5) / 1000 + 8 * 86400, 'unixepoch', '+7 hours'), 0, 'on_track'
          FROM n, (SELECT * FROM cases WHERE id = ?4) t",
     )
     .bind(cases)

@@ -221,7 +221,7 @@ impl Deliverer {
         }
         if let Some(until) = self.held_until(job.office_code.as_str()).await {
             metrics::counter!("lienthong_delivery_attempts_total", "leg" => leg, "outcome" => "held").increment(1);
-            if let Err(e) = self.store.defer(leg_id, until).await {
+            if let Err(e) = self.store.hold(leg_id, until).await {
                 tracing::warn!(leg_id, error = %e, "cannot defer a delivery");
             }
             return;

@@ -325,6 +325,24 @@ impl Store {
         Ok(())
     }
 
+    /// Puts a claimed delivery back until `due_at_ms` because its office is paused, in a
+    /// maintenance window or at its pace (docs/operations.md). The time held does not count as
+    /// failing: the retry budget's start moves forward by as much as the delivery waits from the
+    /// moment it was due, so a long pause neither exhausts the budget nor looks like an outage.
+    pub async fn hold(&self, leg_id: &str, due_at_ms: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE deliveries SET status = 'pending', lease_until = NULL,
+               policy_started_at = policy_started_at + ($1 - due_at), due_at = $1, updated_at = $2
+             WHERE leg_id = $3 AND status = 'leased'",
+        )
+        .bind(due_at_ms)
+        .bind(self.now_ms())
+        .bind(leg_id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
     /// Drops a claimed delivery whose leg no longer needs it (decided meanwhile).
     pub async fn settle(&self, leg_id: &str) -> Result<(), StoreError> {
         let mut tx = self.begin_leg(leg_id).await?;
