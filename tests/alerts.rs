@@ -156,6 +156,9 @@ async fn a_system_down_for_half_an_hour_alerts_once_when_it_starts_and_once_when
     for id in &ids {
         wait_leg(&stack, id, "residence", "delivered", 20).await;
     }
+    // Gone for a minute (`clear_minutes`): cleared.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    clock.set(vn("2026-11-23T09:44:00"));
     let cleared = wait_for("the recovered alert", 20, || alert_mails(&stack).get(1).cloned()).await;
     assert!(
         cleared

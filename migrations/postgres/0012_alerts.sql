@@ -4,6 +4,7 @@ CREATE TABLE alerts (
     phase        TEXT NOT NULL,
     since        BIGINT,
     notified_at  BIGINT,
+    gone_since   BIGINT,
     episode      BIGINT NOT NULL DEFAULT 0,
     detail       TEXT,
     version      BIGINT NOT NULL DEFAULT 0,

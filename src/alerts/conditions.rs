@@ -61,6 +61,7 @@ impl Kind {
                 // Office down carries its duration in the observation itself (failing since).
                 Kind::OfficeDown | Kind::DeadLegs | Kind::Calendar => 0,
             },
+            clear_after_ms: minutes(cfg.clear_minutes),
             remind_every_ms: (cfg.remind_minutes > 0).then(|| minutes(cfg.remind_minutes)),
         }
     }

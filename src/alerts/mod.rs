@@ -166,7 +166,7 @@ impl Alerts {
             &cfg.emails
         };
         let since = match t.phase {
-            Phase::Active { since, .. } | Phase::Pending { since } => Some(since),
+            Phase::Active { since, .. } | Phase::Clearing { since, .. } | Phase::Pending { since } => Some(since),
             Phase::Quiet => None,
         };
         // A reminder is named by its instant, a start and a clear by their episode alone.

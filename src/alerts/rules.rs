@@ -11,6 +11,12 @@ pub enum Phase {
     Pending { since: i64 },
     /// It alerted; `notified_at` is the start or the last reminder.
     Active { since: i64, notified_at: i64 },
+    /// It alerted and has not held since `gone_since`, not yet for as long as a clear needs.
+    Clearing {
+        since: i64,
+        notified_at: i64,
+        gone_since: i64,
+    },
 }
 
 /// A condition's phase and how many times it has started (each start is an episode, which
@@ -48,11 +54,13 @@ impl Message {
     }
 }
 
-/// How long a condition must hold before it alerts, and how often an active one reminds
-/// (`None`: never).
+/// How long a condition must hold before it alerts, how long it must be gone before it clears
+/// (one observation that it is gone — a request that happened to succeed, a read that came
+/// early — clears nothing), and how often an active one reminds (`None`: never).
 #[derive(Debug, Clone, Copy)]
 pub struct Timing {
     pub hold_for_ms: i64,
+    pub clear_after_ms: i64,
     pub remind_every_ms: Option<i64>,
 }
 
@@ -87,7 +95,29 @@ pub fn step(t: Tracked, holds: bool, now: i64, timing: Timing) -> (Tracked, Opti
         (Phase::Pending { since }, true) if now - since >= timing.hold_for_ms => start(since),
         (Phase::Pending { .. }, true) => (t, None),
         (Phase::Pending { .. }, false) => (quiet, None),
-        (Phase::Active { .. }, false) => (quiet, Some(Message::Clear)),
+        (Phase::Active { .. }, false) if timing.clear_after_ms <= 0 => (quiet, Some(Message::Clear)),
+        (Phase::Active { since, notified_at }, false) => (
+            Tracked {
+                phase: Phase::Clearing {
+                    since,
+                    notified_at,
+                    gone_since: now,
+                },
+                episode: t.episode,
+            },
+            None,
+        ),
+        (Phase::Clearing { gone_since, .. }, false) if now - gone_since >= timing.clear_after_ms => {
+            (quiet, Some(Message::Clear))
+        }
+        (Phase::Clearing { .. }, false) => (t, None),
+        (Phase::Clearing { since, notified_at, .. }, true) => (
+            Tracked {
+                phase: Phase::Active { since, notified_at },
+                episode: t.episode,
+            },
+            None,
+        ),
         (Phase::Active { since, notified_at }, true) => match timing.remind_every_ms {
             Some(every) if now - notified_at >= every => (
                 Tracked {
@@ -111,28 +141,31 @@ mod tests {
 
     const TIMING: Timing = Timing {
         hold_for_ms: 10,
+        clear_after_ms: 5,
         remind_every_ms: Some(100),
     };
 
     #[test]
-    fn a_short_blip_stays_silent_and_a_long_outage_starts_once_and_clears_once() {
+    fn blips_stay_silent_and_a_long_outage_starts_once_and_clears_once() {
         let mut t = Tracked::NEW;
         let mut sent = Vec::new();
-        for (now, holds) in [
+        let seen = [
             (0, true),
             (5, true),
             (6, false),
             (20, true),
-            (25, true),
             (30, true),
-            (31, true),
-            (40, false),
-        ] {
+            (40, false), // gone once...
+            (41, true),  // ...and back: no clear, no new start
+            (50, false),
+            (56, false),
+        ];
+        for (now, holds) in seen {
             let (next, m) = step(t, holds, now, TIMING);
             t = next;
             sent.extend(m.map(|m| (now, m)));
         }
-        assert_eq!(sent, [(30, Message::Start), (40, Message::Clear)]);
+        assert_eq!(sent, [(30, Message::Start), (56, Message::Clear)]);
         assert_eq!(t.episode, 1);
     }
 
@@ -159,6 +192,10 @@ mod tests {
                     Some(Message::Clear) => {
                         prop_assert!(active, "a clear without a start");
                         prop_assert!(!holds);
+                        let Phase::Clearing { gone_since, .. } = t.phase else {
+                            return Err(TestCaseError::fail("a clear straight from active"));
+                        };
+                        prop_assert!(now - gone_since >= 5, "cleared before it was gone long enough");
                         active = false;
                     }
                     Some(Message::Reminder) => {
@@ -168,7 +205,7 @@ mod tests {
                     }
                     None => {}
                 }
-                prop_assert_eq!(matches!(next.phase, Phase::Active { .. }), active);
+                prop_assert_eq!(matches!(next.phase, Phase::Active { .. } | Phase::Clearing { .. }), active);
                 t = next;
             }
             prop_assert_eq!(t.episode, starts);

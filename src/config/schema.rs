@@ -195,6 +195,8 @@ pub struct AlertsConfig {
     pub notify_backlog_minutes: u32,
     /// An alert still active is repeated this often; 0 never repeats it.
     pub remind_minutes: u32,
+    /// A condition must be gone this long before its alert clears.
+    pub clear_minutes: u32,
 }
 
 impl Default for AlertsConfig {
@@ -210,6 +212,7 @@ impl Default for AlertsConfig {
             notify_backlog: 200,
             notify_backlog_minutes: 15,
             remind_minutes: 240,
+            clear_minutes: 1,
         }
     }
 }

@@ -89,18 +89,25 @@ impl Store {
     /// Every condition ever tracked. Read from the readers: the dashboard must not queue behind
     /// the writer, and a mover that read an older version loses the race in `move_alert`.
     pub async fn alerts(&self) -> Result<Vec<AlertRow>, StoreError> {
-        let rows =
-            sqlx::query("SELECT key, phase, since, notified_at, episode, detail, version FROM alerts ORDER BY key")
-                .fetch_all(&self.read)
-                .await?;
+        let rows = sqlx::query(
+            "SELECT key, phase, since, notified_at, gone_since, episode, detail, version FROM alerts ORDER BY key",
+        )
+        .fetch_all(&self.read)
+        .await?;
         rows.iter()
             .map(|r| {
                 let since: Option<i64> = col(r, "since")?;
                 let phase_name: String = col(r, "phase")?;
+                let gone_since: Option<i64> = col(r, "gone_since")?;
                 let phase = match (phase_name.as_str(), since, col::<Option<i64>>(r, "notified_at")?) {
                     ("quiet", _, _) => Phase::Quiet,
                     ("pending", Some(since), _) => Phase::Pending { since },
                     ("active", Some(since), Some(notified_at)) => Phase::Active { since, notified_at },
+                    ("clearing", Some(since), Some(notified_at)) if gone_since.is_some() => Phase::Clearing {
+                        since,
+                        notified_at,
+                        gone_since: gone_since.unwrap_or(since),
+                    },
                     _ => {
                         return Err(StoreError::Corrupt {
                             column: "phase",
@@ -132,37 +139,42 @@ impl Store {
         notices: &[NewNotice],
     ) -> Result<bool, StoreError> {
         let now = self.now_ms();
-        let (phase, since, notified_at) = match to.phase {
-            Phase::Quiet => ("quiet", None, None),
-            Phase::Pending { since } => ("pending", Some(since), None),
-            Phase::Active { since, notified_at } => ("active", Some(since), Some(notified_at)),
+        let (phase, since, notified_at, gone_since) = match to.phase {
+            Phase::Quiet => ("quiet", None, None, None),
+            Phase::Pending { since } => ("pending", Some(since), None, None),
+            Phase::Active { since, notified_at } => ("active", Some(since), Some(notified_at), None),
+            Phase::Clearing {
+                since,
+                notified_at,
+                gone_since,
+            } => ("clearing", Some(since), Some(notified_at), Some(gone_since)),
         };
         let mut tx = self.write.begin().await?;
         let moved = match from_version {
-            None => {
-                sqlx::query(
-                    "INSERT INTO alerts (key, phase, since, notified_at, episode, detail, version, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, 1, $7) ON CONFLICT (key) DO NOTHING",
-                )
-                .bind(key)
-                .bind(phase)
-                .bind(since)
-                .bind(notified_at)
-                .bind(to.episode)
-                .bind(detail)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?
-            }
+            None => sqlx::query(
+                "INSERT INTO alerts (key, phase, since, notified_at, gone_since, episode, detail, version, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8) ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(key)
+            .bind(phase)
+            .bind(since)
+            .bind(notified_at)
+            .bind(gone_since)
+            .bind(to.episode)
+            .bind(detail)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?,
             Some(version) => {
                 sqlx::query(
-                    "UPDATE alerts SET phase = $1, since = $2, notified_at = $3, episode = $4,
-                   detail = COALESCE($5, detail), version = version + 1, updated_at = $6
-                 WHERE key = $7 AND version = $8",
+                    "UPDATE alerts SET phase = $1, since = $2, notified_at = $3, gone_since = $4, episode = $5,
+                   detail = COALESCE($6, detail), version = version + 1, updated_at = $7
+                 WHERE key = $8 AND version = $9",
                 )
                 .bind(phase)
                 .bind(since)
                 .bind(notified_at)
+                .bind(gone_since)
                 .bind(to.episode)
                 .bind(detail)
                 .bind(now)

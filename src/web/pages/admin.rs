@@ -241,7 +241,7 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
         alerts: alerts
             .iter()
             .filter_map(|a| match a.tracked.phase {
-                Phase::Active { since, .. } => {
+                Phase::Active { since, .. } | Phase::Clearing { since, .. } => {
                     Some((a.detail.clone().unwrap_or_else(|| a.key.clone()), labels::when(since)))
                 }
                 _ => None,
