@@ -3,7 +3,8 @@
 //! SMTP server of the tests) and by signed webhook, however many legs and attempts fail, with
 //! two gateway processes on PostgreSQL. Runs on SQLite; with `LTTEST_BACKEND=postgres` it runs on
 //! PostgreSQL, which `scripts/test.sh` does not do yet: under CI's load one residence leg of the
-//! first test was twice never attempted again after 09:05 (see docs/alerts.md, "Not built yet").
+//! first test was twice never attempted again after 09:05, most likely a delivery closed by a
+//! second claimer (see docs/alerts.md, "Not built yet").
 
 mod common;
 
