@@ -316,13 +316,7 @@ impl Store {
 
     /// Puts a claimed delivery back without an attempt (its endpoint's breaker is open).
     pub async fn defer(&self, leg_id: &str, due_at_ms: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE deliveries SET status = 'pending', lease_until = NULL, due_at = $1, updated_at = $2 WHERE leg_id = $3 AND status = 'leased'")
-            .bind(due_at_ms)
-            .bind(self.now_ms())
-            .bind(leg_id)
-            .execute(&self.write)
-            .await?;
-        Ok(())
+        self.put_back(leg_id, due_at_ms, false).await
     }
 
     /// Puts a claimed delivery back until `due_at_ms` because its office is paused, in a
@@ -330,11 +324,19 @@ impl Store {
     /// failing: the retry budget's start moves forward by as much as the delivery waits from the
     /// moment it was due, so a long pause neither exhausts the budget nor looks like an outage.
     pub async fn hold(&self, leg_id: &str, due_at_ms: i64) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE deliveries SET status = 'pending', lease_until = NULL,
-               policy_started_at = policy_started_at + ($1 - due_at), due_at = $1, updated_at = $2
-             WHERE leg_id = $3 AND status = 'leased'",
-        )
+        self.put_back(leg_id, due_at_ms, true).await
+    }
+
+    async fn put_back(&self, leg_id: &str, due_at_ms: i64, budget_waits: bool) -> Result<(), StoreError> {
+        let shift = if budget_waits {
+            ", policy_started_at = policy_started_at + ($1 - due_at)"
+        } else {
+            ""
+        };
+        sqlx::query(&format!(
+            "UPDATE deliveries SET status = 'pending', lease_until = NULL, due_at = $1, updated_at = $2{shift}
+             WHERE leg_id = $3 AND status = 'leased'"
+        ))
         .bind(due_at_ms)
         .bind(self.now_ms())
         .bind(leg_id)
