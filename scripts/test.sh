@@ -35,5 +35,5 @@ source scripts/postgres-server.sh
 cargo test --workspace --locked
 
 echo "the black-box suites again on PostgreSQL + S3"
-LTTEST_BACKEND=postgres cargo test --locked --test pipeline --test intake --test deadlines --test check_back --test lookup --test family_sms --test journey --test feedback --test withdrawal --test verification --test supplements --test result_documents --test accountability --test monthly_report
+LTTEST_BACKEND=postgres cargo test --locked --test pipeline --test intake --test deadlines --test check_back --test lookup --test family_sms --test journey --test feedback --test withdrawal --test verification --test supplements --test result_documents --test accountability --test monthly_report --test alerts
 LTTEST_BACKEND=postgres cargo test --locked --test crash sigkills_with_lost_and_throttled_callbacks

@@ -1,10 +1,7 @@
 //! Delivery-health alerts (docs/alerts.md), black box over real HTTP on a test clock: a receiving
 //! system down for half an hour gives one "down" and one "recovered" message by email (the real
 //! SMTP server of the tests) and by signed webhook, however many legs and attempts fail, with
-//! two gateway processes on PostgreSQL. Runs on SQLite; with `LTTEST_BACKEND=postgres` it runs on
-//! PostgreSQL, which `scripts/test.sh` does not do yet: under CI's load one residence leg of the
-//! first test was twice never attempted again after 09:05, most likely a delivery closed by a
-//! second claimer (see docs/alerts.md, "Not built yet").
+//! two gateway processes on PostgreSQL (`LTTEST_BACKEND=postgres`), one on SQLite.
 
 mod common;
 

@@ -67,6 +67,14 @@ impl LegState {
     pub fn accepts_decision(self) -> bool {
         matches!(self, LegState::Queued | LegState::Delivering | LegState::Delivered)
     }
+
+    /// True once the receiver has answered the dossier: nothing of this round is left to send.
+    pub fn is_decided(self) -> bool {
+        matches!(
+            self,
+            LegState::Completed | LegState::Rejected | LegState::NeedsSupplement
+        )
+    }
 }
 
 impl std::fmt::Display for LegState {

@@ -364,6 +364,13 @@ impl Store {
         let now = self.now_ms();
         let mut tx = self.begin_leg(leg_id).await?;
         let (case_id, name, state) = leg_state(&mut tx, leg_id).await?;
+        // The attempt number is the fence: once a later attempt has begun (a lease that looked
+        // lapsed to another worker), that attempt owns the leg and its outbox row, and this one
+        // only leaves its line in the log (docs/operations.md, "Several instances").
+        let latest: i64 = sqlx::query_scalar("SELECT attempts FROM legs WHERE id = $1")
+            .bind(leg_id)
+            .fetch_one(&mut *tx)
+            .await?;
         let outcome = finish.outcome();
         let (error, resent) = match &finish {
             Finish::Delivered { files_resent } => (None, *files_resent),
@@ -384,6 +391,10 @@ impl Store {
         .bind(error)
         .execute(&mut *tx)
         .await?;
+        if latest != i64::from(number) {
+            tx.commit().await?;
+            return Ok(());
+        }
         let to = outcome.leg_state();
         // The outbox row's next status, as SQL text: nothing more to send, due again, given up.
         let (outbox, due) = match &finish {
@@ -414,7 +425,7 @@ impl Store {
             if name == LegKind::Return {
                 refresh_case_status(&mut tx, &case_id, now, "gateway").await?;
             }
-        } else {
+        } else if state.is_decided() {
             // Decided while we were sending: the receiver has it all, nothing more to deliver.
             close_delivery(&mut tx, leg_id, now).await?;
         }
@@ -504,5 +515,97 @@ impl Store {
             return Err(StoreError::InvalidState(state.as_str().into()));
         }
         Ok((tx, case_id, now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Clock;
+    use crate::domain::LegId;
+
+    /// A store on a fresh SQLite file holding one case whose residence leg is queued.
+    async fn one_queued_leg() -> (tempfile::TempDir, Store, Clock, LegId) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let clock = Clock::adjustable();
+        let url = format!("sqlite://{}", dir.path().join("store.db").display());
+        let store = Store::open(&url, clock.clone()).await.expect("store opens");
+        let (case, leg) = (CaseId::mint(), LegId::mint());
+        sqlx::query(
+            "INSERT INTO cases (id, source, receipt_code, commune_code, status, received_at, content_sha256, bundle,
+                created_at, updated_at)
+             VALUES ($1, 'onestop-a', 'H00-261130-0001', '22609', $2, 0, 'sha', '{}', 0, 0)",
+        )
+        .bind(case.as_str())
+        .bind(crate::domain::state::CaseStatus::InProgress.as_str())
+        .execute(&store.write)
+        .await
+        .expect("case row");
+        sqlx::query(
+            "INSERT INTO legs (id, case_id, name, state, office_code, endpoint, updated_at)
+             VALUES ($1, $2, $3, $4, 'CA-22609', 'http://127.0.0.1:9', 0)",
+        )
+        .bind(leg.as_str())
+        .bind(case.as_str())
+        .bind(LegKind::Residence.as_str())
+        .bind(LegState::Queued.as_str())
+        .execute(&store.write)
+        .await
+        .expect("leg row");
+        sqlx::query(
+            "INSERT INTO deliveries (leg_id, status, due_at, created_at, updated_at) VALUES ($1, 'pending', 0, 0, 0)",
+        )
+        .bind(leg.as_str())
+        .execute(&store.write)
+        .await
+        .expect("delivery row");
+        (dir, store, clock, leg)
+    }
+
+    fn retry_at(due_at_ms: i64) -> Finish {
+        Finish::Retry {
+            error: "503".into(),
+            due_at_ms,
+            files_resent: 0,
+        }
+    }
+
+    /// Two workers run the same leg: the first one's lease looked lapsed to the second (a clock
+    /// jump, or skew between hosts). Whichever order they finish in, the leg ends queued with a
+    /// pending delivery that is claimed again: the stale finisher never closes the outbox row.
+    #[tokio::test]
+    async fn a_stale_attempt_finishing_last_leaves_the_leg_to_the_later_one() {
+        for stale_finishes_last in [true, false] {
+            let (_dir, store, clock, leg) = one_queued_leg().await;
+            assert_eq!(store.claim_due(1, 1_000).await.expect("claim"), [leg.to_string()]);
+            let first = store.begin_attempt(&leg).await.expect("first attempt");
+            clock.set(clock.now() + jiff::SignedDuration::from_secs(5));
+            assert_eq!(store.claim_due(1, 1_000).await.expect("takeover"), [leg.to_string()]);
+            let second = store.begin_attempt(&leg).await.expect("second attempt");
+            assert_eq!((first, second), (1, 2));
+
+            let due = store.now_ms() + 60_000;
+            let order = if stale_finishes_last {
+                [second, first]
+            } else {
+                [first, second]
+            };
+            for number in order {
+                store
+                    .finish_attempt(&leg, number, 0, retry_at(due))
+                    .await
+                    .expect("finish");
+            }
+
+            let view = store.leg(&leg).await.expect("leg").expect("leg exists");
+            assert_eq!(view.state, LegState::Queued, "stale last: {stale_finishes_last}");
+            assert_eq!(store.attempts(&leg).await.expect("attempts").len(), 2);
+            clock.set(clock.now() + jiff::SignedDuration::from_secs(120));
+            assert_eq!(
+                store.claim_due(1, 1_000).await.expect("claim again"),
+                [leg.to_string()],
+                "the delivery is still in the outbox (stale last: {stale_finishes_last})"
+            );
+        }
     }
 }
