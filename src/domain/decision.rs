@@ -51,14 +51,7 @@ pub fn parse(kind: LegKind, body: &Value) -> Result<Decision, Vec<FieldProblem>>
                     (LegState::Completed, "residence registered".to_string())
                 }
                 ResidenceDecision::Rejected { reason } => (LegState::Rejected, reason.clone()),
-                ResidenceDecision::NeedsSupplement { missing, kinds } => {
-                    problems.extend(super::supplement::check_request(missing, kinds));
-                    let asked = super::supplement::Asked {
-                        missing: missing.clone(),
-                        kinds: kinds.clone(),
-                    };
-                    (LegState::NeedsSupplement, asked.texts().join("; "))
-                }
+                ResidenceDecision::NeedsSupplement { missing, kinds } => asked(missing, kinds, &mut problems),
             };
             (to, reason, serde_json::to_value(&d))
         }
@@ -101,14 +94,7 @@ pub fn parse(kind: LegKind, body: &Value) -> Result<Decision, Vec<FieldProblem>>
                     (LegState::Completed, "health-insurance card issued".to_string())
                 }
                 InsuranceDecision::Rejected { reason } => (LegState::Rejected, reason.clone()),
-                InsuranceDecision::NeedsSupplement { missing, kinds } => {
-                    problems.extend(super::supplement::check_request(missing, kinds));
-                    let asked = super::supplement::Asked {
-                        missing: missing.clone(),
-                        kinds: kinds.clone(),
-                    };
-                    (LegState::NeedsSupplement, asked.texts().join("; "))
-                }
+                InsuranceDecision::NeedsSupplement { missing, kinds } => asked(missing, kinds, &mut problems),
             };
             (to, reason, serde_json::to_value(&d))
         }
@@ -130,6 +116,16 @@ pub fn parse(kind: LegKind, body: &Value) -> Result<Decision, Vec<FieldProblem>>
     }
     let result = result.map_err(shape)?;
     Ok(Decision { to, result, reason })
+}
+
+/// A request for a supplement: its problems join the decision's, its texts become the reason.
+fn asked(missing: &[String], kinds: &[String], problems: &mut Vec<FieldProblem>) -> (LegState, String) {
+    problems.extend(super::supplement::check_request(missing, kinds));
+    let asked = super::supplement::Asked {
+        missing: missing.to_vec(),
+        kinds: kinds.to_vec(),
+    };
+    (LegState::NeedsSupplement, asked.texts().join("; "))
 }
 
 #[cfg(test)]

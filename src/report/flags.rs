@@ -86,8 +86,8 @@ pub fn late_pushes(r: &Report) -> Vec<LatePushes> {
 }
 
 fn procedure(leg: &str) -> &'static str {
-    match leg {
-        "residence" => "đăng ký thường trú",
+    match lienthong_contract::LegKind::parse(leg) {
+        Some(lienthong_contract::LegKind::Residence) => "đăng ký thường trú",
         _ => "cấp thẻ BHYT",
     }
 }

@@ -1,5 +1,6 @@
 //! Handlers of the agency API (docs/api.md).
 
+use super::openapi::UploadRefusals;
 use crate::web::bodies::SigningHeaders;
 use crate::web::path_ids::{CasePath, LegPath};
 use lienthong_contract::LegKind;
@@ -94,10 +95,7 @@ pub fn may_read(caller: &Caller, row: &CaseRow) -> bool {
     responses(
         (status = 201, description = "A new case", body = PushAnswer),
         (status = 200, description = "The same case pushed again", body = PushAnswer),
-        (status = 409, description = "Conflicts with what is stored (other content under the same receipt code, a leg in another state, another decision)", body = ErrorBody),
-        (status = 413, description = "The body is over the limit of the file or of the token", body = ErrorBody),
-        (status = 415, description = "Wrong content type", body = ErrorBody),
-        (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody)
+        UploadRefusals
     ),
     security(("bearer" = []))
 )]
@@ -334,10 +332,7 @@ pub(super) async fn check_signature(
         (status = 401, description = "Missing, stale, wrong or replayed signature", body = ErrorBody),
         (status = 403, description = "Another agency's or office's leg", body = ErrorBody),
         (status = 404, description = "No such case or leg", body = ErrorBody),
-        (status = 409, description = "Conflicts with what is stored (other content under the same receipt code, a leg in another state, another decision)", body = ErrorBody),
-        (status = 413, description = "The body is over the limit of the file or of the token", body = ErrorBody),
-        (status = 415, description = "Wrong content type", body = ErrorBody),
-        (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody)
+        UploadRefusals
     ),
     security(("bearer" = []))
 )]

@@ -92,6 +92,27 @@ impl Modify for CommonErrors {
     }
 }
 
+/// The refusals of a body that is stored whole or not at all (a push, a decision with its
+/// documents, a supplement), listed once for the operations that take one.
+pub struct UploadRefusals;
+
+impl utoipa::IntoResponses for UploadRefusals {
+    fn responses() -> std::collections::BTreeMap<String, RefOr<Response>> {
+        [
+            (
+                "409",
+                "Conflicts with what is stored (other content under the same receipt code, a leg in another state, another decision)",
+            ),
+            ("413", "The body is over the limit of the file or of the token"),
+            ("415", "Wrong content type"),
+            ("422", "Validation: every problem with its JSON path"),
+        ]
+        .into_iter()
+        .map(|(status, description)| (status.to_string(), RefOr::T(error_response(description).build())))
+        .collect()
+    }
+}
+
 /// The document.
 #[derive(OpenApi)]
 #[openapi(

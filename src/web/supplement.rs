@@ -4,6 +4,7 @@
 //! does, sends each waiting leg back to its agency with the files it asked for, and resumes the
 //! clocks as the case's regime says.
 
+use super::openapi::UploadRefusals;
 use std::sync::Arc;
 
 use axum::extract::{FromRequest, Multipart, Request, State};
@@ -171,10 +172,7 @@ pub fn from_form(note: String, uploads: Vec<crate::web::pages::form::Upload>) ->
         (status = 400, description = "Unreadable multipart body", body = ErrorBody),
         (status = 403, description = "Another commune's case", body = ErrorBody),
         (status = 404, description = "No such case or leg", body = ErrorBody),
-        (status = 409, description = "Conflicts with what is stored (other content under the same receipt code, a leg in another state, another decision)", body = ErrorBody),
-        (status = 413, description = "The body is over the limit of the file or of the token", body = ErrorBody),
-        (status = 415, description = "Wrong content type", body = ErrorBody),
-        (status = 422, description = "Validation: every problem with its JSON path", body = ErrorBody)
+        UploadRefusals
     ),
     security(("bearer" = []))
 )]

@@ -177,9 +177,6 @@ pub async fn resend(State(state): State<AppState>, signed: Signed, Form(f): Form
 
 /// The leg kinds the form offers, with their names.
 pub fn leg_options() -> [(&'static str, &'static str); 3] {
-    [
-        ("residence", labels::leg_name(lienthong_contract::LegKind::Residence)),
-        ("insurance", labels::leg_name(lienthong_contract::LegKind::Insurance)),
-        ("return", labels::leg_name(lienthong_contract::LegKind::Return)),
-    ]
+    use lienthong_contract::LegKind;
+    [LegKind::Residence, LegKind::Insurance, LegKind::Return].map(|k| (k.as_str(), labels::leg_name(k)))
 }
