@@ -34,8 +34,7 @@ fn unit<'a>(list: &'a Value, leg: &str, unit: &str) -> &'a Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn offices_and_officers_are_graded_against_each_legs_own_deadline() {
-    let clock = Clock::adjustable();
-    clock.set(vn("2026-11-23T09:00:00"));
+    let clock = clock_at("2026-11-23T09:00:00");
     let stack = spawn_stack(Opts {
         police: undecided(),
         insurance: undecided(),
@@ -45,11 +44,7 @@ async fn offices_and_officers_are_graded_against_each_legs_own_deadline() {
     .await;
     let mut cases = Vec::new();
     for code in ["ACC-0001", "ACC-0002", "ACC-0003"] {
-        let (m, files) = case_at(code, "2026-11-23T09:00:00");
-        let id = stack.push(ONESTOP_A, &m, &files).await.body["case_id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let id = stack.push_at(code, "2026-11-23T09:00:00").await;
         wait_leg(&stack, &id, "residence", "delivered", 20).await;
         cases.push(wait_leg(&stack, &id, "insurance", "delivered", 20).await);
     }
@@ -411,8 +406,7 @@ fn merge_22612_into_22609(dir: &std::path::Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_merger_moves_cases_in_flight_and_reports_onto_the_successor() {
-    let clock = Clock::adjustable();
-    clock.set(vn("2026-06-29T09:00:00"));
+    let clock = clock_at("2026-06-29T09:00:00");
     let mut stack = spawn_stack(Opts {
         police: undecided(),
         insurance: undecided(),

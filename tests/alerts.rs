@@ -11,7 +11,6 @@ use std::time::Duration;
 use axum::http::HeaderMap;
 use common::*;
 use lienthong::accounts::Role;
-use lienthong::clock::Clock;
 use lienthong::config::Config;
 use lienthong::App;
 use lienthong_simulators::sim::Faults;
@@ -72,8 +71,7 @@ fn alert_mails(stack: &Stack) -> Vec<(String, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_system_down_for_half_an_hour_alerts_once_when_it_starts_and_once_when_it_clears() {
     let (hook, received) = webhook_sink().await;
-    let clock = Clock::adjustable();
-    clock.set(vn("2026-11-23T09:00:00"));
+    let clock = clock_at("2026-11-23T09:00:00");
     let down = Faults {
         fail_always: true,
         ..Faults::default()
@@ -225,8 +223,7 @@ async fn delivered(stack: &Stack, ids: &[String], at_least: usize) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_paused_office_queues_quietly_and_drains_at_its_pace_when_resumed() {
-    let clock = Clock::adjustable();
-    clock.set(vn("2026-11-23T09:00:00"));
+    let clock = clock_at("2026-11-23T09:00:00");
     let mut stack = spawn_stack(Opts {
         police: Faults {
             fail_always: true,

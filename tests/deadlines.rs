@@ -35,8 +35,7 @@ fn card_ok() -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_undecided_leg_warns_once_per_transition_and_the_family_gets_the_apology() {
-    let clock = Clock::adjustable();
-    clock.set(vn("2026-11-23T09:00:00"));
+    let clock = clock_at("2026-11-23T09:00:00");
     let mut stack = spawn_stack(Opts {
         police: quick(),
         insurance: undecided(),
@@ -278,8 +277,7 @@ async fn cases_complete_while_smtp_is_down_and_mail_goes_out_when_it_returns() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_supplement_pauses_the_clock_and_sets_a_new_appointment() {
-    let clock = Clock::adjustable();
-    clock.set(vn("2026-11-23T09:00:00"));
+    let clock = clock_at("2026-11-23T09:00:00");
     let stack = spawn_stack(Opts {
         police: quick(),
         insurance: undecided(),
@@ -287,11 +285,7 @@ async fn a_supplement_pauses_the_clock_and_sets_a_new_appointment() {
         ..Opts::default()
     })
     .await;
-    let (m, files) = case_at("SUP-0001", "2026-11-23T09:00:00");
-    let id = stack.push(ONESTOP_A, &m, &files).await.body["case_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = stack.push_at("SUP-0001", "2026-11-23T09:00:00").await;
     let case = wait_leg(&stack, &id, "insurance", "delivered", 20).await;
     clock.set(vn("2026-11-25T10:00:00"));
     decide(
@@ -342,11 +336,7 @@ async fn a_supplement_pauses_the_clock_and_sets_a_new_appointment() {
 
     // A family that never comes back: the window (7 working days from Mon 30/11, so Wed 09/12)
     // runs out and the office holding the leg is told, once.
-    let (m, files) = case_at("SUP-0002", "2026-11-30T09:00:00");
-    let id = stack.push(ONESTOP_A, &m, &files).await.body["case_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = stack.push_at("SUP-0002", "2026-11-30T09:00:00").await;
     let case = wait_leg(&stack, &id, "insurance", "delivered", 20).await;
     decide(
         &stack,

@@ -8,7 +8,6 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use lienthong::clock::Clock;
 use lienthong::config::Config;
 use lienthong::App;
 
@@ -25,8 +24,7 @@ fn monthly(stack: &Stack, month: &str) -> Vec<lienthong_simulators::notify_sim::
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn each_months_report_arrives_once_with_its_workbook() {
-    let clock = Clock::adjustable();
-    clock.set(vn("2026-11-20T09:00:00"));
+    let clock = clock_at("2026-11-20T09:00:00");
     let mut stack = spawn_stack(Opts {
         police: quick(),
         insurance: quick(),
@@ -35,11 +33,7 @@ async fn each_months_report_arrives_once_with_its_workbook() {
         ..Opts::default()
     })
     .await;
-    let (m, files) = case_at("MONTH-1", "2026-11-20T09:00:00");
-    let id = stack.push(ONESTOP_A, &m, &files).await.body["case_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = stack.push_at("MONTH-1", "2026-11-20T09:00:00").await;
     stack.wait_status(&id, "completed", 20).await;
 
     // Mid-month nothing goes (not even last month's), nor on the 1st before 07:00.

@@ -21,7 +21,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use lienthong::clock::Clock;
 use lienthong::config::Config;
 use lienthong::App;
 use lienthong_simulators::sim::{Faults, SimHandle};
@@ -476,8 +475,7 @@ async fn postgres_restarted_under_load_gateways_report_not_ready_then_finish_the
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_act_on_every_deadline_transition_once() {
     let db = PgDatabase::create();
-    let clock = Clock::adjustable();
-    clock.set(vn("2026-11-23T09:00:00"));
+    let clock = clock_at("2026-11-23T09:00:00");
     let mut silent = Faults::default();
     silent.decide.completed = 0;
     let stack = spawn_stack(Opts {

@@ -6,7 +6,6 @@
 mod common;
 
 use common::*;
-use lienthong::clock::Clock;
 use lienthong_onestop::push::{push_supplement, PushFile};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -36,8 +35,7 @@ async fn supplement(stack: &Stack, token: &str, id: &str, note: &str, files: &[P
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_asked_file_reaches_the_agency_once_through_outages_and_dropped_files() {
-    let clock = Clock::adjustable();
-    clock.set(vn("2026-11-23T09:00:00"));
+    let clock = clock_at("2026-11-23T09:00:00");
     let stack = spawn_stack(Opts {
         police: quick(),
         insurance: undecided(),
@@ -45,11 +43,7 @@ async fn an_asked_file_reaches_the_agency_once_through_outages_and_dropped_files
         ..Opts::default()
     })
     .await;
-    let (m, files) = case_at("SUPF-0001", "2026-11-23T09:00:00");
-    let id = stack.push(ONESTOP_A, &m, &files).await.body["case_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = stack.push_at("SUPF-0001", "2026-11-23T09:00:00").await;
     let case = wait_leg(&stack, &id, "insurance", "delivered", 20).await;
     let old_sha = stack.insurance.state.record_of(&id).unwrap().files["birth-registration-extract"].to_string();
 

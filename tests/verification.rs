@@ -5,13 +5,11 @@
 mod common;
 
 use common::*;
-use lienthong::clock::Clock;
 use lienthong_simulators::sim::Faults;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_verification_request_moves_the_appointment_by_two_working_days() {
-    let clock = Clock::adjustable();
-    clock.set(vn("2026-08-27T10:00:00"));
+    let clock = clock_at("2026-08-27T10:00:00");
     let mut police = Faults::default();
     police.decide.completed = 0; // the police verify before deciding
     police.verify_next = 1;

@@ -72,6 +72,13 @@ pub fn vn(s: &str) -> jiff::Timestamp {
     format!("{s}+07:00").parse().unwrap()
 }
 
+/// A test clock that reads the local (UTC+7) time `s` now, and runs on from there.
+pub fn clock_at(s: &str) -> lienthong::clock::Clock {
+    let clock = lienthong::clock::Clock::adjustable();
+    clock.set(vn(s));
+    clock
+}
+
 /// The first fixture under `code`, handed in at a local time `received` (the birth registered
 /// that day, the child born on 20/10/2026).
 pub fn case_at(code: &str, received: &str) -> (Value, Vec<PushFile>) {
