@@ -13,7 +13,6 @@ use common::*;
 use lienthong::accounts::Role;
 use lienthong::config::Config;
 use lienthong::App;
-use lienthong_simulators::sim::Faults;
 use serde_json::Value;
 
 const WEBHOOK_SECRET: &str = "webhook-secret-for-alert-tests";
@@ -72,10 +71,7 @@ fn alert_mails(stack: &Stack) -> Vec<(String, String)> {
 async fn a_system_down_for_half_an_hour_alerts_once_when_it_starts_and_once_when_it_clears() {
     let (hook, received) = webhook_sink().await;
     let clock = clock_at("2026-11-23T09:00:00");
-    let down = Faults {
-        fail_always: true,
-        ..Faults::default()
-    };
+    let down = down();
     let stack = spawn_stack(Opts {
         police: down,
         insurance: undecided(),
@@ -225,10 +221,7 @@ async fn delivered(stack: &Stack, ids: &[String], at_least: usize) -> usize {
 async fn a_paused_office_queues_quietly_and_drains_at_its_pace_when_resumed() {
     let clock = clock_at("2026-11-23T09:00:00");
     let mut stack = spawn_stack(Opts {
-        police: Faults {
-            fail_always: true,
-            ..Faults::default()
-        },
+        police: down(),
         insurance: undecided(),
         clock: clock.clone(),
         max_attempts: 100_000,

@@ -187,10 +187,7 @@ async fn a_time_out_is_retried_without_a_second_record() {
 
 #[tokio::test]
 async fn a_receiver_that_always_fails_leaves_a_dead_leg_that_resend_revives() {
-    let police = Faults {
-        fail_always: true,
-        ..quick()
-    };
+    let police = down();
     let s = spawn_stack(Opts {
         police,
         insurance: quick(),
@@ -415,10 +412,7 @@ async fn results_by_post_travel_with_the_card_request_and_show_on_the_receipt() 
 
 #[tokio::test]
 async fn dead_legs_are_resent_in_bulk_by_filter_longest_due_first_with_the_reason() {
-    let police = Faults {
-        fail_always: true,
-        ..quick()
-    };
+    let police = down();
     let s = spawn_stack(Opts {
         police,
         insurance: quick(),

@@ -203,15 +203,7 @@ async fn every_document_reaches_the_commune_once_through_dropped_and_corrupted_f
     let report = stack
         .get_json(ADMIN, "/api/v1/reports?from=2026-01-01&to=2027-12-31")
         .await;
-    let figures = |leg: &str| {
-        report["legs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["leg"] == leg)
-            .unwrap()
-            .clone()
-    };
+    let figures = |leg: &str| leg_figures(&report, leg);
     let (police, insurance) = (figures("residence"), figures("insurance"));
     assert_eq!(
         (&police["decided"], &police["decided_with_documents"]),

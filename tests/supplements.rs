@@ -162,15 +162,7 @@ async fn an_asked_file_reaches_the_agency_once_through_outages_and_dropped_files
     let report = stack
         .get_json(ADMIN, "/api/v1/reports?from=2026-11-01&to=2026-11-30")
         .await;
-    let figures = |leg: &str| {
-        report["legs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["leg"] == leg)
-            .unwrap()
-            .clone()
-    };
+    let figures = |leg: &str| leg_figures(&report, leg);
     let office = figures("insurance");
     assert_eq!(office["supplements_asked"], 1, "{office}");
     assert_eq!(office["supplements_brought"], 1, "{office}");

@@ -74,8 +74,17 @@ async fn a_token_is_rotated_with_overlap_and_refused_at_once_after_revoke() {
     assert_eq!(status_with(&stack, &new_token, &path).await, 200);
 
     // The store holds digests only.
-    let db = std::fs::read(stack.dir.path().join("store.db")).unwrap();
-    let wal = std::fs::read(stack.dir.path().join("store.db-wal")).unwrap_or_default();
+    // Read by a child process: closing a file this process opened would drop the POSIX locks the
+    // in-process gateway's SQLite holds on it, and the next CLI run would then delete the WAL
+    // under the gateway's feet (it would never see another process's commit again).
+    let raw = |name: &str| {
+        std::process::Command::new("cat")
+            .arg(stack.dir.path().join(name))
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let (db, wal) = (raw("store.db"), raw("store.db-wal"));
     for bytes in [&db, &wal] {
         assert!(!bytes.windows(new_token.len()).any(|w| w == new_token.as_bytes()));
     }
@@ -259,10 +268,7 @@ async fn finished_cases_lose_their_file_bytes_after_the_retention_period_but_kee
     );
 
     // A second case with the same files is still running when the first one expires.
-    stack.police.state.set_faults(Faults {
-        fail_always: true,
-        ..Faults::default()
-    });
+    stack.police.state.set_faults(down());
     let running = stack.push_new("KEEP-2").await;
     wait_leg(&stack, &running, "insurance", "completed", 20).await;
     assert_eq!(stored_files(&stack), 6, "and the second case's card");

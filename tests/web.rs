@@ -182,10 +182,7 @@ async fn each_role_does_its_job_in_a_real_browser() {
     let mut insurance = Faults::default();
     insurance.decide.completed = 0; // the staff decides through the inbox
     let stack = spawn_stack(Opts {
-        police: Faults {
-            fail_always: true,
-            ..quick()
-        },
+        police: down(),
         insurance,
         max_attempts: 2,
         ..Opts::default()

@@ -99,16 +99,11 @@ impl Store {
     /// The token id and system of an active token digest. Read on every request, so a revoked
     /// token is refused at once by every gateway instance.
     pub async fn token_owner(&self, sha256_hex: &str) -> Result<Option<(String, String)>, StoreError> {
-        // Read to the end (at most one row): a statement sqlx's SQLite driver leaves unfinished
-        // can keep its connection on an older snapshot for a while (sqlx issue #2543), and a
-        // revoked token must be refused at once.
-        let rows = sqlx::query("SELECT id, system_id FROM api_tokens WHERE token_sha256 = $1 AND revoked_at IS NULL")
+        let row = sqlx::query("SELECT id, system_id FROM api_tokens WHERE token_sha256 = $1 AND revoked_at IS NULL")
             .bind(sha256_hex)
-            .fetch_all(&self.read)
+            .fetch_optional(&self.read)
             .await?;
-        rows.first()
-            .map(|r| Ok((col(r, "id")?, col(r, "system_id")?)))
-            .transpose()
+        row.map(|r| Ok((col(&r, "id")?, col(&r, "system_id")?))).transpose()
     }
 
     /// Remembers a signature; false when it was seen before (a replay). Signatures older than

@@ -146,6 +146,25 @@ pub fn undecided() -> Faults {
     f
 }
 
+/// The delivery figures of one leg kind in a JSON report (one office per kind in the tests).
+pub fn leg_figures(report: &serde_json::Value, leg: &str) -> serde_json::Value {
+    report["legs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["leg"] == leg)
+        .unwrap()
+        .clone()
+}
+
+/// A receiver that is down: it answers every request with a 503.
+pub fn down() -> Faults {
+    Faults {
+        fail_always: true,
+        ..Faults::default()
+    }
+}
+
 /// Faults that decide quickly: everything completed after 20 ms.
 pub fn quick() -> Faults {
     let mut f = Faults::default();
