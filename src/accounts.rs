@@ -18,6 +18,11 @@ pub enum Role {
     PoliceStaff,
     /// Sees everything, resends, resolves and cancels.
     Admin,
+    /// Keeps deliveries moving: sees everything, resends, resolves, pauses and resumes; cancels
+    /// no case (docs/operations.md, "Roles").
+    Operator,
+    /// Sees everything an administrator sees and changes nothing: inspection, audit, reports.
+    Auditor,
 }
 
 impl Role {
@@ -28,6 +33,8 @@ impl Role {
             Role::InsuranceStaff => "insurance_staff",
             Role::PoliceStaff => "police_staff",
             Role::Admin => "admin",
+            Role::Operator => "operator",
+            Role::Auditor => "auditor",
         }
     }
 
@@ -38,6 +45,8 @@ impl Role {
             Role::InsuranceStaff,
             Role::PoliceStaff,
             Role::Admin,
+            Role::Operator,
+            Role::Auditor,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -50,7 +59,23 @@ impl Role {
             Role::InsuranceStaff => "Cán bộ Bảo hiểm xã hội",
             Role::PoliceStaff => "Cán bộ Công an",
             Role::Admin => "Quản trị hệ thống",
+            Role::Operator => "Cán bộ vận hành",
+            Role::Auditor => "Thanh tra, kiểm tra (chỉ xem)",
         }
+    }
+
+    /// The roles that see every commune's cases and the whole dashboard.
+    pub const OVERSIGHT: [Role; 3] = [Role::Admin, Role::Operator, Role::Auditor];
+
+    /// The roles that act on a commune's cases (apology, supplement, hand-over, complaints).
+    pub const COMMUNE_ACTIONS: [Role; 2] = [Role::CommuneOfficer, Role::Admin];
+
+    /// The roles that act on transfers: resend, resolve, pause and resume.
+    pub const OPERATIONS: [Role; 2] = [Role::Admin, Role::Operator];
+
+    /// Whether the role sees every commune and office (no scopes).
+    pub fn oversees(self) -> bool {
+        Role::OVERSIGHT.contains(&self)
     }
 
     /// The leg an agency role decides.
@@ -70,7 +95,7 @@ pub struct User {
     pub login: String,
     pub display_name: String,
     pub role: Role,
-    /// Commune codes for officers, office codes for agency staff; empty for administrators.
+    /// Commune codes for officers, office codes for agency staff; empty for the oversight roles.
     pub scopes: Vec<String>,
 }
 
@@ -87,7 +112,7 @@ impl User {
 
     /// Whether this person may see a case of `commune`.
     pub fn sees_commune(&self, commune: &str) -> bool {
-        self.role == Role::Admin || (self.role == Role::CommuneOfficer && self.scopes.iter().any(|c| c == commune))
+        self.role.oversees() || (self.role == Role::CommuneOfficer && self.scopes.iter().any(|c| c == commune))
     }
 }
 
@@ -103,9 +128,9 @@ pub fn check_new_user(config: &crate::config::Config, role: Role, scopes: &[Stri
         Role::CommuneOfficer => routes.communes.contains_key(s),
         Role::InsuranceStaff => routes.insurance_offices.contains_key(s),
         Role::PoliceStaff => routes.police_offices.contains_key(s),
-        Role::Admin => false,
+        Role::Admin | Role::Operator | Role::Auditor => false,
     };
-    if role != Role::Admin && scopes.is_empty() {
+    if !role.oversees() && scopes.is_empty() {
         problems.push("this role needs at least one --scope (a commune or office code)".to_string());
     }
     for s in scopes {
@@ -114,7 +139,7 @@ pub fn check_new_user(config: &crate::config::Config, role: Role, scopes: &[Stri
                 "scope '{s}' is not a {} in routes.toml",
                 match role {
                     Role::CommuneOfficer => "commune",
-                    Role::Admin => "scope of an administrator (they see everything)",
+                    Role::Admin | Role::Operator | Role::Auditor => "scope of this role (it sees everything)",
                     _ => "matching office",
                 }
             ));

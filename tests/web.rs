@@ -628,3 +628,94 @@ async fn officers_record_a_supplement_and_confirm_an_apology_from_the_case_page(
     assert_eq!(case["apology"]["confirmed_by"], "user:canbo.a");
     c.close().await.unwrap();
 }
+
+/// What `fetch` answers for a form POST from the signed-in page, with the page's own CSRF token:
+/// the request the page would send if it offered the button.
+async fn post_status(c: &Client, path: &str, fields: &[(&str, &str)]) -> u64 {
+    let fields: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+    let status: Value = c
+        .execute(
+            "const [path, fields] = arguments;
+             const body = new URLSearchParams(fields);
+             body.set('csrf', document.querySelector('input[name=csrf]').value);
+             return fetch(path, {method: 'POST', body}).then(r => r.status);",
+            vec![json!(path), Value::Object(fields)],
+        )
+        .await
+        .unwrap();
+    status.as_u64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_auditor_only_reads_and_an_operator_resends_but_cannot_cancel() {
+    let stack = spawn_stack(Opts {
+        police: down(),
+        insurance: quick(),
+        max_attempts: 2,
+        ..Opts::default()
+    })
+    .await;
+    add_user(&stack, "thanhtra", Role::Auditor, &[]).await;
+    add_user(&stack, "vanhanh", Role::Operator, &[]).await;
+    let id = stack.push_new("ROLE-0001").await;
+    let case = wait_leg(&stack, &id, "residence", "dead", 20).await;
+    let leg_id = leg(&case, "residence")["leg_id"].as_str().unwrap().to_string();
+    let resend = format!("/admin/legs/{leg_id}/resend");
+    let d = driver().await;
+    let c = browser(&d).await;
+    let base = stack.url.clone();
+
+    // The auditor lands on the dashboard and sees the dead transfer, the case, its trail and
+    // the reports — and is offered no button that changes anything.
+    sign_in(&c, &base, "thanhtra").await;
+    wait_text(&c, "Gửi thất bại, cần xử lý").await;
+    wait_text(&c, "ROLE-0001").await;
+    let forms: Value = c
+        .execute(
+            "return [...document.querySelectorAll('main form[method=post]')].map(f => f.getAttribute('action'))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(forms, json!([]), "no form that writes on an auditor's dashboard");
+    assert!(!body(&c).await.contains("Hủy hồ sơ"));
+    // Asked anyway, every write is refused; the leg stays dead.
+    assert_eq!(post_status(&c, &resend, &[]).await, 403);
+    assert_eq!(
+        post_status(&c, "/admin/pauses", &[("office_code", "CA-568"), ("reason", "x")]).await,
+        403
+    );
+    assert_eq!(
+        post_status(&c, "/admin/cancel", &[("code", "ROLE-0001"), ("reason", "x")]).await,
+        403
+    );
+    assert_eq!(leg(&stack.get_case(&id).await, "residence")["state"], "dead");
+    c.goto(&format!("{base}/cases/{id}")).await.unwrap();
+    wait_text(&c, "ROLE-0001").await;
+    c.goto(&format!("{base}/admin/audit?code=ROLE-0001")).await.unwrap();
+    wait_text(&c, "gateway").await;
+    c.goto(&format!("{base}/reports")).await.unwrap();
+    wait_text(&c, "Theo cơ quan giải quyết").await;
+    sign_out(&c).await;
+
+    // The operator resends the dead transfer once the police system is back, but is offered no
+    // cancel and is refused one.
+    sign_in(&c, &base, "vanhanh").await;
+    wait_text(&c, "Gửi thất bại, cần xử lý").await;
+    assert!(!body(&c).await.contains("Hủy hồ sơ"), "no cancel form for an operator");
+    assert_eq!(
+        post_status(&c, "/admin/cancel", &[("code", "ROLE-0001"), ("reason", "x")]).await,
+        403
+    );
+    stack.police.state.set_faults(quick());
+    click(&c, Locator::Css(&format!("form[action='{resend}'] button"))).await;
+    wait_text(&c, "Bảng điều khiển").await;
+    stack.wait_status(&id, "completed", 20).await;
+    let trail = stack.get_case(&id).await["events"].to_string();
+    assert!(
+        trail.contains("user:vanhanh"),
+        "the resend is audited with the operator"
+    );
+    assert!(!trail.contains("user:thanhtra"), "the auditor changed nothing");
+    c.close().await.unwrap();
+}

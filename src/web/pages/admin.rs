@@ -52,6 +52,10 @@ pub struct UndecidedLine {
 struct Dashboard {
     nav: Option<Nav>,
     csrf: String,
+    /// Resend, resolve, pause and resume are offered (administrators and operators).
+    can_operate: bool,
+    /// Cancelling a case is offered (administrators only).
+    can_cancel: bool,
     calendar_warnings: Vec<String>,
     queue_depth: i64,
     dead: i64,
@@ -109,7 +113,7 @@ struct UncollectedLine {
 
 /// `GET /admin`.
 pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Response {
-    if let Err(r) = signed.require(&[Role::Admin]) {
+    if let Err(r) = signed.require(&Role::OVERSIGHT) {
         return r;
     }
     let now = state.store.now_ms();
@@ -181,6 +185,8 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
     render(&Dashboard {
         nav: Nav::of(&signed),
         csrf: signed.csrf.clone(),
+        can_operate: Role::OPERATIONS.contains(&signed.user.role),
+        can_cancel: signed.user.role == Role::Admin,
         calendar_warnings,
         queue_depth,
         dead,
@@ -287,7 +293,10 @@ pub async fn resend(
     LegPath(leg_id): LegPath,
     Form(f): Form<CsrfOnly>,
 ) -> Response {
-    if let Err(r) = signed.require(&[Role::Admin]).and_then(|_| signed.check_csrf(&f.csrf)) {
+    if let Err(r) = signed
+        .require(&Role::OPERATIONS)
+        .and_then(|_| signed.check_csrf(&f.csrf))
+    {
         return r;
     }
     let moved = state.store.resend(&leg_id, &signed.user.actor()).await;
@@ -331,7 +340,10 @@ pub async fn resolve(
     LegPath(leg_id): LegPath,
     Form(f): Form<ResolveForm>,
 ) -> Response {
-    if let Err(r) = signed.require(&[Role::Admin]).and_then(|_| signed.check_csrf(&f.csrf)) {
+    if let Err(r) = signed
+        .require(&Role::OPERATIONS)
+        .and_then(|_| signed.check_csrf(&f.csrf))
+    {
         return r;
     }
     if f.reason.trim().is_empty() {
@@ -392,7 +404,7 @@ pub struct AuditQuery {
 
 /// `GET /admin/audit?code=`: the whole audit trail of the cases with that code.
 pub async fn audit(State(state): State<AppState>, signed: Signed, Query(q): Query<AuditQuery>) -> Response {
-    if let Err(r) = signed.require(&[Role::Admin]) {
+    if let Err(r) = signed.require(&Role::OVERSIGHT) {
         return r;
     }
     let cases = match state.store.cases_by_receipt(q.code.trim()).await {

@@ -100,11 +100,11 @@ fn row(state: &AppState, c: &CaseRow, now: i64) -> Row {
 
 /// `GET /cases`: an officer's communes, or every commune for an administrator.
 pub async fn list(State(state): State<AppState>, signed: Signed, Query(q): Query<ListQuery>) -> Response {
-    if let Err(r) = signed.require(&[Role::CommuneOfficer, Role::Admin]) {
+    if let Err(r) = signed.require(&[Role::CommuneOfficer, Role::Admin, Role::Operator, Role::Auditor]) {
         return r;
     }
     let filter = CaseFilter {
-        communes: (signed.user.role != Role::Admin).then(|| signed.user.scopes.clone()),
+        communes: (!signed.user.role.oversees()).then(|| signed.user.scopes.clone()),
         status: (!q.status.is_empty()).then(|| q.status.clone()),
         clock: ClockState::parse(&q.clock),
         code: (!q.code.trim().is_empty()).then(|| q.code.trim().to_string()),
@@ -491,7 +491,7 @@ pub async fn detail(State(state): State<AppState>, signed: Signed, CasePath(id):
             }
         })
         .collect();
-    let acts = signed.user.sees_commune(&row.commune_code);
+    let acts = signed.user.sees_commune(&row.commune_code) && Role::COMMUNE_ACTIONS.contains(&signed.user.role);
     let actions = acts.then(|| Actions {
         csrf: signed.csrf.clone(),
         apology_draft: apology
@@ -609,7 +609,7 @@ pub(super) async fn commune_action(
     id: &str,
     csrf: &str,
 ) -> Result<CaseRow, Response> {
-    signed.require(&[Role::CommuneOfficer, Role::Admin])?;
+    signed.require(&Role::COMMUNE_ACTIONS)?;
     signed.check_csrf(csrf)?;
     let (row, _) = visible_case(state, signed, id).await?;
     if !signed.user.sees_commune(&row.commune_code) {

@@ -210,6 +210,8 @@ pub async fn complain(
 struct ComplaintsPage {
     nav: Option<Nav>,
     csrf: String,
+    /// Answering is offered (not to the read-only and operations roles).
+    can_answer: bool,
     rows: Vec<ComplaintLine>,
 }
 
@@ -229,7 +231,7 @@ struct ComplaintLine {
 /// `GET /complaints`: the complaints of the officer's communes (all for an administrator),
 /// open ones first by due date.
 pub async fn list(State(state): State<AppState>, signed: Signed) -> Response {
-    if let Err(r) = signed.require(&[Role::CommuneOfficer, Role::Admin]) {
+    if let Err(r) = signed.require(&[Role::CommuneOfficer, Role::Admin, Role::Operator, Role::Auditor]) {
         return r;
     }
     let scope = (signed.user.role == Role::CommuneOfficer).then_some(signed.user.scopes.as_slice());
@@ -276,6 +278,7 @@ pub async fn list(State(state): State<AppState>, signed: Signed) -> Response {
     render(&ComplaintsPage {
         nav: Nav::of(&signed),
         csrf: signed.csrf.clone(),
+        can_answer: Role::COMMUNE_ACTIONS.contains(&signed.user.role),
         rows,
     })
 }
@@ -294,7 +297,7 @@ pub async fn answer(
     Path(id): Path<i64>,
     Form(form): Form<AnswerForm>,
 ) -> Response {
-    if let Err(r) = signed.require(&[Role::CommuneOfficer, Role::Admin]) {
+    if let Err(r) = signed.require(&Role::COMMUNE_ACTIONS) {
         return r;
     }
     if let Err(r) = signed.check_csrf(&form.csrf) {

@@ -54,7 +54,7 @@ impl Nav {
                 ("/reports", "Báo cáo"),
             ],
             Role::InsuranceStaff | Role::PoliceStaff => vec![("/inbox", "Hộp hồ sơ"), ("/reports", "Báo cáo")],
-            Role::Admin => vec![
+            Role::Admin | Role::Operator | Role::Auditor => vec![
                 ("/admin", "Bảng điều khiển"),
                 ("/cases", "Tất cả hồ sơ"),
                 ("/reports", "Báo cáo"),
@@ -207,7 +207,7 @@ fn home_of(u: &User) -> &'static str {
     match u.role {
         Role::CommuneOfficer => "/cases",
         Role::InsuranceStaff | Role::PoliceStaff => "/inbox",
-        Role::Admin => "/admin",
+        Role::Admin | Role::Operator | Role::Auditor => "/admin",
     }
 }
 

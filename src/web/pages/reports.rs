@@ -242,7 +242,7 @@ fn month_chart(months: &[(String, Figures)]) -> String {
 }
 
 fn scope(signed: &Signed) -> Option<Vec<String>> {
-    (signed.user.role != Role::Admin).then(|| signed.user.scopes.clone())
+    (!signed.user.role.oversees()).then(|| signed.user.scopes.clone())
 }
 
 fn period(state: &AppState, p: &Period) -> (Date, Date) {
@@ -269,6 +269,8 @@ pub async fn page(State(state): State<AppState>, signed: Signed, Query(p): Query
     if let Err(r) = signed.require(&[
         Role::CommuneOfficer,
         Role::Admin,
+        Role::Operator,
+        Role::Auditor,
         Role::PoliceStaff,
         Role::InsuranceStaff,
     ]) {
@@ -279,7 +281,7 @@ pub async fn page(State(state): State<AppState>, signed: Signed, Query(p): Query
     if to < from {
         return page_error(422, "Ngày kết thúc phải sau ngày bắt đầu.");
     }
-    let officers = signed.user.role == Role::Admin || staff;
+    let officers = signed.user.role.oversees() || staff;
     let communes = if staff { None } else { scope(&signed) };
     let mut report = match load_report(&state, from, to, communes, officers).await {
         Ok(r) => r,
@@ -356,11 +358,11 @@ fn feedback_text(f: &crate::report::FeedbackFigures) -> String {
 
 /// `GET /reports.csv`.
 pub async fn csv(State(state): State<AppState>, signed: Signed, Query(p): Query<Period>) -> Response {
-    if let Err(r) = signed.require(&[Role::CommuneOfficer, Role::Admin]) {
+    if let Err(r) = signed.require(&[Role::CommuneOfficer, Role::Admin, Role::Operator, Role::Auditor]) {
         return r;
     }
     let (from, to) = period(&state, &p);
-    match load_report(&state, from, to, scope(&signed), signed.user.role == Role::Admin).await {
+    match load_report(&state, from, to, scope(&signed), signed.user.role.oversees()).await {
         Ok(r) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -378,11 +380,11 @@ pub async fn csv(State(state): State<AppState>, signed: Signed, Query(p): Query<
 
 /// `GET /reports.xlsx`: the same report as an Excel workbook, one sheet per table.
 pub async fn xlsx(State(state): State<AppState>, signed: Signed, Query(p): Query<Period>) -> Response {
-    if let Err(r) = signed.require(&[Role::CommuneOfficer, Role::Admin]) {
+    if let Err(r) = signed.require(&[Role::CommuneOfficer, Role::Admin, Role::Operator, Role::Auditor]) {
         return r;
     }
     let (from, to) = period(&state, &p);
-    let report = match load_report(&state, from, to, scope(&signed), signed.user.role == Role::Admin).await {
+    let report = match load_report(&state, from, to, scope(&signed), signed.user.role.oversees()).await {
         Ok(r) => r,
         Err(e) => return failed(e),
     };

@@ -161,7 +161,7 @@ async fn page(
 
 /// `GET /admin/resends`: the selection and what it takes, nothing moved.
 pub async fn preview(State(state): State<AppState>, signed: Signed, Query(s): Query<Selection>) -> Response {
-    if let Err(r) = signed.require(&[Role::Admin]) {
+    if let Err(r) = signed.require(&Role::OPERATIONS) {
         return r;
     }
     page(&state, &signed, &s, "", "", true).await
@@ -169,7 +169,10 @@ pub async fn preview(State(state): State<AppState>, signed: Signed, Query(s): Qu
 
 /// `POST /admin/resends`: the selected dead transfers go again, paced, with the reason.
 pub async fn resend(State(state): State<AppState>, signed: Signed, Form(f): Form<ResendForm>) -> Response {
-    if let Err(r) = signed.require(&[Role::Admin]).and_then(|_| signed.check_csrf(&f.csrf)) {
+    if let Err(r) = signed
+        .require(&Role::OPERATIONS)
+        .and_then(|_| signed.check_csrf(&f.csrf))
+    {
         return r;
     }
     page(&state, &signed, &f.selection, &f.reason, &f.pace_ms, false).await

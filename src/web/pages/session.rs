@@ -90,6 +90,16 @@ impl FromRequestParts<AppState> for Signed {
         let to_login = || Redirect::to("/login").into_response();
         let token = cookie_token(&parts.headers).ok_or_else(to_login)?;
         match state.store.session(&digest(&token)).await {
+            // An auditor changes nothing: every page that writes refuses them here, whatever
+            // roles its handler lists; signing out is the one exception.
+            Ok(Some((user, _)))
+                if user.role == Role::Auditor && !parts.method.is_safe() && parts.uri.path() != "/logout" =>
+            {
+                Err(super::page_error(
+                    403,
+                    "Tài khoản chỉ xem: không được thay đổi dữ liệu.",
+                ))
+            }
             Ok(Some((user, csrf))) => Ok(Signed { user, csrf }),
             Ok(None) => Err(to_login()),
             Err(e) => Err(super::page_error(500, &format!("Lỗi hệ thống: {e}"))),
