@@ -19,7 +19,7 @@ use crate::store::dialect::{Dialect, Placeholders};
 use crate::store::Store;
 
 /// Tables in the order their foreign keys need, each with its key (for paging).
-const TABLES: [(&str, &str); 23] = [
+const TABLES: [(&str, &str); 27] = [
     ("cases", "id"),
     ("attachments", "case_id, kind"),
     ("legs", "id"),
@@ -40,13 +40,19 @@ const TABLES: [(&str, &str); 23] = [
     ("cursors", "name"),
     ("users", "id"),
     ("sessions", "token_sha256"),
+    ("password_resets", "token_sha256"),
+    ("user_changes", "id"),
+    ("office_pauses", "id"),
+    ("alerts", "key"),
     ("audit_anchors", "day"),
     ("api_tokens", "id"),
     ("seen_signatures", "signature"),
 ];
 
 /// Tables whose ids come from an identity sequence, moved past the copied ids afterwards.
-const IDENTITIES: [&str; 5] = [
+const IDENTITIES: [&str; 7] = [
+    "user_changes",
+    "office_pauses",
     "delivery_attempts",
     "check_backs",
     "events",
@@ -203,6 +209,17 @@ pub async fn transfer(from: &str, to: &str, from_files: &Blobs, to_files: &Blobs
     let source = Store::inspect(from).await?;
     let target = Store::manage(to, crate::clock::Clock::system()).await?;
     let (src, dst) = (source.read_pool(), target.write_pool());
+    // A table this list does not know would be left behind without a word: refuse instead.
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
+    )
+    .fetch_all(src)
+    .await?;
+    let unknown: Vec<&String> = tables.iter().filter(|t| !TABLES.iter().any(|(n, _)| n == t)).collect();
+    anyhow::ensure!(
+        unknown.is_empty(),
+        "the source holds tables this version does not move: {unknown:?}"
+    );
     let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(dst).await?;
     let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(dst).await?;
     anyhow::ensure!(

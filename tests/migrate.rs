@@ -46,7 +46,7 @@ fn grown_id(id: &str, round: usize) -> String {
 }
 
 /// Every table the move copies; the first eight are the ones the test grows.
-const ALL: [&str; 23] = [
+const ALL: [&str; 27] = [
     "cases",
     "attachments",
     "legs",
@@ -67,6 +67,10 @@ const ALL: [&str; 23] = [
     "cursors",
     "users",
     "sessions",
+    "password_resets",
+    "user_changes",
+    "office_pauses",
+    "alerts",
     "audit_anchors",
     "api_tokens",
     "seen_signatures",

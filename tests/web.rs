@@ -719,3 +719,99 @@ async fn an_auditor_only_reads_and_an_operator_resends_but_cannot_cancel() {
     assert!(!trail.contains("user:thanhtra"), "the auditor changed nothing");
     c.close().await.unwrap();
 }
+
+/// Clicks the button of the form whose action ends with `action_end` in the `#users` row of
+/// `login`.
+async fn user_action(c: &Client, login: &str, action_end: &str) {
+    c.execute(
+        "const [login, end] = arguments;
+         const row = [...document.querySelectorAll('#users tbody tr')].find(r => r.cells[0].textContent === login);
+         row.querySelector(`form[action$='${end}'] button`).click();",
+        vec![json!(login), json!(action_end)],
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_reset_link_works_once_and_people_change_their_own_password() {
+    let stack = spawn_stack(Opts::default()).await;
+    add_user(&stack, "quantri", Role::Admin, &[]).await;
+    add_user(&stack, "canbo.a", Role::CommuneOfficer, &["22609"]).await;
+    let d = driver().await;
+    let c = browser(&d).await;
+    let base = stack.url.clone();
+
+    // The administrator issues a reset link for the officer; it is shown once.
+    sign_in(&c, &base, "quantri").await;
+    click(&c, Locator::LinkText("Người dùng")).await;
+    wait_text(&c, "Nhật ký tài khoản").await;
+    user_action(&c, "canbo.a", "/reset").await;
+    wait_text(&c, "chỉ hiện một lần").await;
+    let link = c.find(Locator::Id("reset-link")).await.unwrap().text().await.unwrap();
+    let path = &link[link.find("/password/reset/").expect("a reset link")..];
+    sign_out(&c).await;
+
+    // The link sets a new password once: a mismatch is refused, the second use is refused.
+    let new_password = "mat-khau-moi-2026";
+    c.goto(&format!("{base}{path}")).await.unwrap();
+    type_into(&c, Locator::Id("new"), new_password).await;
+    type_into(&c, Locator::Id("again"), "mat-khau-khac-2026").await;
+    click(&c, Locator::Css("form button[type=submit]")).await;
+    wait_text(&c, "Hai lần nhập mật khẩu mới không khớp.").await;
+    type_into(&c, Locator::Id("new"), new_password).await;
+    type_into(&c, Locator::Id("again"), new_password).await;
+    click(&c, Locator::Css("form button[type=submit]")).await;
+    wait_text(&c, "Đã đặt mật khẩu mới cho tài khoản canbo.a").await;
+    c.goto(&format!("{base}{path}")).await.unwrap();
+    wait_text(&c, "đã được dùng hoặc đã hết hạn").await;
+
+    // The old password no longer works; the new one does.
+    submit_login(&c, &base, "canbo.a", PASSWORD).await;
+    wait_text(&c, "Sai tên đăng nhập hoặc mật khẩu").await;
+    submit_login(&c, &base, "canbo.a", new_password).await;
+    wait_text(&c, "Đăng xuất").await;
+
+    // The officer changes their own password: the current one is asked for.
+    click(&c, Locator::LinkText("Đổi mật khẩu")).await;
+    let own = "mat-khau-cua-toi-2026";
+    type_into(&c, Locator::Id("current"), "khong-phai-mat-khau").await;
+    type_into(&c, Locator::Id("new"), own).await;
+    type_into(&c, Locator::Id("again"), own).await;
+    click(&c, Locator::Css("main form button[type=submit]")).await;
+    wait_text(&c, "Mật khẩu hiện tại không đúng.").await;
+    type_into(&c, Locator::Id("current"), new_password).await;
+    type_into(&c, Locator::Id("new"), own).await;
+    type_into(&c, Locator::Id("again"), own).await;
+    click(&c, Locator::Css("main form button[type=submit]")).await;
+    wait_text(&c, "Đã đổi mật khẩu.").await;
+    sign_out(&c).await;
+    submit_login(&c, &base, "canbo.a", own).await;
+    wait_text(&c, "Đăng xuất").await;
+    sign_out(&c).await;
+
+    // Disabled by the administrator, the officer cannot sign in; every change is listed.
+    sign_in(&c, &base, "quantri").await;
+    c.goto(&format!("{base}/admin/users")).await.unwrap();
+    user_action(&c, "canbo.a", "/disable").await;
+    wait_text(&c, "Đã khóa").await;
+    let changes = c
+        .find(Locator::Id("account-changes"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "canbo.a user:quantri khóa tài khoản",
+        "canbo.a user:canbo.a tự đổi mật khẩu",
+        "canbo.a user:canbo.a đặt mật khẩu qua liên kết",
+        "canbo.a user:quantri cấp liên kết đặt lại mật khẩu",
+    ] {
+        assert!(changes.contains(line), "{line} in:\n{changes}");
+    }
+    sign_out(&c).await;
+    submit_login(&c, &base, "canbo.a", own).await;
+    wait_text(&c, "Sai tên đăng nhập hoặc mật khẩu").await;
+    c.close().await.unwrap();
+}

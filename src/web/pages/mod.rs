@@ -6,6 +6,7 @@
 // A page handler's natural rejection is the page to show instead: a whole `Response`.
 #![allow(clippy::result_large_err)]
 
+pub mod accounts;
 pub mod admin;
 pub mod agency;
 pub mod cases;
@@ -46,7 +47,7 @@ pub struct Nav {
 impl Nav {
     /// The menu of a signed-in person, by role.
     pub fn of(s: &Signed) -> Option<Nav> {
-        let links = match s.user.role {
+        let mut links = match s.user.role {
             Role::CommuneOfficer => vec![
                 ("/cases", "Hồ sơ của xã"),
                 ("/cases/new", "Tiếp nhận mới"),
@@ -61,6 +62,10 @@ impl Nav {
                 ("/complaints", "Phản ánh"),
             ],
         };
+        if s.user.role == Role::Admin {
+            links.push(("/admin/users", "Người dùng"));
+        }
+        links.push(("/account/password", "Đổi mật khẩu"));
         Some(Nav {
             name: s.user.display_name.clone(),
             role: s.user.role.label(),
@@ -268,6 +273,15 @@ pub fn router() -> Router<AppState> {
         .route("/admin/pauses", post(pauses::pause))
         .route("/admin/pauses/resume", post(pauses::resume))
         .route("/admin/audit", get(admin::audit))
+        .route("/admin/users", get(accounts::list))
+        .route("/admin/users/{id}/reset", post(accounts::issue_reset))
+        .route("/admin/users/{id}/disable", post(accounts::disable))
+        .route("/admin/users/{id}/enable", post(accounts::enable))
+        .route("/account/password", get(accounts::own_form).post(accounts::change_own))
+        .route(
+            "/password/reset/{token}",
+            get(accounts::reset_form).post(accounts::reset),
+        )
         .route("/reports", get(reports::page))
         .route("/reports.csv", get(reports::csv))
         .route("/reports.xlsx", get(reports::xlsx))

@@ -91,9 +91,11 @@ impl FromRequestParts<AppState> for Signed {
         let token = cookie_token(&parts.headers).ok_or_else(to_login)?;
         match state.store.session(&digest(&token)).await {
             // An auditor changes nothing: every page that writes refuses them here, whatever
-            // roles its handler lists; signing out is the one exception.
+            // roles its handler lists; signing out and their own password are the exceptions.
             Ok(Some((user, _)))
-                if user.role == Role::Auditor && !parts.method.is_safe() && parts.uri.path() != "/logout" =>
+                if user.role == Role::Auditor
+                    && !parts.method.is_safe()
+                    && !["/logout", "/account/password"].contains(&parts.uri.path()) =>
             {
                 Err(super::page_error(
                     403,
