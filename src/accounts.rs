@@ -38,18 +38,19 @@ impl Role {
         }
     }
 
+    /// Every role, in the order forms list them.
+    pub const ALL: [Role; 6] = [
+        Role::CommuneOfficer,
+        Role::InsuranceStaff,
+        Role::PoliceStaff,
+        Role::Admin,
+        Role::Operator,
+        Role::Auditor,
+    ];
+
     /// Parses the stable name.
     pub fn parse(s: &str) -> Option<Role> {
-        [
-            Role::CommuneOfficer,
-            Role::InsuranceStaff,
-            Role::PoliceStaff,
-            Role::Admin,
-            Role::Operator,
-            Role::Auditor,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
     /// The Vietnamese name shown to people.
@@ -116,13 +117,50 @@ impl User {
     }
 }
 
-/// Problems with a user about to be created: scopes that do not exist for the role, a short
-/// password.
-pub fn check_new_user(config: &crate::config::Config, role: Role, scopes: &[String], password: &str) -> Vec<String> {
-    let mut problems = Vec::new();
-    if password.chars().count() < 10 {
-        problems.push("the password needs at least 10 characters".to_string());
+/// Why a role's scopes do not fit the routes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeProblem {
+    /// A commune or agency role with no scope at all.
+    Missing,
+    /// A code that is not a commune (or office) of the routes, or any code for a role that
+    /// sees everything.
+    Unknown(String),
+}
+
+impl ScopeProblem {
+    /// For the command line.
+    pub fn english(&self, role: Role) -> String {
+        match self {
+            ScopeProblem::Missing => "this role needs at least one --scope (a commune or office code)".into(),
+            ScopeProblem::Unknown(s) => format!(
+                "scope '{s}' is not a {} in routes.toml",
+                match role {
+                    Role::CommuneOfficer => "commune",
+                    Role::Admin | Role::Operator | Role::Auditor => "scope of this role (it sees everything)",
+                    _ => "matching office",
+                }
+            ),
+        }
     }
+
+    /// For the administrators' page.
+    pub fn vietnamese(&self, role: Role) -> String {
+        match self {
+            ScopeProblem::Missing => "Vai trò này cần ít nhất một phạm vi (mã xã hoặc mã đơn vị).".into(),
+            ScopeProblem::Unknown(s) => match role {
+                Role::CommuneOfficer => format!("“{s}” không phải mã xã trong cấu hình tuyến."),
+                Role::Admin | Role::Operator | Role::Auditor => {
+                    format!("Vai trò này xem toàn bộ, không nhận phạm vi (“{s}”).")
+                }
+                _ => format!("“{s}” không phải mã đơn vị của vai trò này trong cấu hình tuyến."),
+            },
+        }
+    }
+}
+
+/// Whether `scopes` fit `role`: commune codes for officers, office codes of the matching agency
+/// for its staff, none for the roles that see everything.
+pub fn scope_problems(config: &crate::config::Config, role: Role, scopes: &[String]) -> Vec<ScopeProblem> {
     let routes = &config.routes;
     let known = |s: &str| match role {
         Role::CommuneOfficer => routes.communes.contains_key(s),
@@ -130,21 +168,27 @@ pub fn check_new_user(config: &crate::config::Config, role: Role, scopes: &[Stri
         Role::PoliceStaff => routes.police_offices.contains_key(s),
         Role::Admin | Role::Operator | Role::Auditor => false,
     };
+    let mut problems = Vec::new();
     if !role.oversees() && scopes.is_empty() {
-        problems.push("this role needs at least one --scope (a commune or office code)".to_string());
+        problems.push(ScopeProblem::Missing);
     }
-    for s in scopes {
-        if !known(s) {
-            problems.push(format!(
-                "scope '{s}' is not a {} in routes.toml",
-                match role {
-                    Role::CommuneOfficer => "commune",
-                    Role::Admin | Role::Operator | Role::Auditor => "scope of this role (it sees everything)",
-                    _ => "matching office",
-                }
-            ));
-        }
+    problems.extend(
+        scopes
+            .iter()
+            .filter(|s| !known(s))
+            .map(|s| ScopeProblem::Unknown(s.clone())),
+    );
+    problems
+}
+
+/// Problems with a user about to be created on the command line: scopes that do not exist for
+/// the role, a short password.
+pub fn check_new_user(config: &crate::config::Config, role: Role, scopes: &[String], password: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    if password.chars().count() < 10 {
+        problems.push("the password needs at least 10 characters".to_string());
     }
+    problems.extend(scope_problems(config, role, scopes).iter().map(|p| p.english(role)));
     problems
 }
 

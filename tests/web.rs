@@ -790,9 +790,42 @@ async fn a_reset_link_works_once_and_people_change_their_own_password() {
     wait_text(&c, "Đăng xuất").await;
     sign_out(&c).await;
 
-    // Disabled by the administrator, the officer cannot sign in; every change is listed.
+    // The administrator creates an auditor in the browser (a wrong login and scope first:
+    // refused with every problem), and makes the officer an operator; then disables the officer,
+    // who can no longer sign in. Every change is listed.
     sign_in(&c, &base, "quantri").await;
     c.goto(&format!("{base}/admin/users")).await.unwrap();
+    type_into(&c, Locator::Id("new-login"), "Thanh Tra").await;
+    type_into(&c, Locator::Id("new-name"), "Đoàn Thanh Tra").await;
+    c.execute("document.getElementById('new-role').value = 'auditor'", vec![])
+        .await
+        .unwrap();
+    type_into(&c, Locator::Id("new-scopes"), "22609").await;
+    click(&c, Locator::Css("#new-user button")).await;
+    wait_text(&c, "Tên đăng nhập gồm 3–64 ký tự").await;
+    wait_text(&c, "Vai trò này xem toàn bộ, không nhận phạm vi (“22609”).").await;
+    type_into(&c, Locator::Id("new-login"), "thanhtra").await;
+    type_into(&c, Locator::Id("new-name"), "Đoàn Thanh Tra").await;
+    c.execute("document.getElementById('new-role').value = 'auditor'", vec![])
+        .await
+        .unwrap();
+    click(&c, Locator::Css("#new-user button")).await;
+    wait_text(&c, "Liên kết đặt mật khẩu cho thanhtra").await;
+    let users = c.find(Locator::Id("users")).await.unwrap().text().await.unwrap();
+    assert!(
+        users.contains("thanhtra Đoàn Thanh Tra Thanh tra, kiểm tra (chỉ xem)"),
+        "{users}"
+    );
+    c.execute(
+        "const row = [...document.querySelectorAll('#users tbody tr')].find(r => r.cells[0].textContent === 'canbo.a');
+         row.querySelector('select[name=role]').value = 'operator';
+         row.querySelector('input[name=scopes]').value = '';
+         row.querySelector('form[action$=\"/role\"]').submit();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    wait_text(&c, "Cán bộ vận hành").await;
     user_action(&c, "canbo.a", "/disable").await;
     wait_text(&c, "Đã khóa").await;
     let changes = c
@@ -803,6 +836,8 @@ async fn a_reset_link_works_once_and_people_change_their_own_password() {
         .await
         .unwrap();
     for line in [
+        "thanhtra user:quantri tạo tài khoản",
+        "canbo.a user:quantri đổi vai trò, phạm vi",
         "canbo.a user:quantri khóa tài khoản",
         "canbo.a user:canbo.a tự đổi mật khẩu",
         "canbo.a user:canbo.a đặt mật khẩu qua liên kết",

@@ -16,7 +16,7 @@ CREATE TABLE user_changes (
     user_id  TEXT NOT NULL REFERENCES users (id),
     at       INTEGER NOT NULL,
     actor    TEXT NOT NULL,
-    change   TEXT NOT NULL            -- password_changed | reset_issued | reset_used | disabled | enabled
+    change   TEXT NOT NULL            -- created | rescoped | password_changed | reset_issued | reset_used | disabled | enabled
 );
 CREATE INDEX user_changes_user ON user_changes (user_id, id);
 CREATE TRIGGER user_changes_append_only_update BEFORE UPDATE ON user_changes

@@ -26,21 +26,37 @@ fn user(r: &sqlx::any::AnyRow) -> Result<User, StoreError> {
 impl Store {
     /// Creates a user; [`StoreError::Duplicate`] when the login exists.
     pub async fn create_user(&self, u: &NewUser<'_>) -> Result<String, StoreError> {
-        let id = uuid::Uuid::now_v7().to_string();
-        let done = sqlx::query(
-            "INSERT INTO users (id, login, display_name, password_hash, role, scopes, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (login) DO NOTHING",
-        )
-        .bind(&id)
-        .bind(u.login)
-        .bind(u.display_name)
-        .bind(u.password_hash)
-        .bind(u.role.as_str())
-        .bind(serde_json::to_string(u.scopes).unwrap_or_else(|_| "[]".into()))
-        .bind(self.now_ms())
-        .execute(&self.write)
-        .await?;
-        super::inserted(done, id)
+        let mut tx = self.write.begin().await?;
+        let id = insert_user(&mut tx, u, self.now_ms()).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// An administrator creates a user from the browser; the creation is recorded.
+    pub async fn create_user_by(&self, u: &NewUser<'_>, actor: &str) -> Result<String, StoreError> {
+        let now = self.now_ms();
+        let mut tx = self.write.begin().await?;
+        let id = insert_user(&mut tx, u, now).await?;
+        record_change(&mut tx, &id, now, actor, AccountChange::Created).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// An administrator changes a user's role and scopes; the next page they open follows them.
+    pub async fn set_role(&self, user_id: &str, role: Role, scopes: &[String], actor: &str) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        let done = sqlx::query("UPDATE users SET role = $1, scopes = $2 WHERE id = $3")
+            .bind(role.as_str())
+            .bind(scopes_json(scopes))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        record_change(&mut tx, user_id, self.now_ms(), actor, AccountChange::Rescoped).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// An enabled user and their password hash, by login.
@@ -101,9 +117,37 @@ impl Store {
     }
 }
 
+fn scopes_json(scopes: &[String]) -> String {
+    serde_json::to_string(scopes).unwrap_or_else(|_| "[]".into())
+}
+
+async fn insert_user(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    u: &NewUser<'_>,
+    now: i64,
+) -> Result<String, StoreError> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let done = sqlx::query(
+        "INSERT INTO users (id, login, display_name, password_hash, role, scopes, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (login) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(u.login)
+    .bind(u.display_name)
+    .bind(u.password_hash)
+    .bind(u.role.as_str())
+    .bind(scopes_json(u.scopes))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    super::inserted(done, id)
+}
+
 /// One change to a user account, as the record keeps it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountChange {
+    Created,
+    Rescoped,
     PasswordChanged,
     ResetIssued,
     ResetUsed,
@@ -115,6 +159,8 @@ impl AccountChange {
     /// The stable name in the store.
     pub fn as_str(self) -> &'static str {
         match self {
+            AccountChange::Created => "created",
+            AccountChange::Rescoped => "rescoped",
             AccountChange::PasswordChanged => "password_changed",
             AccountChange::ResetIssued => "reset_issued",
             AccountChange::ResetUsed => "reset_used",

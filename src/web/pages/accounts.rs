@@ -1,6 +1,7 @@
 //! People's accounts in the browser (docs/operations.md, "Roles"): everyone changes their own
-//! password; administrators disable and enable accounts and issue one-time reset links. Every
-//! change is kept in `user_changes`, and listed on `/admin/users`.
+//! password; administrators create users, change their role and scopes, disable and enable them
+//! and issue one-time reset links. Every change is kept in `user_changes`, and listed on
+//! `/admin/users`.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -11,8 +12,9 @@ use serde::Deserialize;
 
 use super::session::{cookie_token, digest, random_token, Signed};
 use super::{failed, labels, page_error, render, Nav};
-use crate::accounts::{hash_password, verify_password, Role};
-use crate::store::users::UserLine;
+use crate::accounts::{hash_password, scope_problems, verify_password, Role};
+use crate::store::users::{NewUser, UserLine};
+use crate::store::StoreError;
 use crate::web::AppState;
 
 /// How long a reset link works: a working day to reach the person it is for.
@@ -185,6 +187,10 @@ pub async fn reset(State(state): State<AppState>, Path(token): Path<String>, For
 struct UsersPage {
     nav: Option<Nav>,
     csrf: String,
+    /// Every role: its stable name and its label, for the forms.
+    roles: Vec<(&'static str, &'static str)>,
+    /// What was wrong with the last form, every problem.
+    error: Option<String>,
     users: Vec<UserRow>,
     /// A reset link just issued: for whom, and the link, shown this once.
     issued: Option<(String, String)>,
@@ -197,6 +203,7 @@ struct UserRow {
     login: String,
     name: String,
     role: &'static str,
+    role_code: &'static str,
     scopes: String,
     disabled: bool,
     own: bool,
@@ -204,6 +211,8 @@ struct UserRow {
 
 fn change_label(change: &str) -> &'static str {
     match change {
+        "created" => "tạo tài khoản",
+        "rescoped" => "đổi vai trò, phạm vi",
         "password_changed" => "tự đổi mật khẩu",
         "reset_issued" => "cấp liên kết đặt lại mật khẩu",
         "reset_used" => "đặt mật khẩu qua liên kết",
@@ -213,7 +222,12 @@ fn change_label(change: &str) -> &'static str {
     }
 }
 
-async fn users_page(state: &AppState, signed: &Signed, issued: Option<(String, String)>) -> Response {
+async fn users_page(
+    state: &AppState,
+    signed: &Signed,
+    issued: Option<(String, String)>,
+    error: Option<String>,
+) -> Response {
     let (users, changes) = match (state.store.users().await, state.store.account_changes(50).await) {
         (Ok(u), Ok(c)) => (u, c),
         (Err(e), _) | (_, Err(e)) => return failed(e),
@@ -226,6 +240,7 @@ async fn users_page(state: &AppState, signed: &Signed, issued: Option<(String, S
             login: user.login,
             name: user.display_name,
             role: user.role.label(),
+            role_code: user.role.as_str(),
             scopes: user.scopes.join(", "),
             disabled,
         })
@@ -234,13 +249,18 @@ async fn users_page(state: &AppState, signed: &Signed, issued: Option<(String, S
         .into_iter()
         .map(|(at, login, actor, change)| (labels::when(at), login, actor, change_label(&change)))
         .collect();
-    render(&UsersPage {
+    let status = if error.is_some() { 422 } else { 200 };
+    let mut page = render(&UsersPage {
         nav: Nav::of(signed),
         csrf: signed.csrf.clone(),
+        roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
+        error,
         users,
         issued,
         changes,
-    })
+    });
+    *page.status_mut() = axum::http::StatusCode::from_u16(status).unwrap_or_default();
+    page
 }
 
 /// `GET /admin/users`.
@@ -248,7 +268,7 @@ pub async fn list(State(state): State<AppState>, signed: Signed) -> Response {
     if let Err(r) = signed.require(&[Role::Admin]) {
         return r;
     }
-    users_page(&state, &signed, None).await
+    users_page(&state, &signed, None, None).await
 }
 
 /// The administrators' account forms.
@@ -269,10 +289,15 @@ pub async fn issue_reset(
     if let Err(r) = signed.require(&[Role::Admin]).and_then(|_| signed.check_csrf(&f.csrf)) {
         return r;
     }
+    reset_link(&state, &signed, &id).await
+}
+
+/// Issues a reset link for `id` and shows it once on the users page.
+async fn reset_link(state: &AppState, signed: &Signed, id: &str) -> Response {
     let token = random_token();
     if let Err(e) = state
         .store
-        .issue_reset(&id, &digest(&token), RESET_TTL_MS, &signed.user.actor())
+        .issue_reset(id, &digest(&token), RESET_TTL_MS, &signed.user.actor())
         .await
     {
         return failed(e);
@@ -287,7 +312,124 @@ pub async fn issue_reset(
     };
     tracing::info!("password reset link issued");
     let link = format!("{}/password/reset/{token}", state.config.gateway.public_url());
-    users_page(&state, &signed, Some((login, link))).await
+    users_page(state, signed, Some((login, link)), None).await
+}
+
+/// The codes typed in a scopes field: separated by commas or spaces.
+fn scopes_of(text: &str) -> Vec<String> {
+    text.split([',', ' ', ';'])
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// What is wrong with a role and its scopes, in Vietnamese; the parsed role when nothing is.
+fn role_problems(state: &AppState, role: &str, scopes: &[String]) -> Result<Role, Vec<String>> {
+    let Some(role) = Role::parse(role) else {
+        return Err(vec!["Chọn một vai trò trong danh sách.".into()]);
+    };
+    let problems: Vec<String> = scope_problems(&state.config, role, scopes)
+        .iter()
+        .map(|p| p.vietnamese(role))
+        .collect();
+    if problems.is_empty() {
+        Ok(role)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The new-user form.
+#[derive(Deserialize)]
+pub struct NewUserForm {
+    csrf: String,
+    login: String,
+    name: String,
+    role: String,
+    #[serde(default)]
+    scopes: String,
+}
+
+/// `POST /admin/users`: a new user, who sets their own password through the reset link shown
+/// once; until then the account has a random password nobody knows.
+pub async fn create(State(state): State<AppState>, signed: Signed, Form(f): Form<NewUserForm>) -> Response {
+    if let Err(r) = signed.require(&[Role::Admin]).and_then(|_| signed.check_csrf(&f.csrf)) {
+        return r;
+    }
+    let login = f.login.trim();
+    let name = f.name.trim();
+    let scopes = scopes_of(&f.scopes);
+    let mut problems = Vec::new();
+    let login_ok = (3..=64).contains(&login.len())
+        && login
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if !login_ok {
+        problems.push("Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, chữ số, dấu chấm, gạch.".to_string());
+    }
+    if name.is_empty() {
+        problems.push("Cần họ tên người dùng.".to_string());
+    }
+    let role = role_problems(&state, &f.role, &scopes).map_err(|p| problems.extend(p));
+    let role = match role {
+        Ok(role) if problems.is_empty() => role,
+        _ => return users_page(&state, &signed, None, Some(problems.join(" "))).await,
+    };
+    let hash = match hash_password(&random_token()) {
+        Ok(h) => h,
+        Err(e) => return page_error(500, &format!("Lỗi hệ thống: {e}")),
+    };
+    let new = NewUser {
+        login,
+        display_name: name,
+        password_hash: &hash,
+        role,
+        scopes: &scopes,
+    };
+    match state.store.create_user_by(&new, &signed.user.actor()).await {
+        Ok(id) => {
+            tracing::info!(role = role.as_str(), "user created in the browser");
+            reset_link(&state, &signed, &id).await
+        }
+        Err(StoreError::Duplicate) => {
+            let taken = format!("Tên đăng nhập “{login}” đã có.");
+            users_page(&state, &signed, None, Some(taken)).await
+        }
+        Err(e) => failed(e),
+    }
+}
+
+/// The role form of one user.
+#[derive(Deserialize)]
+pub struct RoleForm {
+    csrf: String,
+    role: String,
+    #[serde(default)]
+    scopes: String,
+}
+
+/// `POST /admin/users/{id}/role`: another role or other scopes, effective on the next page.
+pub async fn set_role(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<String>,
+    Form(f): Form<RoleForm>,
+) -> Response {
+    if let Err(r) = signed.require(&[Role::Admin]).and_then(|_| signed.check_csrf(&f.csrf)) {
+        return r;
+    }
+    if id == signed.user.id {
+        return page_error(409, "Không thể tự đổi vai trò của tài khoản đang đăng nhập.");
+    }
+    let scopes = scopes_of(&f.scopes);
+    let role = match role_problems(&state, &f.role, &scopes) {
+        Ok(role) => role,
+        Err(p) => return users_page(&state, &signed, None, Some(p.join(" "))).await,
+    };
+    match state.store.set_role(&id, role, &scopes, &signed.user.actor()).await {
+        Ok(()) => Redirect::to("/admin/users").into_response(),
+        Err(e) => failed(e),
+    }
 }
 
 async fn set_disabled(state: &AppState, signed: &Signed, id: &str, csrf: &str, disabled: bool) -> Response {
