@@ -286,7 +286,7 @@ pub async fn issue_reset(
     Path(id): Path<String>,
     Form(f): Form<AccountForm>,
 ) -> Response {
-    if let Err(r) = signed.require(&[Role::Admin]).and_then(|_| signed.check_csrf(&f.csrf)) {
+    if let Err(r) = signed.allow(&[Role::Admin], &f.csrf) {
         return r;
     }
     reset_link(&state, &signed, &id).await
@@ -353,7 +353,7 @@ pub struct NewUserForm {
 /// `POST /admin/users`: a new user, who sets their own password through the reset link shown
 /// once; until then the account has a random password nobody knows.
 pub async fn create(State(state): State<AppState>, signed: Signed, Form(f): Form<NewUserForm>) -> Response {
-    if let Err(r) = signed.require(&[Role::Admin]).and_then(|_| signed.check_csrf(&f.csrf)) {
+    if let Err(r) = signed.allow(&[Role::Admin], &f.csrf) {
         return r;
     }
     let login = f.login.trim();
@@ -415,7 +415,7 @@ pub async fn set_role(
     Path(id): Path<String>,
     Form(f): Form<RoleForm>,
 ) -> Response {
-    if let Err(r) = signed.require(&[Role::Admin]).and_then(|_| signed.check_csrf(&f.csrf)) {
+    if let Err(r) = signed.allow(&[Role::Admin], &f.csrf) {
         return r;
     }
     if id == signed.user.id {
@@ -433,7 +433,7 @@ pub async fn set_role(
 }
 
 async fn set_disabled(state: &AppState, signed: &Signed, id: &str, csrf: &str, disabled: bool) -> Response {
-    if let Err(r) = signed.require(&[Role::Admin]).and_then(|_| signed.check_csrf(csrf)) {
+    if let Err(r) = signed.allow(&[Role::Admin], csrf) {
         return r;
     }
     if disabled && id == signed.user.id {

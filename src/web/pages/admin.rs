@@ -293,10 +293,7 @@ pub async fn resend(
     LegPath(leg_id): LegPath,
     Form(f): Form<CsrfOnly>,
 ) -> Response {
-    if let Err(r) = signed
-        .require(&Role::OPERATIONS)
-        .and_then(|_| signed.check_csrf(&f.csrf))
-    {
+    if let Err(r) = signed.allow(&Role::OPERATIONS, &f.csrf) {
         return r;
     }
     let moved = state.store.resend(&leg_id, &signed.user.actor()).await;
@@ -340,10 +337,7 @@ pub async fn resolve(
     LegPath(leg_id): LegPath,
     Form(f): Form<ResolveForm>,
 ) -> Response {
-    if let Err(r) = signed
-        .require(&Role::OPERATIONS)
-        .and_then(|_| signed.check_csrf(&f.csrf))
-    {
+    if let Err(r) = signed.allow(&Role::OPERATIONS, &f.csrf) {
         return r;
     }
     if f.reason.trim().is_empty() {
@@ -365,7 +359,7 @@ pub struct CancelForm {
 
 /// `POST /admin/cancel`: cancels a running case by its code, with a required reason.
 pub async fn cancel(State(state): State<AppState>, signed: Signed, Form(f): Form<CancelForm>) -> Response {
-    if let Err(r) = signed.require(&[Role::Admin]).and_then(|_| signed.check_csrf(&f.csrf)) {
+    if let Err(r) = signed.allow(&[Role::Admin], &f.csrf) {
         return r;
     }
     if f.reason.trim().is_empty() {

@@ -609,8 +609,7 @@ pub(super) async fn commune_action(
     id: &str,
     csrf: &str,
 ) -> Result<CaseRow, Response> {
-    signed.require(&Role::COMMUNE_ACTIONS)?;
-    signed.check_csrf(csrf)?;
+    signed.allow(&Role::COMMUNE_ACTIONS, csrf)?;
     let (row, _) = visible_case(state, signed, id).await?;
     if !signed.user.sees_commune(&row.commune_code) {
         return Err(page_error(403, "Tài khoản này không được thao tác trên hồ sơ đó."));

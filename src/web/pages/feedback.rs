@@ -297,10 +297,7 @@ pub async fn answer(
     Path(id): Path<i64>,
     Form(form): Form<AnswerForm>,
 ) -> Response {
-    if let Err(r) = signed.require(&Role::COMMUNE_ACTIONS) {
-        return r;
-    }
-    if let Err(r) = signed.check_csrf(&form.csrf) {
+    if let Err(r) = signed.allow(&Role::COMMUNE_ACTIONS, &form.csrf) {
         return r;
     }
     let complaint = match state.store.complaint(id).await {

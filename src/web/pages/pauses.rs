@@ -38,10 +38,7 @@ fn is_office(state: &AppState, code: &str) -> bool {
 
 /// `POST /admin/pauses`.
 pub async fn pause(State(state): State<AppState>, signed: Signed, Form(f): Form<PauseForm>) -> Response {
-    if let Err(r) = signed
-        .require(&Role::OPERATIONS)
-        .and_then(|_| signed.check_csrf(&f.csrf))
-    {
+    if let Err(r) = signed.allow(&Role::OPERATIONS, &f.csrf) {
         return r;
     }
     let mut problems = Vec::new();
@@ -88,10 +85,7 @@ pub async fn pause(State(state): State<AppState>, signed: Signed, Form(f): Form<
 /// `POST /admin/pauses/resume`: the office's waiting deliveries become due at once (at its
 /// `max_per_minute`, if it has one).
 pub async fn resume(State(state): State<AppState>, signed: Signed, Form(f): Form<ResumeForm>) -> Response {
-    if let Err(r) = signed
-        .require(&Role::OPERATIONS)
-        .and_then(|_| signed.check_csrf(&f.csrf))
-    {
+    if let Err(r) = signed.allow(&Role::OPERATIONS, &f.csrf) {
         return r;
     }
     match state.store.resume_office(&f.office_code, &signed.user.actor()).await {

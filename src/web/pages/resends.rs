@@ -169,10 +169,7 @@ pub async fn preview(State(state): State<AppState>, signed: Signed, Query(s): Qu
 
 /// `POST /admin/resends`: the selected dead transfers go again, paced, with the reason.
 pub async fn resend(State(state): State<AppState>, signed: Signed, Form(f): Form<ResendForm>) -> Response {
-    if let Err(r) = signed
-        .require(&Role::OPERATIONS)
-        .and_then(|_| signed.check_csrf(&f.csrf))
-    {
+    if let Err(r) = signed.allow(&Role::OPERATIONS, &f.csrf) {
         return r;
     }
     page(&state, &signed, &f.selection, &f.reason, &f.pace_ms, false).await

@@ -73,6 +73,12 @@ impl Signed {
         }
     }
 
+    /// Refuses a form sent by a person without one of `roles`, or without the session's CSRF
+    /// token: the check every page that writes makes first.
+    pub fn allow(&self, roles: &[Role], csrf: &str) -> Result<(), Response> {
+        self.require(roles).and_then(|_| self.check_csrf(csrf))
+    }
+
     /// Refuses a person without one of `roles`.
     pub fn require(&self, roles: &[Role]) -> Result<(), Response> {
         if roles.contains(&self.user.role) {
