@@ -21,6 +21,7 @@ pub mod accounts;
 pub mod alerts;
 pub mod audit;
 pub mod blobs;
+pub mod certificates;
 pub mod clock;
 pub mod config;
 pub mod deadline;

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::http::HeaderMap;
+use common::pki::Ca;
 use common::*;
 use lienthong::accounts::Role;
 use lienthong::config::Config;
@@ -313,4 +314,93 @@ async fn a_paused_office_queues_quietly_and_drains_at_its_pace_when_resumed() {
         assert_eq!(delivered(&stack, &ids, n).await, n);
     }
     assert!(alert_mails(&stack).is_empty(), "{:?}", alert_mails(&stack));
+}
+
+/// The certificate alert emails so far that start or clear a warning (reminders, at most one per
+/// `remind_minutes`, left out): subjects.
+fn certificate_mails(stack: &Stack) -> Vec<String> {
+    stack
+        .mails()
+        .into_iter()
+        .map(|m| m.subject)
+        .filter(|s| s.contains("Chứng thư số BHXH-5608.ca") && !s.contains("Nhắc lại"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_certificate_warns_once_a_month_and_once_a_week_before_it_ends_and_clears_when_replaced() {
+    let (hook, received) = webhook_sink().await;
+    let clock = clock_at("2026-11-01T09:00:00");
+    let mut stack = spawn_stack(Opts {
+        clock: clock.clone(),
+        gateway_extra: format!(
+            "[alerts]\nwebhook_url = \"{hook}\"\nwebhook_secret = \"{WEBHOOK_SECRET}\"\ninterval_ms = 100\n"
+        ),
+        ..Opts::default()
+    })
+    .await;
+    // The insurance office's system is reached over HTTPS and trusted through a CA that ends on
+    // 05/12/2026 (no case is pushed: only the certificate matters here).
+    let ca = Ca::ending(stack.dir.path(), "bhxh", Some((2026, 12, 5)));
+    std::fs::write(
+        stack.dir.path().join("routes.override.toml"),
+        format!(
+            "[insurance_offices.\"BHXH-5608\"]\nendpoint = \"https://127.0.0.1:9\"\n\n[insurance_offices.\"BHXH-5608\".tls]\nca = \"{}\"\n",
+            ca.pem.display()
+        ),
+    )
+    .unwrap();
+    stack.restart_gateway().await;
+
+    // 34 days left: nothing.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(certificate_mails(&stack).is_empty(), "{:?}", certificate_mails(&stack));
+
+    // 24 days left: the month's warning, once.
+    clock.set(vn("2026-11-10T09:00:00"));
+    let month = wait_for("the 30-day warning", 20, || {
+        certificate_mails(&stack).into_iter().next()
+    })
+    .await;
+    assert!(month.contains("hết hạn ngày 05/12/2026 07:00, còn 24 ngày"), "{month}");
+    // 4 days left: the week's warning, once, however many rounds pass.
+    clock.set(vn("2026-11-30T09:00:00"));
+    wait_for("the 7-day warning", 20, || certificate_mails(&stack).get(1).cloned()).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let mails = certificate_mails(&stack);
+    assert_eq!(mails.len(), 2, "{mails:?}");
+    assert!(mails[1].contains("còn 4 ngày"), "{mails:?}");
+    let cookie = sign_in(&stack, "quantri", Role::Admin, &[]).await;
+    let (_, dashboard) = stack.get_text("/admin", &[("cookie", &cookie)]).await;
+    assert!(dashboard.contains("Chứng thư số BHXH-5608.ca"), "{dashboard}");
+
+    // The file is replaced by a renewed certificate: both warnings clear without a restart.
+    let renewed = Ca::ending(stack.dir.path(), "renewed", Some((2028, 12, 5)));
+    std::fs::copy(&renewed.pem, &ca.pem).unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    clock.set(vn("2026-11-30T09:02:00"));
+    wait_for("both clears", 20, || certificate_mails(&stack).get(3).cloned()).await;
+    let mails = certificate_mails(&stack);
+    assert!(mails[2..].iter().all(|m| m.contains("đã được thay")), "{mails:?}");
+    let hooks = || -> Vec<String> {
+        received
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|h| h["unit"] == "BHXH-5608.ca" && h["message"] != "reminder")
+            .map(|h| format!("{} {}", h["key"].as_str().unwrap(), h["message"].as_str().unwrap()))
+            .collect()
+    };
+    wait_for("four webhooks", 20, || (hooks().len() >= 4).then_some(())).await;
+    let mut hooks = hooks();
+    hooks[2..].sort();
+    assert_eq!(
+        hooks,
+        [
+            "certificate_30d:BHXH-5608.ca start",
+            "certificate_7d:BHXH-5608.ca start",
+            "certificate_30d:BHXH-5608.ca clear",
+            "certificate_7d:BHXH-5608.ca clear"
+        ]
+    );
 }

@@ -1,6 +1,7 @@
 //! The conditions the gateway watches (docs/alerts.md), read from one observation of the store:
 //! pure, so their thresholds are tested without a clock.
 
+use crate::certificates::Expiry;
 use crate::config::AlertsConfig;
 use crate::store::alerts::Health;
 
@@ -19,7 +20,14 @@ pub enum Kind {
     NotifyBacklog,
     /// A year of the working-day calendar is missing.
     Calendar,
+    /// A certificate expires within 30 days.
+    CertificateMonth,
+    /// A certificate expires within 7 days, or has expired.
+    CertificateWeek,
 }
+
+/// Days before a certificate's end at which its two warnings start.
+const CERTIFICATE_STAGES: [(Kind, i64); 2] = [(Kind::CertificateMonth, 30), (Kind::CertificateWeek, 7)];
 
 impl Kind {
     /// The key prefix and the webhook's `alert` field.
@@ -30,6 +38,8 @@ impl Kind {
             Kind::DeadLegs => "dead_legs",
             Kind::NotifyBacklog => "notify_backlog",
             Kind::Calendar => "calendar",
+            Kind::CertificateMonth => "certificate_30d",
+            Kind::CertificateWeek => "certificate_7d",
         }
     }
 
@@ -45,6 +55,8 @@ impl Kind {
             Kind::DeadLegs,
             Kind::NotifyBacklog,
             Kind::Calendar,
+            Kind::CertificateMonth,
+            Kind::CertificateWeek,
         ]
         .into_iter()
         .find(|k| k.as_str() == kind)
@@ -59,7 +71,9 @@ impl Kind {
                 Kind::Queue => minutes(cfg.queue_minutes),
                 Kind::NotifyBacklog => minutes(cfg.notify_backlog_minutes),
                 // Office down carries its duration in the observation itself (failing since).
-                Kind::OfficeDown | Kind::DeadLegs | Kind::Calendar => 0,
+                Kind::OfficeDown | Kind::DeadLegs | Kind::Calendar | Kind::CertificateMonth | Kind::CertificateWeek => {
+                    0
+                }
             },
             clear_after_ms: minutes(cfg.clear_minutes),
             remind_every_ms: (cfg.remind_minutes > 0).then(|| minutes(cfg.remind_minutes)),
@@ -80,15 +94,20 @@ pub struct Holding {
     pub summary: String,
 }
 
-/// The conditions that hold in `health` at `now`; `name` gives a receiving system's name and
-/// `missing_years` the calendar years the deadlines need but the configuration lacks.
-pub fn holding(
-    cfg: &AlertsConfig,
-    health: &Health,
-    now: i64,
-    name: impl Fn(&str) -> String,
-    missing_years: &[i16],
-) -> Vec<Holding> {
+/// What the store and the configuration show at one moment.
+pub struct Observed<'a> {
+    pub health: &'a Health,
+    /// The calendar years the deadlines need but the configuration lacks.
+    pub missing_years: &'a [i16],
+    /// The configured certificates and when they expire.
+    pub certificates: &'a [Expiry],
+}
+
+/// The conditions that hold in what was `observed` at `now`; `name` gives a receiving
+/// system's name.
+pub fn holding(cfg: &AlertsConfig, observed: &Observed<'_>, now: i64, name: impl Fn(&str) -> String) -> Vec<Holding> {
+    let health = observed.health;
+    let missing_years = observed.missing_years;
     let mut out = Vec::new();
     let down_after = i64::from(cfg.office_down_minutes) * 60_000;
     for o in &health.offices {
@@ -158,6 +177,32 @@ pub fn holding(
             summary: format!("Thiếu lịch làm việc năm {y}: thời hạn chỉ trừ thứ Bảy, Chủ nhật, không trừ ngày lễ."),
         });
     }
+    for c in observed.certificates {
+        let left_days = (c.not_after_ms - now).div_euclid(86_400_000);
+        let ends = crate::notify::templates::vn_when(c.not_after_ms);
+        for (kind, days) in CERTIFICATE_STAGES {
+            if left_days >= days {
+                continue;
+            }
+            let when = if left_days < 0 {
+                format!("đã hết hạn ngày {ends}")
+            } else {
+                format!("hết hạn ngày {ends}, còn {left_days} ngày")
+            };
+            out.push(Holding {
+                key: format!("{}:{}", kind.as_str(), c.label),
+                kind,
+                unit: Some(c.label.clone()),
+                since: None,
+                summary: format!(
+                    "Chứng thư số {} ({}) {when}: cần gia hạn và thay tệp {}.",
+                    c.label,
+                    c.subject,
+                    c.path.display()
+                ),
+            });
+        }
+    }
     out
 }
 
@@ -170,6 +215,9 @@ pub fn cleared(kind: Kind, unit: Option<&str>, name: impl Fn(&str) -> String) ->
         Kind::DeadLegs => "Không còn chuyển nào chờ người vận hành xử lý.".into(),
         Kind::NotifyBacklog => "Tin nhắn và thư đã gửi được trở lại.".into(),
         Kind::Calendar => format!("Đã có lịch làm việc năm {unit}."),
+        Kind::CertificateMonth | Kind::CertificateWeek => {
+            format!("Chứng thư số {unit} đã được thay: không còn sắp hết hạn.")
+        }
     }
 }
 
@@ -194,8 +242,16 @@ mod tests {
         }
     }
 
+    fn observed<'a>(health: &'a Health, missing_years: &'a [i16], certificates: &'a [Expiry]) -> Observed<'a> {
+        Observed {
+            health,
+            missing_years,
+            certificates,
+        }
+    }
+
     fn keys(h: &Health, now: i64) -> Vec<String> {
-        holding(&AlertsConfig::default(), h, now, |c| c.to_string(), &[])
+        holding(&AlertsConfig::default(), &observed(h, &[], &[]), now, |c| c.to_string())
             .into_iter()
             .map(|c| c.key)
             .collect()
@@ -228,7 +284,9 @@ mod tests {
         let mut h = office(0, None, None, 0);
         h.dead_legs = 2;
         h.notify_backlog = 201;
-        let found = holding(&AlertsConfig::default(), &h, now, |c| c.to_string(), &[2027]);
+        let found = holding(&AlertsConfig::default(), &observed(&h, &[2027], &[]), now, |c| {
+            c.to_string()
+        });
         let found: Vec<&str> = found.iter().map(|c| c.key.as_str()).collect();
         assert_eq!(found, ["dead_legs", "notify_backlog", "calendar:2027"]);
         assert_eq!(
@@ -236,5 +294,38 @@ mod tests {
             Some((Kind::OfficeDown, Some("CA-568")))
         );
         assert_eq!(Kind::of_key("dead_legs"), Some((Kind::DeadLegs, None)));
+    }
+
+    #[test]
+    fn a_certificate_warns_a_month_then_a_week_before_it_ends() {
+        let day = 24 * 60 * MIN;
+        let cert = |not_after_ms: i64| Expiry {
+            label: "CA-568.ca".into(),
+            path: "/etc/lienthong/ca-568.pem".into(),
+            subject: "CN=Công an huyện".into(),
+            not_after_ms,
+        };
+        let at = |left: i64| {
+            let certs = [cert(1_000 * day)];
+            holding(
+                &AlertsConfig::default(),
+                &observed(&office(0, None, None, 0), &[], &certs),
+                1_000 * day - left,
+                |c| c.to_string(),
+            )
+            .into_iter()
+            .map(|h| h.key)
+            .collect::<Vec<_>>()
+        };
+        assert!(at(31 * day).is_empty());
+        assert!(at(30 * day).is_empty(), "thirty whole days left: not yet");
+        assert_eq!(at(30 * day - 1), ["certificate_30d:CA-568.ca"]);
+        assert_eq!(at(8 * day), ["certificate_30d:CA-568.ca"]);
+        assert_eq!(at(5 * day), ["certificate_30d:CA-568.ca", "certificate_7d:CA-568.ca"]);
+        assert_eq!(at(-day).len(), 2, "expired: both stay until the file is replaced");
+        assert_eq!(
+            Kind::of_key("certificate_7d:CA-568.ca"),
+            Some((Kind::CertificateWeek, Some("CA-568.ca")))
+        );
     }
 }

@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use crate::config::Config;
 use crate::store::notices::NewNotice;
 use crate::store::{Store, StoreError};
-use conditions::{cleared, holding, Holding, Kind};
+use conditions::{cleared, holding, Holding, Kind, Observed};
 use rules::{step, Message, Phase, Tracked};
 
 /// The outbox channel of signed JSON alerts.
@@ -61,7 +61,13 @@ impl Alerts {
         let missing: Vec<i16> = (today.year()..=today.year() + 1)
             .filter(|y| !self.config.calendar.covers(*y))
             .collect();
-        let holds: BTreeMap<String, Holding> = holding(cfg, &health, now, |c| self.name(c), &missing)
+        let certificates = crate::certificates::expiries(&self.config);
+        let observed = Observed {
+            health: &health,
+            missing_years: &missing,
+            certificates: &certificates,
+        };
+        let holds: BTreeMap<String, Holding> = holding(cfg, &observed, now, |c| self.name(c))
             .into_iter()
             .map(|h| (h.key.clone(), h))
             .collect();

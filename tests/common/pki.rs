@@ -20,7 +20,16 @@ pub struct Issued {
 
 impl Ca {
     pub fn new(dir: &Path, name: &str) -> Ca {
+        Ca::ending(dir, name, None)
+    }
+
+    /// A test CA whose certificate ends on `(year, month, day)` at midnight UTC (rcgen's default
+    /// otherwise: far in the future).
+    pub fn ending(dir: &Path, name: &str, end: Option<(i32, u8, u8)>) -> Ca {
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        if let Some((y, m, d)) = end {
+            params.not_after = rcgen::date_time_ymd(y, m, d);
+        }
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         params
             .distinguished_name

@@ -1,0 +1,89 @@
+//! The certificates the gateway serves with and trusts, and when each expires (docs/alerts.md,
+//! "Certificates"). The PEM files are read again at every alert round, so a renewed file clears
+//! its warning without a restart.
+
+use std::path::{Path, PathBuf};
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+
+use crate::config::Config;
+
+/// One certificate of a configured file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expiry {
+    /// What the file is for, and the certificate's place in it when it holds several:
+    /// `gateway.cert`, `CA-568.ca#2`, `22609.onestop_cert`.
+    pub label: String,
+    pub path: PathBuf,
+    /// The certificate's subject, for people.
+    pub subject: String,
+    pub not_after_ms: i64,
+}
+
+/// Every certificate file the configuration names, with what it is for.
+pub fn watched(config: &Config) -> Vec<(String, PathBuf)> {
+    let mut out = Vec::new();
+    if let Some(tls) = &config.gateway.tls {
+        out.push(("gateway.cert".to_string(), tls.cert.clone()));
+        if let Some(ca) = &tls.client_ca {
+            out.push(("gateway.client_ca".to_string(), ca.clone()));
+        }
+    }
+    let routes = &config.routes;
+    let offices = routes.police_offices.iter().chain(&routes.insurance_offices);
+    let systems = offices.map(|(code, o)| (code.to_string(), &o.tls)).chain(
+        routes
+            .communes
+            .iter()
+            .map(|(code, c)| (format!("{code}.onestop"), &c.onestop_tls)),
+    );
+    for (unit, tls) in systems {
+        for (what, path) in [("ca", &tls.ca), ("cert", &tls.cert)] {
+            if let Some(path) = path {
+                out.push((format!("{unit}.{what}"), path.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// The certificates of one PEM file; an error says why the file cannot be read.
+pub fn read(label: &str, path: &Path) -> Result<Vec<Expiry>, String> {
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+        .and_then(|it| it.collect())
+        .map_err(|e| e.to_string())?;
+    let several = certs.len() > 1;
+    certs
+        .iter()
+        .enumerate()
+        .map(|(i, der)| {
+            let (_, cert) = x509_parser::parse_x509_certificate(der).map_err(|e| e.to_string())?;
+            Ok(Expiry {
+                label: if several {
+                    format!("{label}#{}", i + 1)
+                } else {
+                    label.to_string()
+                },
+                path: path.to_path_buf(),
+                subject: cert.subject().to_string(),
+                not_after_ms: cert.validity().not_after.timestamp().saturating_mul(1000),
+            })
+        })
+        .collect()
+}
+
+/// Every configured certificate that can be read; a file that cannot is logged and skipped (the
+/// gateway refuses to start with an unreadable server certificate anyway).
+pub fn expiries(config: &Config) -> Vec<Expiry> {
+    watched(config)
+        .iter()
+        .flat_map(|(label, path)| match read(label, path) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(label, error = %e, "cannot read a configured certificate");
+                Vec::new()
+            }
+        })
+        .collect()
+}
