@@ -87,3 +87,36 @@ pub fn expiries(config: &Config) -> Vec<Expiry> {
         })
         .collect()
 }
+
+/// The gateway's own HTTPS setup, swapped in place when its files are read again (on SIGHUP or
+/// from `/admin`): new connections get the renewed certificate, open ones keep theirs.
+pub struct ServedCertificate {
+    files: crate::config::ServerTls,
+    current: tokio::sync::watch::Sender<std::sync::Arc<rustls::ServerConfig>>,
+}
+
+impl ServedCertificate {
+    /// Reads the configured certificate, key and client CA.
+    pub fn load(files: &crate::config::ServerTls) -> std::io::Result<ServedCertificate> {
+        let config = Self::read(files)?;
+        Ok(ServedCertificate {
+            files: files.clone(),
+            current: tokio::sync::watch::channel(config).0,
+        })
+    }
+
+    fn read(files: &crate::config::ServerTls) -> std::io::Result<std::sync::Arc<rustls::ServerConfig>> {
+        lienthong_contract::tls::server_config(&files.cert, &files.key, files.client_ca.as_deref())
+    }
+
+    /// What the server accepts connections with, now and after each reload.
+    pub fn configs(&self) -> tokio::sync::watch::Receiver<std::sync::Arc<rustls::ServerConfig>> {
+        self.current.subscribe()
+    }
+
+    /// Reads the files again; on any problem the certificate in use stays and the error says why.
+    pub fn reload(&self) -> std::io::Result<()> {
+        self.current.send_replace(Self::read(&self.files)?);
+        Ok(())
+    }
+}

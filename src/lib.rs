@@ -65,7 +65,7 @@ pub struct App {
     deliverer: Arc<Deliverer>,
     notifier: Arc<notify::Notifier>,
     /// HTTPS, when configured.
-    tls: Option<Arc<rustls::ServerConfig>>,
+    tls: Option<Arc<certificates::ServedCertificate>>,
 }
 
 /// A running gateway.
@@ -135,10 +135,9 @@ impl App {
             default_client: lienthong_contract::adapter::http_client(),
         };
         let tls = match &config.gateway.tls {
-            Some(t) => Some(
-                lienthong_contract::tls::server_config(&t.cert, &t.key, t.client_ca.as_deref())
-                    .context("cannot set up HTTPS")?,
-            ),
+            Some(t) => Some(Arc::new(
+                certificates::ServedCertificate::load(t).context("cannot set up HTTPS")?,
+            )),
             None => None,
         };
         let wake = Arc::new(Notify::new());
@@ -165,6 +164,7 @@ impl App {
             lookups: Arc::default(),
             kept_uploads: Arc::default(),
             standing: Arc::default(),
+            served: tls.clone(),
         };
         Ok(App {
             listener,
@@ -202,7 +202,7 @@ impl App {
                 let _ = server_rx.wait_for(|s| *s).await;
             };
             match tls {
-                Some(tls) => lienthong_contract::tls::serve(self.listener, router, tls, stop).await,
+                Some(tls) => lienthong_contract::tls::serve(self.listener, router, tls.configs(), stop).await,
                 None => {
                     if let Err(e) = axum::serve(
                         self.listener,
@@ -230,6 +230,9 @@ impl App {
             ),
             tokio::spawn(alerts::Alerts::new(Arc::clone(&self.state.config), self.state.store.clone()).run(rx.clone())),
         ];
+        if let Some(tls) = &self.tls {
+            background.push(tokio::spawn(reload_on_hangup(Arc::clone(tls), rx.clone())));
+        }
         if let Some(monthly) =
             report::monthly::MonthlyReports::configured(Arc::clone(&self.state.config), self.state.store.clone())
         {
@@ -265,5 +268,26 @@ impl Running {
             let _ = task.await;
         }
         self.store.close().await;
+    }
+}
+
+/// Reads the server certificate again on each SIGHUP (docs/security.md, "Renewing the server
+/// certificate"), until shutdown.
+async fn reload_on_hangup(tls: Arc<certificates::ServedCertificate>, mut shutdown: watch::Receiver<bool>) {
+    let mut hangups = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGHUP: certificates reload from /admin only");
+            return;
+        }
+    };
+    loop {
+        tokio::select! {
+            Some(()) = hangups.recv() => match tls.reload() {
+                Ok(()) => tracing::info!("server certificate reloaded"),
+                Err(e) => tracing::error!(error = %e, "server certificate not reloaded; the previous one stays"),
+            },
+            _ = shutdown.wait_for(|s| *s) => return,
+        }
     }
 }

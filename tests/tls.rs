@@ -192,3 +192,89 @@ async fn agencies_need_our_certificate_and_deliveries_never_go_in_clear() {
     );
     gateway.stop().await;
 }
+
+/// The SHA-256 of the certificate `url` serves, read on a fresh connection.
+async fn served_certificate(client: &reqwest::Client, url: &str) -> Option<String> {
+    let response = client.get(format!("{url}/healthz")).send().await.ok()?;
+    let info = response.extensions().get::<reqwest::tls::TlsInfo>()?;
+    info.peer_certificate()
+        .map(lienthong::store::credentials::token_digest_bytes)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewed_server_certificate_is_served_after_sighup_without_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = Ca::new(dir.path(), "ours");
+    let old = ca.issue(dir.path(), "gateway-old");
+    let renewed = ca.issue(dir.path(), "gateway-renewed");
+    let (cert, key) = (dir.path().join("server.pem"), dir.path().join("server-key.pem"));
+    std::fs::copy(&old.cert, &cert).unwrap();
+    std::fs::copy(&old.key, &key).unwrap();
+    let listen = listener().await.local_addr().unwrap().to_string();
+    let opts = Opts::default();
+    GatewayConfig::unreachable(listen.clone(), &opts).write(dir.path());
+    let mut gateway_toml = std::fs::read_to_string(dir.path().join("gateway.toml")).unwrap();
+    gateway_toml.push_str(&format!(
+        "\n[tls]\ncert = \"{}\"\nkey = \"{}\"\n",
+        cert.display(),
+        key.display()
+    ));
+    std::fs::write(dir.path().join("gateway.toml"), gateway_toml).unwrap();
+    let mut child = serve_process(dir.path(), Some(&dir.path().join("gateway.log")), &[]);
+
+    // Every request on a new connection, so each sees what the server presents now.
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&std::fs::read(&ca.pem).unwrap()).unwrap())
+        .tls_info(true)
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let url = format!("https://{listen}");
+    let mut served = None;
+    for _ in 0..200 {
+        served = served_certificate(&client, &url).await;
+        if served.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        served.as_deref(),
+        Some(old.sha256.as_str()),
+        "the gateway serves its certificate"
+    );
+
+    // The files are replaced and the process is told: the renewed certificate is served, by the
+    // same process.
+    std::fs::copy(&renewed.cert, &cert).unwrap();
+    std::fs::copy(&renewed.key, &key).unwrap();
+    let hup = std::process::Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(hup.success());
+    let mut now_served = None;
+    for _ in 0..100 {
+        now_served = served_certificate(&client, &url).await;
+        if now_served.as_deref() == Some(renewed.sha256.as_str()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(now_served.as_deref(), Some(renewed.sha256.as_str()));
+    assert!(child.try_wait().unwrap().is_none(), "the same process, not a restart");
+
+    // A broken file is refused: the renewed certificate stays in use.
+    std::fs::write(&cert, "not a certificate").unwrap();
+    std::process::Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        served_certificate(&client, &url).await.as_deref(),
+        Some(renewed.sha256.as_str())
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

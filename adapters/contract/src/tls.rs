@@ -116,14 +116,15 @@ pub fn client(ca: Option<&Path>, identity: Option<(&Path, &Path)>) -> io::Result
     builder.build().map_err(io::Error::other)
 }
 
-/// Serves `router` over TLS until `shutdown` resolves, then lets open requests finish.
+/// Serves `router` over TLS until `shutdown` resolves, then lets open requests finish. Each new
+/// connection takes the configuration `configs` holds at that moment, so a renewed certificate
+/// sent into it is served without a restart (open connections keep theirs).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
-    config: Arc<ServerConfig>,
+    configs: tokio::sync::watch::Receiver<Arc<ServerConfig>>,
     shutdown: impl Future<Output = ()>,
 ) {
-    let acceptor = tokio_rustls::TlsAcceptor::from(config);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -138,7 +139,8 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let (acceptor, router, watcher) = (acceptor.clone(), router.clone(), graceful.watcher());
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::clone(&configs.borrow()));
+        let (router, watcher) = (router.clone(), graceful.watcher());
         tokio::spawn(async move {
             let stream = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
                 Ok(Ok(s)) => s,

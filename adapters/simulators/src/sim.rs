@@ -696,7 +696,10 @@ pub fn spawn(listener: impl Into<SimListener>, router: Router, state: Arc<SimSta
     let https = tls.is_some();
     let task = tokio::spawn(async move {
         match tls {
-            Some(tls) => lienthong_contract::tls::serve(listener, app, tls, std::future::pending()).await,
+            Some(tls) => {
+                let (_fixed, configs) = tokio::sync::watch::channel(tls);
+                lienthong_contract::tls::serve(listener, app, configs, std::future::pending()).await
+            }
             None => {
                 if let Err(e) = axum::serve(listener, app).await {
                     tracing::error!(error = %e, "simulator stopped");

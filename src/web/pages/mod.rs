@@ -269,6 +269,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/legs/{leg_id}/resend", post(admin::resend))
         .route("/admin/legs/{leg_id}/resolve", post(admin::resolve))
         .route("/admin/cancel", post(admin::cancel))
+        .route("/admin/certificates/reload", post(admin::reload_certificate))
         .route("/admin/resends", get(resends::preview).post(resends::resend))
         .route("/admin/pauses", post(pauses::pause))
         .route("/admin/pauses/resume", post(pauses::resume))
