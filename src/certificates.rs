@@ -88,6 +88,56 @@ pub fn expiries(config: &Config) -> Vec<Expiry> {
         .collect()
 }
 
+/// Reads every certificate file again, on SIGHUP or from `/admin`: the server's own (when it
+/// serves HTTPS) and the trust roots and client certificates towards each receiving system. All
+/// are read before any is swapped, so a file that cannot be used changes nothing.
+pub struct Reloader {
+    config: std::sync::Arc<Config>,
+    served: Option<ServedCertificate>,
+    clients: tokio::sync::watch::Sender<std::sync::Arc<crate::delivery::Clients>>,
+}
+
+impl Reloader {
+    /// Reads everything once, for the start.
+    pub fn load(config: std::sync::Arc<Config>) -> std::io::Result<Reloader> {
+        let served = config.gateway.tls.as_ref().map(ServedCertificate::load).transpose()?;
+        let clients = crate::delivery::Adapters::clients(&config.routes)?;
+        Ok(Reloader {
+            config,
+            served,
+            clients: tokio::sync::watch::channel(std::sync::Arc::new(clients)).0,
+        })
+    }
+
+    /// The server's own certificate, when it serves HTTPS.
+    pub fn served(&self) -> Option<&ServedCertificate> {
+        self.served.as_ref()
+    }
+
+    /// The clients towards the receiving systems, now and after each reload.
+    pub fn clients(&self) -> tokio::sync::watch::Receiver<std::sync::Arc<crate::delivery::Clients>> {
+        self.clients.subscribe()
+    }
+
+    /// Reads every file again; on any problem nothing changes and the error says why.
+    pub fn reload(&self) -> std::io::Result<()> {
+        let clients = crate::delivery::Adapters::clients(&self.config.routes)?;
+        let server = match &self.files() {
+            Some(files) => Some(ServedCertificate::read(files)?),
+            None => None,
+        };
+        if let (Some(served), Some(server)) = (&self.served, server) {
+            served.current.send_replace(server);
+        }
+        self.clients.send_replace(std::sync::Arc::new(clients));
+        Ok(())
+    }
+
+    fn files(&self) -> Option<&crate::config::ServerTls> {
+        self.served.as_ref().map(|s| &s.files)
+    }
+}
+
 /// The gateway's own HTTPS setup, swapped in place when its files are read again (on SIGHUP or
 /// from `/admin`): new connections get the renewed certificate, open ones keep theirs.
 pub struct ServedCertificate {
@@ -112,11 +162,5 @@ impl ServedCertificate {
     /// What the server accepts connections with, now and after each reload.
     pub fn configs(&self) -> tokio::sync::watch::Receiver<std::sync::Arc<rustls::ServerConfig>> {
         self.current.subscribe()
-    }
-
-    /// Reads the files again; on any problem the certificate in use stays and the error says why.
-    pub fn reload(&self) -> std::io::Result<()> {
-        self.current.send_replace(Self::read(&self.files)?);
-        Ok(())
     }
 }

@@ -65,7 +65,7 @@ pub struct App {
     deliverer: Arc<Deliverer>,
     notifier: Arc<notify::Notifier>,
     /// HTTPS, when configured.
-    tls: Option<Arc<certificates::ServedCertificate>>,
+    certificates: Arc<certificates::Reloader>,
 }
 
 /// A running gateway.
@@ -127,21 +127,16 @@ impl App {
                 Some((s.id.clone(), adapter))
             })
             .collect::<HashMap<_, _>>();
+        let config = Arc::new(config);
+        let certificates = Arc::new(certificates::Reloader::load(Arc::clone(&config)).context("cannot set up TLS")?);
         let adapters = Adapters {
             police: Arc::new(lienthong_police_residence::PoliceResidenceAdapter),
             insurance: Arc::new(lienthong_social_insurance::SocialInsuranceAdapter),
             onestop,
-            clients: delivery::Adapters::clients(&config.routes).context("cannot set up TLS towards a system")?,
+            clients: certificates.clients(),
             default_client: lienthong_contract::adapter::http_client(),
         };
-        let tls = match &config.gateway.tls {
-            Some(t) => Some(Arc::new(
-                certificates::ServedCertificate::load(t).context("cannot set up HTTPS")?,
-            )),
-            None => None,
-        };
         let wake = Arc::new(Notify::new());
-        let config = Arc::new(config);
         let deliverer = Arc::new(Deliverer::new(
             store.clone(),
             blobs.clone(),
@@ -164,14 +159,14 @@ impl App {
             lookups: Arc::default(),
             kept_uploads: Arc::default(),
             standing: Arc::default(),
-            served: tls.clone(),
+            certificates: Arc::clone(&certificates),
         };
         Ok(App {
             listener,
             state,
             deliverer,
             notifier,
-            tls,
+            certificates,
         })
     }
 
@@ -195,14 +190,14 @@ impl App {
         let addr = self.addr();
         let (tx, rx) = watch::channel(false);
         let router = web::router(self.state.clone());
-        let tls = self.tls.clone();
+        let tls = self.certificates.served().map(|s| s.configs());
         let mut server_rx = rx.clone();
         let server = tokio::spawn(async move {
             let stop = async move {
                 let _ = server_rx.wait_for(|s| *s).await;
             };
             match tls {
-                Some(tls) => lienthong_contract::tls::serve(self.listener, router, tls.configs(), stop).await,
+                Some(tls) => lienthong_contract::tls::serve(self.listener, router, tls, stop).await,
                 None => {
                     if let Err(e) = axum::serve(
                         self.listener,
@@ -230,9 +225,10 @@ impl App {
             ),
             tokio::spawn(alerts::Alerts::new(Arc::clone(&self.state.config), self.state.store.clone()).run(rx.clone())),
         ];
-        if let Some(tls) = &self.tls {
-            background.push(tokio::spawn(reload_on_hangup(Arc::clone(tls), rx.clone())));
-        }
+        background.push(tokio::spawn(reload_on_hangup(
+            Arc::clone(&self.certificates),
+            rx.clone(),
+        )));
         if let Some(monthly) =
             report::monthly::MonthlyReports::configured(Arc::clone(&self.state.config), self.state.store.clone())
         {
@@ -241,7 +237,7 @@ impl App {
         let workers = tokio::spawn(Arc::clone(&self.deliverer).run(rx));
         Running {
             addr,
-            https: self.tls.is_some(),
+            https: self.certificates.served().is_some(),
             store: self.state.store,
             blobs: self.state.blobs,
             shutdown: tx,
@@ -271,9 +267,9 @@ impl Running {
     }
 }
 
-/// Reads the server certificate again on each SIGHUP (docs/security.md, "Renewing the server
-/// certificate"), until shutdown.
-async fn reload_on_hangup(tls: Arc<certificates::ServedCertificate>, mut shutdown: watch::Receiver<bool>) {
+/// Reads every certificate file again on each SIGHUP (docs/security.md, "Renewing
+/// certificates"), until shutdown.
+async fn reload_on_hangup(certificates: Arc<certificates::Reloader>, mut shutdown: watch::Receiver<bool>) {
     let mut hangups = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
         Ok(s) => s,
         Err(e) => {
@@ -283,9 +279,9 @@ async fn reload_on_hangup(tls: Arc<certificates::ServedCertificate>, mut shutdow
     };
     loop {
         tokio::select! {
-            Some(()) = hangups.recv() => match tls.reload() {
-                Ok(()) => tracing::info!("server certificate reloaded"),
-                Err(e) => tracing::error!(error = %e, "server certificate not reloaded; the previous one stays"),
+            Some(()) = hangups.recv() => match certificates.reload() {
+                Ok(()) => tracing::info!("certificates reloaded"),
+                Err(e) => tracing::error!(error = %e, "certificates not reloaded; those in use stay"),
             },
             _ = shutdown.wait_for(|s| *s) => return,
         }

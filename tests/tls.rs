@@ -201,18 +201,52 @@ async fn served_certificate(client: &reqwest::Client, url: &str) -> Option<Strin
         .map(lienthong::store::credentials::token_digest_bytes)
 }
 
+/// Sends the gateway process SIGHUP.
+fn hangup(child: &std::process::Child) {
+    let sent = std::process::Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_renewed_server_certificate_is_served_after_sighup_without_a_restart() {
+async fn renewed_certificates_are_used_after_sighup_without_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let ca = Ca::new(dir.path(), "ours");
+    let rogue = Ca::new(dir.path(), "rogue");
     let old = ca.issue(dir.path(), "gateway-old");
     let renewed = ca.issue(dir.path(), "gateway-renewed");
+    let police_server = ca.issue(dir.path(), "police-server");
     let (cert, key) = (dir.path().join("server.pem"), dir.path().join("server-key.pem"));
     std::fs::copy(&old.cert, &cert).unwrap();
     std::fs::copy(&old.key, &key).unwrap();
+    // The police system is reached over HTTPS; the file of the CA trusted for it holds the wrong
+    // CA at first, so nothing reaches it.
+    let police_trust = dir.path().join("police-trust.pem");
+    std::fs::copy(&rogue.pem, &police_trust).unwrap();
+    let police_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    police_listener.set_nonblocking(true).unwrap();
+    let police = lienthong_simulators::police::spawn(
+        SimListener {
+            listener: tokio::net::TcpListener::from_std(police_listener).unwrap(),
+            tls: Some(tls::server_config(&police_server.cert, &police_server.key, None).unwrap()),
+        },
+        quick(),
+        1,
+        None,
+    );
+    let agencies = Agencies {
+        police,
+        insurance: lienthong_simulators::insurance::spawn(listener().await, quick(), 2, None),
+        onestop: lienthong_simulators::onestop::spawn(listener().await, Faults::default(), 3, RESULT_SECRET.as_bytes()),
+    };
     let listen = listener().await.local_addr().unwrap().to_string();
-    let opts = Opts::default();
-    GatewayConfig::unreachable(listen.clone(), &opts).write(dir.path());
+    let opts = Opts {
+        max_attempts: 1000,
+        ..Opts::default()
+    };
+    GatewayConfig::new(listen.clone(), &agencies, &opts).write(dir.path());
     let mut gateway_toml = std::fs::read_to_string(dir.path().join("gateway.toml")).unwrap();
     gateway_toml.push_str(&format!(
         "\n[tls]\ncert = \"{}\"\nkey = \"{}\"\n",
@@ -220,6 +254,11 @@ async fn a_renewed_server_certificate_is_served_after_sighup_without_a_restart()
         key.display()
     ));
     std::fs::write(dir.path().join("gateway.toml"), gateway_toml).unwrap();
+    std::fs::write(
+        dir.path().join("routes.override.toml"),
+        format!("[police_offices.\"CA-568\".tls]\nca = \"{}\"\n", police_trust.display()),
+    )
+    .unwrap();
     let mut child = serve_process(dir.path(), Some(&dir.path().join("gateway.log")), &[]);
 
     // Every request on a new connection, so each sees what the server presents now.
@@ -243,16 +282,31 @@ async fn a_renewed_server_certificate_is_served_after_sighup_without_a_restart()
         Some(old.sha256.as_str()),
         "the gateway serves its certificate"
     );
+    let (m, files) = case_with_code("RENEW-1");
+    let pushed = lienthong_onestop::push::push_case(&client, &url, ONESTOP_A, &m, &files)
+        .await
+        .unwrap();
+    assert_eq!(pushed.status, 201, "{}", pushed.body);
+    let id = pushed.body["case_id"].as_str().unwrap().to_string();
+    let residence = || async {
+        let case = get_case(&client, &url, &id).await;
+        leg(&case, "residence").clone()
+    };
+    let mut tries = 0;
+    while residence().await["attempts"].as_i64().unwrap_or(0) < 2 {
+        tries += 1;
+        assert!(tries < 200, "the police leg is not tried");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_ne!(residence().await["state"], "delivered", "a system we do not trust yet");
+    assert!(agencies.police.state.record_of(&id).is_none());
 
-    // The files are replaced and the process is told: the renewed certificate is served, by the
-    // same process.
+    // The files are replaced and the process is told: the renewed server certificate is served
+    // and the police system is trusted, by the same process.
     std::fs::copy(&renewed.cert, &cert).unwrap();
     std::fs::copy(&renewed.key, &key).unwrap();
-    let hup = std::process::Command::new("kill")
-        .args(["-HUP", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(hup.success());
+    std::fs::copy(&ca.pem, &police_trust).unwrap();
+    hangup(&child);
     let mut now_served = None;
     for _ in 0..100 {
         now_served = served_certificate(&client, &url).await;
@@ -262,14 +316,23 @@ async fn a_renewed_server_certificate_is_served_after_sighup_without_a_restart()
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(now_served.as_deref(), Some(renewed.sha256.as_str()));
+    let mut tries = 0;
+    while residence().await["state"] != "delivered" && residence().await["state"] != "completed" {
+        tries += 1;
+        let l = residence().await;
+        assert!(
+            tries < 300,
+            "not delivered after the reload: {} {}",
+            l["state"],
+            l["last_error"]
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert!(child.try_wait().unwrap().is_none(), "the same process, not a restart");
 
-    // A broken file is refused: the renewed certificate stays in use.
+    // A broken file is refused: what is in use stays.
     std::fs::write(&cert, "not a certificate").unwrap();
-    std::process::Command::new("kill")
-        .args(["-HUP", &child.id().to_string()])
-        .status()
-        .unwrap();
+    hangup(&child);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         served_certificate(&client, &url).await.as_deref(),

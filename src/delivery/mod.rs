@@ -39,15 +39,19 @@ pub struct Adapters {
     pub insurance: Arc<dyn Adapter>,
     /// One per one-stop system, each signing with that system's secret.
     pub onestop: HashMap<String, Arc<dyn Adapter>>,
-    /// The HTTP client of each configured endpoint URL (its CA and client certificate).
-    pub clients: HashMap<String, reqwest::Client>,
+    /// The HTTP client of each configured endpoint URL (its CA and client certificate), as last
+    /// read from their files (`certificates::Reloader` reads them again).
+    pub clients: tokio::sync::watch::Receiver<Arc<Clients>>,
     /// For an endpoint no longer in the configuration (a leg routed before a change).
     pub default_client: reqwest::Client,
 }
 
+/// The HTTP client of each configured endpoint URL.
+pub type Clients = HashMap<String, reqwest::Client>;
+
 impl Adapters {
     /// The clients of every office and one-stop endpoint of the routes.
-    pub fn clients(routes: &crate::config::RoutesConfig) -> std::io::Result<HashMap<String, reqwest::Client>> {
+    pub fn clients(routes: &crate::config::RoutesConfig) -> std::io::Result<Clients> {
         let offices = routes.police_offices.values().chain(routes.insurance_offices.values());
         let mut clients = HashMap::new();
         for o in offices {
@@ -330,11 +334,11 @@ impl Deliverer {
 
     /// An endpoint URL with its own client (trust roots, client certificate) and time-out.
     fn endpoint_of(&self, url: &str) -> Endpoint {
-        let http = self.adapters.clients.get(url);
+        let http = self.adapters.clients.borrow().get(url).cloned();
         Endpoint {
             base_url: url.to_string(),
             timeout: Duration::from_millis(self.cfg.request_timeout_ms),
-            http: http.unwrap_or(&self.adapters.default_client).clone(),
+            http: http.unwrap_or_else(|| self.adapters.default_client.clone()),
         }
     }
 

@@ -47,8 +47,8 @@ pub struct AppState {
     pub kept_uploads: Arc<pages::kept::KeptUploads>,
     /// The dashboard's accountability panel, computed at most every few minutes.
     pub standing: Arc<pages::standing::StandingCache>,
-    /// The gateway's own certificate, when it serves HTTPS: `/admin` reloads it.
-    pub served: Option<Arc<crate::certificates::ServedCertificate>>,
+    /// The certificate files in use: `/admin` reads them again.
+    pub certificates: Arc<crate::certificates::Reloader>,
 }
 
 /// The largest request body by default: five attachment kinds at the file limit, plus the

@@ -56,7 +56,7 @@ struct Dashboard {
     can_operate: bool,
     /// Cancelling a case is offered (administrators only).
     can_cancel: bool,
-    /// Reloading the server certificate is offered (administrators, when serving HTTPS).
+    /// Reloading the certificate files is offered (administrators).
     can_reload: bool,
     calendar_warnings: Vec<String>,
     queue_depth: i64,
@@ -189,7 +189,7 @@ pub async fn dashboard(State(state): State<AppState>, signed: Signed) -> Respons
         csrf: signed.csrf.clone(),
         can_operate: Role::OPERATIONS.contains(&signed.user.role),
         can_cancel: signed.user.role == Role::Admin,
-        can_reload: signed.user.role == Role::Admin && state.served.is_some(),
+        can_reload: signed.user.role == Role::Admin,
         calendar_warnings,
         queue_depth,
         dead,
@@ -360,23 +360,20 @@ pub struct CancelForm {
     reason: String,
 }
 
-/// `POST /admin/certificates/reload`: the server certificate's files are read again, as on
-/// SIGHUP; new connections get the renewed certificate.
+/// `POST /admin/certificates/reload`: every certificate file is read again, as on SIGHUP; new
+/// connections, both ways, use the renewed ones.
 pub async fn reload_certificate(State(state): State<AppState>, signed: Signed, Form(f): Form<CsrfOnly>) -> Response {
     if let Err(r) = signed.allow(&[Role::Admin], &f.csrf) {
         return r;
     }
-    let Some(served) = &state.served else {
-        return page_error(409, "Cổng không phục vụ HTTPS: không có chứng thư để nạp lại.");
-    };
-    match served.reload() {
+    match state.certificates.reload() {
         Ok(()) => {
-            tracing::info!("server certificate reloaded from /admin");
+            tracing::info!("certificates reloaded from /admin");
             Redirect::to("/admin").into_response()
         }
         Err(e) => page_error(
             422,
-            &format!("Không nạp lại được chứng thư, chứng thư cũ vẫn dùng: {e}"),
+            &format!("Không nạp lại được chứng thư, các chứng thư đang dùng được giữ nguyên: {e}"),
         ),
     }
 }
