@@ -2,12 +2,17 @@
 //! "Certificates"). The PEM files are read again at every alert round, so a renewed file clears
 //! its warning without a restart.
 
+use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
+use rustls::ServerConfig;
+use tokio::sync::watch;
 
-use crate::config::Config;
+use crate::config::{Config, ServerTls};
+use crate::delivery::{Adapters, Clients};
 
 /// One certificate of a configured file.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,20 +97,20 @@ pub fn expiries(config: &Config) -> Vec<Expiry> {
 /// serves HTTPS) and the trust roots and client certificates towards each receiving system. All
 /// are read before any is swapped, so a file that cannot be used changes nothing.
 pub struct Reloader {
-    config: std::sync::Arc<Config>,
+    config: Arc<Config>,
     served: Option<ServedCertificate>,
-    clients: tokio::sync::watch::Sender<std::sync::Arc<crate::delivery::Clients>>,
+    clients: watch::Sender<Arc<Clients>>,
 }
 
 impl Reloader {
     /// Reads everything once, for the start.
-    pub fn load(config: std::sync::Arc<Config>) -> std::io::Result<Reloader> {
+    pub fn load(config: Arc<Config>) -> io::Result<Reloader> {
         let served = config.gateway.tls.as_ref().map(ServedCertificate::load).transpose()?;
-        let clients = crate::delivery::Adapters::clients(&config.routes)?;
+        let clients = Adapters::clients(&config.routes)?;
         Ok(Reloader {
             config,
             served,
-            clients: tokio::sync::watch::channel(std::sync::Arc::new(clients)).0,
+            clients: watch::channel(Arc::new(clients)).0,
         })
     }
 
@@ -115,52 +120,46 @@ impl Reloader {
     }
 
     /// The clients towards the receiving systems, now and after each reload.
-    pub fn clients(&self) -> tokio::sync::watch::Receiver<std::sync::Arc<crate::delivery::Clients>> {
+    pub fn clients(&self) -> watch::Receiver<Arc<Clients>> {
         self.clients.subscribe()
     }
 
     /// Reads every file again; on any problem nothing changes and the error says why.
-    pub fn reload(&self) -> std::io::Result<()> {
-        let clients = crate::delivery::Adapters::clients(&self.config.routes)?;
-        let server = match &self.files() {
-            Some(files) => Some(ServedCertificate::read(files)?),
+    pub fn reload(&self) -> io::Result<()> {
+        let clients = Adapters::clients(&self.config.routes)?;
+        let server = match &self.served {
+            Some(served) => Some((served, ServedCertificate::read(&served.files)?)),
             None => None,
         };
-        if let (Some(served), Some(server)) = (&self.served, server) {
-            served.current.send_replace(server);
+        if let Some((served, config)) = server {
+            served.current.send_replace(config);
         }
-        self.clients.send_replace(std::sync::Arc::new(clients));
+        self.clients.send_replace(Arc::new(clients));
         Ok(())
-    }
-
-    fn files(&self) -> Option<&crate::config::ServerTls> {
-        self.served.as_ref().map(|s| &s.files)
     }
 }
 
 /// The gateway's own HTTPS setup, swapped in place when its files are read again (on SIGHUP or
 /// from `/admin`): new connections get the renewed certificate, open ones keep theirs.
 pub struct ServedCertificate {
-    files: crate::config::ServerTls,
-    current: tokio::sync::watch::Sender<std::sync::Arc<rustls::ServerConfig>>,
+    files: ServerTls,
+    current: watch::Sender<Arc<ServerConfig>>,
 }
 
 impl ServedCertificate {
-    /// Reads the configured certificate, key and client CA.
-    pub fn load(files: &crate::config::ServerTls) -> std::io::Result<ServedCertificate> {
-        let config = Self::read(files)?;
+    fn load(files: &ServerTls) -> io::Result<ServedCertificate> {
         Ok(ServedCertificate {
             files: files.clone(),
-            current: tokio::sync::watch::channel(config).0,
+            current: watch::channel(Self::read(files)?).0,
         })
     }
 
-    fn read(files: &crate::config::ServerTls) -> std::io::Result<std::sync::Arc<rustls::ServerConfig>> {
+    fn read(files: &ServerTls) -> io::Result<Arc<ServerConfig>> {
         lienthong_contract::tls::server_config(&files.cert, &files.key, files.client_ca.as_deref())
     }
 
     /// What the server accepts connections with, now and after each reload.
-    pub fn configs(&self) -> tokio::sync::watch::Receiver<std::sync::Arc<rustls::ServerConfig>> {
+    pub fn configs(&self) -> watch::Receiver<Arc<ServerConfig>> {
         self.current.subscribe()
     }
 }
