@@ -64,7 +64,7 @@ pub struct App {
     state: AppState,
     deliverer: Arc<Deliverer>,
     notifier: Arc<notify::Notifier>,
-    /// HTTPS, when configured.
+    /// The certificate files in use: HTTPS, when configured, and TLS towards receiving systems.
     certificates: Arc<certificates::Reloader>,
 }
 
