@@ -78,19 +78,37 @@ pub fn read(label: &str, path: &Path) -> Result<Vec<Expiry>, String> {
         .collect()
 }
 
-/// Every configured certificate that can be read; a file that cannot is logged and skipped (the
-/// gateway refuses to start with an unreadable server certificate anyway).
-pub fn expiries(config: &Config) -> Vec<Expiry> {
-    watched(config)
-        .iter()
-        .flat_map(|(label, path)| match read(label, path) {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::warn!(label, error = %e, "cannot read a configured certificate");
-                Vec::new()
-            }
-        })
-        .collect()
+/// A configured certificate file that cannot be read or holds no certificate the gateway can
+/// parse: the next reload or restart would fail on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unreadable {
+    pub label: String,
+    pub path: PathBuf,
+    pub error: String,
+}
+
+/// What the configured certificate files hold, read now.
+#[derive(Debug, Default)]
+pub struct Survey {
+    pub found: Vec<Expiry>,
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// Reads every configured certificate file.
+pub fn survey(config: &Config) -> Survey {
+    let mut out = Survey::default();
+    for (label, path) in watched(config) {
+        match read(&label, &path) {
+            Ok(found) if !found.is_empty() => out.found.extend(found),
+            Ok(_) => out.unreadable.push(Unreadable {
+                label,
+                path,
+                error: "no certificate in the file".into(),
+            }),
+            Err(error) => out.unreadable.push(Unreadable { label, path, error }),
+        }
+    }
+    out
 }
 
 /// Reads every certificate file again, on SIGHUP or from `/admin`: the server's own (when it

@@ -403,4 +403,16 @@ async fn a_certificate_warns_once_a_month_and_once_a_week_before_it_ends_and_cle
             "certificate_7d:BHXH-5608.ca clear"
         ]
     );
+
+    // A file damaged in place is an alert of its own: the next reload or restart would fail on it.
+    std::fs::write(&ca.pem, "not a certificate").unwrap();
+    let damaged = wait_for("the unreadable file's alert", 20, || {
+        stack
+            .mails()
+            .into_iter()
+            .map(|m| m.subject)
+            .find(|s| s.contains("Không đọc được tệp chứng thư số BHXH-5608.ca"))
+    })
+    .await;
+    assert!(damaged.starts_with("[Liên thông] Cảnh báo:"), "{damaged}");
 }

@@ -1,7 +1,7 @@
 //! The conditions the gateway watches (docs/alerts.md), read from one observation of the store:
 //! pure, so their thresholds are tested without a clock.
 
-use crate::certificates::Expiry;
+use crate::certificates::{Expiry, Survey};
 use crate::config::AlertsConfig;
 use crate::store::alerts::Health;
 
@@ -24,6 +24,8 @@ pub enum Kind {
     CertificateMonth,
     /// A certificate expires within 7 days, or has expired.
     CertificateWeek,
+    /// A configured certificate file cannot be read.
+    CertificateUnreadable,
 }
 
 /// Days before a certificate's end at which its two warnings start.
@@ -40,6 +42,7 @@ impl Kind {
             Kind::Calendar => "calendar",
             Kind::CertificateMonth => "certificate_30d",
             Kind::CertificateWeek => "certificate_7d",
+            Kind::CertificateUnreadable => "certificate_unreadable",
         }
     }
 
@@ -57,6 +60,7 @@ impl Kind {
             Kind::Calendar,
             Kind::CertificateMonth,
             Kind::CertificateWeek,
+            Kind::CertificateUnreadable,
         ]
         .into_iter()
         .find(|k| k.as_str() == kind)
@@ -71,9 +75,12 @@ impl Kind {
                 Kind::Queue => minutes(cfg.queue_minutes),
                 Kind::NotifyBacklog => minutes(cfg.notify_backlog_minutes),
                 // Office down carries its duration in the observation itself (failing since).
-                Kind::OfficeDown | Kind::DeadLegs | Kind::Calendar | Kind::CertificateMonth | Kind::CertificateWeek => {
-                    0
-                }
+                Kind::OfficeDown
+                | Kind::DeadLegs
+                | Kind::Calendar
+                | Kind::CertificateMonth
+                | Kind::CertificateWeek
+                | Kind::CertificateUnreadable => 0,
             },
             clear_after_ms: minutes(cfg.clear_minutes),
             remind_every_ms: (cfg.remind_minutes > 0).then(|| minutes(cfg.remind_minutes)),
@@ -99,8 +106,8 @@ pub struct Observed<'a> {
     pub health: &'a Health,
     /// The calendar years the deadlines need but the configuration lacks.
     pub missing_years: &'a [i16],
-    /// The configured certificates and when they expire.
-    pub certificates: &'a [Expiry],
+    /// The configured certificates and when they expire, and the files that cannot be read.
+    pub certificates: &'a Survey,
 }
 
 /// The conditions that hold in what was `observed` at `now`; `name` gives a receiving
@@ -177,7 +184,21 @@ pub fn holding(cfg: &AlertsConfig, observed: &Observed<'_>, now: i64, name: impl
             summary: format!("Thiếu lịch làm việc năm {y}: thời hạn chỉ trừ thứ Bảy, Chủ nhật, không trừ ngày lễ."),
         });
     }
-    for c in observed.certificates {
+    for c in &observed.certificates.unreadable {
+        out.push(Holding {
+            key: format!("{}:{}", Kind::CertificateUnreadable.as_str(), c.label),
+            kind: Kind::CertificateUnreadable,
+            unit: Some(c.label.clone()),
+            since: None,
+            summary: format!(
+                "Không đọc được tệp chứng thư số {} ({}): {}. Lần nạp lại hoặc khởi động sau sẽ không dùng được tệp này.",
+                c.label,
+                c.path.display(),
+                c.error
+            ),
+        });
+    }
+    for c in &observed.certificates.found {
         let left_days = (c.not_after_ms - now).div_euclid(86_400_000);
         let ends = crate::notify::templates::vn_when(c.not_after_ms);
         for (kind, days) in CERTIFICATE_STAGES {
@@ -218,6 +239,7 @@ pub fn cleared(kind: Kind, unit: Option<&str>, name: impl Fn(&str) -> String) ->
         Kind::CertificateMonth | Kind::CertificateWeek => {
             format!("Chứng thư số {unit} đã được thay: không còn sắp hết hạn.")
         }
+        Kind::CertificateUnreadable => format!("Đã đọc được tệp chứng thư số {unit}."),
     }
 }
 
@@ -242,7 +264,7 @@ mod tests {
         }
     }
 
-    fn observed<'a>(health: &'a Health, missing_years: &'a [i16], certificates: &'a [Expiry]) -> Observed<'a> {
+    fn observed<'a>(health: &'a Health, missing_years: &'a [i16], certificates: &'a Survey) -> Observed<'a> {
         Observed {
             health,
             missing_years,
@@ -251,10 +273,15 @@ mod tests {
     }
 
     fn keys(h: &Health, now: i64) -> Vec<String> {
-        holding(&AlertsConfig::default(), &observed(h, &[], &[]), now, |c| c.to_string())
-            .into_iter()
-            .map(|c| c.key)
-            .collect()
+        holding(
+            &AlertsConfig::default(),
+            &observed(h, &[], &Survey::default()),
+            now,
+            |c| c.to_string(),
+        )
+        .into_iter()
+        .map(|c| c.key)
+        .collect()
     }
 
     #[test]
@@ -284,9 +311,12 @@ mod tests {
         let mut h = office(0, None, None, 0);
         h.dead_legs = 2;
         h.notify_backlog = 201;
-        let found = holding(&AlertsConfig::default(), &observed(&h, &[2027], &[]), now, |c| {
-            c.to_string()
-        });
+        let found = holding(
+            &AlertsConfig::default(),
+            &observed(&h, &[2027], &Survey::default()),
+            now,
+            |c| c.to_string(),
+        );
         let found: Vec<&str> = found.iter().map(|c| c.key.as_str()).collect();
         assert_eq!(found, ["dead_legs", "notify_backlog", "calendar:2027"]);
         assert_eq!(
@@ -306,7 +336,10 @@ mod tests {
             not_after_ms,
         };
         let at = |left: i64| {
-            let certs = [cert(1_000 * day)];
+            let certs = Survey {
+                found: vec![cert(1_000 * day)],
+                unreadable: Vec::new(),
+            };
             holding(
                 &AlertsConfig::default(),
                 &observed(&office(0, None, None, 0), &[], &certs),
@@ -327,5 +360,23 @@ mod tests {
             Kind::of_key("certificate_7d:CA-568.ca"),
             Some((Kind::CertificateWeek, Some("CA-568.ca")))
         );
+        let broken = Survey {
+            found: Vec::new(),
+            unreadable: vec![crate::certificates::Unreadable {
+                label: "gateway.cert".into(),
+                path: "/etc/lienthong/server.pem".into(),
+                error: "no certificate in the file".into(),
+            }],
+        };
+        let keys: Vec<String> = holding(
+            &AlertsConfig::default(),
+            &observed(&office(0, None, None, 0), &[], &broken),
+            day,
+            |c| c.to_string(),
+        )
+        .into_iter()
+        .map(|h| h.key)
+        .collect();
+        assert_eq!(keys, ["certificate_unreadable:gateway.cert"]);
     }
 }

@@ -61,7 +61,7 @@ impl Alerts {
         let missing: Vec<i16> = (today.year()..=today.year() + 1)
             .filter(|y| !self.config.calendar.covers(*y))
             .collect();
-        let certificates = crate::certificates::expiries(&self.config);
+        let certificates = crate::certificates::survey(&self.config);
         let observed = Observed {
             health: &health,
             missing_years: &missing,
