@@ -1,7 +1,7 @@
 //! The conditions the gateway watches (docs/alerts.md), read from one observation of the store:
 //! pure, so their thresholds are tested without a clock.
 
-use crate::certificates::{Expiry, Survey};
+use crate::certificates::Survey;
 use crate::config::AlertsConfig;
 use crate::store::alerts::Health;
 
@@ -246,6 +246,7 @@ pub fn cleared(kind: Kind, unit: Option<&str>, name: impl Fn(&str) -> String) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::certificates::Expiry;
     use crate::store::alerts::OfficeHealth;
 
     const MIN: i64 = 60_000;
